@@ -1,0 +1,292 @@
+#include "cli.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+#include "engine/kernels.h"
+#include "engine/npy.h"
+#include "engine/stack.h"
+
+namespace convscope::app {
+namespace {
+
+using engine::EngineError;
+using nlohmann::json;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* kMainHelp =
+    "usage: convscope [--lesson NAME | STACK.json]          open the app\n"
+    "       convscope <command> [options]                   headless\n"
+    "\n"
+    "commands:\n"
+    "  check STACK [--json]                 resolve every layer; shapes, padding, formula\n"
+    "  run STACK --out DIR [--json]         write DIR/layer_<i>.npy for every layer\n"
+    "  bench STACK [--repeat N] [--threads T] [--json]   time the forward pass\n"
+    "\n"
+    "Exit status: 0 success, 2 bad input (message on stderr), 1 internal failure.\n"
+    "Run 'convscope <command> --help' for the options of a command.\n";
+
+const std::map<std::string, std::string> kHelp = {
+    {"check",
+     "usage: convscope check STACK.json [--json]\n"
+     "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
+     "the padding actually applied and the output-size formula with its numbers.\n"
+     "--json  {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", \"formula\"}]}\n"
+     "        shapes without the batch axis, channels first.\n"},
+    {"run",
+     "usage: convscope run STACK.json --out DIR [--json]\n"
+     "Runs the stack and writes DIR/layer_<i>.npy for every layer i (float32, C order, batch axis\n"
+     "always present, in the stack's layout).\n"
+     "--json  print {\"outputs\": [{\"index\", \"op\", \"file\", \"shape\"}]} on stdout.\n"},
+    {"bench",
+     "usage: convscope bench STACK.json [--repeat N] [--threads T] [--json]\n"
+     "Times the forward pass inside the process (N repeats, default 20; T threads, default all).\n"
+     "--json  {\"threads\": T, \"layers\": [{\"index\", \"op\", \"ms_median\"}], \"total_ms_median\"}\n"},
+};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> opts;  // --key value
+  std::map<std::string, bool> flags;        // --flag
+};
+
+// Parses args after the sub-command. `valued` lists options that take a value.
+Args parseArgs(const std::string& cmd, const std::vector<std::string>& a, const std::vector<std::string>& valued,
+               const std::vector<std::string>& flags) {
+  Args out;
+  for (size_t i = 1; i < a.size(); ++i) {
+    const std::string& s = a[i];
+    if (s.rfind("--", 0) == 0 || (s.size() == 2 && s[0] == '-' && s != "-")) {
+      std::string key = s;
+      std::string val;
+      bool hasInline = false;
+      if (auto eq = s.find('='); eq != std::string::npos) {
+        key = s.substr(0, eq);
+        val = s.substr(eq + 1);
+        hasInline = true;
+      }
+      if (std::find(valued.begin(), valued.end(), key) != valued.end()) {
+        if (!hasInline) {
+          if (i + 1 >= a.size()) throw UsageError(cmd + ": option " + key + " needs a value");
+          val = a[++i];
+        }
+        out.opts[key] = val;
+      } else if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
+        out.flags[key] = true;
+      } else {
+        throw UsageError(cmd + ": unknown option " + key);
+      }
+    } else {
+      out.positional.push_back(s);
+    }
+  }
+  return out;
+}
+
+int intOption(const Args& a, const std::string& cmd, const std::string& key, int def, int minValue) {
+  auto it = a.opts.find(key);
+  if (it == a.opts.end()) return def;
+  try {
+    size_t pos = 0;
+    const long v = std::stol(it->second, &pos);
+    if (pos != it->second.size() || v < minValue || v > 1000000) throw std::invalid_argument("");
+    return static_cast<int>(v);
+  } catch (const std::exception&) {
+    throw UsageError(cmd + ": option " + key + " must be an integer >= " + std::to_string(minValue) + ", got '" +
+                     it->second + "'");
+  }
+}
+
+std::string oneStack(const Args& a, const std::string& cmd) {
+  if (a.positional.size() != 1)
+    throw UsageError(cmd + ": expected one STACK file, got " + std::to_string(a.positional.size()) + " arguments");
+  return a.positional[0];
+}
+
+json shapeJson(const engine::Shape& s) { return json(std::vector<int64_t>(s.begin(), s.end())); }
+
+// Padding actually applied per axis (docs/stack-format.md, check --json).
+json paddingJson(const engine::Layer& l) {
+  json p = json::array();
+  for (int a = 0; a < l.dims; ++a) {
+    const engine::Axis& x = l.ax[a];
+    switch (l.op) {
+      case engine::Op::Conv:
+      case engine::Op::MaxPool:
+      case engine::Op::AvgPool: p.push_back({x.pb, x.pe}); break;
+      case engine::Op::ConvTranspose:
+      case engine::Op::Unpool: p.push_back({x.start, x.fullLength() - x.start - x.out}); break;
+      default: p.push_back({0, 0});
+    }
+  }
+  return p;
+}
+
+void printWarnings(const engine::Stack& st) {
+  for (const auto& w : st.warnings) std::cerr << w << "\n";
+}
+
+int cmdCheck(const std::vector<std::string>& argv) {
+  const Args a = parseArgs("check", argv, {}, {"--json"});
+  const auto st = engine::loadStack(oneStack(a, "check"));
+  printWarnings(st);
+  if (a.flags.count("--json")) {
+    json layers = json::array();
+    for (size_t i = 0; i < st.layers.size(); ++i) {
+      const auto& l = st.layers[i];
+      layers.push_back({{"index", i},
+                        {"op", engine::opName(l.op)},
+                        {"input_shape", shapeJson(l.inputShape())},
+                        {"output_shape", shapeJson(l.outputShape())},
+                        {"padding", paddingJson(l)},
+                        {"formula", l.formula}});
+    }
+    json out = {{"convention", engine::conventionName(st.convention)},
+                {"layout", st.channelsLast ? "channels_last" : "channels_first"},
+                {"input_shape", shapeJson(engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()))},
+                {"batch", st.input.shape[0]},
+                {"layers", layers}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "stack: " << st.file << "  (convention " << engine::conventionName(st.convention) << ", "
+            << (st.channelsLast ? "channels_last" : "channels_first") << ", " << st.dims << "-D, batch "
+            << st.input.shape[0] << ")\n";
+  std::cout << "input: " << engine::shapeToString(engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()))
+            << " (C, spatial)\n";
+  for (size_t i = 0; i < st.layers.size(); ++i) {
+    const auto& l = st.layers[i];
+    std::cout << "layer " << i << " " << engine::opName(l.op) << ": " << engine::shapeToString(l.inputShape()) << " -> "
+              << engine::shapeToString(l.outputShape()) << "  padding " << paddingJson(l).dump() << "\n    "
+              << l.formula << "\n";
+  }
+  return 0;
+}
+
+int cmdRun(const std::vector<std::string>& argv) {
+  const Args a = parseArgs("run", argv, {"--out", "-o"}, {"--json"});
+  const std::string stackPath = oneStack(a, "run");
+  std::string outDir = a.opts.count("--out") ? a.opts.at("--out") : (a.opts.count("-o") ? a.opts.at("-o") : "");
+  if (outDir.empty()) throw UsageError("run: --out DIR is required");
+  const auto st = engine::loadStack(stackPath);
+  printWarnings(st);
+  const auto outs = engine::forward(st);
+  std::error_code ec;
+  std::filesystem::create_directories(outDir, ec);
+  if (ec || !std::filesystem::is_directory(outDir))
+    throw EngineError({outDir, -1, "", "--out"}, "cannot create the output directory: " + ec.message());
+  json list = json::array();
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (auto w = engine::nonFiniteReport(outs[i], "layer " + std::to_string(i) + " (" +
+                                                      engine::opName(st.layers[i].op) + ") output");
+        !w.empty() && st.warnings.empty())
+      std::cerr << stackPath << ": " << w << "\n";
+    const engine::Tensor t = engine::toStackLayout(st, outs[i]);
+    const std::string file = (std::filesystem::path(outDir) / ("layer_" + std::to_string(i) + ".npy")).string();
+    try {
+      engine::writeNpy(file, t);
+    } catch (const std::exception& e) {
+      throw EngineError({file, static_cast<int>(i), "", "--out"}, e.what());
+    }
+    list.push_back({{"index", i}, {"op", engine::opName(st.layers[i].op)}, {"file", file}, {"shape", shapeJson(t.shape)}});
+  }
+  if (a.flags.count("--json")) std::cout << json{{"outputs", list}}.dump(2) << "\n";
+  return 0;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int cmdBench(const std::vector<std::string>& argv) {
+  const Args a = parseArgs("bench", argv, {"--repeat", "--threads"}, {"--json"});
+  const std::string stackPath = oneStack(a, "bench");
+  const int repeat = intOption(a, "bench", "--repeat", 20, 1);
+  const int threads = intOption(a, "bench", "--threads", omp_get_max_threads(), 1);
+  omp_set_num_threads(threads);
+  const auto st = engine::loadStack(stackPath);
+  printWarnings(st);
+  const size_t n = st.layers.size();
+  std::vector<std::vector<double>> per(n);
+  std::vector<double> total;
+  using clock = std::chrono::steady_clock;
+  for (int r = 0; r < repeat + 1; ++r) {  // first pass warms caches and is not counted
+    const engine::Tensor* x = &st.input;
+    std::vector<engine::Tensor> outs;
+    outs.reserve(n);
+    const auto t0 = clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      const auto a0 = clock::now();
+      outs.push_back(engine::forwardLayer(st.layers[i], *x));
+      x = &outs.back();
+      if (r) per[i].push_back(std::chrono::duration<double, std::milli>(clock::now() - a0).count());
+    }
+    if (r) total.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  json layers = json::array();
+  for (size_t i = 0; i < n; ++i)
+    layers.push_back({{"index", i}, {"op", engine::opName(st.layers[i].op)}, {"ms_median", median(per[i])}});
+  const double tot = total.empty() ? 0.0 : median(total);
+  if (a.flags.count("--json")) {
+    std::cout << json{{"threads", threads}, {"repeat", repeat}, {"layers", layers}, {"total_ms_median", tot}}.dump(2)
+              << "\n";
+  } else {
+    std::cout << "threads " << threads << ", " << repeat << " repeats (median ms)\n";
+    for (const auto& l : layers)
+      std::cout << "layer " << l["index"] << " " << l["op"].get<std::string>() << ": " << l["ms_median"] << "\n";
+    std::cout << "total: " << tot << "\n";
+  }
+  return 0;
+}
+
+using Handler = int (*)(const std::vector<std::string>&);
+const std::map<std::string, Handler>& handlers() {
+  static const std::map<std::string, Handler> h = {{"check", cmdCheck}, {"run", cmdRun}, {"bench", cmdBench}};
+  return h;
+}
+
+}  // namespace
+
+bool isSubcommand(const std::string& word) { return handlers().count(word) > 0 || word == "help"; }
+
+int runCli(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help") {
+    std::cout << kMainHelp;
+    return 0;
+  }
+  const std::string& cmd = args[0];
+  if (std::find(args.begin() + 1, args.end(), "--help") != args.end() ||
+      std::find(args.begin() + 1, args.end(), "-h") != args.end()) {
+    std::cout << kHelp.at(cmd);
+    return 0;
+  }
+  try {
+    return handlers().at(cmd)(args);
+  } catch (const UsageError& e) {
+    std::cerr << "convscope " << e.what() << "\n(see 'convscope " << cmd << " --help')\n";
+    return 2;
+  } catch (const EngineError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "convscope " << cmd << ": out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "convscope " << cmd << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace convscope::app

@@ -1,0 +1,35 @@
+// Internals shared by the resolve_*.cpp files (not part of the engine's public API).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "param_reader.h"
+#include "resolve.h"
+
+namespace convscope::engine::detail {
+
+/// Floor division for possibly negative numerators (Python's //).
+inline long long floorDiv(long long a, long long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+inline long long ceilDiv(long long a, long long b) { return -floorDiv(-a, b); }
+
+/// "a, b" or "a" for a per-axis description.
+std::string joinAxes(const std::vector<std::string>& parts, int dims);
+/// Axis name for formulas: "L" in 1-D, "H"/"W" in 2-D.
+std::string axisName(int a, int dims);
+
+void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
+void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
+void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
+void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
+void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
+
+/// Weights and bias of conv / conv_transpose: reads "weight"/"bias" files or "init", fills
+/// layer.weight (canonical layout), layer.bias, layer.outChannels and kernel sizes (ax[].k).
+/// `kernel` / `outChannels` are what the parameters said (0 / empty = not given).
+void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std::vector<int> kernel,
+                    int outChannels, bool biasDefault);
+
+/// Seeded uniform values in [-bound, bound) (splitmix64), identical on every platform.
+void fillUniform(std::vector<float>& v, unsigned long long seed, float bound);
+
+}  // namespace convscope::engine::detail

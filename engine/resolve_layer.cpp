@@ -1,0 +1,247 @@
+// resolveLayer dispatch, weight/bias loading and initialisation (conv, conv_transpose).
+#include <cmath>
+#include <filesystem>
+
+#include "npy.h"
+#include "resolve_internal.h"
+
+namespace convscope::engine {
+namespace detail {
+
+std::string joinAxes(const std::vector<std::string>& parts, int dims) {
+  std::string s;
+  for (int a = 0; a < dims; ++a) s += (a ? "; " : "") + parts[static_cast<size_t>(a)];
+  return s;
+}
+
+std::string axisName(int a, int dims) { return dims == 1 ? "L" : (a == 0 ? "H" : "W"); }
+
+void fillUniform(std::vector<float>& v, unsigned long long seed, float bound) {
+  unsigned long long state = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  for (float& x : v) {
+    state += 0x9E3779B97F4A7C15ull;
+    unsigned long long z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const double u = static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);  // [0,1)
+    x = static_cast<float>((2.0 * u - 1.0) * bound);
+  }
+}
+
+static std::string dataPath(const ResolveContext& rc, const std::string& rel) {
+  std::filesystem::path p(rel);
+  if (p.is_relative() && !rc.baseDir.empty()) p = std::filesystem::path(rc.baseDir) / p;
+  return p.lexically_normal().string();
+}
+
+static Tensor readData(ParamReader& pr, const ResolveContext& rc, const std::string& key) {
+  const std::string rel = pr.path(key);
+  ErrorContext c = pr.context();
+  c.param = key;
+  try {
+    return readNpy(dataPath(rc, rel), key);
+  } catch (const EngineError& e) {
+    c.file = e.context().file.empty() ? rc.file : rc.file + " -> " + e.context().file;
+    throw EngineError(c, e.rule());
+  }
+}
+
+void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std::vector<int> kernel,
+                    int outChannels, bool biasDefault) {
+  const ParamNames& nm = paramNames(rc.convention);
+  const bool transposed = layer.op == Op::ConvTranspose;
+  const int dims = layer.dims;
+  const int C = layer.inChannels;
+  const int g = layer.groups;
+  const std::string kName = nm.kernel;
+  const std::string oName = nm.outChannels;
+
+  bool hasWeightFile = pr.has("weight");
+  Tensor w;
+  if (hasWeightFile) {
+    w = readData(pr, rc, "weight");
+    if (w.rank() != dims + 2)
+      pr.fail("weight", "must have " + std::to_string(dims + 2) + " axes for a " + std::to_string(dims) +
+                            "-D layer, the file has shape " + shapeToString(w.shape));
+    if (rc.convention == Convention::Keras) {
+      // keras conv (k..., C/g, O) and transposed (k..., O, C) → (O, C/g, k...) / (C, O, k...)
+      std::vector<int> perm = dims == 1 ? std::vector<int>{2, 1, 0} : std::vector<int>{3, 2, 0, 1};
+      w = permute(w, perm);
+    }
+    std::vector<int> wk;
+    for (int a = 0; a < dims; ++a) wk.push_back(static_cast<int>(w.dim(2 + a)));
+    for (int a = 0; a < dims; ++a)
+      if (wk[a] < 1) pr.fail("weight", "has a zero-sized kernel axis: shape " + shapeToString(w.shape));
+    if (!kernel.empty() && kernel != wk)
+      pr.fail(kName, "says " + shapeToString(Shape(kernel.begin(), kernel.end())) + " but the weight file has kernel " +
+                         shapeToString(Shape(wk.begin(), wk.end())) + " (weight shape " + shapeToString(w.shape) + ")");
+    kernel = wk;
+    const int wO = transposed ? static_cast<int>(w.dim(1)) * g : static_cast<int>(w.dim(0));
+    if (outChannels > 0 && outChannels != wO)
+      pr.fail(oName, "says " + std::to_string(outChannels) + " but the weight file gives " + std::to_string(wO) +
+                         " output channels (weight shape " + shapeToString(w.shape) + ")");
+    outChannels = wO;
+  }
+  if (kernel.empty()) pr.fail(kName, "is required (or give a \"weight\" file)");
+  if (outChannels <= 0) pr.fail(oName, "is required (or give a \"weight\" file)");
+  if (C % g != 0)
+    pr.fail(nm.groups, "in-channels " + std::to_string(C) + " must be divisible by groups " + std::to_string(g));
+  if (outChannels % g != 0)
+    pr.fail(nm.groups, "out-channels " + std::to_string(outChannels) + " must be divisible by groups " +
+                           std::to_string(g));
+  layer.outChannels = outChannels;
+  for (int a = 0; a < dims; ++a) layer.ax[a].k = kernel[a];
+
+  Shape wShape = transposed ? Shape{C, outChannels / g} : Shape{outChannels, C / g};
+  int64_t kProd = 1;
+  for (int a = 0; a < dims; ++a) {
+    wShape.push_back(kernel[a]);
+    kProd *= kernel[a];
+  }
+  if (numel(wShape) > (int64_t(1) << 31))
+    pr.fail(kName, "the weight would have " + std::to_string(numel(wShape)) + " elements (shape " +
+                       shapeToString(wShape) + "); the limit is 2^31");
+
+  const std::string layoutNote =
+      rc.convention == Convention::Keras
+          ? (transposed ? " (keras layout (k..., O, C))" : " (keras layout (k..., C/groups, O))")
+          : (transposed ? " (layout (C, O/groups, k...))" : " (layout (O, C/groups, k...))");
+  if (hasWeightFile) {
+    if (w.shape != wShape) {
+      Shape shown = w.shape;
+      pr.fail("weight", "shape mismatch: expected " + shapeToString(wShape) + layoutNote + " for in-channels " +
+                            std::to_string(C) + ", groups " + std::to_string(g) + ", got " + shapeToString(shown) +
+                            (rc.convention == Convention::Keras ? " after conversion from keras layout" : ""));
+    }
+  }
+
+  // bias switch, under the convention's name; "bias" may also be a file under every convention.
+  bool biasOn = biasDefault;
+  bool biasFile = false;
+  if (pr.has("bias") && pr.raw("bias").is_string()) {
+    biasFile = true;
+    biasOn = true;
+  } else if (rc.convention == Convention::Keras) {
+    biasOn = pr.boolean("use_bias", biasDefault);
+    if (pr.has("bias")) pr.fail("bias", "must be a file name under keras (use \"use_bias\" for on/off)");
+  } else if (rc.convention == Convention::Chainer) {
+    biasOn = !pr.boolean("nobias", !biasDefault);
+    if (pr.has("bias")) pr.fail("bias", "must be a file name under chainer (use \"nobias\" for on/off)");
+  } else {
+    biasOn = pr.boolean("bias", biasDefault);
+  }
+
+  // init
+  std::string kind = "random";
+  unsigned long long seed = static_cast<unsigned long long>(rc.index);
+  if (pr.has("init")) {
+    const auto& ini = pr.raw("init");
+    if (!ini.is_object()) pr.fail("init", "must be an object {\"kind\": \"random|ones|identity\", \"seed\": n}");
+    ErrorContext ic = pr.context();
+    ParamReader ir(ini, ic, 1);
+    kind = ir.word("kind", "random", {"random", "ones", "identity"});
+    seed = static_cast<unsigned long long>(ir.integer("seed", rc.index, 0));
+    ir.finish();
+    if (hasWeightFile) pr.fail("init", "cannot be combined with a \"weight\" file");
+  }
+  const int fanInAxis1 = static_cast<int>(wShape[1]);  // PyTorch's fan_in = weight.size(1) * prod(k)
+  const float bound = 1.0f / std::sqrt(static_cast<float>(fanInAxis1 * kProd));
+  if (!hasWeightFile) {
+    w = Tensor(wShape);
+    if (kind == "random") {
+      fillUniform(w.data, seed, bound);
+    } else if (kind == "ones") {
+      std::fill(w.data.begin(), w.data.end(), 1.0f);
+    } else {  // identity: centre tap, channel i → channel i within each group
+      const int64_t a0 = wShape[0], a1 = wShape[1];
+      int64_t centre = 0, stride = 1;
+      for (int a = dims - 1; a >= 0; --a) {
+        centre += (kernel[a] / 2) * stride;
+        stride *= kernel[a];
+      }
+      for (int64_t i = 0; i < a0; ++i) {
+        const int64_t j = transposed ? i % (C / g) : i % (outChannels / g);
+        if (j < a1) w.data[(i * a1 + j) * kProd + centre] = 1.0f;
+      }
+    }
+  }
+  layer.weight = std::move(w);
+  layer.bias = Tensor();
+  if (biasFile) {
+    Tensor b = readData(pr, rc, "bias");
+    if (b.shape != Shape{outChannels})
+      pr.fail("bias", "shape mismatch: expected [" + std::to_string(outChannels) + "] (one per output channel), got " +
+                          shapeToString(b.shape));
+    layer.bias = std::move(b);
+  } else if (biasOn) {
+    layer.bias = Tensor(Shape{outChannels});
+    if (kind == "random" && !hasWeightFile) fillUniform(layer.bias.data, seed ^ 0xB1A5ull, bound);
+  }
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const Shape& inShape) {
+  ErrorContext ctx{rc.file, rc.index, "", ""};
+  if (!spec.is_object()) throw EngineError(ctx, "a layer must be a JSON object with an \"op\", got " + jsonTypeName(spec));
+  if (!spec.contains("op")) throw EngineError(ctx, "missing \"op\"");
+  if (!spec.at("op").is_string()) {
+    ctx.param = "op";
+    throw EngineError(ctx, "must be a string, got " + jsonTypeName(spec.at("op")));
+  }
+  const std::string opWord = spec.at("op").get<std::string>();
+  ctx.op = opWord;
+  static const std::vector<std::pair<std::string, Op>> ops = {
+      {"conv", Op::Conv},           {"conv_transpose", Op::ConvTranspose}, {"upsample", Op::Upsample},
+      {"unpool", Op::Unpool},       {"zero_insert", Op::ZeroInsert},       {"max_pool", Op::MaxPool},
+      {"avg_pool", Op::AvgPool},    {"batch_norm", Op::BatchNorm},         {"relu", Op::Relu},
+      {"leaky_relu", Op::LeakyRelu}, {"elu", Op::Elu},                     {"gelu", Op::Gelu},
+      {"tanh", Op::Tanh},           {"sigmoid", Op::Sigmoid}};
+  Layer layer;
+  bool found = false;
+  for (const auto& [w, op] : ops)
+    if (w == opWord) {
+      layer.op = op;
+      found = true;
+    }
+  if (!found) {
+    std::string list;
+    for (const auto& [w, op] : ops) list += (list.empty() ? "" : ", ") + w;
+    ctx.param = "op";
+    throw EngineError(ctx, "unknown op \"" + opWord + "\"; known ops: " + list);
+  }
+  if (static_cast<int>(inShape.size()) != rc.dims + 1)
+    throw EngineError(ctx, "internal: input rank mismatch " + shapeToString(inShape));
+  layer.dims = rc.dims;
+  layer.inChannels = static_cast<int>(inShape[0]);
+  for (int a = 0; a < rc.dims; ++a) layer.ax[a].in = static_cast<int>(inShape[1 + a]);
+
+  ParamReader pr(spec, ctx, rc.dims);
+  pr.accept("op");
+  pr.accept("name");     // free-text label
+  pr.accept("comment");  // free text
+  switch (layer.op) {
+    case Op::Conv: resolveConv(pr, rc, inShape, layer); break;
+    case Op::ConvTranspose: resolveConvTranspose(pr, rc, inShape, layer); break;
+    case Op::MaxPool:
+    case Op::AvgPool: resolvePool(pr, rc, inShape, layer); break;
+    case Op::Upsample:
+    case Op::Unpool:
+    case Op::ZeroInsert: resolveResample(pr, rc, inShape, layer); break;
+    default: resolveElementwise(pr, rc, inShape, layer); break;
+  }
+  pr.finish();
+  for (int a = 0; a < layer.dims; ++a)
+    if (layer.ax[a].out < 1)
+      throw EngineError(ctx, "the output would be empty along " + axisName(a, layer.dims) + " (" + layer.formula + ")");
+  const int64_t outElems = numel(layer.outputShape());
+  if (outElems > (int64_t(1) << 32))
+    throw EngineError(ctx, "the output " + shapeToString(layer.outputShape()) + " would have " +
+                               std::to_string(outElems) + " elements per batch item; the limit is 2^32");
+  return layer;
+}
+
+}  // namespace convscope::engine

@@ -1,0 +1,251 @@
+#include "stack.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "error.h"
+#include "input_generator.h"
+#include "kernels.h"
+#include "npy.h"
+#include "param_reader.h"
+#include "resolve.h"
+
+namespace convscope::engine {
+namespace {
+
+constexpr int kSupportedVersion = 1;
+constexpr int64_t kMaxInputElements = int64_t(1) << 31;
+
+// Spatial rank implied by the layers: 2 if any layer has a 2-entry kernel list or a 4-D weight.
+int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
+  if (!layers.is_array()) return 0;
+  for (const auto& l : layers) {
+    if (!l.is_object()) continue;
+    for (const char* key : {"kernel_size", "kernel_shape", "ksize", "pool_size", "stride", "strides"}) {
+      if (l.contains(key) && l.at(key).is_array()) return static_cast<int>(l.at(key).size()) == 2 ? 2 : 1;
+    }
+    if (l.contains("weight") && l.at("weight").is_string()) {
+      std::filesystem::path p(l.at("weight").get<std::string>());
+      if (p.is_relative()) p = std::filesystem::path(baseDir) / p;
+      try {
+        const Tensor w = readNpy(p.string());
+        return w.rank() == 4 ? 2 : 1;
+      } catch (const EngineError&) {
+        return 0;  // reported properly when the layer is resolved
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+nlohmann::json parseStackJson(const std::string& text, const std::string& file) {
+  try {
+    return nlohmann::json::parse(text, nullptr, true, false);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is the 1-based offset of the error; turn it into line:column.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("parse error");
+    if (pos != std::string::npos) what = what.substr(pos);
+    throw EngineError({file, -1, "", ""}, "malformed JSON at line " + std::to_string(line) + ", column " +
+                                              std::to_string(col) + ": " + what);
+  }
+}
+
+Stack loadStack(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw EngineError({path, -1, "", ""}, "stack file not found");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw EngineError({path, -1, "", ""}, "cannot open the stack file for reading");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > (64u << 20)) throw EngineError({path, -1, "", ""}, "stack file larger than 64 MiB");
+  const auto doc = parseStackJson(ss.str(), path);
+  std::string base = std::filesystem::path(path).parent_path().string();
+  return resolveStack(doc, path, base);
+}
+
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir) {
+  ErrorContext top{file, -1, "", ""};
+  if (!doc.is_object()) throw EngineError(top, "a stack file must be a JSON object, got " + jsonTypeName(doc));
+  Stack st;
+  st.file = file;
+  st.baseDir = baseDir;
+  st.source = doc;
+  ParamReader pr(doc, top, 1);
+  if (!doc.contains("convscope")) pr.fail("convscope", "missing; a stack file starts with {\"convscope\": 1, ...}");
+  {
+    const auto& v = doc.at("convscope");
+    long long ver;
+    if (!jsonToInt(v, ver)) pr.fail("convscope", "must be the integer format version 1, got " + v.dump());
+    if (ver > kSupportedVersion)
+      pr.fail("convscope", "format version " + std::to_string(ver) + " is newer than this ConvScope supports (" +
+                               std::to_string(kSupportedVersion) + "); please upgrade ConvScope");
+    if (ver < 1) pr.fail("convscope", "format version must be 1, got " + std::to_string(ver));
+    pr.accept("convscope");
+  }
+  const std::string conv = pr.word("convention", "pytorch", {"pytorch", "keras", "onnx", "chainer"});
+  parseConvention(conv, st.convention);
+  st.channelsLast = pr.word("layout", "channels_first", {"channels_first", "channels_last"}) == "channels_last";
+  if (pr.has("name")) {
+    if (!doc.at("name").is_string()) pr.fail("name", "must be a string");
+    st.name = pr.raw("name").get<std::string>();
+  } else {
+    pr.accept("name");
+  }
+  if (pr.has("description")) {
+    if (!doc.at("description").is_string()) pr.fail("description", "must be a string");
+    st.description = pr.raw("description").get<std::string>();
+  } else {
+    pr.accept("description");
+  }
+  pr.accept("lesson");  // lesson metadata for the app (ignored by the engine)
+  pr.accept("view");
+  if (!pr.has("layers")) pr.fail("layers", "missing (a list of layers, may be empty)");
+  const auto& layers = pr.raw("layers");
+  if (!layers.is_array()) pr.fail("layers", "must be a list, got " + jsonTypeName(layers));
+  if (layers.size() > 10000) pr.fail("layers", "more than 10000 layers");
+  if (!pr.has("input")) pr.fail("input", "missing (an object with \"shape\" and \"data\" or \"generator\")");
+  const auto& input = pr.raw("input");
+  pr.finish();
+  if (!input.is_object()) {
+    ErrorContext c = top;
+    c.param = "input";
+    throw EngineError(c, "must be an object, got " + jsonTypeName(input));
+  }
+
+  // ---- input
+  ErrorContext ictx = top;
+  ictx.op = "input";
+  ParamReader ir(input, ictx, 1);
+  Tensor data;
+  bool haveData = false;
+  if (ir.has("data") && ir.has("generator")) ir.fail("data", "give either \"data\" or \"generator\", not both");
+  if (ir.has("data")) {
+    std::filesystem::path p(ir.path("data"));
+    if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
+    try {
+      data = readNpy(p.lexically_normal().string(), "data");
+    } catch (const EngineError& e) {
+      ErrorContext c = ictx;
+      c.param = "data";
+      c.file = file + " -> " + e.context().file;
+      throw EngineError(c, e.rule());
+    }
+    haveData = true;
+  } else {
+    ir.accept("data");
+  }
+  Shape shape;
+  if (ir.has("shape")) {
+    const auto& v = ir.raw("shape");
+    if (!v.is_array()) ir.fail("shape", "must be a list of integers, got " + jsonTypeName(v));
+    for (const auto& e : v) {
+      long long x;
+      if (!jsonToInt(e, x)) ir.fail("shape", "must contain integers, got " + v.dump());
+      if (x < 1) ir.fail("shape", "every size must be >= 1, got " + v.dump());
+      shape.push_back(x);
+    }
+    if (haveData && data.shape != shape)
+      ir.fail("data", "the data file has shape " + shapeToString(data.shape) + " but input.shape says " + shapeToString(shape));
+  } else {
+    ir.accept("shape");
+    if (!haveData) ir.fail("shape", "missing (required unless a data file gives it)");
+    shape = data.shape;
+  }
+  if (shape.size() < 2 || shape.size() > 4)
+    ir.fail("shape", "must have 2 to 4 entries ([C, L], [N, C, L], [C, H, W] or [N, C, H, W]), got " + shapeToString(shape));
+  int dims = 0;
+  if (ir.has("dims")) dims = ir.integer("dims", 1, 1, 2);
+  else ir.accept("dims");
+  if (dims == 0) {
+    if (shape.size() == 2) dims = 1;
+    else if (shape.size() == 4) dims = 2;
+    else dims = dimsFromLayers(layers, baseDir) == 2 ? 2 : 1;
+  }
+  const size_t need = static_cast<size_t>(dims + 1);
+  if (shape.size() != need && shape.size() != need + 1)
+    ir.fail("shape", "has " + std::to_string(shape.size()) + " entries, which does not fit a " + std::to_string(dims) +
+                         "-D stack (expected " + std::to_string(need) + ", or " + std::to_string(need + 1) + " with a batch)");
+  if (numel(shape) > kMaxInputElements) ir.fail("shape", "input " + shapeToString(shape) + " is too large (limit 2^31 elements)");
+  st.dims = dims;
+  st.inputHadBatch = shape.size() == need + 1;
+  Shape full = shape;
+  if (!st.inputHadBatch) full.insert(full.begin(), 1);
+  if (haveData) {
+    data.shape = full;
+  } else if (ir.has("generator")) {
+    // generator works in canonical layout
+    Shape canon = full;
+    if (st.channelsLast) {
+      const int64_t c = canon.back();
+      canon.pop_back();
+      canon.insert(canon.begin() + 1, c);
+    }
+    data = generateInput(ir.raw("generator"), canon, ictx);
+  } else {
+    ir.fail("data", "give \"data\": \"x.npy\" or \"generator\": {\"kind\": ...}");
+  }
+  ir.finish();
+  if (haveData && st.channelsLast) data = moveAxis(data, -1, 1);
+  st.input = std::move(data);
+  if (auto w = nonFiniteReport(st.input, "the input data"); !w.empty()) st.warnings.push_back(file + ": " + w);
+
+  // ---- layers
+  Shape cur(st.input.shape.begin() + 1, st.input.shape.end());
+  ResolveContext rc{st.convention, file, baseDir, 0, dims};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    rc.index = static_cast<int>(i);
+    Layer l = resolveLayer(layers[i], rc, cur);
+    for (const Tensor* t : {&l.weight, &l.bias})
+      if (auto w = nonFiniteReport(*t, "layer " + std::to_string(i) + " (" + opName(l.op) + ") parameters"); !w.empty())
+        st.warnings.push_back(file + ": " + w);
+    cur = l.outputShape();
+    st.layers.push_back(std::move(l));
+  }
+  return st;
+}
+
+std::vector<Tensor> forward(const Stack& stack) {
+  std::vector<Tensor> outs;
+  outs.reserve(stack.layers.size());
+  const Tensor* x = &stack.input;
+  for (const Layer& l : stack.layers) {
+    outs.push_back(forwardLayer(l, *x));
+    x = &outs.back();
+  }
+  return outs;
+}
+
+Tensor toStackLayout(const Stack& stack, const Tensor& t) {
+  if (!stack.channelsLast) return t;
+  return moveAxis(t, 1, -1);
+}
+
+std::string nonFiniteReport(const Tensor& t, const std::string& what) {
+  int64_t nan = 0, inf = 0;
+  for (float v : t.data) {
+    if (std::isnan(v)) ++nan;
+    else if (std::isinf(v)) ++inf;
+  }
+  if (!nan && !inf) return {};
+  std::string s = "warning: " + what + " contains";
+  if (nan) s += " " + std::to_string(nan) + " NaN";
+  if (nan && inf) s += " and";
+  if (inf) s += " " + std::to_string(inf) + " Inf";
+  return s + " value(s); they propagate as in PyTorch";
+}
+
+}  // namespace convscope::engine

@@ -1,0 +1,40 @@
+// Stack: a resolved stack file — input tensor plus canonical layers — and its forward pass.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "convention.h"
+#include "layer.h"
+
+namespace convscope::engine {
+
+struct Stack {
+  std::string file;        // path as given (for messages); "" for in-memory stacks
+  std::string baseDir;     // directory of the stack file
+  std::string name, description;
+  Convention convention = Convention::PyTorch;
+  bool channelsLast = false;
+  int dims = 1;                 // spatial rank
+  bool inputHadBatch = false;   // the stack's input.shape included N
+  Tensor input;                 // canonical (N, C, spatial...), channels first
+  std::vector<Layer> layers;
+  std::vector<std::string> warnings;  // e.g. NaN/Inf in data
+  nlohmann::json source;        // the parsed stack file, for editors and re-resolution
+};
+
+/// Reads and resolves a stack file. Throws EngineError (exit status 2 material).
+Stack loadStack(const std::string& path);
+/// Resolves an already parsed stack document; `file` names it in messages, `baseDir` anchors data paths.
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir);
+/// Parses JSON text with a clear error on malformed input (line/column).
+nlohmann::json parseStackJson(const std::string& text, const std::string& file);
+
+/// Runs every layer; result[i] is layer i's output (N, C, spatial...), channels first.
+std::vector<Tensor> forward(const Stack& stack);
+/// Converts a canonical (N, C, ...) tensor to the stack's layout (channels last moves C to the end).
+Tensor toStackLayout(const Stack& stack, const Tensor& t);
+/// Messages for non-finite values in `t` ("layer 2 output contains 3 NaN"), empty if none.
+std::string nonFiniteReport(const Tensor& t, const std::string& what);
+
+}  // namespace convscope::engine
