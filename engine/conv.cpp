@@ -1,0 +1,178 @@
+// conv.cpp: forward convolution (P1). Non-zero pad modes materialise the padded input (padSource)
+// and run a pad-0 conv; zero padding is implicit in the im2col gather. The im2col buffer is
+// blocked over output positions so it stays about L2-sized; each block is one Eigen GEMM
+// Y[o, p] = W_g[o, (c', jh, jw)] * cols[(c', jh, jw), p]. OpenMP over (batch, group, block).
+// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 GEMM packing (avx512fintrin.h).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+
+namespace convscope::engine {
+namespace {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstRowMap = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
+using RowMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
+
+constexpr int64_t kColBufferFloats = 96 * 1024;  // ~384 KiB im2col block (L2 is 1-2 MiB per core)
+constexpr int64_t kParallelMinFlops = 1 << 17;   // below this, threads cost more than they save
+
+// 1-D layers are run as 2-D with a trivial H axis (in = out = k = s = d = 1, no pads).
+void axesHW(const Layer& l, Axis& h, Axis& w) {
+  if (l.dims == 2) {
+    h = l.ax[0];
+    w = l.ax[1];
+  } else {
+    h = Axis{};
+    h.in = h.out = 1;
+    w = l.ax[0];
+  }
+}
+
+// Padded copy (N, C, H+pbh+peh, W+pbw+pew) of x under a non-zero pad mode.
+Tensor materialisePad(const Tensor& x, int N, int C, const Axis& h, const Axis& w, PadMode mode) {
+  const int Hp = h.in + h.pb + h.pe, Wp = w.in + w.pb + w.pe;
+  Tensor xp(Shape{N, C, Hp, Wp});
+  std::vector<int> srcW(static_cast<size_t>(Wp));
+  for (int t = 0; t < Wp; ++t) srcW[t] = padSource(t - w.pb, w.in, mode);
+  const int64_t planes = int64_t(N) * C;
+#pragma omp parallel for schedule(static) if (planes * Hp * Wp > (1 << 16))
+  for (int64_t nc = 0; nc < planes; ++nc) {
+    const float* src = x.ptr() + nc * h.in * w.in;
+    float* dst = xp.ptr() + nc * Hp * Wp;
+    for (int th = 0; th < Hp; ++th) {
+      const float* row = src + int64_t(padSource(th - h.pb, h.in, mode)) * w.in;
+      float* out = dst + int64_t(th) * Wp;
+      for (int tw = 0; tw < Wp; ++tw) out[tw] = row[srcW[tw]];
+    }
+  }
+  return xp;
+}
+
+// ceil(a / b) for b > 0 and any sign of a.
+inline int ceilDiv(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// Fills cols (K x nb, row-major, K = cg*kh*kw rows ordered (c', jh, jw)) with
+// xpad[c', oh*sh + jh*dh, ow*sw + jw*dw] (zero padding implicit) for flat output p in [p0, p0+nb).
+void im2colBlock(const float* xg, int cg, const Axis& h, const Axis& w, int64_t p0, int nb, float* cols) {
+  const int Wout = w.out;
+  const int64_t plane = int64_t(h.in) * w.in;
+  for (int c = 0; c < cg; ++c) {
+    const float* xc = xg + c * plane;
+    for (int jh = 0; jh < h.k; ++jh) {
+      const int offH = jh * h.d - h.pb;
+      for (int jw = 0; jw < w.k; ++jw) {
+        const int offW = jw * w.d - w.pb;
+        // ow with 0 <= ow*sw + offW < w.in
+        const int owLo = offW >= 0 ? 0 : ceilDiv(-offW, w.s);
+        const int owHi = (w.in - 1 - offW) < 0 ? 0 : (w.in - 1 - offW) / w.s + 1;
+        float* dst = cols + ((int64_t(c) * h.k + jh) * w.k + jw) * nb;
+        int64_t p = p0;
+        const int64_t pEnd = p0 + nb;
+        while (p < pEnd) {
+          const int oh = static_cast<int>(p / Wout);
+          const int owa = static_cast<int>(p - int64_t(oh) * Wout);
+          const int owb = static_cast<int>(std::min<int64_t>(Wout, owa + (pEnd - p)));
+          const int ih = oh * h.s + offH;
+          float* d = dst + (p - p0);
+          if (ih < 0 || ih >= h.in) {
+            std::fill(d, d + (owb - owa), 0.0f);
+          } else {
+            const int lo = std::clamp(owLo, owa, owb), hi = std::clamp(owHi, lo, owb);
+            const float* xr = xc + int64_t(ih) * w.in + (int64_t(lo) * w.s + offW);  // x[ih, lo*sw + offW]
+            std::fill(d, d + (lo - owa), 0.0f);
+            if (w.s == 1) {
+              if (hi > lo) std::memcpy(d + (lo - owa), xr, sizeof(float) * size_t(hi - lo));
+            } else {
+              for (int ow = lo; ow < hi; ++ow) d[ow - owa] = xr[int64_t(ow - lo) * w.s];
+            }
+            std::fill(d + (hi - owa), d + (owb - owa), 0.0f);
+          }
+          p += owb - owa;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// out = floor((in + pb + pe - d(k-1) - 1) / s) + 1 per axis (resolved in layer.ax[].out).
+// y[n,o,i] = b[o] + sum_{c'<C/g, j<k} W[o,c',j] xpad[n, G(o)C/g + c', i s + j d]
+Tensor conv(const Layer& layer, const Tensor& xIn) {
+  Axis h, w;
+  axesHW(layer, h, w);
+  const int N = static_cast<int>(xIn.dim(0));
+  const int C = layer.inChannels, O = layer.outChannels, G = layer.groups;
+  const int cg = C / G, og = O / G;
+
+  Tensor padded;
+  const float* xData = xIn.ptr();
+  if (layer.padMode != PadMode::Zeros && (h.pb || h.pe || w.pb || w.pe)) {
+    padded = materialisePad(xIn, N, C, h, w, layer.padMode);
+    xData = padded.ptr();
+    h.in += h.pb + h.pe;
+    w.in += w.pb + w.pe;
+    h.pb = h.pe = w.pb = w.pe = 0;
+  }
+
+  Shape outShape{N, O};
+  for (int a = 0; a < layer.dims; ++a) outShape.push_back(layer.ax[a].out);
+  Tensor y(outShape);
+  const int64_t P = int64_t(h.out) * w.out;
+  const int64_t inPlane = int64_t(h.in) * w.in;
+  const int K = cg * h.k * w.k;
+  if (P == 0 || N == 0 || O == 0) return y;
+
+  // 1x1, stride 1, no pads: the input planes already are the column matrix.
+  const bool direct = h.k == 1 && w.k == 1 && h.s == 1 && w.s == 1 && h.pb == 0 && w.pb == 0 &&
+                      h.out == h.in && w.out == w.in;
+  int64_t nb = direct ? std::min<int64_t>(P, 4096) : std::max<int64_t>(64, kColBufferFloats / K);
+  nb = std::min(nb, P);
+  int64_t nBlocks = (P + nb - 1) / nb;
+  // Enough work items for all threads on single-image, single-group layers.
+  if (int64_t(N) * G * nBlocks < 8 && P >= 128) {
+    nb = std::max<int64_t>(32, (P + 7) / 8);
+    nBlocks = (P + nb - 1) / nb;
+  }
+  const int64_t items = int64_t(N) * G * nBlocks;
+  const double flops = 2.0 * N * O * P * K;
+  const float* bias = layer.bias.empty() ? nullptr : layer.bias.ptr();
+  const float* wData = layer.weight.ptr();
+  float* yData = y.ptr();
+
+#pragma omp parallel if (flops > kParallelMinFlops && items > 1)
+  {
+    std::vector<float> cols(direct ? 0 : size_t(K) * size_t(nb));
+#pragma omp for schedule(dynamic)
+    for (int64_t it = 0; it < items; ++it) {
+      const int64_t blk = it % nBlocks;
+      const int g = static_cast<int>((it / nBlocks) % G);
+      const int n = static_cast<int>(it / (nBlocks * G));
+      const int64_t p0 = blk * nb;
+      const int cnt = static_cast<int>(std::min<int64_t>(nb, P - p0));
+      const float* xg = xData + (int64_t(n) * C + int64_t(g) * cg) * inPlane;
+      float* yb = yData + (int64_t(n) * O + int64_t(g) * og) * P + p0;
+      for (int o = 0; o < og; ++o) std::fill(yb + o * P, yb + o * P + cnt, bias ? bias[g * og + o] : 0.0f);
+      ConstRowMap W(wData + int64_t(g) * og * K, og, K, Eigen::OuterStride<>(K));
+      RowMap Y(yb, og, cnt, Eigen::OuterStride<>(P));
+      if (direct) {
+        ConstRowMap X(xg + p0, K, cnt, Eigen::OuterStride<>(P));
+        Y.noalias() += W * X;
+      } else {
+        im2colBlock(xg, cg, h, w, p0, cnt, cols.data());
+        ConstRowMap X(cols.data(), K, cnt, Eigen::OuterStride<>(cnt));
+        Y.noalias() += W * X;
+      }
+    }
+  }
+  return y;
+}
+
+}  // namespace convscope::engine

@@ -1,0 +1,133 @@
+// pool.cpp: max and average pooling over (N, C, L) / (N, C, H, W); 1-D runs as 2-D with H = 1.
+// Windows: max i*s - pb + j*d, avg i*s - pb + j (j < k); out-of-range positions are padding.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels.h"
+
+namespace convscope::engine {
+namespace {
+
+void axesHW(const Layer& l, Axis& h, Axis& w) {
+  if (l.dims == 2) {
+    h = l.ax[0];
+    w = l.ax[1];
+  } else {
+    h = Axis{};
+    h.in = h.out = 1;
+    w = l.ax[0];
+  }
+}
+
+// Taps j in [lo, hi) of output i whose position i*s - pb + j*d lies in [0, in) (contiguous in j).
+struct TapRange {
+  int lo, hi, base;  // base = i*s - pb
+};
+
+std::vector<TapRange> tapRanges(const Axis& a, int dil) {
+  std::vector<TapRange> r(static_cast<size_t>(a.out));
+  for (int i = 0; i < a.out; ++i) {
+    const int base = i * a.s - a.pb;
+    int lo = 0, hi = a.k;
+    while (lo < hi && base + lo * dil < 0) ++lo;
+    while (hi > lo && base + (hi - 1) * dil >= a.in) --hi;
+    r[size_t(i)] = {lo, hi, base};
+  }
+  return r;
+}
+
+Shape outShapeOf(const Layer& l, int64_t N, int64_t C) {
+  Shape s{N, C};
+  for (int a = 0; a < l.dims; ++a) s.push_back(l.ax[a].out);
+  return s;
+}
+
+}  // namespace
+
+// out resolved by the convention (floor/ceil/cover_all); y = max over in-range window taps,
+// padding never wins; NaN anywhere in the window gives NaN (as torch); an all-padding window is -inf.
+Tensor maxPool(const Layer& layer, const Tensor& x) {
+  Axis h, w;
+  axesHW(layer, h, w);
+  const int64_t N = x.dim(0), C = x.dim(1);
+  Tensor y(outShapeOf(layer, N, C));
+  const std::vector<TapRange> rh = tapRanges(h, h.d), rw = tapRanges(w, w.d);
+  const int64_t planes = N * C, inPlane = int64_t(h.in) * w.in, outPlane = int64_t(h.out) * w.out;
+  const float* xd = x.ptr();
+  float* yd = y.ptr();
+#pragma omp parallel for schedule(static) if (planes * outPlane * h.k * w.k > (1 << 16))
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const float* xp = xd + pl * inPlane;
+    float* yp = yd + pl * outPlane;
+    for (int oh = 0; oh < h.out; ++oh) {
+      const TapRange& a = rh[size_t(oh)];
+      for (int ow = 0; ow < w.out; ++ow) {
+        const TapRange& b = rw[size_t(ow)];
+        float m = -std::numeric_limits<float>::infinity();
+        for (int jh = a.lo; jh < a.hi; ++jh) {
+          const float* row = xp + int64_t(a.base + jh * h.d) * w.in + b.base;
+          for (int jw = b.lo; jw < b.hi; ++jw) {
+            const float v = row[jw * w.d];
+            if (v > m || std::isnan(v)) m = v;  // torch's update rule: NaN sticks
+          }
+        }
+        yp[int64_t(oh) * w.out + ow] = m;
+      }
+    }
+  }
+  return y;
+}
+
+// out resolved by the convention; y = sum of in-range window values / divisor, where per axis
+// IncludePad: hs = i*s - pb, he = min(hs + k, in + pe), divisor (he - hs); ExcludePad: in-range
+// count; FullKernel: k. 2-D divisors are per-axis products.
+Tensor avgPool(const Layer& layer, const Tensor& x) {
+  Axis h, w;
+  axesHW(layer, h, w);
+  h.d = w.d = 1;
+  const int64_t N = x.dim(0), C = x.dim(1);
+  Tensor y(outShapeOf(layer, N, C));
+  const std::vector<TapRange> rh = tapRanges(h, 1), rw = tapRanges(w, 1);
+  auto divisors = [&layer](const Axis& a, const std::vector<TapRange>& r) {
+    std::vector<int> dv(r.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      switch (layer.avgDivisor) {
+        case AvgDivisor::IncludePad: {
+          const int hs = r[i].base, he = std::min(hs + a.k, a.in + a.pe);
+          dv[i] = he - hs;
+          break;
+        }
+        case AvgDivisor::ExcludePad: dv[i] = r[i].hi - r[i].lo; break;
+        case AvgDivisor::FullKernel: dv[i] = a.k; break;
+      }
+    }
+    return dv;
+  };
+  const std::vector<int> dh = divisors(h, rh), dw = divisors(w, rw);
+  const int64_t planes = N * C, inPlane = int64_t(h.in) * w.in, outPlane = int64_t(h.out) * w.out;
+  const float* xd = x.ptr();
+  float* yd = y.ptr();
+#pragma omp parallel for schedule(static) if (planes * outPlane * h.k * w.k > (1 << 16))
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const float* xp = xd + pl * inPlane;
+    float* yp = yd + pl * outPlane;
+    for (int oh = 0; oh < h.out; ++oh) {
+      const TapRange& a = rh[size_t(oh)];
+      for (int ow = 0; ow < w.out; ++ow) {
+        const TapRange& b = rw[size_t(ow)];
+        float sum = 0.0f;
+        for (int jh = a.lo; jh < a.hi; ++jh) {
+          const float* row = xp + int64_t(a.base + jh) * w.in + b.base;
+          for (int jw = b.lo; jw < b.hi; ++jw) sum += row[jw];
+        }
+        // An empty ExcludePad window divides 0 by 0 (NaN), as torch would.
+        yp[int64_t(oh) * w.out + ow] = sum / static_cast<float>(int64_t(dh[size_t(oh)]) * dw[size_t(ow)]);
+      }
+    }
+  }
+  return y;
+}
+
+}  // namespace convscope::engine
