@@ -55,6 +55,14 @@ Tensor materialisePad(const Tensor& x, int N, int C, const Axis& h, const Axis& 
   return xp;
 }
 
+// Per-thread im2col buffer, kept between calls (no allocation or page faults per call).
+thread_local std::vector<float> tlCols;
+
+float* scratch(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 // ceil(a / b) for b > 0 and any sign of a.
 inline int ceilDiv(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -101,6 +109,48 @@ void im2colBlock(const float* xg, int cg, const Axis& h, const Axis& w, int64_t 
   }
 }
 
+// Depthwise (C/g == 1): y[o] = b[o] + sum_{jh,jw} W[o,0,jh,jw] * xpad[G(o), ...], as shifted
+// axpy passes over each output row (vectorises along W when sw == 1); zero padding = skipped taps.
+void depthwise(const float* x, float* y, const float* wData, const float* bias, int N, int C, int O,
+               const Axis& h, const Axis& w) {
+  const int og = O / C;
+  const int64_t inPlane = int64_t(h.in) * w.in, P = int64_t(h.out) * w.out;
+  const int taps = h.k * w.k;
+  const int64_t planes = int64_t(N) * O;
+  constexpr int kSeg = 1024;  // output columns per pass, keeps the row segment in L1
+#pragma omp parallel for schedule(dynamic) if (planes * P * taps > (1 << 16) && planes > 1)
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const int n = static_cast<int>(pl / O), o = static_cast<int>(pl % O);
+    const float* xc = x + (int64_t(n) * C + o / og) * inPlane;
+    float* yp = y + pl * P;
+    const float* wo = wData + int64_t(o) * taps;
+    std::fill(yp, yp + P, bias ? bias[o] : 0.0f);
+    for (int oh = 0; oh < h.out; ++oh) {
+      float* yr = yp + int64_t(oh) * w.out;
+      for (int s0 = 0; s0 < w.out; s0 += kSeg) {
+        const int s1 = std::min(w.out, s0 + kSeg);
+        for (int jh = 0; jh < h.k; ++jh) {
+          const int ih = oh * h.s + jh * h.d - h.pb;
+          if (ih < 0 || ih >= h.in) continue;
+          const float* xr = xc + int64_t(ih) * w.in;
+          for (int jw = 0; jw < w.k; ++jw) {
+            const int offW = jw * w.d - w.pb;
+            const int lo = std::max(s0, offW >= 0 ? 0 : ceilDiv(-offW, w.s));
+            const int hi = std::min(s1, (w.in - 1 - offW) < 0 ? 0 : (w.in - 1 - offW) / w.s + 1);
+            const float wv = wo[jh * w.k + jw];
+            if (w.s == 1) {
+              const float* xs = xr + offW;
+              for (int ow = lo; ow < hi; ++ow) yr[ow] += wv * xs[ow];
+            } else {
+              for (int ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[int64_t(ow) * w.s + offW];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // out = floor((in + pb + pe - d(k-1) - 1) / s) + 1 per axis (resolved in layer.ax[].out).
@@ -130,6 +180,11 @@ Tensor conv(const Layer& layer, const Tensor& xIn) {
   const int K = cg * h.k * w.k;
   if (P == 0 || N == 0 || O == 0) return y;
 
+  if (cg == 1) {
+    depthwise(xData, y.ptr(), layer.weight.ptr(), layer.bias.empty() ? nullptr : layer.bias.ptr(), N, C, O, h, w);
+    return y;
+  }
+
   // 1x1, stride 1, no pads: the input planes already are the column matrix.
   const bool direct = h.k == 1 && w.k == 1 && h.s == 1 && w.s == 1 && h.pb == 0 && w.pb == 0 &&
                       h.out == h.in && w.out == w.in;
@@ -149,7 +204,7 @@ Tensor conv(const Layer& layer, const Tensor& xIn) {
 
 #pragma omp parallel if (flops > kParallelMinFlops && items > 1)
   {
-    std::vector<float> cols(direct ? 0 : size_t(K) * size_t(nb));
+    float* cols = direct ? nullptr : scratch(tlCols, size_t(K) * size_t(nb));
 #pragma omp for schedule(dynamic)
     for (int64_t it = 0; it < items; ++it) {
       const int64_t blk = it % nBlocks;
@@ -166,8 +221,8 @@ Tensor conv(const Layer& layer, const Tensor& xIn) {
         ConstRowMap X(xg + p0, K, cnt, Eigen::OuterStride<>(P));
         Y.noalias() += W * X;
       } else {
-        im2colBlock(xg, cg, h, w, p0, cnt, cols.data());
-        ConstRowMap X(cols.data(), K, cnt, Eigen::OuterStride<>(cnt));
+        im2colBlock(xg, cg, h, w, p0, cnt, cols);
+        ConstRowMap X(cols, K, cnt, Eigen::OuterStride<>(cnt));
         Y.noalias() += W * X;
       }
     }

@@ -36,6 +36,14 @@ void axesHW(const Layer& l, Axis& h, Axis& w) {
   }
 }
 
+// Per-thread gather and result buffers, kept between calls (no allocation per call).
+thread_local std::vector<float> tlCols, tlRes;
+
+float* scratch(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 inline int floorDiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // One residue class r of one axis: its taps, their input shifts a_j, and the Q range to compute.
@@ -193,8 +201,8 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
 
 #pragma omp parallel if (flops > kParallelMinFlops && items > 1)
   {
-    std::vector<float> cols(size_t(maxK) * size_t(maxCnt));
-    std::vector<float> res(size_t(og) * size_t(maxCnt));
+    float* cols = scratch(tlCols, size_t(maxK) * size_t(maxCnt));
+    float* res = scratch(tlRes, size_t(og) * size_t(maxCnt));
 #pragma omp for schedule(dynamic)
     for (int64_t it = 0; it < items; ++it) {
       const Block& B = blocks[size_t(it % nBlk)];
@@ -204,9 +212,9 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
       const AxisPhase& pa = *ph.h;
       const AxisPhase& pb = *ph.w;
       const float* xg = xData + (int64_t(n) * C + int64_t(g) * cg) * inPlane;
-      gatherPhase(xg, cg, h, w, ph, B.i0, B.cnt, cols.data());
+      gatherPhase(xg, cg, h, w, ph, B.i0, B.cnt, cols);
       ConstRowMap Wm(ph.weights.data() + int64_t(g) * og * ph.K, og, ph.K, Eigen::OuterStride<>(ph.K));
-      ConstRowMap X(cols.data(), ph.K, B.cnt, Eigen::OuterStride<>(B.cnt));
+      ConstRowMap X(cols, ph.K, B.cnt, Eigen::OuterStride<>(B.cnt));
       float* yg = yData + (int64_t(n) * O + int64_t(g) * og) * Pout;
       // Contiguous case: unit stride along W and the block stays inside whole output rows.
       const bool contiguous = w.s == 1 && (pa.nQ == 1 || (h.s == 1 && pb.nQ == w.out));
@@ -216,11 +224,11 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
         RowMap Y(yg + off, og, B.cnt, Eigen::OuterStride<>(Pout));
         Y.noalias() += Wm * X;  // y already holds the bias
       } else {
-        RowMap R(res.data(), og, B.cnt, Eigen::OuterStride<>(B.cnt));
+        RowMap R(res, og, B.cnt, Eigen::OuterStride<>(B.cnt));
         R.noalias() = Wm * X;
         for (int o = 0; o < og; ++o) {
           float* yo = yg + int64_t(o) * Pout;
-          const float* ro = res.data() + int64_t(o) * B.cnt;
+          const float* ro = res + int64_t(o) * B.cnt;
           int64_t t = B.i0;
           const int64_t tEnd = B.i0 + B.cnt;
           while (t < tEnd) {
