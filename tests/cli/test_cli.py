@@ -330,6 +330,18 @@ class TestUsageErrors(Base):
         path, _ = load_example("pytorch")
         self.assert_usage_error(cli("bench", path, "--repeat", "many", "--json"), "repeat")
 
+    def test_bench_repeat_zero(self):
+        path, _ = load_example("pytorch")
+        self.assert_usage_error(cli("bench", path, "--repeat", "0", "--json"), "repeat")
+
+    def test_run_out_is_a_file(self):
+        path, _ = load_example("pytorch")
+        target = os.path.join(self.tmp, "a_file")
+        open(target, "w").close()
+        proc = cli("run", path, "--out", target)
+        self.assertEqual(proc.returncode, 2, fmt(proc))
+        self.assertIn("a_file", proc.stderr, fmt(proc))
+
     def test_stack_file_missing(self):
         missing = os.path.join(self.tmp, "no_such_stack.json")
         for sub in (["check"], ["run", "--out", os.path.join(self.tmp, "o")]):
@@ -415,6 +427,19 @@ class TestCheck(Base):
                     for pair in entry["padding"]:
                         self.assertEqual(len(pair), 2)
                         self.assertTrue(all(isinstance(v, int) for v in pair))
+
+    def test_nan_warning_keeps_json_stdout_clean(self):
+        x = np.linspace(-1, 1, 64, dtype=np.float32).reshape(2, 32)
+        x[1, 7] = np.nan
+        np.save(os.path.join(self.tmp, "x.npy"), x)
+        _, stack = load_example("pytorch")
+        stack["input"] = {"shape": [2, 32], "data": "x.npy"}
+        path = self.write_stack(stack)
+        proc = cli("check", path, "--json")
+        self.assertEqual(proc.returncode, 0, fmt(proc))
+        self.assertIn("nan", proc.stderr.lower(), "NaN warning belongs on stderr\n" + fmt(proc))
+        doc = json.loads(proc.stdout)  # the warning must not leak into the JSON
+        self.assertEqual(doc["layers"][-1]["output_shape"], [2, 64])
 
     def test_empty_layer_list(self):
         _, stack = load_example("pytorch")
