@@ -60,8 +60,10 @@ std::vector<int> ParamReader::axes(const std::string& key, const std::vector<int
       if (e.is_number_float() && std::isfinite(e.get<double>()) && e.get<double>() == std::floor(e.get<double>()) &&
           std::fabs(e.get<double>()) < 1e9)
         x = static_cast<long long>(e.get<double>());
+      else if (e.is_number_integer() || e.is_number_unsigned())
+        fail(key, "is too large (" + e.dump() + " > 16777216)");
       else if (e.is_number())
-        fail(key, "must be an integer, got " + e.dump() + (e.is_number_float() ? "" : " (out of range)"));
+        fail(key, "must be an integer, got " + e.dump());
       else
         fail(key, "must be an integer or a list of " + std::to_string(m_dims) + " integers, got " + jsonTypeName(e));
     }
@@ -85,7 +87,10 @@ int ParamReader::integer(const std::string& key, int def, int minValue, int maxV
   if (!has(key)) return def;
   const auto& v = m_obj.at(key);
   long long x;
-  if (!jsonToInt(v, x)) fail(key, "must be an integer, got " + jsonTypeName(v) + " " + v.dump());
+  if (!jsonToInt(v, x)) {
+    if (v.is_number_integer() || v.is_number_unsigned()) fail(key, "must be <= " + std::to_string(maxValue) + ", got " + v.dump());
+    fail(key, "must be an integer, got " + jsonTypeName(v) + " " + v.dump());
+  }
   if (x < minValue) fail(key, boundText(minValue) + ", got " + std::to_string(x));
   if (x > maxValue) fail(key, "must be <= " + std::to_string(maxValue) + ", got " + std::to_string(x));
   return static_cast<int>(x);

@@ -69,7 +69,9 @@ void onnxPads(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<int>&
   if (!pr.has("pads")) return;
   const auto& v = pr.raw("pads");
   if (!v.is_array() || static_cast<int>(v.size()) != 2 * dims)
-    pr.fail("pads", "must be a list of " + std::to_string(2 * dims) + " integers [begins..., ends...], got " + v.dump());
+    pr.fail("pads", "must be a list of " + std::to_string(2 * dims) + " integers [begins..., ends...] for a " +
+                        std::to_string(dims) + "-D layer, got " +
+                        (v.is_array() ? std::to_string(v.size()) + " values " : std::string()) + v.dump());
   for (int i = 0; i < 2 * dims; ++i) {
     long long x;
     if (!jsonToInt(v[i], x)) pr.fail("pads", "must contain integers, got " + v.dump());

@@ -1,4 +1,5 @@
 // resolveLayer dispatch, weight/bias loading and initialisation (conv, conv_transpose).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -57,13 +58,39 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
   const std::string kName = nm.kernel;
   const std::string oName = nm.outChannels;
 
+  const std::string layoutNote =
+      rc.convention == Convention::Keras
+          ? (transposed ? " (keras layout (k..., O, C))" : " (keras layout (k..., C/groups, O))")
+          : (transposed ? " (layout (C, O/groups, k...))" : " (layout (O, C/groups, k...))");
+  if (C % g != 0)
+    pr.fail(nm.groups, "in-channels " + std::to_string(C) + " must be divisible by groups " + std::to_string(g));
+  if (outChannels > 0 && outChannels % g != 0)
+    pr.fail(nm.groups, oName + " " + std::to_string(outChannels) + " must be divisible by groups " + std::to_string(g));
+  // Canonical weight shape for given out-channels and kernel: conv (O, C/g, k...), transposed (C, O/g, k...).
+  auto canonicalShape = [&](int O, const std::vector<int>& k) {
+    Shape s = transposed ? Shape{C, O / g} : Shape{O, C / g};
+    for (int a = 0; a < dims; ++a) s.push_back(k[static_cast<size_t>(a)]);
+    return s;
+  };
+  // The same shape in the file's (convention's) layout, for messages.
+  auto nativeShape = [&](const Shape& canon) {
+    if (rc.convention != Convention::Keras) return canon;
+    Shape s(canon.begin() + 2, canon.end());
+    s.push_back(canon[1]);
+    s.push_back(canon[0]);
+    return s;
+  };
+
   bool hasWeightFile = pr.has("weight");
   Tensor w;
+  std::string weightFile;
   if (hasWeightFile) {
+    weightFile = pr.has("weight") && pr.raw("weight").is_string() ? pr.raw("weight").get<std::string>() : "";
     w = readData(pr, rc, "weight");
+    const Shape fileShape = w.shape;
     if (w.rank() != dims + 2)
-      pr.fail("weight", "must have " + std::to_string(dims + 2) + " axes for a " + std::to_string(dims) +
-                            "-D layer, the file has shape " + shapeToString(w.shape));
+      pr.fail("weight", "weight file " + weightFile + " must have " + std::to_string(dims + 2) + " axes for a " +
+                            std::to_string(dims) + "-D layer" + layoutNote + ", it has shape " + shapeToString(fileShape));
     if (rc.convention == Convention::Keras) {
       // keras conv (k..., C/g, O) and transposed (k..., O, C) → (O, C/g, k...) / (C, O, k...)
       std::vector<int> perm = dims == 1 ? std::vector<int>{2, 1, 0} : std::vector<int>{3, 2, 0, 1};
@@ -72,49 +99,33 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
     std::vector<int> wk;
     for (int a = 0; a < dims; ++a) wk.push_back(static_cast<int>(w.dim(2 + a)));
     for (int a = 0; a < dims; ++a)
-      if (wk[a] < 1) pr.fail("weight", "has a zero-sized kernel axis: shape " + shapeToString(w.shape));
+      if (wk[a] < 1) pr.fail("weight", "weight file " + weightFile + " has a zero-sized kernel axis: shape " + shapeToString(fileShape));
     if (!kernel.empty() && kernel != wk)
-      pr.fail(kName, "says " + shapeToString(Shape(kernel.begin(), kernel.end())) + " but the weight file has kernel " +
-                         shapeToString(Shape(wk.begin(), wk.end())) + " (weight shape " + shapeToString(w.shape) + ")");
+      pr.fail(kName, "says " + shapeToString(Shape(kernel.begin(), kernel.end())) + " but the weight file " + weightFile +
+                         " has kernel " + shapeToString(Shape(wk.begin(), wk.end())) + " (file shape " +
+                         shapeToString(fileShape) + layoutNote + ")");
     kernel = wk;
-    const int wO = transposed ? static_cast<int>(w.dim(1)) * g : static_cast<int>(w.dim(0));
-    if (outChannels > 0 && outChannels != wO)
-      pr.fail(oName, "says " + std::to_string(outChannels) + " but the weight file gives " + std::to_string(wO) +
-                         " output channels (weight shape " + shapeToString(w.shape) + ")");
-    outChannels = wO;
+    const int O = outChannels > 0 ? outChannels : (transposed ? static_cast<int>(w.dim(1)) * g : static_cast<int>(w.dim(0)));
+    const Shape expect = canonicalShape(O, kernel);
+    if (w.shape != expect)
+      pr.fail("weight", "weight file " + weightFile + " has shape " + shapeToString(fileShape) + " but in-channels " +
+                            std::to_string(C) + ", " + oName + " " + std::to_string(O) + ", groups " + std::to_string(g) +
+                            " need " + shapeToString(nativeShape(expect)) + layoutNote);
+    outChannels = O;
   }
   if (kernel.empty()) pr.fail(kName, "is required (or give a \"weight\" file)");
   if (outChannels <= 0) pr.fail(oName, "is required (or give a \"weight\" file)");
-  if (C % g != 0)
-    pr.fail(nm.groups, "in-channels " + std::to_string(C) + " must be divisible by groups " + std::to_string(g));
   if (outChannels % g != 0)
-    pr.fail(nm.groups, "out-channels " + std::to_string(outChannels) + " must be divisible by groups " +
-                           std::to_string(g));
+    pr.fail(nm.groups, oName + " " + std::to_string(outChannels) + " must be divisible by groups " + std::to_string(g));
   layer.outChannels = outChannels;
   for (int a = 0; a < dims; ++a) layer.ax[a].k = kernel[a];
 
-  Shape wShape = transposed ? Shape{C, outChannels / g} : Shape{outChannels, C / g};
+  const Shape wShape = canonicalShape(outChannels, kernel);
   int64_t kProd = 1;
-  for (int a = 0; a < dims; ++a) {
-    wShape.push_back(kernel[a]);
-    kProd *= kernel[a];
-  }
+  for (int a = 0; a < dims; ++a) kProd *= kernel[a];
   if (numel(wShape) > (int64_t(1) << 31))
     pr.fail(kName, "the weight would have " + std::to_string(numel(wShape)) + " elements (shape " +
                        shapeToString(wShape) + "); the limit is 2^31");
-
-  const std::string layoutNote =
-      rc.convention == Convention::Keras
-          ? (transposed ? " (keras layout (k..., O, C))" : " (keras layout (k..., C/groups, O))")
-          : (transposed ? " (layout (C, O/groups, k...))" : " (layout (O, C/groups, k...))");
-  if (hasWeightFile) {
-    if (w.shape != wShape) {
-      Shape shown = w.shape;
-      pr.fail("weight", "shape mismatch: expected " + shapeToString(wShape) + layoutNote + " for in-channels " +
-                            std::to_string(C) + ", groups " + std::to_string(g) + ", got " + shapeToString(shown) +
-                            (rc.convention == Convention::Keras ? " after conversion from keras layout" : ""));
-    }
-  }
 
   // bias switch, under the convention's name; "bias" may also be a file under every convention.
   bool biasOn = biasDefault;
@@ -169,10 +180,11 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
   layer.weight = std::move(w);
   layer.bias = Tensor();
   if (biasFile) {
+    const std::string biasFileName = pr.raw("bias").get<std::string>();
     Tensor b = readData(pr, rc, "bias");
     if (b.shape != Shape{outChannels})
-      pr.fail("bias", "shape mismatch: expected [" + std::to_string(outChannels) + "] (one per output channel), got " +
-                          shapeToString(b.shape));
+      pr.fail("bias", "bias file " + biasFileName + " has shape " + shapeToString(b.shape) + " but must be [" +
+                          std::to_string(outChannels) + "] (one value per output channel)");
     layer.bias = std::move(b);
   } else if (biasOn) {
     layer.bias = Tensor(Shape{outChannels});
@@ -183,6 +195,52 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
 }  // namespace detail
 
 using namespace detail;
+
+namespace {
+
+// Every key any op reads under any convention. A key outside it is a typo whatever the op, and
+// is reported before any "missing parameter" error it may cause.
+const std::vector<std::string>& knownKeys() {
+  static const std::vector<std::string> keys = {
+      "op", "name", "comment", "out_channels", "filters", "kernel_size", "kernel_shape", "ksize", "pool_size",
+      "stride", "strides", "padding", "pads", "pad", "auto_pad", "dilation", "dilation_rate", "dilations", "dilate",
+      "groups", "group", "output_padding", "output_size", "output_shape", "outsize", "bias", "use_bias", "nobias",
+      "padding_mode", "cover_all", "weight", "init", "ceil_mode", "count_include_pad", "scale_factor", "size",
+      "scales", "scale", "mode", "interpolation", "negative_slope", "alpha", "slope", "approximate", "eps",
+      "epsilon", "mean", "var"};
+  return keys;
+}
+
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+void refuseUnknownKeys(const nlohmann::json& spec, const ErrorContext& ctx) {
+  const auto& keys = knownKeys();
+  for (auto it = spec.begin(); it != spec.end(); ++it) {
+    if (std::find(keys.begin(), keys.end(), it.key()) != keys.end()) continue;
+    std::string best;
+    size_t bestD = 3;
+    for (const auto& k : keys)
+      if (const size_t d = editDistance(it.key(), k); d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    ErrorContext c = ctx;
+    c.param = it.key();
+    throw EngineError(c, "unknown parameter" + (best.empty() ? std::string() : "; did you mean '" + best + "'?"));
+  }
+}
+
+}  // namespace
 
 Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const Shape& inShape) {
   ErrorContext ctx{rc.file, rc.index, "", ""};
@@ -219,6 +277,7 @@ Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const S
   layer.inChannels = static_cast<int>(inShape[0]);
   for (int a = 0; a < rc.dims; ++a) layer.ax[a].in = static_cast<int>(inShape[1 + a]);
 
+  refuseUnknownKeys(spec, ctx);
   ParamReader pr(spec, ctx, rc.dims);
   pr.accept("op");
   pr.accept("name");     // free-text label

@@ -62,7 +62,8 @@ void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
       if (pr.has("pads")) {
         const auto& v = pr.raw("pads");
         if (!v.is_array() || static_cast<int>(v.size()) != 2 * dims)
-          pr.fail("pads", "must be a list of " + n2s(2 * dims) + " integers [begins..., ends...]");
+          pr.fail("pads", "must be a list of " + n2s(2 * dims) + " integers [begins..., ends...], got " +
+                              (v.is_array() ? n2s(static_cast<long long>(v.size())) + " values " : std::string()) + v.dump());
         for (int i = 0; i < 2 * dims; ++i) {
           long long x;
           if (!jsonToInt(v[i], x) || x < 0 || x > (1 << 24)) pr.fail("pads", "must contain integers >= 0, got " + v.dump());
@@ -264,7 +265,8 @@ void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& 
         }
         ErrorContext c = pr.context();
         c.param = key;
-        std::filesystem::path path(pr.path(key));
+        const std::string rel = pr.path(key);
+        std::filesystem::path path(rel);
         if (path.is_relative() && !rc.baseDir.empty()) path = std::filesystem::path(rc.baseDir) / path;
         Tensor t;
         try {
@@ -273,7 +275,7 @@ void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& 
           c.file = rc.file + " -> " + e.context().file;
           throw EngineError(c, e.rule());
         }
-        if (t.shape != Shape{C}) pr.fail(key, "shape mismatch: expected [" + n2s(C) + "] (one per channel), got " + shapeToString(t.shape));
+        if (t.shape != Shape{C}) pr.fail(key, "file " + rel + " has shape " + shapeToString(t.shape) + " but must be [" + n2s(C) + "] (one value per channel)");
         *dst = std::move(t);
       }
       for (float v : layer.var.data)

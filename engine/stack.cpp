@@ -159,7 +159,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
       shape.push_back(x);
     }
     if (haveData && data.shape != shape)
-      ir.fail("data", "the data file has shape " + shapeToString(data.shape) + " but input.shape says " + shapeToString(shape));
+      ir.fail("data", "the data file " + input.at("data").get<std::string>() + " has shape " + shapeToString(data.shape) + " but input.shape says " + shapeToString(shape));
   } else {
     ir.accept("shape");
     if (!haveData) ir.fail("shape", "missing (required unless a data file gives it)");
@@ -168,7 +168,12 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (shape.size() < 2 || shape.size() > 4)
     ir.fail("shape", "must have 2 to 4 entries ([C, L], [N, C, L], [C, H, W] or [N, C, H, W]), got " + shapeToString(shape));
   int dims = 0;
-  if (ir.has("dims")) dims = ir.integer("dims", 1, 1, 2);
+  if (ir.has("dims")) {
+    const auto& dv = input.at("dims");
+    long long x;
+    if (!jsonToInt(dv, x) || x < 1 || x > 2) ir.fail("dims", "must be 1 or 2 (spatial axes), got " + dv.dump());
+    dims = ir.integer("dims", 1, 1, 2);
+  }
   else ir.accept("dims");
   if (dims == 0) {
     if (shape.size() == 2) dims = 1;
@@ -209,8 +214,9 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
     Layer l = resolveLayer(layers[i], rc, cur);
-    for (const Tensor* t : {&l.weight, &l.bias})
-      if (auto w = nonFiniteReport(*t, "layer " + std::to_string(i) + " (" + opName(l.op) + ") parameters"); !w.empty())
+    const std::pair<const char*, const Tensor*> params[] = {{"weight", &l.weight}, {"bias", &l.bias}};
+    for (const auto& [pname, t] : params)
+      if (auto w = nonFiniteReport(*t, "layer " + std::to_string(i) + " (" + opName(l.op) + ") " + pname); !w.empty())
         st.warnings.push_back(file + ": " + w);
     cur = l.outputShape();
     st.layers.push_back(std::move(l));
