@@ -182,13 +182,22 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
     }
   if (phases.empty()) return y;
 
+  // Block size per phase: gather buffer ~kColBufferFloats, but at least ~8 work items overall.
+  int64_t totalQ = 0, naturalBlocks = 0;
+  for (const Phase& ph : phases) {
+    const int64_t n = int64_t(ph.h->nQ) * ph.w->nQ;
+    const int64_t nb = std::min<int64_t>(n, std::max<int64_t>(64, kColBufferFloats / ph.K));
+    totalQ += n;
+    naturalBlocks += (n + nb - 1) / nb;
+  }
+  const int64_t nbCap = int64_t(N) * G * naturalBlocks < 8 ? std::max<int64_t>(32, (totalQ + 7) / 8) : totalQ;
   std::vector<Block> blocks;
   int maxK = 0;
   int64_t maxCnt = 0;
   double flops = 0;
   for (size_t p = 0; p < phases.size(); ++p) {
     const int64_t n = int64_t(phases[p].h->nQ) * phases[p].w->nQ;
-    const int64_t nb = std::min<int64_t>(n, std::max<int64_t>(64, kColBufferFloats / phases[p].K));
+    const int64_t nb = std::min({n, nbCap, std::max<int64_t>(64, kColBufferFloats / phases[p].K)});
     for (int64_t i0 = 0; i0 < n; i0 += nb) blocks.push_back({int(p), i0, int(std::min(nb, n - i0))});
     maxK = std::max(maxK, phases[p].K);
     maxCnt = std::max(maxCnt, nb);
