@@ -234,9 +234,9 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
   const int outC = pr.has(nm.outChannels) ? pr.integer(nm.outChannels, 0, 1) : (pr.accept(nm.outChannels), 0);
   const std::vector<int> s = pr.axes(nm.stride, std::vector<int>(dims, 1), 1);
   const std::vector<int> d = pr.axes(nm.dilation, std::vector<int>(dims, 1), 1);
-  if (cv == Convention::Keras && pr.has("groups"))
-    pr.fail("groups", "Keras Conv1DTranspose/Conv2DTranspose have no groups argument");
   layer.groups = pr.integer(nm.groups, 1, 1);
+  if (cv == Convention::Keras && layer.groups != 1)
+    pr.fail("groups", "Keras Conv1DTranspose/Conv2DTranspose have no groups (only groups = 1)");
   for (int a = 0; a < dims; ++a) {
     layer.ax[a].s = s[a];
     layer.ax[a].d = d[a];

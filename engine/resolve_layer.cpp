@@ -129,19 +129,19 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
 
   // bias switch, under the convention's name; "bias" may also be a file under every convention.
   bool biasOn = biasDefault;
-  bool biasFile = false;
-  if (pr.has("bias") && pr.raw("bias").is_string()) {
-    biasFile = true;
-    biasOn = true;
-  } else if (rc.convention == Convention::Keras) {
+  const bool biasFile = pr.has("bias") && pr.raw("bias").is_string();
+  if (rc.convention == Convention::Keras) {
+    if (pr.has("bias") && !biasFile) pr.fail("bias", "must be a file name under keras (use \"use_bias\" for on/off)");
     biasOn = pr.boolean("use_bias", biasDefault);
-    if (pr.has("bias")) pr.fail("bias", "must be a file name under keras (use \"use_bias\" for on/off)");
+    if (biasFile && !biasOn) pr.fail("use_bias", "is false but a bias file is given");
   } else if (rc.convention == Convention::Chainer) {
+    if (pr.has("bias") && !biasFile) pr.fail("bias", "must be a file name under chainer (use \"nobias\" for on/off)");
     biasOn = !pr.boolean("nobias", !biasDefault);
-    if (pr.has("bias")) pr.fail("bias", "must be a file name under chainer (use \"nobias\" for on/off)");
-  } else {
+    if (biasFile && !biasOn) pr.fail("nobias", "is true but a bias file is given");
+  } else if (!biasFile) {
     biasOn = pr.boolean("bias", biasDefault);
   }
+  if (biasFile) biasOn = true;
 
   // init
   std::string kind = "random";

@@ -109,12 +109,13 @@ void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
     x.pb = pb[a];
     x.pe = pe[a];
     const long long padded = static_cast<long long>(x.in) + pb[a] + pe[a];
-    if (padded < x.span())
+    // floor division as PyTorch's div_rtn: with ceil_mode a window wider than the input still fits once.
+    long long out = floorDiv(padded - x.span() + (ceilMode ? s[a] - 1 : 0), s[a]) + 1;
+    // PyTorch/ONNX ceil_mode: the last window must start inside the input or the left padding.
+    if (ceilMode && out > 0 && (out - 1) * s[a] >= static_cast<long long>(x.in) + pb[a]) --out;
+    if (out < 1)
       pr.fail(kName, "pool window " + n2s(x.span()) + " is wider than the padded input " + n2s(padded) + " along " +
                          axisName(a, dims));
-    long long out = (padded - x.span() + (ceilMode ? s[a] - 1 : 0)) / s[a] + 1;
-    // PyTorch/ONNX ceil_mode: the last window must start inside the input or the left padding.
-    if (ceilMode && (out - 1) * s[a] >= static_cast<long long>(x.in) + pb[a]) --out;
     x.out = static_cast<int>(out);
     const std::string n = axisName(a, dims);
     parts.push_back(n + "_out = " + (ceilMode ? "ceil" : "floor") + "((" + n + " + pb + pe - d(k-1) - 1)/s) + 1 = " +
