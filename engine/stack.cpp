@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "input_generator.h"
+#include "input_file.h"
 #include "kernels.h"
 #include "npy.h"
 #include "param_reader.h"
@@ -132,12 +133,14 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   ParamReader ir(input, ictx, 1);
   Tensor data;
   bool haveData = false;
+  bool signalData = false;  // audio/CSV: (C, L), gains a batch of 1 when input.shape has one
   if (ir.has("data") && ir.has("generator")) ir.fail("data", "give either \"data\" or \"generator\", not both");
   if (ir.has("data")) {
     std::filesystem::path p(ir.path("data"));
     if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
     try {
-      data = readNpy(p.lexically_normal().string(), "data");
+      signalData = isSignalFile(p.string());
+      data = readInputFile(p.lexically_normal().string(), "data", st.channelsLast);
     } catch (const EngineError& e) {
       ErrorContext c = ictx;
       c.param = "data";
@@ -158,6 +161,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
       if (x < 1) ir.fail("shape", "every size must be >= 1, got " + v.dump());
       shape.push_back(x);
     }
+    if (signalData && shape.size() == data.shape.size() + 1 && shape[0] == 1) data.shape.insert(data.shape.begin(), 1);
     if (haveData && data.shape != shape)
       ir.fail("data", "the data file " + input.at("data").get<std::string>() + " has shape " + shapeToString(data.shape) + " but input.shape says " + shapeToString(shape));
   } else {
