@@ -234,7 +234,7 @@ std::vector<Term> gatherTerms(const Layer& layer, const Tensor& x, int n, int o,
     if (win < 0 && !terms.empty()) win = 0;
     if (win >= 0) terms[size_t(win)].weight = 1.0;
   }
-  for (Term& t : terms) t.product = t.weight == 0.0 ? 0.0 : t.weight * t.input;
+  for (Term& t : terms) t.product = (t.weight == 0.0 || t.input == 0.0) ? 0.0 : t.weight * t.input;
   return terms;
 }
 

@@ -28,7 +28,7 @@ int64_t checkTraceReproducesForward(const Layer& l, const Tensor& x, const std::
         EXPECT_EQ(int(o.terms.size()), termsPerOutput(l)) << what;
         double sum = o.bias, mag = std::fabs(o.bias);
         for (const Term& t : o.terms) {
-          EXPECT_DOUBLE_EQ(t.product, t.weight == 0.0 ? 0.0 : t.weight * t.input);
+          EXPECT_DOUBLE_EQ(t.product, (t.weight == 0.0 || t.input == 0.0) ? 0.0 : t.weight * t.input);
           if (!t.hasPosition) EXPECT_EQ(t.input, l.op == Op::MaxPool ? -INFINITY : 0.0) << what;
           if (t.cell == CellKind::InsertedZero) EXPECT_FALSE(t.hasPosition) << what;
           sum += t.product;
