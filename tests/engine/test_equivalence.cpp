@@ -96,7 +96,7 @@ TEST(Equiv, ReflectPaddingAddsIntoSourceColumn) {
   EXPECT_DOUBLE_EQ(m.at(0, 1), 101.0);
 }
 
-TEST(InputGradient, IdentityWithOpStarOverRandomConvs) {
+TEST(EquivInputGradient, IdentityWithOpStarOverRandomConvs) {
   std::mt19937 rng(11);
   int configs = 0;
   for (int it = 0; it < 500; ++it) {

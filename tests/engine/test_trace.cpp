@@ -219,7 +219,7 @@ TEST(ScatterTrace, StepByStepPyTorchExample) {
 
 // ---- zero insertion ----
 
-TEST(ZeroInsertion, CellsClassifiedIncludingCrop) {
+TEST(TraceZeroInsertion, CellsClassifiedIncludingCrop) {
   std::mt19937 rng(8);
   for (int it = 0; it < 500; ++it) {
     const Layer l = randomLayer(rng, Op::ConvTranspose, 1);
@@ -244,7 +244,7 @@ TEST(ZeroInsertion, CellsClassifiedIncludingCrop) {
   }
 }
 
-TEST(ZeroInsertion, FlipMattersForAsymmetricKernels) {
+TEST(TraceZeroInsertion, FlipMattersForAsymmetricKernels) {
   // The §6a form with the kernel NOT flipped gives a different answer for w = [1, 2, 3].
   Layer l;
   l.op = Op::ConvTranspose;
