@@ -218,7 +218,11 @@ def named_cases(g):
     build(g, "s08_18_keras_same_s2_2d", K, 2, (2, 6, 7), [{"op": "conv", "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "_w": (3, 2, 3, 3)}], layout="channels_last", tags=T(18))
     build(g, "s08_18_keras_same_s2_2d_k", K, 2, (2, 8, 5), [{"op": "conv", "kernel_size": [4, 3], "strides": [2, 3], "padding": "same", "_w": (2, 2, 4, 3)}], layout="channels_last", tags=T(18))
     # 19. causal d=2 s=2
-    build(g, "s08_19_keras_causal_d2_s2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "strides": 2, "dilation_rate": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", tags=T(19))
+    # TF refuses strides > 1 with dilation_rate > 1 at call time (nn_ops
+    # _get_strides_and_dilation_rate: "strides > 1 not supported in conjunction with dilation_rate > 1"),
+    # and Keras documents the combination as incompatible (conv-semantics.md §3), so d=2 s=2 is an error case.
+    build(g, "err_s08_19_keras_causal_d2_s2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "strides": 2, "dilation_rate": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", expect="error", check_ref=False, tags=T(19))
+    build(g, "s08_19_keras_causal_k3_s2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "strides": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", tags=T(19))
     build(g, "s08_19_keras_causal_d2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "dilation_rate": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", tags=T(19))
     # 20-22 Keras Conv1DTranspose (the whole L=10 table of §3)
     table = [(3, 1, "same", None), (2, 1, "same", None), (3, 2, "same", None), (4, 2, "same", None),
@@ -298,6 +302,13 @@ def named_cases(g):
     # 31. dilations 2, no pads
     build(g, "s08_31_onnx_convT_dilations2", O_, 2, (1, 3, 3), [{"op": "conv_transpose", "dilations": [2, 2], "_w": (1, 1, 2, 2), "_b": False}], tags=T(31))
     build(g, "s08_31_onnx_convT_dilations2_1d", O_, 1, (2, 4), [{"op": "conv_transpose", "dilations": [2], "_w": (2, 2, 3)}], tags=T(31))
+    # input-shape inference: a 3-entry shape is 2-D when a layer has a 2-entry kernel list, even if
+    # an earlier batch_norm layer has a (C,) "weight" (gamma) file (that is not a 4-D conv weight)
+    C3 = 3
+    bn = {"op": "batch_norm", "_files": {"weight": g.u((C3,), 0.5, 1.5), "mean": g.u((C3,), -0.5, 0.5)}}
+    build(g, "dims_hint_batch_norm_then_2d_pool", P, 2, (C3, 4, 6), [bn, {"op": "max_pool", "kernel_size": [2, 3]}], batch=0, dims_key=False, tags=("dims_inference",))
+    build(g, "dims_hint_relu_then_2d_conv_weight", O_, 2, (2, 5, 4), [{"op": "relu"}, {"op": "conv", "_w": (3, 2, 2, 3)}], batch=0, dims_key=False, tags=("dims_inference",))
+    build(g, "dims_hint_1d_batched_no_hint", C_, 1, (3, 7), [{"op": "tanh"}], batch=2, dims_key=False, tags=("dims_inference",))
     property_cases(g)
 
 
