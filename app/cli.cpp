@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_import.h"
 
 #include <omp.h>
 
@@ -32,11 +33,13 @@ const char* kMainHelp =
     "  check STACK [--json]                 resolve every layer; shapes, padding, formula\n"
     "  run STACK --out DIR [--json]         write DIR/layer_<i>.npy for every layer\n"
     "  bench STACK [--repeat N] [--threads T] [--json]   time the forward pass\n"
+    "  import MODEL.onnx -o STACK.json      convert an ONNX model to a stack + .npy weights\n"
     "\n"
     "Exit status: 0 success, 2 bad input (message on stderr), 1 internal failure.\n"
     "Run 'convscope <command> --help' for the options of a command.\n";
 
 const std::map<std::string, std::string> kHelp = {
+    {"import", kImportHelp},
     {"check",
      "usage: convscope check STACK.json [--json]\n"
      "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
@@ -253,7 +256,7 @@ int cmdBench(const std::vector<std::string>& argv) {
 
 using Handler = int (*)(const std::vector<std::string>&);
 const std::map<std::string, Handler>& handlers() {
-  static const std::map<std::string, Handler> h = {{"check", cmdCheck}, {"run", cmdRun}, {"bench", cmdBench}};
+  static const std::map<std::string, Handler> h = {{"check", cmdCheck}, {"run", cmdRun}, {"bench", cmdBench}, {"import", cmdImport}};
   return h;
 }
 
