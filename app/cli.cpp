@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "cli_import.h"
+#include "cli_teach.h"
 
 #include <omp.h>
 
@@ -34,12 +35,19 @@ const char* kMainHelp =
     "  run STACK --out DIR [--json]         write DIR/layer_<i>.npy for every layer\n"
     "  bench STACK [--repeat N] [--threads T] [--json]   time the forward pass\n"
     "  import MODEL.onnx -o STACK.json      convert an ONNX model to a stack + .npy weights\n"
+    "  equiv STACK --layer I [--json]       compute layer I every equivalent way; max abs differences\n"
+    "  trace STACK --layer I --step T [--json]   the terms that make the outputs of step T\n"
+    "  field STACK --layer J --position P [--from I] [--json]   receptive field of an element\n"
     "\n"
     "Exit status: 0 success, 2 bad input (message on stderr), 1 internal failure.\n"
     "Run 'convscope <command> --help' for the options of a command.\n";
 
+// Help text per sub-command; every entry of handlers() must have one.
 const std::map<std::string, std::string> kHelp = {
     {"import", kImportHelp},
+    {"equiv", kEquivHelp},
+    {"trace", kTraceHelp},
+    {"field", kFieldHelp},
     {"check",
      "usage: convscope check STACK.json [--json]\n"
      "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
@@ -256,7 +264,12 @@ int cmdBench(const std::vector<std::string>& argv) {
 
 using Handler = int (*)(const std::vector<std::string>&);
 const std::map<std::string, Handler>& handlers() {
-  static const std::map<std::string, Handler> h = {{"check", cmdCheck}, {"run", cmdRun}, {"bench", cmdBench}, {"import", cmdImport}};
+  // Sub-command registration table.
+  static const std::map<std::string, Handler> h = {
+      {"check", cmdCheck}, {"run", cmdRun},     {"bench", cmdBench},
+      {"equiv", cmdEquiv}, {"trace", cmdTrace}, {"field", cmdField},
+      {"import", cmdImport},
+  };
   return h;
 }
 
