@@ -137,6 +137,9 @@ class Importer {
   void doSqueeze(const onnx::NodeProto& n);
   void doReshape(const onnx::NodeProto& n);
   void doConstArith(const onnx::NodeProto& n);
+  void doPad(const onnx::NodeProto& n);
+  // Adds a pending zero Pad to a conv/pool's per-axis pads (actual positions 2..); returns the node.
+  const onnx::NodeProto* takePad(const onnx::NodeProto& n, std::vector<int64_t>& pads, int nsp);
   std::vector<int64_t> axesOf(const onnx::NodeProto& n, bool& given);
 
   std::string m_path;
@@ -164,6 +167,9 @@ class Importer {
   Shape m_cshape;                  // current (C, spatial...) once assigned
   std::vector<LayerRec> m_layers;
   std::string m_layout = "channels_first";
+  std::vector<std::string> m_pendingPadNodes;  // Pad nodes to list in the next layer's name
+  const onnx::NodeProto* m_padNode = nullptr;  // a zero Pad waiting for the Conv/AveragePool after it
+  std::vector<int64_t> m_pad;                  // its pads, [begins..., ends...] over the actual axes
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +379,7 @@ void Importer::checkSupportedOps() const {
   static const std::set<std::string> ops = {
       "Conv", "ConvTranspose", "Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Gelu", "MaxPool", "AveragePool",
       "BatchNormalization", "Resize", "Upsample", "Identity", "Dropout", "Add", "Sub", "Mul", "Div", "Erf",
-      "Reshape", "Unsqueeze", "Squeeze", "Transpose", "Constant"};
+      "Reshape", "Unsqueeze", "Squeeze", "Transpose", "Constant", "Pad"};
   std::vector<std::string> bad;
   for (const auto& n : m_graph->node()) {
     const bool stdDomain = n.domain().empty() || n.domain() == "ai.onnx";
@@ -386,7 +392,7 @@ void Importer::checkSupportedOps() const {
   fail(std::to_string(bad.size()) + " unsupported node" + (bad.size() > 1 ? "s" : "") + ": " + list +
        ". ConvScope imports chains of Conv, ConvTranspose, Relu, LeakyRelu, Elu, Tanh, Sigmoid, Gelu (or its Erf "
        "form), MaxPool, AveragePool, BatchNormalization, Resize/Upsample (nearest), Identity, Dropout, constant "
-       "Add/Mul and Reshape/Unsqueeze/Squeeze/Transpose around 1-D convolutions");
+       "Add/Mul, zero Pad before Conv/AveragePool and Reshape/Unsqueeze/Squeeze/Transpose around 1-D convolutions");
 }
 
 void Importer::walk() {
@@ -460,6 +466,7 @@ void Importer::walk() {
     for (const auto& o : off) list += (list.empty() ? "" : ", ") + o;
     fail("the graph is not a chain: node(s) off the path from input to output: " + list);
   }
+  if (m_padNode) fail(nodeLabel(*m_padNode) + ": a Pad at the end of the graph is not supported");
   if (!m_assigned) ensureAssigned(m_graph->node(m_graph->node_size() - 1));
 }
 
@@ -614,6 +621,8 @@ std::vector<int> Importer::convAxes(const onnx::NodeProto& n) {
 
 // ---------------------------------------------------------------------------------------------
 void Importer::emit(LayerRec rec, const onnx::NodeProto* node) {
+  rec.nodes.insert(rec.nodes.begin(), m_pendingPadNodes.begin(), m_pendingPadNodes.end());
+  m_pendingPadNodes.clear();
   if (node) rec.nodes.push_back(nodeShort(*node));
   // resolve for shapes (and early, node-named errors) with in-memory parameters
   json shapeSpec = rec.spec;
@@ -656,6 +665,10 @@ void Importer::emit(LayerRec rec, const onnx::NodeProto* node) {
 
 void Importer::handle(const onnx::NodeProto& n) {
   const std::string& t = n.op_type();
+  if (m_padNode && t != "Conv" && t != "AveragePool")
+    fail(nodeLabel(*m_padNode) + ": a zero Pad is supported only directly before a Conv or AveragePool (it is followed by " +
+         nodeShort(n) + ")");
+  if (t == "Pad") return doPad(n);
   if (t == "Identity" || t == "Dropout") return;
   if (t == "Conv") return doConv(n, false);
   if (t == "ConvTranspose") return doConv(n, true);
@@ -708,7 +721,16 @@ void Importer::doConv(const onnx::NodeProto& n, bool transposed) {
   };
   const auto strides = perAxis("strides", 1, static_cast<size_t>(nsp));
   const auto dil = perAxis("dilations", 1, static_cast<size_t>(nsp));
-  const auto pads = perAxis("pads", 0, static_cast<size_t>(2 * nsp));
+  auto pads = perAxis("pads", 0, static_cast<size_t>(2 * nsp));
+  std::string ap = attrString(n, "auto_pad", "NOTSET");
+  if (ap.empty()) ap = "NOTSET";
+  if (m_padNode) {
+    if (transposed) failNode(n, "follows a Pad, which is not supported for ConvTranspose");
+    if (ap != "NOTSET" && ap != "VALID") failNode(n, "auto_pad " + ap + " after a Pad is not supported");
+    if (ap == "VALID") std::fill(pads.begin(), pads.end(), 0);
+    ap = "NOTSET";
+    takePad(n, pads, nsp);
+  }
   std::vector<int64_t> op, oshape;
   if (transposed) {
     op = perAxis("output_padding", 0, static_cast<size_t>(nsp));
@@ -717,8 +739,6 @@ void Importer::doConv(const onnx::NodeProto& n, bool transposed) {
     if (!oshape.empty() && static_cast<int>(oshape.size()) != nsp)
       failNode(n, "output_shape has " + std::to_string(oshape.size()) + " values, expected " + std::to_string(nsp));
   }
-  std::string ap = attrString(n, "auto_pad", "NOTSET");
-  if (ap.empty()) ap = "NOTSET";
   const int64_t group = attrInt(n, "group", 1);
   json s = json::array(), d = json::array(), pb = json::array(), pe = json::array(), opj = json::array(), osj = json::array();
   Shape wshape = {W.shape[0], W.shape[1]};
@@ -774,10 +794,22 @@ void Importer::doPool(const onnx::NodeProto& n, bool isMax) {
   };
   const auto strides = perAxis("strides", 1, static_cast<size_t>(nsp));
   const auto dil = perAxis("dilations", 1, static_cast<size_t>(nsp));
-  const auto pads = perAxis("pads", 0, static_cast<size_t>(2 * nsp));
-  if (attrInt(n, "storage_order", 0) != 0 && !isMax) failNode(n, "storage_order is not supported");
+  auto pads = perAxis("pads", 0, static_cast<size_t>(2 * nsp));
   std::string ap = attrString(n, "auto_pad", "NOTSET");
   if (ap.empty()) ap = "NOTSET";
+  bool includePad = !isMax && attrInt(n, "count_include_pad", 0) != 0;
+  if (m_padNode) {  // AveragePool only (handle() refuses the rest)
+    bool ownPads = ap == "SAME_UPPER" || ap == "SAME_LOWER";
+    if (ap == "NOTSET")
+      for (auto p : pads) ownPads |= p != 0;
+    if (ownPads && !includePad)
+      failNode(n, "has its own pads with count_include_pad=0 after a zero Pad; the divisor cannot be expressed");
+    if (attrInt(n, "ceil_mode", 0)) failNode(n, "ceil_mode after a zero Pad is not supported");
+    if (ap == "VALID") std::fill(pads.begin(), pads.end(), 0);
+    ap = "NOTSET";
+    takePad(n, pads, nsp);
+    includePad = true;  // the Pad's zeros are counted in every window
+  }
   json kj = json::array(), s = json::array(), d = json::array(), pb = json::array(), pe = json::array();
   for (int a = 0; a < nsp; ++a) {
     const size_t i = static_cast<size_t>(a);
@@ -803,7 +835,7 @@ void Importer::doPool(const onnx::NodeProto& n, bool isMax) {
     bool anyDil = false;
     for (auto& x : d) anyDil |= x.get<int64_t>() != 1;
     if (anyDil) rec.spec["dilations"] = d;
-  } else if (attrInt(n, "count_include_pad", 0)) {
+  } else if (includePad) {
     rec.spec["count_include_pad"] = true;
   }
   emit(std::move(rec), &n);
@@ -1100,6 +1132,45 @@ void Importer::doConstArith(const onnx::NodeProto& n) {
   std::string label;
   for (const auto& s : L.nodes) label += (label.empty() ? "" : ", ") + s;
   L.spec["name"] = label;
+}
+
+void Importer::doPad(const onnx::NodeProto& n) {
+  const std::string mode = attrString(n, "mode", "constant");
+  if (mode != "constant") failNode(n, "mode '" + mode + "' is not supported (only zero padding before a Conv/AveragePool)");
+  if (attr(n, "axes") || (n.input_size() > 3 && !n.input(3).empty())) failNode(n, "the 'axes' input is not supported");
+  std::vector<int64_t> pads;
+  double value = 0.0;
+  if (m_opset < 11) {
+    pads = attrInts(n, "pads", {});
+    value = attrFloat(n, "value", 0.0);
+  } else {
+    for (double v : needConst(n, 1, "pads").v) pads.push_back(static_cast<int64_t>(v));
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      const Const& c = needConst(n, 2, "constant_value");
+      if (!c.v.empty()) value = c.v[0];
+    }
+  }
+  if (value != 0.0) failNode(n, "pads with the value " + std::to_string(value) + "; only zero padding is supported");
+  if (pads.size() != 2 * m_roles.size()) failNode(n, "pads has " + std::to_string(pads.size()) + " values for a rank-" + std::to_string(m_roles.size()) + " tensor");
+  for (auto p : pads)
+    if (p < 0) failNode(n, "has a negative pad (cropping), which is not supported");
+  m_padNode = &n;
+  m_pad = pads;
+}
+
+const onnx::NodeProto* Importer::takePad(const onnx::NodeProto& n, std::vector<int64_t>& pads, int nsp) {
+  const size_t r = m_roles.size();
+  if (m_pad.size() != 2 * r) failNode(n, "internal: pad rank");
+  for (size_t i = 0; i < 2; ++i)
+    if (m_pad[i] || m_pad[i + r]) fail(nodeLabel(*m_padNode) + ": pads the batch or channel axis, which is not supported");
+  for (int a = 0; a < nsp; ++a) {
+    pads[static_cast<size_t>(a)] += m_pad[static_cast<size_t>(2 + a)];
+    pads[static_cast<size_t>(a + nsp)] += m_pad[r + 2 + static_cast<size_t>(a)];
+  }
+  const onnx::NodeProto* p = m_padNode;
+  m_padNode = nullptr;
+  m_pendingPadNodes.push_back(nodeShort(*p));
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------

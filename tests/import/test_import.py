@@ -153,6 +153,17 @@ torch_case("conv2d_axes",
                          nn.AvgPool2d((3, 2), stride=(1, 2), padding=(1, 0)), nn.Tanh()),
            rand(2, 3, 12, 10), [11, 13, 17])
 
+# Pad → Conv folds into the conv's pads (torch computes F.pad's pads with a constant subgraph from opset
+# 11 on, which is not folded: opset 9 only); AvgPool with count_include_pad=True is Pad → AveragePool.
+torch_case("pad_then_conv_pool",
+           nn.Sequential(nn.ConstantPad1d((2, 1), 0.0), nn.Conv1d(2, 3, 4), nn.AvgPool1d(3, stride=2, padding=1),
+                         nn.ReLU(), nn.AvgPool1d(2, stride=1, padding=1, count_include_pad=False)),
+           rand(1, 2, 17), [9], ["conv", "avg_pool", "relu", "avg_pool"])
+torch_case("avgpool_include_pad",
+           nn.Sequential(nn.Conv1d(2, 3, 4), nn.AvgPool1d(3, stride=2, padding=1), nn.ReLU(),
+                         nn.AvgPool1d(2, stride=1, padding=1, count_include_pad=False)),
+           rand(1, 2, 17), [11, 13, 17], ["conv", "avg_pool", "relu", "avg_pool"])
+
 bn = nn.BatchNorm1d(4)
 with torch.no_grad():
     bn.running_mean.copy_(torch.randn(4))
