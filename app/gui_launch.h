@@ -1,4 +1,5 @@
-// Starts the desktop app: parses the GUI options (--lesson, --list-lessons, STACK, --screenshot).
+// Starts the desktop app: parses the GUI options (--lesson, --list-lessons, STACK, --view, --layer,
+// --step, --screenshot).
 #pragma once
 
 namespace convscope::app {

@@ -1,86 +1,342 @@
+// Sections: 1. construction (docks, menus)  2. documents and lessons  3. document → widgets
+//           4. files  5. settings and readiness
 #include "main_window.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
-#include <QHeaderView>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSplitter>
-#include <QTableWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
 #include <QTextBrowser>
-#include <QVBoxLayout>
+#include <QUndoStack>
 
+#include "canvas_placeholder.h"
 #include "engine/error.h"
+#include "gui_lessons.h"
+#include "widgets/activation_plots.h"
+#include "widgets/input_editor.h"
+#include "widgets/stack_editor.h"
 
 namespace convscope::app {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+// ---------------------------------------------------------------- 1. construction
+MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent), m_persist(persistLayout) {
   setWindowTitle("ConvScope");
-  auto* central = new QWidget(this);
-  auto* layout = new QVBoxLayout(central);
-  m_title = new QLabel(central);
-  QFont f = m_title->font();
-  f.setPointSizeF(f.pointSizeF() * 1.4);
-  f.setBold(true);
-  m_title->setFont(f);
-  layout->addWidget(m_title);
-  auto* split = new QSplitter(Qt::Vertical, central);
-  m_lesson = new QTextBrowser(split);
-  m_layers = new QTableWidget(split);
-  m_layers->setColumnCount(5);
-  m_layers->setHorizontalHeaderLabels({"#", "op", "input (C, spatial)", "output (C, spatial)", "formula"});
-  m_layers->horizontalHeader()->setStretchLastSection(true);
-  m_layers->verticalHeader()->hide();
-  m_layers->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  split->addWidget(m_lesson);
-  split->addWidget(m_layers);
-  layout->addWidget(split, 1);
-  setCentralWidget(central);
+  m_doc = new Document(this);
+  m_placeholder = new CanvasPlaceholder(this);
+  setCentralWidget(m_placeholder);
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+  buildDocks();
+  buildMenus();
 
+  m_statusText = new QLabel(this);
+  statusBar()->addWidget(m_statusText, 1);
+  m_progress = new QProgressBar(this);
+  m_progress->setMaximumWidth(180);
+  m_progress->hide();
+  m_cancel = new QPushButton("Cancel", this);
+  m_cancel->hide();
+  statusBar()->addPermanentWidget(m_progress);
+  statusBar()->addPermanentWidget(m_cancel);
+  connect(m_cancel, &QPushButton::clicked, m_doc, &Document::cancel);
+
+  connect(m_doc, &Document::sourceChanged, this, &MainWindow::onSourceChanged);
+  connect(m_doc, &Document::errorChanged, this, &MainWindow::onSourceChanged);
+  connect(m_doc, &Document::stackChanged, this, &MainWindow::onStackChanged);
+  connect(m_doc, &Document::fileStateChanged, this, &MainWindow::updateTitle);
+  connect(m_doc, &Document::busyChanged, this, [this](bool busy) {
+    m_progress->setVisible(busy);
+    m_cancel->setVisible(busy);
+    if (busy) m_progress->setRange(0, 0);
+    onSourceChanged();
+  });
+  connect(m_doc, &Document::progress, this, [this](int done, int total) {
+    m_progress->setRange(0, std::max(1, total));
+    m_progress->setValue(done);
+    m_progress->setFormat(QString("layer %1 / %2").arg(done).arg(total));
+  });
+  connect(m_stackEditor, &widgets::StackEditor::editRequested, m_doc, &Document::edit);
+  connect(m_inputEditor, &widgets::InputEditor::editRequested, m_doc, &Document::edit);
+  connect(m_stackEditor, &widgets::StackEditor::currentLayerChanged, this, [this](int layer) {
+    m_placeholder->setCurrentLayer(layer);
+    emit currentLayerChanged(layer);
+  });
+
+  resize(defaultSize());
+  m_defaultState = saveState();
+  if (m_persist) {
+    QSettings s;
+    if (s.contains("window/geometry")) restoreGeometry(s.value("window/geometry").toByteArray());
+    if (s.contains("window/state")) restoreState(s.value("window/state").toByteArray());
+  }
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+  auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);  // saveState/restoreState key
+    d->setWidget(w);
+    d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    addDockWidget(area, d);
+    return d;
+  };
+  m_lesson = new QTextBrowser(this);
+  m_lesson->setOpenExternalLinks(true);
+  m_lesson->setFrameShape(QFrame::NoFrame);
+  m_stackEditor = new widgets::StackEditor(this);
+  m_inputEditor = new widgets::InputEditor(this);
+  m_plots = new widgets::ActivationPlots(this);
+  m_lessonDock = dock("Lesson", "dock.lesson", m_lesson, Qt::LeftDockWidgetArea);
+  m_stackDock = dock("Stack", "dock.stack", m_stackEditor, Qt::RightDockWidgetArea);
+  m_inputDock = dock("Input", "dock.input", m_inputEditor, Qt::RightDockWidgetArea);
+  m_plotsDock = dock("Activations", "dock.activations", m_plots, Qt::BottomDockWidgetArea);
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  resizeDocks({m_lessonDock, m_stackDock}, {300, 340}, Qt::Horizontal);
+  resizeDocks({m_stackDock, m_inputDock}, {520, 260}, Qt::Vertical);
+  resizeDocks({m_plotsDock}, {380}, Qt::Vertical);
+}
+
+void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu("&File");
-  QAction* open = file->addAction("&Open stack…");
-  open->setShortcut(QKeySequence::Open);
-  connect(open, &QAction::triggered, this, &MainWindow::openStack);
-  QAction* quit = file->addAction("&Quit");
-  quit->setShortcut(QKeySequence::Quit);
-  connect(quit, &QAction::triggered, this, &QWidget::close);
-  resize(1100, 700);
+  file->addAction("&New", QKeySequence::New, this, &MainWindow::fileNew);
+  file->addAction("&Open stack…", QKeySequence::Open, this, &MainWindow::fileOpen);
+  QMenu* lessons = file->addMenu("&Lessons");
+  for (const QString& name : lessonNames())
+    lessons->addAction(name, this, [this, name]() {
+      if (maybeSave()) openLesson(name);
+    });
+  file->addSeparator();
+  file->addAction("&Save", QKeySequence::Save, this, &MainWindow::fileSave);
+  file->addAction("Save &As…", QKeySequence::SaveAs, this, &MainWindow::fileSaveAs);
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu("&Edit");
+  QAction* undo = m_doc->undoStack()->createUndoAction(this, "&Undo");
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = m_doc->undoStack()->createRedoAction(this, "&Redo");
+  redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence::Redo});
+  edit->addAction(undo);
+  edit->addAction(redo);
+
+  QMenu* view = menuBar()->addMenu("&View");
+  for (QDockWidget* d : {m_lessonDock, m_stackDock, m_inputDock, m_plotsDock}) view->addAction(d->toggleViewAction());
+  view->addSeparator();
+  view->addAction("Reset layout", this, [this]() {
+    for (QDockWidget* d : {m_lessonDock, m_stackDock, m_inputDock, m_plotsDock}) {
+      d->setFloating(false);
+      d->show();
+    }
+    restoreState(m_defaultState);
+  });
+
+  // Playback keys: window-wide shortcuts; a focused text field keeps its own keys (Qt gives a
+  // QLineEdit's ShortcutOverride precedence), so typing "2" or moving the cursor is unaffected.
+  QMenu* play = menuBar()->addMenu("&Playback");
+  auto key = [this, play](const QString& text, const QKeySequence& seq, auto fn) {
+    QAction* a = play->addAction(text);
+    a->setShortcut(seq);
+    a->setShortcutContext(Qt::WindowShortcut);
+    connect(a, &QAction::triggered, this, fn);
+    addAction(a);
+    return a;
+  };
+  key("Play / pause", QKeySequence(Qt::Key_Space), [this]() { emit playPauseRequested(); });
+  key("Step back", QKeySequence(Qt::Key_Left), [this]() { emit stepRequested(-1); });
+  key("Step forward", QKeySequence(Qt::Key_Right), [this]() { emit stepRequested(1); });
+  key("First step", QKeySequence(Qt::Key_Home), [this]() { emit homeRequested(); });
+  key("Last step", QKeySequence(Qt::Key_End), [this]() { emit endRequested(); });
+  QAction* faster = key("Faster", QKeySequence(Qt::Key_Plus), [this]() { emit speedRequested(1); });
+  faster->setShortcuts({QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)});
+  key("Slower", QKeySequence(Qt::Key_Minus), [this]() { emit speedRequested(-1); });
 }
 
-void MainWindow::openStack() {
-  const QString path = QFileDialog::getOpenFileName(this, "Open stack", QString(), "Stack files (*.json)");
-  if (path.isEmpty()) return;
+// ---------------------------------------------------------------- 2. documents and lessons
+bool MainWindow::openLesson(const QString& name) {
+  const QString path = lessonPath(name);
+  if (path.isEmpty()) return false;
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return false;
+  nlohmann::json doc;
   try {
-    setStack(engine::loadStack(path.toStdString()));
+    doc = engine::parseStackJson(f.readAll().toStdString(), "lesson " + name.toStdString());
   } catch (const engine::EngineError& e) {
-    QMessageBox::warning(this, "Cannot open stack", QString::fromStdString(e.what()));
+    QMessageBox::warning(this, "Cannot open lesson", QString::fromStdString(e.what()));
+    return false;
   }
+  m_doc->reset(doc, QString(), "lesson " + name, QString());
+  announceView();
+  return true;
 }
 
-void MainWindow::setStack(engine::Stack stack) {
-  m_stack = std::move(stack);
-  m_outputs = engine::forward(m_stack);
-  refresh();
+bool MainWindow::openFile(const QString& path, QString* errorOut) {
+  if (!m_doc->open(path, errorOut)) return false;
+  announceView();
+  return true;
 }
 
-void MainWindow::refresh() {
-  const QString name = QString::fromStdString(m_stack.name.empty() ? m_stack.file : m_stack.name);
-  setWindowTitle("ConvScope — " + name);
-  m_title->setText(name + QString("   ·   %1 convention, %2-D")
-                              .arg(engine::conventionName(m_stack.convention))
-                              .arg(m_stack.dims));
-  m_lesson->setPlainText(QString::fromStdString(m_stack.description));
-  m_layers->setRowCount(static_cast<int>(m_stack.layers.size()));
-  for (int i = 0; i < static_cast<int>(m_stack.layers.size()); ++i) {
-    const auto& l = m_stack.layers[static_cast<size_t>(i)];
-    const QStringList cells = {QString::number(i), engine::opName(l.op),
-                               QString::fromStdString(engine::shapeToString(l.inputShape())),
-                               QString::fromStdString(engine::shapeToString(l.outputShape())),
-                               QString::fromStdString(l.formula)};
-    for (int c = 0; c < cells.size(); ++c) m_layers->setItem(i, c, new QTableWidgetItem(cells[c]));
+void MainWindow::setCanvas(QWidget* canvas) {
+  if (!canvas) return;
+  m_canvas = canvas;
+  setCentralWidget(canvas);  // deletes the placeholder
+  m_placeholder = nullptr;
+}
+
+QWidget* MainWindow::canvas() const { return centralWidget(); }
+
+void MainWindow::setRequestedView(const QString& view, int layer, int step) {
+  m_view = view;
+  m_viewLayer = layer;
+  m_step = step;
+  m_viewFromCommandLine = true;
+  emit viewRequested(m_view, m_viewLayer, m_step);
+}
+
+void MainWindow::announceView() {
+  // The command line wins over the lesson's "view"; otherwise the lesson's view applies.
+  if (!m_viewFromCommandLine) {
+    const nlohmann::json& src = m_doc->source();
+    m_view.clear();
+    m_viewLayer = -1;
+    if (src.is_object() && src.contains("view") && src["view"].is_object()) {
+      const auto& v = src["view"];
+      if (v.contains("name") && v["name"].is_string()) m_view = QString::fromStdString(v["name"].get<std::string>());
+      if (v.contains("layer") && v["layer"].is_number_integer()) m_viewLayer = v["layer"].get<int>();
+    }
   }
-  m_layers->resizeColumnsToContents();
+  if (m_viewLayer >= 0) m_stackEditor->setCurrentLayer(m_viewLayer);
+  emit viewRequested(m_view, m_viewLayer, m_step);
+}
+
+int MainWindow::currentLayer() const { return m_stackEditor->currentLayer(); }
+
+// ---------------------------------------------------------------- 3. document → widgets
+void MainWindow::onSourceChanged() {
+  const auto& err = m_doc->error();
+  widgets::SourceError se;
+  if (err) se = {err->message, err->rule, err->layer, err->param};
+  const bool current = m_doc->hasValidStack() && !err && !m_doc->isBusy();
+  m_stackEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? &m_doc->stack() : nullptr, current,
+                                  err ? &se : nullptr);
+  const bool inputErr = err && err->layer < 0;
+  m_inputEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? m_doc->stack().dims : 1,
+                                  inputErr ? err->rule : QString());
+  if (m_doc->isBusy()) m_statusText->setText("computing…");
+  else if (err) m_statusText->setText("⚠ " + err->message);
+  else if (m_doc->hasValidStack()) {
+    const auto& w = m_doc->stack().warnings;
+    m_statusText->setText(w.empty() ? QString("%1 layers · ready").arg(m_doc->stack().layers.size())
+                                    : QString::fromStdString(w.front()));
+  }
+  m_statusText->setStyleSheet(err ? "color: #c0392b;" : QString());
+  updateTitle();
+}
+
+void MainWindow::onStackChanged() {
+  const widgets::SnapshotPtr snap = m_doc->snapshot();
+  if (m_placeholder) m_placeholder->setSnapshot(snap, currentLayer());
+  m_plots->setSnapshot(snap);
+  updateLesson();
+  onSourceChanged();
+  emit snapshotChanged(snap);
+}
+
+void MainWindow::updateLesson() {
+  const engine::Stack& s = m_doc->stack();
+  const QString name = QString::fromStdString(s.name.empty() ? m_doc->title().toStdString() : s.name);
+  QString desc = QString::fromStdString(s.description);
+  if (!Qt::mightBeRichText(desc)) {
+    desc = desc.toHtmlEscaped();
+    desc.replace("\n\n", "</p><p>");
+    desc.replace("\n", "<br>");
+    desc = "<p>" + desc + "</p>";
+  }
+  m_lesson->setHtml(QString("<h2 style='margin-bottom:6px'>%1</h2>"
+                            "<div style='font-size:10.5pt; line-height:135%'>%2</div>")
+                        .arg(name.toHtmlEscaped(), desc));
+}
+
+void MainWindow::updateTitle() {
+  setWindowTitle(QString("%1%2 — ConvScope").arg(m_doc->title(), m_doc->isModified() ? " *" : ""));
+}
+
+// ---------------------------------------------------------------- 4. files
+bool MainWindow::maybeSave() {
+  if (!m_doc->isModified() || !m_persist) return true;
+  const auto r = QMessageBox::question(this, "Unsaved changes", "Save the changes to " + m_doc->title() + "?",
+                                       QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+  if (r == QMessageBox::Save) return fileSave();
+  return r == QMessageBox::Discard;
+}
+
+void MainWindow::fileNew() {
+  if (!maybeSave()) return;
+  m_doc->newDocument();
+  announceView();
+}
+
+void MainWindow::fileOpen() {
+  if (!maybeSave()) return;
+  const QString path = QFileDialog::getOpenFileName(this, "Open stack", QString(), "Stack files (*.json);;All files (*)");
+  if (path.isEmpty()) return;
+  QString err;
+  if (!openFile(path, &err)) QMessageBox::warning(this, "Cannot open stack", err);
+}
+
+bool MainWindow::fileSave() {
+  if (m_doc->filePath().isEmpty()) return fileSaveAs();
+  QString err;
+  if (!m_doc->save(m_doc->filePath(), &err)) {
+    QMessageBox::warning(this, "Cannot save", err);
+    return false;
+  }
+  return true;
+}
+
+bool MainWindow::fileSaveAs() {
+  QString path = QFileDialog::getSaveFileName(this, "Save stack as", m_doc->title().remove("lesson ") + ".json",
+                                              "Stack files (*.json)");
+  if (path.isEmpty()) return false;
+  if (!path.endsWith(".json")) path += ".json";
+  QString err;
+  if (!m_doc->save(path, &err)) {
+    QMessageBox::warning(this, "Cannot save", err);
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- 5. settings and readiness
+void MainWindow::closeEvent(QCloseEvent* ev) {
+  if (!maybeSave()) {
+    ev->ignore();
+    return;
+  }
+  if (m_persist) {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+  }
+  ev->accept();
+}
+
+bool MainWindow::isSettled() const {
+  if (m_doc->isBusy() || !m_plots->isReady()) return false;
+  const QWidget* c = centralWidget();
+  const QVariant ready = c ? c->property("frameReady") : QVariant();
+  return !ready.isValid() || ready.toBool();
 }
 
 }  // namespace convscope::app

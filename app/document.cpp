@@ -1,0 +1,234 @@
+#include "document.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QPointer>
+#include <QUndoStack>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "commands.h"
+#include "engine/error.h"
+#include "engine/kernels.h"
+
+namespace convscope::app {
+
+Document::Document(QObject* parent)
+    : QObject(parent), m_undo(new QUndoStack(this)), m_snapshot(std::make_shared<widgets::StackSnapshot>()) {
+  connect(m_undo, &QUndoStack::cleanChanged, this, &Document::fileStateChanged);
+}
+
+Document::~Document() {
+  if (m_cancel) m_cancel->store(true);
+  if (m_watcher) m_watcher->waitForFinished();
+}
+
+QString Document::title() const {
+  if (!m_displayName.isEmpty()) return m_displayName;
+  if (!m_path.isEmpty()) return QFileInfo(m_path).fileName();
+  return "untitled";
+}
+
+bool Document::isModified() const { return m_source != m_savedSource; }
+
+void Document::reset(const nlohmann::json& source, const QString& path, const QString& displayName,
+                     const QString& baseDir) {
+  m_undo->clear();
+  m_path = path;
+  m_displayName = displayName;
+  m_baseDir = baseDir;
+  m_savedSource = source;
+  m_hasValid = false;
+  m_snapshot = std::make_shared<widgets::StackSnapshot>();
+  applySource(source);
+  emit fileStateChanged();
+}
+
+void Document::newDocument() {
+  const nlohmann::json doc = {
+      {"convscope", 1},
+      {"name", "untitled"},
+      {"convention", "pytorch"},
+      {"input", {{"shape", {1, 16}}, {"generator", {{"kind", "impulse"}}}}},
+      {"layers", nlohmann::json::array({{{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"init", {{"kind", "ones"}}}}})}};
+  reset(doc, QString(), QString(), QString());
+}
+
+bool Document::open(const QString& path, QString* errorOut) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) {
+    if (errorOut) *errorOut = path + ": cannot open the file for reading";
+    return false;
+  }
+  const std::string text = f.readAll().toStdString();
+  nlohmann::json doc;
+  try {
+    doc = engine::parseStackJson(text, path.toStdString());
+  } catch (const engine::EngineError& e) {
+    if (errorOut) *errorOut = QString::fromStdString(e.what());
+    return false;
+  }
+  reset(doc, path, QString(), QFileInfo(path).absolutePath());
+  return true;
+}
+
+bool Document::save(const QString& path, QString* errorOut) {
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+    if (errorOut) *errorOut = path + ": cannot open the file for writing";
+    return false;
+  }
+  const std::string text = m_source.dump(2) + "\n";
+  if (f.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
+    if (errorOut) *errorOut = path + ": write failed";
+    return false;
+  }
+  f.close();
+  // Relative data paths were anchored at the old directory; a lesson keeps its generator inputs.
+  m_path = path;
+  m_displayName.clear();
+  m_baseDir = QFileInfo(path).absolutePath();
+  m_savedSource = m_source;
+  m_undo->setClean();
+  emit fileStateChanged();
+  return true;
+}
+
+void Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {
+  if (next == m_source) return;
+  m_undo->push(new SetSourceCommand(this, m_source, next, text, mergeKey));
+}
+
+void Document::applySource(const nlohmann::json& next) {
+  m_source = next;
+  emit sourceChanged();
+  emit fileStateChanged();
+  recompute();
+}
+
+int64_t Document::workEstimate(const nlohmann::json& source) {
+  if (!source.is_object() || !source.contains("input") || !source["input"].is_object()) return 0;
+  const auto& in = source["input"];
+  if (!in.contains("shape") || !in["shape"].is_array()) return 0;
+  int64_t n = 1;
+  for (const auto& v : in["shape"]) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 1) return 0;
+    n = std::min<int64_t>(n * v.get<int64_t>(), int64_t(1) << 40);
+  }
+  const int64_t layers = source.contains("layers") && source["layers"].is_array()
+                             ? static_cast<int64_t>(source["layers"].size()) : 0;
+  return n * (layers + 1);
+}
+
+ComputeResult Document::compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
+                                const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress) {
+  ComputeResult r;
+  try {
+    r.stack = engine::resolveStack(source, file, baseDir);
+    const int total = static_cast<int>(r.stack.layers.size());
+    r.outputs.reserve(r.stack.layers.size());
+    const engine::Tensor* x = &r.stack.input;
+    for (int i = 0; i < total; ++i) {
+      if (cancel && cancel->load()) {
+        r.cancelled = true;
+        return r;
+      }
+      r.outputs.push_back(engine::forwardLayer(r.stack.layers[static_cast<size_t>(i)], *x));
+      x = &r.outputs.back();
+      if (progress) progress(i + 1, total);
+    }
+    r.ok = true;
+  } catch (const engine::EngineError& e) {
+    r.error.message = QString::fromStdString(e.what());
+    r.error.rule = QString::fromStdString(e.rule());
+    r.error.layer = e.context().layer;
+    r.error.op = QString::fromStdString(e.context().op);
+    r.error.param = QString::fromStdString(e.context().param);
+  } catch (const std::bad_alloc&) {
+    r.error.message = "out of memory while computing the stack";
+    r.error.rule = r.error.message;
+  } catch (const std::exception& e) {
+    r.error.message = QString("internal error: ") + e.what();
+    r.error.rule = r.error.message;
+  }
+  return r;
+}
+
+void Document::recompute() {
+  ++m_generation;
+  if (m_cancel) m_cancel->store(true);  // supersede a running job
+  const std::string file = (m_path.isEmpty() ? title() : m_path).toStdString();
+  const std::string base = m_baseDir.toStdString();
+  if (m_forceSync || workEstimate(m_source) < asyncThreshold()) {
+    if (m_busy) {
+      m_busy = false;
+      emit busyChanged(false);
+    }
+    adopt(compute(m_source, file, base, nullptr, {}));
+    return;
+  }
+  m_cancel = std::make_shared<std::atomic<bool>>(false);
+  auto cancel = m_cancel;
+  const uint64_t gen = m_generation;
+  auto* watcher = new QFutureWatcher<ComputeResult>(this);
+  m_watcher = watcher;
+  connect(watcher, &QFutureWatcher<ComputeResult>::finished, this, [this, watcher, gen]() {
+    ComputeResult r = watcher->result();
+    if (m_watcher == watcher) m_watcher = nullptr;
+    watcher->deleteLater();
+    if (gen != m_generation) return;  // superseded
+    m_busy = false;
+    emit busyChanged(false);
+    if (!r.cancelled) adopt(std::move(r));
+  });
+  QPointer<Document> self(this);
+  const nlohmann::json src = m_source;
+  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen]() {
+    return compute(src, file, base, cancel.get(), [self, gen](int done, int total) {
+      QMetaObject::invokeMethod(
+          self.data(), [self, gen, done, total]() {
+            if (self && self->m_generation == gen) emit self->progress(done, total);
+          },
+          Qt::QueuedConnection);
+    });
+  }));
+  if (!m_busy) {
+    m_busy = true;
+    emit busyChanged(true);
+  }
+  emit progress(0, 1);
+}
+
+void Document::adopt(ComputeResult&& r) {
+  if (r.ok) {
+    auto snap = std::make_shared<widgets::StackSnapshot>();
+    snap->stack = std::move(r.stack);
+    snap->outputs = std::move(r.outputs);
+    m_snapshot = std::move(snap);
+    m_hasValid = true;
+    const bool hadError = m_error.has_value();
+    m_error.reset();
+    emit stackChanged();
+    if (hadError) emit errorChanged();
+  } else {
+    m_error = r.error;
+    emit errorChanged();
+  }
+}
+
+void Document::cancel() {
+  if (!m_busy) return;
+  if (m_cancel) m_cancel->store(true);
+  ++m_generation;  // the running job's result is dropped
+  m_busy = false;
+  emit busyChanged(false);
+}
+
+void Document::waitIdle() {
+  while (m_watcher) {
+    m_watcher->waitForFinished();
+    QCoreApplication::processEvents();
+  }
+}
+
+}  // namespace convscope::app

@@ -1,0 +1,140 @@
+// Document: the stack file being edited. Holds the JSON source (the truth, possibly invalid),
+// re-resolves it with engine::resolveStack on every change, and keeps the last valid resolved
+// Stack with its forward outputs. An invalid edit never loses the document: the error is reported
+// (message, layer, parameter) and the last valid state stays on screen.
+//
+// Every edit goes through undoStack() (commands.h). Small stacks recompute synchronously inside
+// the edit (one frame); stacks whose work estimate exceeds asyncThreshold() recompute on a worker
+// thread with progress reports and cancel(); a newer edit supersedes a running one.
+#pragma once
+#include <QFutureWatcher>
+#include <QObject>
+#include <QString>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "engine/stack.h"
+#include "widgets/stack_snapshot.h"
+
+class QUndoStack;
+
+namespace convscope::app {
+
+/// Where the current source fails to resolve (from engine::EngineError).
+struct DocumentError {
+  QString message;  // EngineError::what(): full "file: layer i (op): parameter 'p': rule"
+  QString rule;     // the rule alone
+  int layer = -1;   // layer index, -1 for the input or the file as a whole
+  QString op;       // op of that layer or "input"
+  QString param;    // parameter name under the stack's convention, "" if none
+};
+
+/// Result of one recompute (resolved stack + every layer's output).
+struct ComputeResult {
+  bool ok = false;
+  bool cancelled = false;
+  engine::Stack stack;
+  std::vector<engine::Tensor> outputs;
+  DocumentError error;
+};
+
+class Document : public QObject {
+  Q_OBJECT
+ public:
+  explicit Document(QObject* parent = nullptr);
+  ~Document() override;
+
+  /// The JSON source as edited (may be invalid).
+  const nlohmann::json& source() const { return m_source; }
+  /// Last valid resolved stack (empty layers and no input before the first valid resolve).
+  const engine::Stack& stack() const { return m_snapshot->stack; }
+  /// Forward outputs of stack(): outputs()[i] is layer i's output (N, C, spatial...).
+  const std::vector<engine::Tensor>& outputs() const { return m_snapshot->outputs; }
+  /// The last valid stack and outputs as one shareable immutable snapshot (never null).
+  widgets::SnapshotPtr snapshot() const { return m_snapshot; }
+  /// True once some source has resolved; stack()/outputs() are meaningful then.
+  bool hasValidStack() const { return m_hasValid; }
+  /// True when the current source() resolved (stack() belongs to it).
+  bool isValid() const { return !m_error.has_value() && !m_busy; }
+  /// The current source's error, if it does not resolve.
+  const std::optional<DocumentError>& error() const { return m_error; }
+  /// True while a background recompute runs.
+  bool isBusy() const { return m_busy; }
+
+  /// File path ("" for a lesson or a new document) and display title.
+  QString filePath() const { return m_path; }
+  QString title() const;
+  /// True when the source differs from the last save/load.
+  bool isModified() const;
+
+  QUndoStack* undoStack() const { return m_undo; }
+
+  /// Replaces the document (no undo history): `file` names it in messages, `baseDir` anchors data paths.
+  void reset(const nlohmann::json& source, const QString& path, const QString& displayName, const QString& baseDir);
+  /// A minimal new stack (impulse input, one conv).
+  void newDocument();
+  /// Loads a stack file; false with `errorOut` set when it cannot be read or is not JSON.
+  /// A file that parses but does not resolve is opened (its error is reported).
+  bool open(const QString& path, QString* errorOut);
+  /// Writes source() as indented JSON to `path` (and adopts it as the file path).
+  bool save(const QString& path, QString* errorOut);
+
+  /// Pushes an undoable edit replacing the whole source. `mergeKey` >= 0 merges consecutive edits
+  /// with the same key (typing in one field) into one undo step.
+  void edit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
+  /// Applies a source without touching the undo stack (used by the commands themselves).
+  void applySource(const nlohmann::json& next);
+
+  /// Cancels a running background recompute (the last valid state stays).
+  void cancel();
+  /// Blocks until no background recompute runs (tests, screenshots).
+  void waitIdle();
+  /// Work estimate (elements touched) above which recomputes go to a worker thread.
+  static constexpr int64_t asyncThreshold() { return int64_t(1) << 22; }
+  /// Forces every recompute synchronous (true) or automatic (false); tests use it.
+  void setForceSynchronous(bool on) { m_forceSync = on; }
+
+  /// Estimated work of a source: input elements × (layers + 1), 0 if unknown.
+  static int64_t workEstimate(const nlohmann::json& source);
+  /// Resolves and runs `source`; `cancel` (may be null) is polled between layers, `progress`
+  /// (may be empty) is told (done, total) layers. Never throws.
+  static ComputeResult compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
+                               const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress);
+
+ signals:
+  /// The source changed (every edit, undo, redo, load).
+  void sourceChanged();
+  /// A new valid stack and its outputs are available.
+  void stackChanged();
+  /// error() changed (set or cleared).
+  void errorChanged();
+  /// A background recompute started (true) or ended (false).
+  void busyChanged(bool busy);
+  /// Background progress: `done` of `total` layers computed.
+  void progress(int done, int total);
+  /// filePath() or the modified state changed.
+  void fileStateChanged();
+
+ private:
+  void recompute();
+  void adopt(ComputeResult&& r);
+
+  nlohmann::json m_source;
+  nlohmann::json m_savedSource;
+  QString m_path, m_displayName, m_baseDir;
+  QUndoStack* m_undo = nullptr;
+  widgets::SnapshotPtr m_snapshot;
+  bool m_hasValid = false;
+  std::optional<DocumentError> m_error;
+  bool m_busy = false;
+  bool m_forceSync = false;
+  uint64_t m_generation = 0;
+  std::shared_ptr<std::atomic<bool>> m_cancel;
+  QFutureWatcher<ComputeResult>* m_watcher = nullptr;  // the running job, if any
+};
+
+}  // namespace convscope::app

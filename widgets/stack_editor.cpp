@@ -1,0 +1,549 @@
+// Sections: 1. parameter tables  2. construction  3. document state  4. edits  5. panel
+#include "stack_editor.h"
+
+#include <QComboBox>
+#include <QContextMenuEvent>
+#include <QFontDatabase>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <functional>
+
+#include "engine/layer.h"
+
+namespace convscope::widgets {
+
+// ---------------------------------------------------------------- 1. parameter tables
+namespace {
+
+using engine::Convention;
+
+std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+
+const char* upsampleScaleKey(Convention c) {
+  return c == Convention::PyTorch ? "scale_factor" : c == Convention::Keras ? "size" : c == Convention::Onnx ? "scales" : "scale";
+}
+
+const char* leakySlopeKey(Convention c) {
+  return c == Convention::PyTorch ? "negative_slope" : c == Convention::Chainer ? "slope" : "alpha";
+}
+
+// Plain-language meaning of a parameter key, for the field's label and tooltip.
+QString meaningOf(const std::string& key, Convention c) {
+  const engine::ParamNames& n = engine::paramNames(c);
+  if (key == str(n.outChannels)) return "output channels";
+  if (key == str(n.kernel) || key == str(n.poolKernel)) return "kernel size (taps per axis)";
+  if (key == str(n.stride)) return "stride (step between windows)";
+  if (key == str(n.padding)) return "padding";
+  if (key == str(n.dilation)) return "dilation (gap between taps)";
+  if (key == str(n.groups)) return "groups";
+  if (!str(n.outputPadding).empty() && key == str(n.outputPadding)) return "extra output length at the end";
+  if (!str(n.targetSize).empty() && key == str(n.targetSize)) return "target output size";
+  if (key == str(n.bias)) return "bias on/off";
+  if (key == str(n.eps)) return "epsilon";
+  if (key == "auto_pad") return "automatic padding";
+  if (key == "padding_mode") return "what the padding holds";
+  if (key == "init") return "weights without a file";
+  if (key == "weight") return "weight file (.npy)";
+  if (key == "ceil_mode") return "round the output length up";
+  if (key == "count_include_pad") return "average counts padding";
+  if (key == "cover_all") return "cover every input element";
+  if (key == upsampleScaleKey(c)) return "up-sampling factor";
+  if (key == "mode" || key == "interpolation") return "nearest | linear";
+  if (key == leakySlopeKey(c) || key == "alpha") return "negative slope";
+  if (key == "approximate") return "none | tanh";
+  return {};
+}
+
+}  // namespace
+
+const std::vector<std::string>& editorOps() {
+  static const std::vector<std::string> ops = {"conv",     "conv_transpose", "max_pool", "avg_pool", "upsample",
+                                               "unpool",   "zero_insert",    "batch_norm", "relu",   "leaky_relu",
+                                               "elu",      "gelu",           "tanh",     "sigmoid"};
+  return ops;
+}
+
+std::vector<std::string> standardParamKeys(const std::string& op, Convention c) {
+  const engine::ParamNames& n = engine::paramNames(c);
+  std::vector<std::string> k;
+  auto add = [&k](const char* key) {
+    if (key && *key) k.emplace_back(key);
+  };
+  if (op == "conv" || op == "conv_transpose") {
+    const bool t = op == "conv_transpose";
+    add(n.outChannels);
+    add(n.kernel);
+    add(n.stride);
+    add(n.padding);
+    if (c == Convention::Onnx) add("auto_pad");
+    if (t) add(n.outputPadding);
+    add(n.dilation);
+    if (!(t && c == Convention::Keras)) add(n.groups);
+    if (t) add(n.targetSize);
+    add(n.bias);
+    if (!t && c == Convention::PyTorch) add("padding_mode");
+    add("init");
+  } else if (op == "max_pool" || op == "avg_pool") {
+    const bool mx = op == "max_pool";
+    add(n.poolKernel);
+    add(n.stride);
+    add(n.padding);
+    if (c == Convention::Onnx) add("auto_pad");
+    if (mx && (c == Convention::PyTorch || c == Convention::Onnx)) add(n.dilation);
+    if (c == Convention::PyTorch || c == Convention::Onnx) add("ceil_mode");
+    if (!mx && (c == Convention::PyTorch || c == Convention::Onnx)) add("count_include_pad");
+    if (mx && c == Convention::Chainer) add("cover_all");
+  } else if (op == "upsample") {
+    add(upsampleScaleKey(c));
+    add(c == Convention::Keras ? "interpolation" : "mode");
+  } else if (op == "unpool") {
+    add(n.kernel);
+    add(n.stride);
+    add(n.padding);
+    add(c == Convention::Keras ? "" : n.targetSize);
+    add("cover_all");
+  } else if (op == "zero_insert") {
+    add(n.stride);
+  } else if (op == "batch_norm") {
+    add(n.eps);
+    add("init");
+  } else if (op == "leaky_relu") {
+    add(leakySlopeKey(c));
+  } else if (op == "elu") {
+    add("alpha");
+  } else if (op == "gelu") {
+    add("approximate");
+  }
+  return k;
+}
+
+nlohmann::json defaultLayer(const std::string& op, Convention c, int inChannels, int index) {
+  const engine::ParamNames& n = engine::paramNames(c);
+  nlohmann::json l = {{"op", op}};
+  if (op == "conv") {
+    l[n.outChannels] = std::max(1, inChannels);
+    l[n.kernel] = 3;
+    l["init"] = {{"kind", "random"}, {"seed", index}};
+  } else if (op == "conv_transpose") {
+    l[n.outChannels] = std::max(1, inChannels);
+    l[n.kernel] = 3;
+    l[n.stride] = 2;
+    l["init"] = {{"kind", "random"}, {"seed", index}};
+  } else if (op == "max_pool" || op == "avg_pool") {
+    l[n.poolKernel] = 2;
+  } else if (op == "upsample") {
+    l[upsampleScaleKey(c)] = 2;
+  } else if (op == "unpool") {
+    l[n.kernel] = 2;
+  } else if (op == "zero_insert") {
+    l[n.stride] = 2;
+  }
+  return l;
+}
+
+// ---------------------------------------------------------------- 2. construction
+StackEditor::StackEditor(QWidget* parent) : QWidget(parent) {
+  auto* v = new QVBoxLayout(this);
+  v->setContentsMargins(6, 6, 6, 6);
+  v->setSpacing(6);
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel("Convention", this));
+  m_convention = new QComboBox(this);
+  m_convention->addItems({"pytorch", "keras", "onnx", "chainer"});
+  m_convention->setToolTip("Whose rules and parameter names the stack is written in");
+  top->addWidget(m_convention, 1);
+  v->addLayout(top);
+
+  m_list = new QListWidget(this);
+  m_list->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+  m_list->setMinimumHeight(90);
+  m_list->setAlternatingRowColors(true);
+  v->addWidget(m_list, 2);
+
+  auto* buttons = new QHBoxLayout;
+  buttons->setSpacing(3);
+  m_add = new QToolButton(this);
+  m_add->setText("Add ▾");
+  m_add->setPopupMode(QToolButton::InstantPopup);
+  m_add->setMenu(buildAddMenu(m_add));
+  m_add->setToolTip("Insert a layer after the selected one");
+  m_duplicate = new QPushButton("Duplicate", this);
+  m_remove = new QPushButton("Remove", this);
+  m_up = new QPushButton("▲", this);
+  m_down = new QPushButton("▼", this);
+  m_up->setToolTip("Move the layer up");
+  m_down->setToolTip("Move the layer down");
+  for (QPushButton* b : {m_up, m_down}) b->setFixedWidth(30);
+  buttons->addWidget(m_add);
+  buttons->addWidget(m_duplicate);
+  buttons->addWidget(m_remove);
+  buttons->addStretch(1);
+  buttons->addWidget(m_up);
+  buttons->addWidget(m_down);
+  v->addLayout(buttons);
+
+  m_panelTitle = new QLabel(this);
+  m_panelTitle->setTextFormat(Qt::RichText);
+  v->addWidget(m_panelTitle);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::StyledPanel);
+  m_panel = new QWidget(scroll);
+  m_grid = new QGridLayout(m_panel);
+  m_grid->setContentsMargins(6, 6, 6, 6);
+  m_grid->setHorizontalSpacing(8);
+  m_grid->setVerticalSpacing(2);
+  scroll->setWidget(m_panel);
+  v->addWidget(scroll, 3);
+
+  m_generalError = new QLabel(this);
+  m_generalError->setWordWrap(true);
+  m_generalError->setStyleSheet("color: #c0392b;");
+  m_generalError->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_generalError->hide();
+  v->addWidget(m_generalError);
+
+  connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
+    if (row == m_selected) return;
+    m_selected = row;
+    refreshPanel();
+    emit currentLayerChanged(row);
+  });
+  connect(m_list, &QListWidget::customContextMenuRequested, this, &StackEditor::showContextMenu);
+  connect(m_remove, &QPushButton::clicked, this, &StackEditor::removeCurrentLayer);
+  connect(m_duplicate, &QPushButton::clicked, this, &StackEditor::duplicateCurrentLayer);
+  connect(m_up, &QPushButton::clicked, this, [this]() { moveCurrentLayer(-1); });
+  connect(m_down, &QPushButton::clicked, this, [this]() { moveCurrentLayer(1); });
+  connect(m_convention, &QComboBox::activated, this,
+          [this](int i) { setConvention(static_cast<Convention>(i)); });
+}
+
+QMenu* StackEditor::buildAddMenu(QWidget* parent) {
+  auto* menu = new QMenu(parent);
+  for (const std::string& op : editorOps())
+    menu->addAction(QString::fromStdString(op), this, [this, op]() { addLayer(op); });
+  return menu;
+}
+
+void StackEditor::showContextMenu(const QPoint& pos) {
+  QMenu menu(this);
+  QMenu* add = buildAddMenu(&menu);
+  add->setTitle("Add layer after");
+  menu.addMenu(add);
+  const bool sel = currentLayer() >= 0;
+  menu.addAction("Duplicate", this, &StackEditor::duplicateCurrentLayer)->setEnabled(sel);
+  menu.addAction("Remove", this, &StackEditor::removeCurrentLayer)->setEnabled(sel);
+  menu.addSeparator();
+  menu.addAction("Move up", this, [this]() { moveCurrentLayer(-1); })->setEnabled(sel && currentLayer() > 0);
+  menu.addAction("Move down", this, [this]() { moveCurrentLayer(1); })
+      ->setEnabled(sel && currentLayer() + 1 < m_list->count());
+  menu.exec(m_list->viewport()->mapToGlobal(pos));
+}
+
+// ---------------------------------------------------------------- 3. document state
+Convention StackEditor::convention() const {
+  Convention c = Convention::PyTorch;
+  if (m_source.is_object() && m_source.contains("convention") && m_source["convention"].is_string())
+    engine::parseConvention(m_source["convention"].get<std::string>(), c);
+  return c;
+}
+
+const nlohmann::json* StackEditor::layers() const {
+  if (!m_source.is_object() || !m_source.contains("layers") || !m_source["layers"].is_array()) return nullptr;
+  return &m_source["layers"];
+}
+
+int StackEditor::currentLayer() const { return m_selected; }
+
+void StackEditor::setCurrentLayer(int index) {
+  if (index >= m_list->count()) index = m_list->count() - 1;
+  m_list->setCurrentRow(index);
+}
+
+void StackEditor::setDocumentState(const nlohmann::json& source, const engine::Stack* resolved, bool resolvedIsCurrent,
+                                   const SourceError* error) {
+  m_source = source;
+  m_hasResolved = resolved != nullptr;
+  if (resolved) m_resolved = *resolved;
+  m_resolvedIsCurrent = resolvedIsCurrent;
+  m_hasError = error != nullptr;
+  m_error = error ? *error : SourceError{};
+  const QSignalBlocker block(m_convention);
+  m_convention->setCurrentIndex(static_cast<int>(convention()));
+  refreshList();
+  refreshPanel();
+}
+
+void StackEditor::refreshList() {
+  const nlohmann::json* ls = layers();
+  const int n = ls ? static_cast<int>(ls->size()) : 0;
+  const QSignalBlocker block(m_list);
+  while (m_list->count() > n) delete m_list->takeItem(m_list->count() - 1);
+  while (m_list->count() < n) m_list->addItem(QString());
+  for (int i = 0; i < n; ++i) {
+    const nlohmann::json& l = (*ls)[static_cast<size_t>(i)];
+    const std::string op = l.is_object() && l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "?";
+    QString shape = "?";
+    bool stale = true;
+    if (m_hasResolved && i < static_cast<int>(m_resolved.layers.size()) &&
+        engine::opName(m_resolved.layers[static_cast<size_t>(i)].op) == op) {
+      shape = QString::fromStdString(engine::shapeToString(m_resolved.layers[static_cast<size_t>(i)].outputShape()));
+      stale = !m_resolvedIsCurrent;
+    }
+    QListWidgetItem* item = m_list->item(i);
+    item->setText(QString("%1  %2 → %3").arg(i, 2).arg(QString::fromStdString(op), -15).arg(shape));
+    const bool bad = m_hasError && m_error.layer == i;
+    item->setForeground(bad ? QColor("#c0392b") : stale ? QColor(Qt::gray) : palette().color(QPalette::Text));
+    item->setToolTip(bad ? m_error.message : stale ? "shape of the last valid state" : QString());
+  }
+  if (m_selected >= n) m_selected = n - 1;
+  if (m_selected < 0 && n > 0) m_selected = 0;
+  m_list->setCurrentRow(m_selected);
+  const bool sel = m_selected >= 0;
+  m_remove->setEnabled(sel);
+  m_duplicate->setEnabled(sel);
+  m_up->setEnabled(sel && m_selected > 0);
+  m_down->setEnabled(sel && m_selected + 1 < n);
+  m_add->setEnabled(ls != nullptr);
+}
+
+// ---------------------------------------------------------------- 4. edits
+void StackEditor::emitEdit(const nlohmann::json& next, const QString& text, int mergeKey) {
+  emit editRequested(next, text, mergeKey);
+}
+
+void StackEditor::addLayer(const std::string& op) {
+  if (!layers()) return;
+  nlohmann::json next = m_source;
+  const int at = m_selected + 1;
+  int inChannels = 1;
+  if (m_hasResolved) {
+    if (at > 0 && at - 1 < static_cast<int>(m_resolved.layers.size()))
+      inChannels = m_resolved.layers[static_cast<size_t>(at - 1)].outChannels;
+    else if (m_resolved.input.rank() >= 2)
+      inChannels = static_cast<int>(m_resolved.input.dim(1));
+  }
+  auto& arr = next["layers"];
+  arr.insert(arr.begin() + at, defaultLayer(op, convention(), inChannels, at));
+  m_selected = at;
+  emitEdit(next, QString("Add %1 layer").arg(QString::fromStdString(op)));
+}
+
+void StackEditor::removeCurrentLayer() {
+  const nlohmann::json* ls = layers();
+  if (!ls || m_selected < 0 || m_selected >= static_cast<int>(ls->size())) return;
+  nlohmann::json next = m_source;
+  next["layers"].erase(next["layers"].begin() + m_selected);
+  const int removed = m_selected;
+  m_selected = std::min(m_selected, static_cast<int>(next["layers"].size()) - 1);
+  emitEdit(next, QString("Remove layer %1").arg(removed));
+}
+
+void StackEditor::duplicateCurrentLayer() {
+  const nlohmann::json* ls = layers();
+  if (!ls || m_selected < 0 || m_selected >= static_cast<int>(ls->size())) return;
+  nlohmann::json next = m_source;
+  auto& arr = next["layers"];
+  arr.insert(arr.begin() + m_selected + 1, arr[static_cast<size_t>(m_selected)]);
+  const int from = m_selected;
+  m_selected = from + 1;
+  emitEdit(next, QString("Duplicate layer %1").arg(from));
+}
+
+void StackEditor::moveCurrentLayer(int delta) {
+  const nlohmann::json* ls = layers();
+  const int to = m_selected + delta;
+  if (!ls || m_selected < 0 || to < 0 || to >= static_cast<int>(ls->size())) return;
+  nlohmann::json next = m_source;
+  std::swap(next["layers"][static_cast<size_t>(m_selected)], next["layers"][static_cast<size_t>(to)]);
+  const int from = m_selected;
+  m_selected = to;
+  emitEdit(next, QString("Move layer %1 %2").arg(from).arg(delta < 0 ? "up" : "down"));
+}
+
+void StackEditor::setConvention(Convention c) {
+  if (!m_source.is_object()) return;
+  const Convention old = convention();
+  if (c == old) return;
+  nlohmann::json next = m_source;
+  next["convention"] = engine::conventionName(c);
+  // Rename the shared parameters (out channels, kernel, stride, ...) to the new convention's names.
+  const engine::ParamNames& a = engine::paramNames(old);
+  const engine::ParamNames& b = engine::paramNames(c);
+  const std::pair<const char*, const char*> pairs[] = {
+      {a.outChannels, b.outChannels}, {a.stride, b.stride},         {a.padding, b.padding},
+      {a.dilation, b.dilation},       {a.groups, b.groups},         {a.outputPadding, b.outputPadding},
+      {a.targetSize, b.targetSize},   {a.eps, b.eps},               {upsampleScaleKey(old), upsampleScaleKey(c)}};
+  if (next.contains("layers") && next["layers"].is_array()) {
+    for (auto& l : next["layers"]) {
+      if (!l.is_object()) continue;
+      const bool pool = l.value("op", "") == "max_pool" || l.value("op", "") == "avg_pool";
+      const char* ka = pool ? a.poolKernel : a.kernel;
+      const char* kb = pool ? b.poolKernel : b.kernel;
+      auto rename = [&l](const char* from, const char* to) {
+        if (!from || !to || !*from || !*to || std::string(from) == to || !l.contains(from) || l.contains(to)) return;
+        l[to] = l[from];
+        l.erase(from);
+      };
+      rename(ka, kb);
+      for (const auto& [f, t] : pairs) rename(f, t);
+    }
+  }
+  emitEdit(next, QString("Convention %1").arg(engine::conventionName(c)));
+}
+
+bool StackEditor::setParamText(const std::string& key, const QString& valueText) {
+  const nlohmann::json* ls = layers();
+  if (!ls || m_selected < 0 || m_selected >= static_cast<int>(ls->size())) return false;
+  nlohmann::json next = m_source;
+  nlohmann::json& layer = next["layers"][static_cast<size_t>(m_selected)];
+  if (!layer.is_object()) return false;
+  const QString t = valueText.trimmed();
+  if (t.isEmpty()) {
+    layer.erase(key);
+  } else {
+    nlohmann::json v;
+    try {
+      v = nlohmann::json::parse(t.toStdString());
+    } catch (const nlohmann::json::parse_error&) {
+      // A bare word is a string: same, valid, reflect, ...
+      static const QRegularExpression word("^[A-Za-z_][A-Za-z0-9_]*$");
+      if (!word.match(t).hasMatch()) {
+        if (QLabel* e = errorLabelFor(key)) {
+          e->setText("not a value yet: use a number, a list like [1, 2], a word or true/false");
+          e->show();
+        }
+        return false;
+      }
+      v = t.toStdString();
+    }
+    layer[key] = v;
+  }
+  const int mergeKey = static_cast<int>(std::hash<std::string>{}(std::to_string(m_selected) + "/" + key) & 0x3fffffff);
+  m_ownEdit = true;
+  emitEdit(next, QString("Set %1 of layer %2").arg(QString::fromStdString(key)).arg(m_selected), mergeKey);
+  m_ownEdit = false;
+  return true;
+}
+
+// ---------------------------------------------------------------- 5. panel
+QLineEdit* StackEditor::fieldFor(const std::string& key) const {
+  for (const Field& f : m_fields)
+    if (f.key == key) return f.edit;
+  return nullptr;
+}
+
+QLabel* StackEditor::errorLabelFor(const std::string& key) const {
+  for (const Field& f : m_fields)
+    if (f.key == key) return f.error;
+  return nullptr;
+}
+
+void StackEditor::refreshPanel() {
+  const nlohmann::json* ls = layers();
+  const bool have = ls && m_selected >= 0 && m_selected < static_cast<int>(ls->size()) &&
+                    (*ls)[static_cast<size_t>(m_selected)].is_object();
+  const nlohmann::json empty = nlohmann::json::object();
+  const nlohmann::json& layer = have ? (*ls)[static_cast<size_t>(m_selected)] : empty;
+  const std::string op = layer.contains("op") && layer["op"].is_string() ? layer["op"].get<std::string>() : "";
+  const Convention c = convention();
+  std::vector<std::string> keys = standardParamKeys(op, c);
+  for (auto it = layer.begin(); it != layer.end(); ++it)
+    if (it.key() != "op" && std::find(keys.begin(), keys.end(), it.key()) == keys.end()) keys.push_back(it.key());
+  std::string signature = std::to_string(m_selected) + op + engine::conventionName(c);
+  for (const auto& k : keys) signature += "|" + k;
+
+  if (!(m_ownEdit && !m_fields.empty()) && signature != m_panelSignature) {
+    m_panelSignature = signature;
+    for (Field& f : m_fields) {
+      delete f.name;
+      delete f.edit;
+      delete f.error;
+    }
+    m_fields.clear();
+    int row = 0;
+    for (const std::string& key : keys) {
+      Field f;
+      f.key = key;
+      const QString meaning = meaningOf(key, c);
+      f.name = new QLabel(QString("<code>%1</code>").arg(QString::fromStdString(key)), m_panel);
+      f.name->setToolTip(meaning);
+      f.edit = new QLineEdit(m_panel);
+      f.edit->setPlaceholderText(meaning.isEmpty() ? "default" : "default · " + meaning);
+      f.edit->setToolTip(meaning + (meaning.isEmpty() ? "" : "\n") +
+                         "A JSON value: 3, [3, 1], \"same\" (quotes optional), true; empty = default");
+      f.error = new QLabel(m_panel);
+      f.error->setWordWrap(true);
+      f.error->setStyleSheet("color: #c0392b;");
+      f.error->hide();
+      m_grid->addWidget(f.name, row, 0, Qt::AlignTop | Qt::AlignLeft);
+      m_grid->addWidget(f.edit, row, 1);
+      m_grid->addWidget(f.error, row + 1, 1);
+      row += 2;
+      connect(f.edit, &QLineEdit::textEdited, this, [this, key](const QString& text) { setParamText(key, text); });
+      m_fields.push_back(f);
+    }
+    m_grid->setRowStretch(row, 1);
+    m_grid->setColumnStretch(1, 1);
+  }
+  if (!m_ownEdit) {
+    for (Field& f : m_fields) {
+      const QString text = layer.contains(f.key) ? QString::fromStdString(layer[f.key].dump()) : QString();
+      if (f.edit->text() != text) f.edit->setText(text);
+    }
+  }
+  QString title = have ? QString("<b>Layer %1</b> · <code>%2</code>").arg(m_selected).arg(QString::fromStdString(op))
+                       : QString("<i>no layer selected</i>");
+  if (have && m_hasResolved && m_selected < static_cast<int>(m_resolved.layers.size()) &&
+      engine::opName(m_resolved.layers[static_cast<size_t>(m_selected)].op) == op) {
+    const engine::Layer& l = m_resolved.layers[static_cast<size_t>(m_selected)];
+    title += QString("&nbsp; %1 → %2")
+                 .arg(QString::fromStdString(engine::shapeToString(l.inputShape())))
+                 .arg(QString::fromStdString(engine::shapeToString(l.outputShape())));
+  }
+  m_panelTitle->setText(title);
+  showErrors();
+}
+
+void StackEditor::showErrors() {
+  bool placed = false;
+  for (Field& f : m_fields) {
+    const bool here = m_hasError && m_error.layer == m_selected && m_error.layer >= 0 &&
+                      QString::fromStdString(f.key) == m_error.param;
+    if (here) {
+      f.error->setText(m_error.rule);
+      f.error->setToolTip(m_error.message);
+      f.edit->setStyleSheet("QLineEdit { border: 1px solid #c0392b; }");
+      placed = true;
+    } else {
+      f.edit->setStyleSheet(QString());
+    }
+    f.error->setVisible(here);
+  }
+  if (m_hasError && !placed) {
+    QString where = m_error.layer >= 0 ? QString("Layer %1: ").arg(m_error.layer) : QString();
+    if (m_error.layer < 0 && !m_error.param.isEmpty()) where = QString("%1: ").arg(m_error.param);
+    m_generalError->setText("⚠ " + where + m_error.rule + "\n(the last valid state is shown)");
+    m_generalError->setToolTip(m_error.message);
+    m_generalError->show();
+  } else if (m_hasError) {
+    m_generalError->setText("⚠ the last valid state is shown until this is fixed");
+    m_generalError->show();
+  } else {
+    m_generalError->hide();
+  }
+}
+
+}  // namespace convscope::widgets
