@@ -224,6 +224,32 @@ for opset in (11, 13):
             print("ok %-28s %s (constants folded)" % (tag, ops), flush=True)
 
 
+# dynamic axes: symbolic dims become 1 (with a note) unless --shape gives them
+dyn = nn.Sequential(nn.Conv1d(2, 4, 3, stride=2, padding=1), nn.ReLU(), nn.ConvTranspose1d(4, 3, 4, stride=2))
+dyn.eval()
+path = os.path.join(WORK, "dynamic.onnx")
+with torch.no_grad():
+    torch.onnx.export(dyn, torch.zeros(1, 2, 16), path, opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch", 2: "time"}, "y": {0: "batch", 2: "time_out"}})
+rc, out, err = cs("import", path, "-o", os.path.join(WORK, "dynamic_default", "s.json"), "--json")
+check(rc == 0 and json.loads(out)["input_shape"] == [1, 2, 1] and "symbolic" in err,
+      "dynamic axes: exit %d, %s %s" % (rc, out[:200], err))
+stack, info = import_model(path, "dynamic_shape", ["--shape", "3,2,48"])
+if stack:
+    check(info["input_shape"] == [3, 2, 48], "--shape: input_shape %s" % info["input_shape"])
+    x = rand(3, 2, 48)
+    outs = run_stack(stack, x, "dynamic_shape")
+    with torch.no_grad():
+        want = dyn(torch.from_numpy(x)).numpy()
+    if outs:
+        ok, msg = close(outs[-1], want)
+        check(ok, "dynamic axes with --shape: " + msg)
+        print("ok dynamic axes (--shape 3,2,48)", flush=True)
+rc, _, err = cs("import", path, "-o", os.path.join(WORK, "x.json"), "--shape", "1,2")
+check(rc == 2 and "rank" in err, "--shape with the wrong rank: exit %d %s" % (rc, err))
+rc, _, err = cs("import", path)
+check(rc == 2 and "-o" in err, "import without -o: exit %d %s" % (rc, err))
+
 # ---------------------------------------------------------------- onnx.helper graphs
 def save_model(graph, opset, path):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
