@@ -19,7 +19,8 @@ namespace {
 constexpr int kSupportedVersion = 1;
 constexpr int64_t kMaxInputElements = int64_t(1) << 31;
 
-// Spatial rank implied by the layers: 2 if any layer has a 2-entry kernel list or a 4-D weight.
+// Spatial rank implied by the layers: the first layer with a kernel/stride list (its length) or,
+// for conv and conv_transpose, a weight file (4-D → 2, else 1). 0 when nothing says.
 int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
   if (!layers.is_array()) return 0;
   for (const auto& l : layers) {
@@ -27,14 +28,17 @@ int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
     for (const char* key : {"kernel_size", "kernel_shape", "ksize", "pool_size", "stride", "strides"}) {
       if (l.contains(key) && l.at(key).is_array()) return static_cast<int>(l.at(key).size()) == 2 ? 2 : 1;
     }
-    if (l.contains("weight") && l.at("weight").is_string()) {
+    const bool convLike = l.contains("op") && l.at("op").is_string() &&
+                          (l.at("op") == "conv" || l.at("op") == "conv_transpose");
+    if (convLike && l.contains("weight") && l.at("weight").is_string()) {
       std::filesystem::path p(l.at("weight").get<std::string>());
       if (p.is_relative()) p = std::filesystem::path(baseDir) / p;
       try {
         const Tensor w = readNpy(p.string());
-        return w.rank() == 4 ? 2 : 1;
+        if (w.rank() == 4) return 2;
+        if (w.rank() == 3) return 1;
       } catch (const EngineError&) {
-        return 0;  // reported properly when the layer is resolved
+        // reported properly when the layer is resolved
       }
     }
   }
