@@ -1,0 +1,93 @@
+// Activations view: every tensor of the stack (input, then each layer's output) as a heatmap strip,
+// channels × time (2-D: channel 0's image), each with its own diverging scale. Hovering a cell marks
+// what it depends on (earlier rows) and what depends on it (later rows), per spatial axis.
+#include <algorithm>
+#include <set>
+
+#include "scene_frame.h"
+
+namespace convscope::widgets {
+
+using R = HoverTarget::Region;
+
+namespace {
+
+using AxisSets = std::array<std::set<int>, 2>;
+
+/// Per-tensor-row position sets related to (row, pos): index row + 1.
+std::vector<AxisSets> relatedSets(const SceneModel& m, int row, const engine::Pos& pos) {
+  const auto& layers = m.stack().layers;
+  const int n = int(m.snapshot->outputs.size());
+  const int dims = m.stack().dims;
+  std::vector<AxisSets> sets(size_t(n + 1));
+  sets[size_t(row + 1)] = {std::set<int>{pos[0]}, std::set<int>{pos[1]}};
+  for (int l = row; l >= 0; --l)  // back: layer l maps row l-1 → row l
+    for (int a = 0; a < dims; ++a)
+      for (int mo : sets[size_t(l + 1)][size_t(a)])
+        for (int s : layerSources(layers[size_t(l)], a, mo)) sets[size_t(l)][size_t(a)].insert(s);
+  for (int l = row + 1; l < n; ++l)  // forward
+    for (int a = 0; a < dims; ++a)
+      for (int mo = 0; mo < layers[size_t(l)].ax[size_t(a)].out; ++mo)
+        for (int s : layerSources(layers[size_t(l)], a, mo))
+          if (sets[size_t(l)][size_t(a)].count(s)) {
+            sets[size_t(l + 1)][size_t(a)].insert(mo);
+            break;
+          }
+  if (dims == 1)
+    for (auto& s : sets) s[1] = {0};
+  return sets;
+}
+
+}  // namespace
+
+void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
+  const SceneModel& m = *r.model;
+  const double u = f.unit, pad = 14 * u;
+  const int n = int(m.snapshot->outputs.size());
+  double y = addHeader(f, m, 0, QString("Every layer's output at once: rows are channels, columns are positions (each row its own colour scale)"));
+  const double footerTop = f.size.height() - 10 * u;
+  const int rows = n + 1;
+  const double labelW = 190 * u, availW = f.size.width() - 2 * pad - labelW;
+  const double band = (footerTop - y) / rows;
+  std::vector<AxisSets> rel;
+  if (r.hover && r.hover->region == R::Tensor) rel = relatedSets(m, r.hover->row, r.hover->pos);
+  for (int row = -1; row < n; ++row) {
+    const engine::Tensor& t = m.tensorRow(row);
+    const bool two = t.rank() >= 4;
+    const int C = int(t.dim(1)), L0 = two ? int(t.dim(2)) : 1, L1 = int(t.dim(two ? 3 : 2));
+    const double by = y + (row + 1) * band;
+    QString label = QString("%1\n%2").arg(tensorName(m, row), shapeText(t));
+    if (two && C > 1) label += QString("\nchannel 0 of %1").arg(C);
+    addText(f, QRectF(pad, by, labelW - 8 * u, band * 0.9), label, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
+    const int gridRows = two ? L0 : C;
+    const double cw = std::max(0.5, std::min(36 * u, availW / L1));
+    const double ch = std::max(0.5, std::min(two ? cw : 26 * u, band * 0.86 / gridRows));
+    const double x0 = pad + labelW;
+    const double cy = by + (band * 0.9 - gridRows * ch) / 2;
+    ScenePanel p;
+    p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;
+    const int dec = decimalsFor(cw, u);
+    p.decimals = dec;
+    p.showValues = dec >= 0 && ch >= 11 * u;
+    p.borders = cw >= 5 * u && ch >= 5 * u;
+    const AxisSets* rs = rel.empty() ? nullptr : &rel[size_t(row + 1)];
+    for (int i = 0; i < gridRows; ++i)
+      for (int j = 0; j < L1; ++j) {
+        const int c = two ? 0 : i;
+        const engine::Pos pos = two ? engine::Pos{i, j} : engine::Pos{j, 0};
+        SceneCell cell;
+        cell.rect = QRectF(x0 + j * cw, cy + i * ch, cw, ch);
+        cell.value = t.data[size_t((int64_t(c) * L0 + (two ? i : 0)) * L1 + j)];
+        cell.target = {R::Tensor, row, c, pos};
+        if (rs && rs->at(0).count(pos[0]) && rs->at(1).count(pos[1])) cell.marks |= MarkRelated;
+        if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
+        p.cells.push_back(cell);
+      }
+    f.panels.push_back(std::move(p));
+    if (m.layerIndex == row && m.view != View::Activations) continue;
+    if (row == m.layerIndex)
+      f.boxes.push_back({QRectF(x0 - 3 * u, cy - 3 * u, L1 * cw + 6 * u, gridRows * ch + 6 * u), BoxKind::Kernel, QString()});
+  }
+}
+
+}  // namespace convscope::widgets

@@ -1,0 +1,91 @@
+// Receptive-field view: output position T of the layer, back-projected through the stack onto every
+// earlier tensor (engine::receptiveField). Cells in the field show their path counts; the field's
+// hull is joined row to row, so the cone of dependence is visible; the closed form is printed below.
+#include <algorithm>
+
+#include "scene_frame.h"
+
+namespace convscope::widgets {
+
+using R = HoverTarget::Region;
+
+void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
+  const SceneModel& m = *r.model;
+  const double u = f.unit, pad = 14 * u;
+  const int T = r.step, J = m.layerIndex;
+  const engine::Tensor& yJ = m.layerOutput();
+  const bool two = yJ.rank() >= 4;
+  const engine::Pos P = two ? engine::Pos{T / int(yJ.dim(3)), T % int(yJ.dim(3))} : engine::Pos{T, 0};
+  std::vector<engine::ReceptiveField> fields;
+  if (T < int(m.fields.size())) fields = m.fields[size_t(T)];
+  else
+    for (int from = -1; from < J; ++from) fields.push_back(engine::receptiveField(m.stack(), J, P, from));
+  const engine::ReceptiveField& f0 = fields.front();
+  const auto& cf = f0.closedForm;
+  QString closed = QString("field on the input: positions %1 … %2 (%3 cells)").arg(f0.hull[0][0]).arg(f0.hull[0][1]).arg(f0.hull[0][1] - f0.hull[0][0] + 1);
+  if (two) closed += QString(" × %1 … %2").arg(f0.hull[1][0]).arg(f0.hull[1][1]);
+  if (cf.applies) closed += QString("   ·   closed form: stride %1, span %2, padding %3").arg(engine::rationalString(cf.stride[0]).c_str())
+                               .arg(engine::rationalString(cf.span[0]).c_str()).arg(engine::rationalString(cf.padding[0]).c_str());
+  if (f0.touchesPadding) closed += "   ·   touches padding";
+  double y = addHeader(f, m, T, QString("What output %1 of layer %2 depends on, tensor by tensor (numbers: how many tap paths reach a cell)")
+                                    .arg(two ? QString("(%1, %2)").arg(P[0]).arg(P[1]) : QString::number(P[0])).arg(J));
+  const double footerTop = addFormulaFooter(f, m, closed);
+  const int nRows = J + 2;  // input, layers 0..J
+  const double labelW = 190 * u, availW = f.size.width() - 2 * pad - labelW;
+  const double band = (footerTop - 10 * u - y) / nRows;
+  int maxLen = 1;
+  for (int row = -1; row <= J; ++row) maxLen = std::max(maxLen, int(m.tensorRow(row).dim(two ? 3 : 2)));
+  std::vector<QRectF> hullRects;
+  for (int row = -1; row <= J; ++row) {
+    const engine::Tensor& t = m.tensorRow(row);
+    const double by = y + (row + 1) * band;
+    addText(f, QRectF(pad, by, labelW - 8 * u, band * 0.8), QString("%1\n%2").arg(tensorName(m, row), shapeText(t)), TextRole::Small,
+            int(Qt::AlignRight | Qt::AlignVCenter));
+    const int L0 = two ? int(t.dim(2)) : 1, L1 = int(t.dim(two ? 3 : 2));
+    const double cw = std::max(1.5, std::min(40 * u, availW / maxLen));
+    const double ch = std::max(1.5, std::min(band * 0.62 / L0, two ? cw : 34 * u));
+    const double x0 = pad + labelW + (availW - L1 * cw) / 2;
+    const double cy = by + (band * 0.8 - L0 * ch) / 2;
+    std::vector<int64_t> paths(size_t(L0) * L1, -1);
+    if (row < J)
+      for (const auto& pt : fields[size_t(row + 1)].points) paths[two ? size_t(pt.position[0]) * L1 + pt.position[1] : size_t(pt.position[0])] = pt.paths;
+    else
+      paths[size_t(two ? P[0] * L1 + P[1] : P[0])] = 1;
+    int64_t pmax = 1;
+    for (int64_t p : paths) pmax = std::max(pmax, p);
+    ScenePanel p;
+    p.countMax = double(pmax);
+    p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;
+    p.showValues = cw >= 12 * u && ch >= 10 * u;
+    p.borders = cw >= 5 * u;
+    QRectF hull;
+    for (int i = 0; i < L0; ++i)
+      for (int j = 0; j < L1; ++j) {
+        const int64_t pv = paths[size_t(i) * L1 + j];
+        SceneCell cell;
+        cell.rect = QRectF(x0 + j * cw, cy + i * ch, cw, ch);
+        cell.target = {R::Tensor, row, 0, two ? engine::Pos{i, j} : engine::Pos{j, 0}};
+        if (pv > 0) {
+          cell.style = CellStyle::Count;
+          cell.value = double(pv);
+          hull = hull.isNull() ? cell.rect : hull.united(cell.rect);
+          if (row == J) cell.marks |= MarkActive, cell.text = "●";
+        } else {
+          cell.style = CellStyle::Blank;
+        }
+        if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
+        p.cells.push_back(cell);
+      }
+    f.panels.push_back(std::move(p));
+    hullRects.push_back(hull);
+    if (!hull.isNull()) f.boxes.push_back({hull.adjusted(-1.5 * u, -1.5 * u, 1.5 * u, 1.5 * u), row == J ? BoxKind::Window : BoxKind::Kernel, QString()});
+  }
+  for (size_t i = 0; i + 1 < hullRects.size(); ++i) {  // the cone
+    const QRectF a = hullRects[i], b = hullRects[i + 1];
+    if (a.isNull() || b.isNull()) continue;
+    f.lines.push_back({QPointF(a.left(), a.bottom() + 2 * u), QPointF(b.left(), b.top() - 2 * u), LineKind::Related});
+    f.lines.push_back({QPointF(a.right(), a.bottom() + 2 * u), QPointF(b.right(), b.top() - 2 * u), LineKind::Related});
+  }
+}
+
+}  // namespace convscope::widgets
