@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv1d_kernel.h"
 #include "kernels.h"
 
 namespace convscope::engine {
@@ -180,6 +181,10 @@ Tensor conv(const Layer& layer, const Tensor& xIn) {
   const int K = cg * h.k * w.k;
   if (P == 0 || N == 0 || O == 0) return y;
 
+  if (detail::directConv1dSupported(layer)) {
+    detail::directConv1d(layer, xData, N, w.in, w.pb, y.ptr());
+    return y;
+  }
   if (cg == 1) {
     depthwise(xData, y.ptr(), layer.weight.ptr(), layer.bias.empty() ? nullptr : layer.bias.ptr(), N, C, O, h, w);
     return y;

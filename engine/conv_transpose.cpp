@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv1d_kernel.h"
 #include "kernels.h"
 
 namespace convscope::engine {
@@ -152,6 +153,10 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
   Tensor y(outShape);
   const int64_t Pout = int64_t(h.out) * w.out;
   if (Pout == 0 || N == 0 || O == 0) return y;
+  if (detail::directConv1dSupported(layer)) {
+    detail::directConvTranspose1d(layer, x.ptr(), N, y.ptr());
+    return y;
+  }
   const float* bias = layer.bias.empty() ? nullptr : layer.bias.ptr();
   float* yData = y.ptr();
   if (bias) {

@@ -1,0 +1,436 @@
+// conv1d_kernel.cpp: direct AVX-512 conv / transposed conv for 1-D layers (see conv1d_kernel.h).
+#include "conv1d_kernel.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include <immintrin.h>
+#define CONVSCOPE_DIRECT_CONV1D 1
+#endif
+
+namespace convscope::engine::detail {
+
+#ifdef CONVSCOPE_DIRECT_CONV1D
+namespace {
+
+constexpr int kOT = 8;                 // output channels per register tile
+constexpr int kNV = 3;                 // 16-lane vectors per register tile
+constexpr int kPT = kNV * 16;          // positions per register tile
+constexpr int64_t kStageBytes = 192 * 1024;  // staged input block (L2-resident)
+constexpr int64_t kTileBytes = 20 * 1024;    // staged rows one tile reads per channel chunk (L1)
+constexpr double kParallelMinFlops = 1 << 18;
+
+template <int WB>
+inline __m512 loadW(const float* p) {
+  if constexpr (WB == 1) return _mm512_set1_ps(*p);
+  else if constexpr (WB == 4) return _mm512_broadcast_f32x4(_mm_loadu_ps(p));
+  else if constexpr (WB == 8) return _mm512_broadcast_f32x8(_mm256_loadu_ps(p));
+  else return _mm512_loadu_ps(p);
+}
+
+// One register tile: OT output rows x 48 positions, summed over nT terms.
+// xb: staged input at the tile's first position (term t reads xb + offs[t] + lane);
+// wp: packed weights [t][OT][WB]; y: output (row o at y + o*ys); masks: valid lanes per vector.
+// The first channel chunk starts from the bias, later chunks accumulate into y.
+template <int OT, int WB>
+void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, int64_t ys, const float* bias,
+          bool accumulate, const __mmask16* masks) {
+  __m512 acc[OT][kNV];
+  for (int o = 0; o < OT; ++o)
+    for (int v = 0; v < kNV; ++v)
+      acc[o][v] = accumulate ? _mm512_maskz_loadu_ps(masks[v], y + o * ys + 16 * v)
+                             : _mm512_set1_ps(bias ? bias[o] : 0.0f);
+  for (int t = 0; t < nT; ++t) {
+    const float* xp = xb + offs[t];
+    const __m512 x0 = _mm512_loadu_ps(xp), x1 = _mm512_loadu_ps(xp + 16), x2 = _mm512_loadu_ps(xp + 32);
+    const float* w = wp + t * (OT * WB);
+#pragma GCC unroll 8
+    for (int o = 0; o < OT; ++o) {
+      const __m512 wv = loadW<WB>(w + o * WB);
+      acc[o][0] = _mm512_fmadd_ps(wv, x0, acc[o][0]);
+      acc[o][1] = _mm512_fmadd_ps(wv, x1, acc[o][1]);
+      acc[o][2] = _mm512_fmadd_ps(wv, x2, acc[o][2]);
+    }
+  }
+  for (int o = 0; o < OT; ++o)
+    for (int v = 0; v < kNV; ++v) _mm512_mask_storeu_ps(y + o * ys + 16 * v, masks[v], acc[o][v]);
+}
+
+using TileFn = void (*)(const float*, const int*, int, const float*, float*, int64_t, const float*, bool,
+                        const __mmask16*);
+
+template <int WB>
+TileFn tileFor(int ot) {
+  switch (ot) {
+    case 1: return tile<1, WB>;
+    case 2: return tile<2, WB>;
+    case 3: return tile<3, WB>;
+    case 4: return tile<4, WB>;
+    case 5: return tile<5, WB>;
+    case 6: return tile<6, WB>;
+    case 7: return tile<7, WB>;
+    default: return tile<8, WB>;
+  }
+}
+
+TileFn tileFn(int ot, int wb) {
+  switch (wb) {
+    case 1: return tileFor<1>(ot);
+    case 4: return tileFor<4>(ot);
+    case 8: return tileFor<8>(ot);
+    default: return tileFor<16>(ot);
+  }
+}
+
+// row[v] = src[v * s] for v in [0, n) (de-interleave one phase); vectorised for s = 1, 2.
+void gatherStrided(float* row, const float* src, int64_t n, int s) {
+  int64_t v = 0;
+  if (s == 1) {
+    std::memcpy(row, src, sizeof(float) * size_t(n));
+    return;
+  }
+  if (s == 2) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (; v + 16 <= n - 1; v += 16)  // reads src[2v .. 2v+31], all < 2n - 1
+      _mm512_storeu_ps(row + v, _mm512_permutex2var_ps(_mm512_loadu_ps(src + 2 * v), even,
+                                                       _mm512_loadu_ps(src + 2 * v + 16)));
+  }
+  for (; v < n; ++v) row[v] = src[v * s];
+}
+
+// row[v] = src[v / s] for v in [0, n), n a multiple of 16 (s | 16); src readable on [0, n / s).
+void repeatEach(float* row, const float* src, int64_t n, int s) {
+  if (s == 1) {
+    std::memcpy(row, src, sizeof(float) * size_t(n));
+    return;
+  }
+  alignas(64) int idx[16];
+  for (int l = 0; l < 16; ++l) idx[l] = l / s;
+  const __m512i perm = _mm512_load_si512(idx);
+  const int per = 16 / s;  // source values per vector
+  int64_t v = 0;
+  for (; v + 16 <= n && (v / s) + 16 <= n / s; v += 16)
+    _mm512_storeu_ps(row + v, _mm512_permutexvar_ps(perm, _mm512_loadu_ps(src + v / s)));
+  for (; v < n; v += 16) {
+    const __mmask16 m = __mmask16((1u << per) - 1);
+    _mm512_storeu_ps(row + v, _mm512_permutexvar_ps(perm, _mm512_maskz_loadu_ps(m, src + v / s)));
+  }
+}
+
+inline int floorDiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+inline int64_t roundUp(int64_t a, int64_t m) { return (a + m - 1) / m * m; }
+
+// Everything a call needs besides the data pointers: terms, packed weights, blocking.
+struct Plan {
+  bool transposed = false;
+  int N = 0, C = 0, O = 0, G = 0, cg = 0, og = 0, Lin = 0, Lout = 0;
+  int s = 1, d = 1, k = 1, pb = 0, start = 0;
+  int rowsPerC = 1;   // staged rows per input channel (s for strided conv, else 1)
+  int aMax = 0;       // largest term shift in staged units / s (conv) or / 1 (transposed: a*s)
+  int termsPerC = 0;  // terms per input channel
+  int WB = 1;         // floats per packed weight (lane pattern period, 1 = broadcast)
+  int64_t RS = 0;     // staged row stride (floats)
+  int64_t qBase = 0;  // tile coordinate of the first position (transposed: q of m=0 rounded down to s)
+  int64_t nPos = 0;   // positions in tile coordinates
+  int64_t PB = 0;     // positions per block (multiple of kPT)
+  int64_t nBlocks = 0;
+  int chunkC = 1;     // input channels per chunk
+  const float* bias = nullptr;
+};
+
+thread_local std::vector<int> tlOffs;
+thread_local std::vector<float> tlPack;
+thread_local std::vector<float> tlStage;
+
+float* scratch(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+void chooseBlocking(Plan& p, int64_t spanPerC) {
+  const int64_t rows = int64_t(p.cg) * p.rowsPerC;
+  p.PB = std::max<int64_t>(kPT, kStageBytes / (rows * 4) / kPT * kPT);
+  p.PB = std::min<int64_t>(p.PB, 32 * kPT);  // several blocks per row: interior ones read x in place
+  p.PB = std::min(p.PB, roundUp(p.nPos, kPT));
+  int64_t nb = (p.nPos + p.PB - 1) / p.PB;
+  const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
+  if (flops > kParallelMinFlops && int64_t(p.N) * p.G * nb < 8 && p.nPos > kPT) {  // work for both threads
+    p.PB = std::max<int64_t>(kPT, roundUp((p.nPos + 7) / 8, kPT));
+    nb = (p.nPos + p.PB - 1) / p.PB;
+  }
+  p.nBlocks = nb;
+  p.RS = roundUp(p.PB + spanPerC + 16, 16);
+  const int64_t perC = int64_t(p.rowsPerC) * (kPT + spanPerC) * 4;
+  p.chunkC = int(std::clamp<int64_t>(kTileBytes / perC, 1, p.cg));
+  // even chunks
+  const int nChunks = (p.cg + p.chunkC - 1) / p.chunkC;
+  p.chunkC = (p.cg + nChunks - 1) / nChunks;
+}
+
+// Runs all work items: stage, then channel chunks x position tiles x output-channel tiles.
+template <class Stage>
+void run(const Plan& p, const float* pack, float* y, Stage stage) {
+  const int64_t items = int64_t(p.N) * p.G * p.nBlocks;
+  const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
+  const int nT = p.cg * p.termsPerC;
+#pragma omp parallel if (flops > kParallelMinFlops && items > 1)
+  {
+    float* xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS));
+#pragma omp for schedule(dynamic)
+    for (int64_t it = 0; it < items; ++it) {
+      const int64_t blk = it % p.nBlocks;
+      const int g = int((it / p.nBlocks) % p.G);
+      const int n = int(it / (p.nBlocks * p.G));
+      const int64_t b0 = blk * p.PB;                       // block start (tile coordinates)
+      const int64_t bn = std::min(p.PB, p.nPos - b0);      // positions in this block
+      // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
+      const auto [xblk, offs] = stage(n, g, b0, bn, xs);
+      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
+      const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
+      const float* gpack = pack + int64_t(g) * p.og * nT * p.WB;
+      for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+        const int c1 = std::min(p.cg, c0 + p.chunkC);
+        const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
+        for (int64_t u = 0; u < bn; u += kPT) {
+          // output index of lane 0 and the valid lanes of each vector
+          const int64_t m = p.transposed ? p.qBase + b0 + u - p.start : b0 + u;
+          __mmask16 masks[kNV];
+          for (int v = 0; v < kNV; ++v) {
+            const int64_t lo = m + 16 * v;
+            uint32_t bits = 0xFFFFu;
+            if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
+            if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
+            masks[v] = __mmask16(bits);
+          }
+          const float* xb = xblk + u;
+          float* yt = yg + m;
+          for (int o0 = 0; o0 < p.og; o0 += kOT) {
+            const int ot = std::min(kOT, p.og - o0);
+            tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
+                             yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool directConv1dSupported(const Layer& l) {
+  if (l.dims != 1 || l.groups < 1 || l.inChannels % l.groups || l.outChannels % l.groups) return false;
+  if (l.op == Op::ConvTranspose) return 16 % l.ax[0].s == 0;
+  return l.op == Op::Conv;
+}
+
+// Conv: tile coordinate = output index p. Staged row (c, r) holds xpad[c][(b0 + v)*s + r].
+void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float* y) {
+  Plan p;
+  p.N = N;
+  p.C = l.inChannels;
+  p.O = l.outChannels;
+  p.G = l.groups;
+  p.cg = p.C / p.G;
+  p.og = p.O / p.G;
+  p.Lin = Lin;
+  p.Lout = l.ax[0].out;
+  p.s = l.ax[0].s;
+  p.d = l.ax[0].d;
+  p.k = l.ax[0].k;
+  p.pb = pb;
+  p.rowsPerC = p.s;
+  p.aMax = (p.k - 1) * p.d / p.s;
+  p.termsPerC = p.k;
+  p.WB = 1;
+  p.nPos = p.Lout;
+  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  if (p.nPos <= 0 || N == 0 || p.O == 0) return;
+  chooseBlocking(p, p.aMax);
+
+  const int nT = p.cg * p.k;
+  tlOffs.resize(size_t(2 * nT));
+  for (int c = 0; c < p.cg; ++c)
+    for (int j = 0; j < p.k; ++j)
+      tlOffs[size_t(c * p.k + j)] = int((int64_t(c) * p.s + (j * p.d) % p.s) * p.RS + (j * p.d) / p.s);
+  // pack[g][o-tile][t][ot]: W[g*og + o][c][j]
+  float* pack = scratch(tlPack, size_t(p.O) * nT);
+  const float* W = l.weight.ptr();
+  for (int g = 0; g < p.G; ++g)
+    for (int o0 = 0; o0 < p.og; o0 += kOT) {
+      const int ot = std::min(kOT, p.og - o0);
+      float* dst = pack + (int64_t(g) * p.og + o0) * nT;
+      for (int t = 0; t < nT; ++t)
+        for (int o = 0; o < ot; ++o) dst[t * ot + o] = W[(int64_t(g) * p.og + o0 + o) * nT + t];
+    }
+
+  const int s = p.s, C = p.C, cg = p.cg;
+  const int64_t RS = p.RS;
+  // Stride 1: blocks whose reads stay inside x use it in place (offsets over x's row stride).
+  const bool inPlace = s == 1 && int64_t(cg) * Lin < (int64_t(1) << 30);
+  tlOffs.resize(size_t(2 * nT));
+  int* offsStaged = tlOffs.data();
+  int* offsDirect = tlOffs.data() + nT;
+  if (inPlace)
+    for (int c = 0; c < p.cg; ++c)
+      for (int j = 0; j < p.k; ++j) offsDirect[c * p.k + j] = c * Lin + j * p.d;
+  const int span = (p.k - 1) * p.d;
+  run(p, pack, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+    const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
+    if (inPlace && b0 - pb >= 0 && b0 - pb + roundUp(bn, kPT) + span <= Lin) return {xg + b0 - pb, offsDirect};
+    for (int c = 0; c < cg; ++c) {
+      const float* xc = x + (int64_t(n) * C + int64_t(g) * cg + c) * Lin;
+      for (int r = 0; r < s; ++r) {
+        float* row = xs + (int64_t(c) * s + r) * RS;
+        // row[v] = x[(b0 + v)*s + r - pb], v in [0, RS)
+        const int64_t src0 = b0 * s + r - pb;
+        const int64_t vLo = std::clamp<int64_t>(src0 >= 0 ? 0 : (-src0 + s - 1) / s, 0, RS);
+        const int64_t vHi = std::clamp<int64_t>(Lin - src0 <= 0 ? 0 : (Lin - src0 + s - 1) / s, vLo, RS);
+        std::fill(row, row + vLo, 0.0f);
+        gatherStrided(row + vLo, xc + src0 + vLo * s, vHi - vLo, s);
+        std::fill(row + vHi, row + RS, 0.0f);
+      }
+    }
+    return {xs, offsStaged};
+  });
+}
+
+// Transposed: tile coordinate u = q - qBase, q = m + start the index into `full`. Staged row c holds
+// x[c][(qBase + b0 - aMax*s + v) / s] (zero outside); term (c, a) reads it at offset (aMax - a)*s and
+// its lane l (q mod s = l mod s) weighs tap j with j*d = a*s + (l mod s).
+void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
+  Plan p;
+  p.transposed = true;
+  p.N = N;
+  p.C = l.inChannels;
+  p.O = l.outChannels;
+  p.G = l.groups;
+  p.cg = p.C / p.G;
+  p.og = p.O / p.G;
+  p.Lin = l.ax[0].in;
+  p.Lout = l.ax[0].out;
+  p.s = l.ax[0].s;
+  p.d = l.ax[0].d;
+  p.k = l.ax[0].k;
+  p.start = l.ax[0].start;
+  p.rowsPerC = 1;
+  p.aMax = (p.k - 1) * p.d / p.s;
+  p.WB = p.s == 1 ? 1 : std::max(4, p.s);
+  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  p.qBase = int64_t(floorDiv(p.start, p.s)) * p.s;
+  p.nPos = p.start + int64_t(p.Lout) - p.qBase;
+  if (p.Lout <= 0 || N == 0 || p.O == 0) return;
+  // shifts a that carry at least one tap
+  std::vector<int> as;
+  for (int j = 0; j < p.k; ++j) as.push_back(j * p.d / p.s);
+  std::sort(as.begin(), as.end());
+  as.erase(std::unique(as.begin(), as.end()), as.end());
+  p.termsPerC = int(as.size());
+  // A shift a whose taps miss some phases r would multiply those lanes by a zero weight, and
+  // 0 * NaN would spread a NaN input to positions it never reaches. Such terms read a staged copy
+  // of the row with the missing phases' lanes zeroed (one extra row per distinct lane set).
+  std::vector<uint32_t> laneSet(as.size(), 0), variants;
+  std::vector<int> rowOf(as.size(), 0);
+  for (int j = 0; j < p.k; ++j) {
+    const int a = j * p.d / p.s, r = j * p.d % p.s;
+    laneSet[size_t(std::lower_bound(as.begin(), as.end(), a) - as.begin())] |= 1u << r;
+  }
+  const uint32_t full = (p.s >= 32 ? 0xFFFFFFFFu : (1u << p.s) - 1);
+  for (size_t i = 0; i < as.size(); ++i) {
+    if (laneSet[i] == full) continue;
+    auto it = std::find(variants.begin(), variants.end(), laneSet[i]);
+    rowOf[i] = 1 + int(it - variants.begin());
+    if (it == variants.end()) variants.push_back(laneSet[i]);
+  }
+  p.rowsPerC = 1 + int(variants.size());
+  chooseBlocking(p, int64_t(p.aMax) * p.s);
+
+  const int nT = p.cg * p.termsPerC, s = p.s, d = p.d, k = p.k, og = p.og, cg = p.cg, WB = p.WB;
+  tlOffs.resize(size_t(2 * nT));
+  for (int c = 0; c < cg; ++c)
+    for (int ai = 0; ai < p.termsPerC; ++ai)
+      tlOffs[size_t(c * p.termsPerC + ai)] =
+          int((int64_t(c) * p.rowsPerC + rowOf[size_t(ai)]) * p.RS + int64_t(p.aMax - as[size_t(ai)]) * s);
+  // pack[g][o-tile][t][ot][WB]: lane l of term (c, a) = W[g*cg + c][o][j], j*d = a*s + (l mod s)
+  float* pack = scratch(tlPack, size_t(p.O) * nT * WB);
+  const float* W = l.weight.ptr();
+  std::vector<int> tapOf(size_t(p.termsPerC) * WB, -1);  // tap j of (term a, lane), -1 = none
+  for (int ai = 0; ai < p.termsPerC; ++ai)
+    for (int lane = 0; lane < WB; ++lane) {
+      const int q = as[size_t(ai)] * s + lane % s;
+      if (q % d == 0 && q / d < k) tapOf[size_t(ai * WB + lane)] = q / d;
+    }
+  for (int g = 0; g < p.G; ++g)
+    for (int o0 = 0; o0 < og; o0 += kOT) {
+      const int ot = std::min(kOT, og - o0);
+      float* dst = pack + (int64_t(g) * og + o0) * nT * WB;
+      for (int c = 0; c < cg; ++c)
+        for (int ai = 0; ai < p.termsPerC; ++ai)
+          for (int o = 0; o < ot; ++o) {
+            const float* wrow = W + ((int64_t(g) * cg + c) * og + o0 + o) * k;
+            const int* taps = tapOf.data() + ai * WB;
+            float* dd = dst + ((int64_t(c) * p.termsPerC + ai) * ot + o) * WB;
+            for (int lane = 0; lane < WB; ++lane) dd[lane] = taps[lane] >= 0 ? wrow[taps[lane]] : 0.0f;
+          }
+    }
+
+  const int C = p.C, Lin = p.Lin, aMax = p.aMax, rowsPerC = p.rowsPerC;
+  const int64_t RS = p.RS, qBase = p.qBase;
+  const bool inPlace = s == 1 && int64_t(cg) * Lin < (int64_t(1) << 30);
+  int* offsStaged = tlOffs.data();
+  int* offsDirect = tlOffs.data() + nT;
+  if (inPlace)
+    for (int c = 0; c < cg; ++c)
+      for (int ai = 0; ai < p.termsPerC; ++ai) offsDirect[c * p.termsPerC + ai] = c * Lin + (aMax - as[size_t(ai)]);
+  // lane masks of the variant rows (lane phase = v mod s, constant per 16-lane vector since s | 16)
+  std::vector<__mmask16> keepMask(variants.size());
+  for (size_t vi = 0; vi < variants.size(); ++vi) {
+    uint32_t m = 0;
+    for (int lane = 0; lane < 16; ++lane) m |= ((variants[vi] >> (lane % s)) & 1u) << lane;
+    keepMask[vi] = __mmask16(m);
+  }
+  run(p, pack, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+    const int64_t i0 = (qBase + b0) / s - aMax;  // x index of staged v = 0 .. s-1
+    const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
+    if (inPlace && i0 >= 0 && i0 + roundUp(bn, kPT) + aMax <= Lin) return {xg + i0, offsDirect};
+    const int64_t nI = RS / s;  // RS is a multiple of 16, hence of s
+    const int64_t iLo = std::clamp<int64_t>(-i0, 0, nI), iHi = std::clamp<int64_t>(Lin - i0, iLo, nI);
+    for (int c = 0; c < cg; ++c) {
+      const float* xc = xg + int64_t(c) * Lin;
+      float* row = xs + int64_t(c) * rowsPerC * RS;
+      // row[v] = x[i0 + v/s]: zeros, repeated inputs, zeros (vector path on 16-aligned runs)
+      const int64_t vLo = roundUp(iLo * s, 16), vHi = iHi * s / 16 * 16;
+      if (vHi > vLo) {
+        std::fill(row, row + vLo, 0.0f);
+        for (int64_t v = iLo * s; v < vLo; ++v) row[v] = xc[i0 + v / s];
+        repeatEach(row + vLo, xc + i0 + vLo / s, vHi - vLo, s);
+        for (int64_t v = vHi; v < iHi * s; ++v) row[v] = xc[i0 + v / s];
+        std::fill(row + iHi * s, row + RS, 0.0f);
+      } else {
+        for (int64_t v = 0; v < RS; ++v) {
+          const int64_t i = v / s;
+          row[v] = (i >= iLo && i < iHi) ? xc[i0 + i] : 0.0f;
+        }
+      }
+      for (size_t vi = 0; vi < variants.size(); ++vi) {
+        float* dst = row + int64_t(vi + 1) * RS;
+        for (int64_t v = 0; v < RS; v += 16)
+          _mm512_storeu_ps(dst + v, _mm512_maskz_mov_ps(keepMask[vi], _mm512_loadu_ps(row + v)));
+      }
+    }
+    return {xs, offsStaged};
+  });
+}
+
+#else  // no AVX-512: the Eigen paths in conv.cpp / conv_transpose.cpp handle everything
+
+bool directConv1dSupported(const Layer&) { return false; }
+void directConv1d(const Layer&, const float*, int, int, int, float*) {}
+void directConvTranspose1d(const Layer&, const float*, int, float*) {}
+
+#endif
+
+}  // namespace convscope::engine::detail

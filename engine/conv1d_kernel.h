@@ -1,0 +1,28 @@
+// conv1d_kernel: direct (no im2col, no GEMM) AVX-512 kernels for 1-D conv and transposed conv.
+//
+// Both are run as one register-blocked micro-kernel over a per-thread, per-block staged copy of
+// the input (zero padding and strides resolved in the staging, so the kernel never branches):
+//   acc[o][p] = sum_t Wt[o][lane(p)] * xs[off_t + p]      p = 16-lane vectors of output positions
+// * conv, stride s: the staging de-interleaves x into s phase rows per channel, so every tap is a
+//   unit-stride load; a term is (channel, tap).
+// * transposed conv, stride s | 16: the flipped-kernel form over the input repeated s times
+//   (xs[q] = x[floor(q/s)]); lane q of the output takes tap j = a*s + (q mod s) (polyphase), so the
+//   weights of a term (channel, a) are an s-periodic lane pattern and no work is spent on inserted zeros.
+// Register tile: 8 output channels x 48 positions (24 zmm accumulators), channels chunked so the
+// staged rows of a tile stay in L1. Work items (batch, group, position block) run on OpenMP.
+#pragma once
+#include "layer.h"
+
+namespace convscope::engine::detail {
+
+/// True when the direct kernels handle this layer (1-D, AVX-512 build; transposed needs s | 16).
+bool directConv1dSupported(const Layer& layer);
+
+/// y (N, O, out) = conv of x (N, C, in) with zero padding (pb, pe) — callers materialise other
+/// pad modes and pass pb = pe = 0. y must be allocated.
+void directConv1d(const Layer& layer, const float* x, int N, int Lin, int pb, float* y);
+
+/// y (N, O, out) = transposed conv of x (N, C, in). y must be allocated.
+void directConvTranspose1d(const Layer& layer, const float* x, int N, float* y);
+
+}  // namespace convscope::engine::detail
