@@ -1,0 +1,273 @@
+// engine_bench: Google Benchmark timings of the engine's conv / conv_transpose on the cases of
+// ../shared/performance.md (same shapes as torch_conv_ref.py), 1 and 2 threads (OpenMP).
+// Inputs are rebuilt with torch_conv_ref.py's index hash, so `engine_bench --checksums` prints the
+// same out_sum / out_abs_sum / out_samples that the torch script prints (compare.py checks them).
+//
+//   engine_bench [--benchmark_filter=...] [--benchmark_format=json] ...   timings
+//   engine_bench --checksums                                              one JSON line per case
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+#include <malloc.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/kernels.h"
+
+namespace eng = convscope::engine;
+
+namespace {
+
+// name, op, N, Cin, Cout, L(in), k, stride, padding, dilation, groups, output_padding
+struct Case {
+  const char* name;
+  const char* op;  // "conv" or "convT"
+  int N, Cin, Cout, L, k, stride, pad, dil, groups, outPad;
+};
+
+const Case kCases[] = {
+    {"teach_s1", "conv", 1, 1, 1, 16, 3, 1, 1, 1, 1, 0},
+    {"teach_s1", "convT", 1, 1, 1, 16, 3, 1, 1, 1, 1, 0},
+    {"teach_s2", "conv", 1, 1, 1, 16, 3, 2, 1, 1, 1, 0},
+    {"teach_s2", "convT", 1, 1, 1, 16, 3, 2, 1, 1, 1, 0},
+    {"small_s2", "conv", 1, 8, 8, 256, 5, 2, 2, 1, 1, 0},
+    {"small_s2", "convT", 1, 8, 8, 256, 5, 2, 2, 1, 1, 0},
+    {"audio_s1", "conv", 1, 64, 64, 16000, 9, 1, 4, 1, 1, 0},
+    {"audio_s1", "convT", 1, 64, 64, 16000, 9, 1, 4, 1, 1, 0},
+    {"audio_s2", "conv", 1, 64, 64, 16000, 9, 2, 4, 1, 1, 0},
+    {"audio_s2", "convT", 1, 64, 64, 16000, 9, 2, 4, 1, 1, 0},
+    {"batch8", "conv", 8, 128, 128, 4096, 3, 1, 1, 1, 1, 0},
+    {"dilated2", "conv", 1, 256, 256, 8192, 7, 1, 6, 2, 1, 0},
+    {"vocoder_up8", "convT", 1, 128, 64, 2048, 16, 8, 4, 1, 1, 0},
+    {"depthwise", "conv", 1, 64, 64, 16000, 9, 1, 4, 1, 64, 0},
+};
+
+// torch_conv_ref.py hash_tensor: element i = (lowbias32(i*0x9E3779B1 + salt*0x85EBCA77) >> 8) / 2^23 - 1.
+eng::Tensor hashTensor(eng::Shape shape, uint32_t salt, float scale = 1.0f) {
+  eng::Tensor t(std::move(shape));
+  const uint32_t s = salt * 0x85EBCA77u;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    uint32_t h = uint32_t(i) * 0x9E3779B1u + s;
+    h ^= h >> 16;
+    h *= 0x7FEB352Du;
+    h ^= h >> 15;
+    h *= 0x846CA68Bu;
+    h ^= h >> 16;
+    t.data[size_t(i)] = (float(h >> 8) * 0x1p-23f - 1.0f) * scale;
+  }
+  return t;
+}
+
+float pow2Scale(int fanIn) { return std::exp2(-std::round(std::log2(std::sqrt(double(std::max(fanIn, 1)))))); }
+
+struct Prepared {
+  eng::Layer layer;
+  eng::Tensor x;
+  double flop = 0;
+};
+
+eng::Layer makeLayer(const Case& c, int L, uint32_t saltBase) {
+  eng::Layer l;
+  const bool conv = std::strcmp(c.op, "conv") == 0;
+  l.op = conv ? eng::Op::Conv : eng::Op::ConvTranspose;
+  l.dims = 1;
+  l.inChannels = c.Cin;
+  l.outChannels = c.Cout;
+  l.groups = c.groups;
+  eng::Axis& a = l.ax[0];
+  a.in = L;
+  a.k = c.k;
+  a.s = c.stride;
+  a.d = c.dil;
+  if (conv) {
+    a.pb = a.pe = c.pad;
+    a.out = (L + 2 * c.pad - a.span()) / c.stride + 1;
+    l.weight = hashTensor({c.Cout, c.Cin / c.groups, c.k}, saltBase + 2, pow2Scale(c.Cin / c.groups * c.k));
+  } else {
+    a.start = c.pad;
+    a.outputPadding = c.outPad;
+    a.out = (L - 1) * c.stride - 2 * c.pad + a.span() + c.outPad;
+    l.weight = hashTensor({c.Cin, c.Cout / c.groups, c.k}, saltBase + 2, pow2Scale(c.Cin / c.groups * c.k));
+  }
+  l.bias = hashTensor({c.Cout}, saltBase + 3, 0.5f);
+  return l;
+}
+
+double layerFlop(const eng::Layer& l, int N) {
+  const eng::Axis& a = l.ax[0];
+  if (l.op == eng::Op::Conv) return 2.0 * N * l.outChannels * a.out * (l.inChannels / l.groups) * a.k;
+  return 2.0 * N * l.inChannels * a.in * (l.outChannels / l.groups) * a.k;
+}
+
+Prepared prepare(const Case& c) {
+  Prepared p;
+  p.layer = makeLayer(c, c.L, 0);
+  p.x = hashTensor({c.N, c.Cin, c.L}, 1);
+  p.flop = layerFlop(p.layer, c.N);
+  return p;
+}
+
+// stack10: alternating Conv1d(64->64,k9,s2,p4) / ConvTranspose1d(64->64,k8,s2,p3) on (1,64,16000).
+struct StackCase {
+  std::vector<eng::Layer> layers;
+  eng::Tensor x;
+  double flop = 0;
+};
+
+StackCase prepareStack(int nLayers = 10) {
+  StackCase s;
+  s.x = hashTensor({1, 64, 16000}, 1);
+  int L = 16000;
+  for (int i = 0; i < nLayers; ++i) {
+    const Case c = i % 2 == 0 ? Case{"stack", "conv", 1, 64, 64, L, 9, 2, 4, 1, 1, 0}
+                              : Case{"stack", "convT", 1, 64, 64, L, 8, 2, 3, 1, 1, 0};
+    s.layers.push_back(makeLayer(c, L, uint32_t(10 * (i + 1))));
+    s.flop += layerFlop(s.layers.back(), 1);
+    L = s.layers.back().ax[0].out;
+  }
+  return s;
+}
+
+eng::Tensor runStack(const StackCase& s) {
+  eng::Tensor h = eng::forwardLayer(s.layers[0], s.x);
+  for (size_t i = 1; i < s.layers.size(); ++i) h = eng::forwardLayer(s.layers[i], h);
+  return h;
+}
+
+void printChecksums(const std::string& name, const std::string& op, const eng::Tensor& y) {
+  double sum = 0, asum = 0, l2 = 0;
+  for (float v : y.data) {
+    sum += v;
+    asum += std::fabs(v);
+    l2 += double(v) * v;
+  }
+  const int64_t n = y.numel();
+  std::set<int64_t> idx{0, 1, 2, 3, n / 3, n / 2, (2 * n) / 3, n - 4, n - 3, n - 2, n - 1};
+  std::printf("{\"name\": \"%s\", \"op\": \"%s\", \"out_shape\": [", name.c_str(), op.c_str());
+  for (int i = 0; i < y.rank(); ++i) std::printf("%s%lld", i ? ", " : "", (long long)y.dim(i));
+  std::printf("], \"out_sum\": %.17g, \"out_abs_sum\": %.17g, \"out_l2\": %.17g, \"out_samples\": {", sum, asum,
+              std::sqrt(l2));
+  bool first = true;
+  for (int64_t i : idx) {
+    if (i < 0 || i >= n) continue;
+    std::printf("%s\"%lld\": %.9g", first ? "" : ", ", (long long)i, double(y.data[size_t(i)]));
+    first = false;
+  }
+  std::printf("}}\n");
+}
+
+void peakProbe() {
+#if defined(__AVX512F__)
+  double best = 0;
+  for (int rep = 0; rep < 200; ++rep) {
+    __m512 a0 = _mm512_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,
+           a9 = a0, a10 = a0, a11 = a0;
+    const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    const int iters = 100000;
+    const double t0 = omp_get_wtime();
+    for (int k = 0; k < iters; ++k) {
+      a0 = _mm512_fmadd_ps(a0, m, b), a1 = _mm512_fmadd_ps(a1, m, b), a2 = _mm512_fmadd_ps(a2, m, b);
+      a3 = _mm512_fmadd_ps(a3, m, b), a4 = _mm512_fmadd_ps(a4, m, b), a5 = _mm512_fmadd_ps(a5, m, b);
+      a6 = _mm512_fmadd_ps(a6, m, b), a7 = _mm512_fmadd_ps(a7, m, b), a8 = _mm512_fmadd_ps(a8, m, b);
+      a9 = _mm512_fmadd_ps(a9, m, b), a10 = _mm512_fmadd_ps(a10, m, b), a11 = _mm512_fmadd_ps(a11, m, b);
+      __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
+      __asm__ volatile("" : "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
+    }
+    const double dt = omp_get_wtime() - t0;
+    __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                               _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+    benchmark::DoNotOptimize(sum);
+    best = std::max(best, 2.0 * 16 * 12 * iters / dt * 1e-9);
+    best = std::max(best, 2.0 * 16 * 20 * iters / dt * 1e-9);
+  }
+  std::printf("peak probe: %.1f GFLOP/s (best 1 ms chunk)\n", best);
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Same malloc policy as PyTorch is run with (performance.md): keep freed large blocks.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  for (int i = 1; i < argc; ++i) {
+    // --peak: FMA throughput of this core right now (best 1 ms chunk of independent AVX-512 chains),
+    // a yardstick for profile runs on a loaded machine.
+    if (std::strcmp(argv[i], "--peak") == 0) {
+      peakProbe();
+      return 0;
+    }
+    // --profile NAME OP ITERS: run one case ITERS times, no timing (for perf / callgrind).
+    if (std::strcmp(argv[i], "--profile") == 0 && i + 3 < argc) {
+      const int iters = std::atoi(argv[i + 3]);
+      if (std::strcmp(argv[i + 1], "stack10") == 0) {
+        const StackCase s = prepareStack();
+        for (int k = 0; k < iters; ++k) benchmark::DoNotOptimize(runStack(s));
+        return 0;
+      }
+      for (const Case& c : kCases)
+        if (std::strcmp(c.name, argv[i + 1]) == 0 && std::strcmp(c.op, argv[i + 2]) == 0) {
+          const Prepared p = prepare(c);
+          std::vector<double> ms;
+          for (int k = 0; k < iters; ++k) {
+            const double t0 = omp_get_wtime();
+            benchmark::DoNotOptimize(eng::forwardLayer(p.layer, p.x));
+            ms.push_back((omp_get_wtime() - t0) * 1e3);
+          }
+          std::sort(ms.begin(), ms.end());
+          if (!ms.empty())
+            std::printf("%s %s: min %.4f ms (%.1f GFLOP/s)  median %.4f ms\n", c.name, c.op, ms[0],
+                        p.flop / ms[0] * 1e-6, ms[ms.size() / 2]);
+          return 0;
+        }
+      std::fprintf(stderr, "unknown case\n");
+      return 1;
+    }
+    if (std::strcmp(argv[i], "--checksums") == 0) {
+      for (const Case& c : kCases) {
+        const Prepared p = prepare(c);
+        printChecksums(c.name, c.op, eng::forwardLayer(p.layer, p.x));
+      }
+      printChecksums("stack10", "stack", runStack(prepareStack()));
+      return 0;
+    }
+  }
+
+  static std::vector<Prepared> prepared;
+  prepared.reserve(std::size(kCases));
+  for (const Case& c : kCases) prepared.push_back(prepare(c));
+  static StackCase stack = prepareStack();
+  for (int threads : {1, 2}) {
+    for (size_t i = 0; i < std::size(kCases); ++i) {
+      const std::string name = std::string(kCases[i].name) + "/" + kCases[i].op + "/t" + std::to_string(threads);
+      const Prepared* p = &prepared[i];
+      benchmark::RegisterBenchmark(name.c_str(), [p, threads](benchmark::State& st) {
+        omp_set_num_threads(threads);
+        for (auto _ : st) benchmark::DoNotOptimize(eng::forwardLayer(p->layer, p->x));
+        st.counters["flop"] = p->flop;
+        st.counters["threads"] = threads;
+      })->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
+    const std::string name = "stack10/stack/t" + std::to_string(threads);
+    benchmark::RegisterBenchmark(name.c_str(), [threads](benchmark::State& st) {
+      omp_set_num_threads(threads);
+      for (auto _ : st) benchmark::DoNotOptimize(runStack(stack));
+      st.counters["flop"] = stack.flop;
+      st.counters["threads"] = threads;
+    })->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
