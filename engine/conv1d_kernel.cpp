@@ -21,8 +21,11 @@ constexpr int kOT = 8;                 // output channels per register tile
 constexpr int kNV = 3;                 // 16-lane vectors per register tile
 constexpr int kPT = kNV * 16;          // positions per register tile
 constexpr int64_t kStageBytes = 192 * 1024;  // staged input block (L2-resident)
-constexpr int64_t kTileBytes = 20 * 1024;    // staged rows one tile reads per channel chunk (L1)
+constexpr int64_t kTileBytes = 28 * 1024;    // staged rows one tile reads per channel chunk (L1)
 constexpr double kParallelMinFlops = 1 << 18;
+constexpr int kInPlaceMaxChannels = 4;
+constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
+constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
 
 template <int WB>
 inline __m512 loadW(const float* p) {
@@ -164,8 +167,10 @@ void chooseBlocking(Plan& p, int64_t spanPerC) {
   }
   p.nBlocks = nb;
   p.RS = roundUp(p.PB + spanPerC + 16, 16);
+  if ((p.RS / 16) % 2 == 0) p.RS += 16;  // odd number of cache lines: staged rows spread over all L1 sets
   const int64_t perC = int64_t(p.rowsPerC) * (kPT + spanPerC) * 4;
-  p.chunkC = int(std::clamp<int64_t>(kTileBytes / perC, 1, p.cg));
+  const int64_t wPerC = int64_t(p.termsPerC) * kOGroup * kOT * p.WB * 4;  // a group's weights per channel
+  p.chunkC = int(std::clamp<int64_t>(std::min(kTileBytes / perC, kGroupWBytes / wPerC), 1, p.cg));
   // even chunks
   const int nChunks = (p.cg + p.chunkC - 1) / p.chunkC;
   p.chunkC = (p.cg + nChunks - 1) / nChunks;
@@ -195,6 +200,10 @@ void run(const Plan& p, const float* pack, float* y, Stage stage) {
       for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
         const int c1 = std::min(p.cg, c0 + p.chunkC);
         const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
+        // o-tile groups: a group's weights for this chunk stay in L1 across the position tiles,
+        // a position tile's staged rows stay in L1 across the group's o-tiles
+        for (int g0 = 0; g0 < p.og; g0 += kOGroup * kOT) {
+        const int g1 = std::min(p.og, g0 + kOGroup * kOT);
         for (int64_t u = 0; u < bn; u += kPT) {
           // output index of lane 0 and the valid lanes of each vector
           const int64_t m = p.transposed ? p.qBase + b0 + u - p.start : b0 + u;
@@ -208,11 +217,12 @@ void run(const Plan& p, const float* pack, float* y, Stage stage) {
           }
           const float* xb = xblk + u;
           float* yt = yg + m;
-          for (int o0 = 0; o0 < p.og; o0 += kOT) {
+          for (int o0 = g0; o0 < g1; o0 += kOT) {
             const int ot = std::min(kOT, p.og - o0);
             tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
                              yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
           }
+        }
         }
       }
     }
@@ -269,8 +279,10 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
 
   const int s = p.s, C = p.C, cg = p.cg;
   const int64_t RS = p.RS;
-  // Stride 1: blocks whose reads stay inside x use it in place (offsets over x's row stride).
-  const bool inPlace = s == 1 && int64_t(cg) * Lin < (int64_t(1) << 30);
+  // Stride 1, few channels (depthwise): blocks whose reads stay inside x use it in place. With many
+  // channels the copy is cheap next to the O*k FMAs per element, and x's row stride (often a power
+  // of two) would map a tile's rows onto a few L1 sets.
+  const bool inPlace = s == 1 && cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
   tlOffs.resize(size_t(2 * nT));
   int* offsStaged = tlOffs.data();
   int* offsDirect = tlOffs.data() + nT;
@@ -379,7 +391,7 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
 
   const int C = p.C, Lin = p.Lin, aMax = p.aMax, rowsPerC = p.rowsPerC;
   const int64_t RS = p.RS, qBase = p.qBase;
-  const bool inPlace = s == 1 && int64_t(cg) * Lin < (int64_t(1) << 30);
+  const bool inPlace = s == 1 && cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
   int* offsStaged = tlOffs.data();
   int* offsDirect = tlOffs.data() + nT;
   if (inPlace)
