@@ -66,7 +66,8 @@ eng::Tensor hashTensor(eng::Shape shape, uint32_t salt, float scale = 1.0f) {
   return t;
 }
 
-float pow2Scale(int fanIn) { return std::exp2(-std::round(std::log2(std::sqrt(double(std::max(fanIn, 1)))))); }
+// Python round(): half to even (fan_in 512 -> log2 sqrt = 4.5 -> 4), hence nearbyint, not round.
+float pow2Scale(int fanIn) { return std::exp2(-std::nearbyint(std::log2(std::sqrt(double(std::max(fanIn, 1)))))); }
 
 struct Prepared {
   eng::Layer layer;
