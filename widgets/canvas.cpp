@@ -1,0 +1,340 @@
+#include "canvas.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QWheelEvent>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+namespace convscope::widgets {
+
+namespace {
+constexpr double kHudHeight = 150;  // logical pixels kept free for the ImGui HUD under the scene
+}
+
+Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::StrongFocus);
+  setMinimumSize(480, 300);
+  connect(&m_timer, &QTimer::timeout, this, [this]() {
+    if (m_step + 1 >= stepCount()) pause();
+    else setStep(m_step + 1);
+  });
+  m_clock.start();
+}
+
+Canvas::~Canvas() {
+  if (m_glReady) {
+    makeCurrent();
+    m_imgui.makeCurrent();
+    ImGui_ImplOpenGL3_Shutdown();
+    doneCurrent();
+  }
+}
+
+void Canvas::setStack(const engine::Stack& stack, const std::vector<engine::Tensor>& outputs) {
+  auto snap = std::make_shared<StackSnapshot>();
+  snap->stack = stack;
+  snap->outputs = outputs;
+  setSnapshot(std::move(snap));
+}
+
+void Canvas::setSnapshot(SnapshotPtr snapshot) {
+  m_snapshot = std::move(snapshot);
+  if (m_snapshot) m_layer = std::clamp(m_layer, 0, std::max(0, int(m_snapshot->stack.layers.size()) - 1));
+  rebuildModel();
+}
+
+void Canvas::setLayer(int layer) {
+  if (m_snapshot) layer = std::clamp(layer, 0, std::max(0, int(m_snapshot->stack.layers.size()) - 1));
+  if (layer == m_layer && m_model) return;
+  m_layer = layer;
+  rebuildModel();
+  emit layerChanged(m_layer);
+}
+
+void Canvas::setView(View view) {
+  if (view == m_view && m_model) return;
+  m_view = view;
+  rebuildModel();
+  emit viewChanged(this->view());
+}
+
+void Canvas::setStep(int step) {
+  step = std::clamp(step, 0, stepCount() - 1);
+  if (step == m_step) return;
+  m_step = step;
+  invalidateFrame();
+  emit stepChanged(m_step);
+}
+
+void Canvas::setTheme(Theme theme) {
+  m_theme = theme;
+  invalidateFrame();
+}
+
+void Canvas::setHudVisible(bool on) {
+  m_hud = on;
+  update();
+}
+
+SceneRequest Canvas::currentRequest() const {
+  const double reserve = m_hud ? std::min(kHudHeight, height() * 0.4) : 0.0;  // the HUD sits below the scene
+  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), std::max(100.0, height() - reserve)), m_hover, true};
+}
+
+void Canvas::rebuildModel() {
+  if (!m_snapshot) return;
+  View v = m_view;
+  const auto& layers = m_snapshot->stack.layers;
+  // a view that cannot show this layer falls back to the layer's teaching view (unless explicit)
+  if (v != View::Auto && m_layer < int(layers.size()) && !viewSupports(v, layers[size_t(m_layer)])) v = View::Auto;
+  m_model = SceneModel::build(m_snapshot, m_layer, v);
+  m_hover.reset();
+  const int old = m_step;
+  m_step = std::clamp(m_step, 0, m_model->steps - 1);
+  invalidateFrame();
+  if (old != m_step) emit stepChanged(m_step);
+}
+
+void Canvas::invalidateFrame() {
+  m_frameDirty = true;
+  m_frameReady = false;
+  update();
+}
+
+void Canvas::togglePlay() { isPlaying() ? pause() : play(); }
+
+void Canvas::play() {
+  if (m_step + 1 >= stepCount()) setStep(0);
+  m_timer.start(int(1000.0 / m_speed));
+  emit playingChanged(true);
+  update();
+}
+
+void Canvas::pause() {
+  m_timer.stop();
+  emit playingChanged(false);
+  update();
+}
+
+void Canvas::stepForward() { setStep(m_step + 1); }
+void Canvas::stepBack() { setStep(m_step - 1); }
+void Canvas::first() { setStep(0); }
+void Canvas::last() { setStep(stepCount() - 1); }
+
+void Canvas::faster() {
+  m_speed = std::min(60.0, m_speed * 1.5);
+  if (isPlaying()) m_timer.setInterval(int(1000.0 / m_speed));
+  update();
+}
+
+void Canvas::slower() {
+  m_speed = std::max(0.25, m_speed / 1.5);
+  if (isPlaying()) m_timer.setInterval(int(1000.0 / m_speed));
+  update();
+}
+
+void Canvas::initializeGL() {
+  m_imgui.makeCurrent();
+  ImGui_ImplOpenGL3_Init("#version 130");
+  m_glReady = true;
+}
+
+void Canvas::resizeGL(int, int) { m_frameDirty = true; }
+
+void Canvas::paintGL() {
+  const qreal dpr = devicePixelRatioF();
+  const SceneRequest req = currentRequest();
+  if (m_frameDirty || m_frame.size() != (req.size * dpr).toSize()) {
+    if (m_model) m_frame = renderSceneImage(req, dpr);
+    else {
+      m_frame = QImage((QSizeF(size()) * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
+      m_frame.setDevicePixelRatio(dpr);
+      m_frame.fill(scenePalette(m_theme).background);
+    }
+    m_frameDirty = false;
+  }
+  {
+    QPainter p(this);
+    p.fillRect(rect(), scenePalette(m_theme).background);
+    p.drawImage(QPointF(0, 0), m_frame);
+  }
+  if (m_hud && m_glReady) {
+    const double dt = m_clock.restart() / 1000.0;
+    m_imgui.beginFrame(size(), dpr, dt);
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    drawHud();
+    ImGui::Render();
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  }
+  if (!m_frameReady) {
+    m_frameReady = true;
+    emit frameDrawn();
+  }
+}
+
+void Canvas::drawHud() {
+  const float w = float(width());
+  ImGui::SetNextWindowPos(ImVec2(8, float(height()) - 8), ImGuiCond_Always, ImVec2(0, 1));
+  ImGui::SetNextWindowSize(ImVec2(std::min(w - 16, 640.0f), 0), ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(0.82f);
+  ImGui::Begin("Playback", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  // queued: the slots may rebuild the model; never inside this frame
+  auto later = [this](auto fn) { QMetaObject::invokeMethod(this, fn, Qt::QueuedConnection); };
+  if (ImGui::Button("|<")) later([this] { first(); });
+  ImGui::SameLine();
+  if (ImGui::Button("<")) later([this] { stepBack(); });
+  ImGui::SameLine();
+  if (ImGui::Button(isPlaying() ? "Pause" : "Play ")) later([this] { togglePlay(); });
+  ImGui::SameLine();
+  if (ImGui::Button(">")) later([this] { stepForward(); });
+  ImGui::SameLine();
+  if (ImGui::Button(">|")) later([this] { last(); });
+  ImGui::SameLine();
+  float sp = float(m_speed);
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::SliderFloat("steps/s", &sp, 0.25f, 30.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) {
+    m_speed = sp;
+    if (isPlaying()) m_timer.setInterval(int(1000.0 / m_speed));
+  }
+  int step = m_step + 1;
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), "step %d")) later([this, step] { setStep(step - 1); });
+  // view and layer
+  const auto& views = concreteViews();
+  int vi = 0;
+  for (size_t i = 0; i < views.size(); ++i)
+    if (views[i] == view()) vi = int(i);
+  ImGui::SetNextItemWidth(170);
+  if (ImGui::BeginCombo("view", viewName(views[size_t(vi)]))) {
+    for (size_t i = 0; i < views.size(); ++i) {
+      const bool ok = !m_snapshot || m_snapshot->stack.layers.empty() ||
+                      viewSupports(views[i], m_snapshot->stack.layers[size_t(std::min<int>(m_layer, int(m_snapshot->stack.layers.size()) - 1))]);
+      if (!ok) ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 0.4f);
+      if (ImGui::Selectable(viewName(views[i]), int(i) == vi) && ok) {
+        const View nv = views[i];
+        later([this, nv] { setView(nv); });
+      }
+      if (!ok) ImGui::PopStyleVar();
+    }
+    ImGui::EndCombo();
+  }
+  if (m_snapshot && !m_snapshot->stack.layers.empty()) {
+    const auto& layers = m_snapshot->stack.layers;
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(200);
+    const std::string cur = std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
+    if (ImGui::BeginCombo("layer", cur.c_str())) {
+      for (size_t i = 0; i < layers.size(); ++i) {
+        const std::string name = std::to_string(i) + " · " + engine::opName(layers[i].op);
+        if (ImGui::Selectable(name.c_str(), int(i) == m_layer)) {
+          const int li = int(i);
+          later([this, li] { setLayer(li); });
+        }
+      }
+      ImGui::EndCombo();
+    }
+    // live parameters of the current layer (axis 0; 2-D layers edit both axes alike)
+    const engine::Layer& l = layers[size_t(m_layer)];
+    const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
+    if (conv || convT) {
+      const engine::Axis& a = l.ax[0];
+      struct P {
+        const char* key;
+        int value, lo, hi;
+      };
+      std::vector<P> ps{{"kernel_size", a.k, 1, 15}, {"stride", a.s, 1, 8},
+                        {"padding", conv ? a.pb : a.start, 0, std::max(1, a.d * (a.k - 1) + (conv ? 0 : 0))},
+                        {"dilation", a.d, 1, 6}};
+      if (convT) ps.push_back({"output_padding", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1)});
+      ImGui::PushItemWidth(110);
+      for (size_t i = 0; i < ps.size(); ++i) {
+        int v = ps[i].value;
+        if (i % 3) ImGui::SameLine();
+        if (ImGui::SliderInt(ps[i].key, &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
+          const int layer = m_layer;
+          const QString key = ps[i].key;
+          later([this, layer, key, v] { emit parameterEdited(layer, key, v); });
+        }
+      }
+      ImGui::PopItemWidth();
+    }
+  }
+  ImGui::End();
+}
+
+void Canvas::updateHover(QPointF pos) {
+  if (!m_model) return;
+  const auto hit = hitTestScene(currentRequest(), pos);
+  std::optional<HoverTarget> t;
+  if (hit) t = hit->target;
+  if (t != m_hover) {
+    m_hover = t;
+    invalidateFrame();
+  }
+  if (hit) QToolTip::showText(mapToGlobal(pos.toPoint()), hit->tooltip, this, hit->rect.toRect());
+  else QToolTip::hideText();
+}
+
+void Canvas::mouseMoveEvent(QMouseEvent* ev) {
+  const bool imgui = m_hud && m_imgui.mouseMove(ev->position());
+  if (!imgui) updateHover(ev->position());
+  update();
+}
+
+void Canvas::mousePressEvent(QMouseEvent* ev) {
+  if (!(m_hud && m_imgui.mouseButton(ev, true))) QOpenGLWidget::mousePressEvent(ev);
+  update();
+}
+
+void Canvas::mouseReleaseEvent(QMouseEvent* ev) {
+  if (!(m_hud && m_imgui.mouseButton(ev, false))) QOpenGLWidget::mouseReleaseEvent(ev);
+  update();
+}
+
+void Canvas::wheelEvent(QWheelEvent* ev) {
+  if (m_hud && m_imgui.wheel(ev)) {
+    update();
+    return;
+  }
+  ev->angleDelta().y() > 0 ? stepBack() : stepForward();  // the wheel scrubs the animation
+}
+
+void Canvas::keyPressEvent(QKeyEvent* ev) {
+  if (m_hud && m_imgui.key(ev, true)) {
+    update();
+    return;
+  }
+  switch (ev->key()) {
+    case Qt::Key_Space: togglePlay(); break;
+    case Qt::Key_Right: stepForward(); break;
+    case Qt::Key_Left: stepBack(); break;
+    case Qt::Key_Home: first(); break;
+    case Qt::Key_End: last(); break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: faster(); break;
+    case Qt::Key_Minus: slower(); break;
+    default: QOpenGLWidget::keyPressEvent(ev); return;
+  }
+}
+
+void Canvas::keyReleaseEvent(QKeyEvent* ev) {
+  if (m_hud) m_imgui.key(ev, false);
+  QOpenGLWidget::keyReleaseEvent(ev);
+}
+
+void Canvas::leaveEvent(QEvent* ev) {
+  m_imgui.mouseLeave();
+  if (m_hover) {
+    m_hover.reset();
+    invalidateFrame();
+  }
+  QOpenGLWidget::leaveEvent(ev);
+}
+
+}  // namespace convscope::widgets

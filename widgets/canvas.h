@@ -1,0 +1,117 @@
+// Canvas: the animated scene in a QOpenGLWidget. paintGL draws the SceneRenderer frame (a QImage
+// at the device pixel ratio, drawn with QPainter) and then the Dear ImGui 1.86 HUD through its
+// OpenGL3 backend: playback (play/pause, step, scrub bar, speed), view and layer switchers, and live
+// sliders for the current layer's kernel_size, stride, padding, dilation and output_padding.
+// Events ImGui wants (io.WantCaptureMouse/Keyboard) are not handled by the canvas. Hovering a cell
+// highlights its dependencies and shows its exact value and contributions as a tooltip.
+// The SceneModel is rebuilt when the stack, layer or view changes — never inside paintGL.
+#pragma once
+#include <QElapsedTimer>
+#include <QImage>
+#include <QOpenGLWidget>
+#include <QTimer>
+#include <memory>
+#include <optional>
+
+#include "imgui_bridge.h"
+#include "scene_renderer.h"
+
+namespace convscope::widgets {
+
+class Canvas : public QOpenGLWidget {
+  Q_OBJECT
+  Q_PROPERTY(bool frameReady READ frameReady)
+ public:
+  explicit Canvas(QWidget* parent = nullptr);
+  ~Canvas() override;
+
+  /// Shows a stack and its forward outputs (copied into a snapshot).
+  void setStack(const engine::Stack& stack, const std::vector<engine::Tensor>& outputs);
+  /// Shows a shared snapshot (no copy).
+  void setSnapshot(SnapshotPtr snapshot);
+  /// Layer shown (clamped); the view stays, or falls back to the layer's default if it cannot show it.
+  void setLayer(int layer);
+  /// View; Auto picks the layer's teaching view (conv → slide, conv_transpose → scatter).
+  void setView(View view);
+  /// Step (clamped to [0, stepCount())).
+  void setStep(int step);
+  /// Colour theme of the scene.
+  void setTheme(Theme theme);
+  /// Shows or hides the ImGui HUD.
+  void setHudVisible(bool on);
+
+  int layer() const { return m_layer; }
+  /// The view actually drawn (Auto resolved).
+  View view() const { return m_model ? m_model->view : m_view; }
+  int step() const { return m_step; }
+  int stepCount() const { return m_model ? m_model->steps : 1; }
+  bool isPlaying() const { return m_timer.isActive(); }
+  /// Steps per second of playback.
+  double speed() const { return m_speed; }
+  /// The model being drawn (null before a stack is set).
+  SceneModelPtr model() const { return m_model; }
+  /// The frame request as it would be drawn now (for export: same renderer, same frame).
+  SceneRequest currentRequest() const;
+  /// True once a frame for the current stack/layer/view/step has been drawn.
+  bool frameReady() const { return m_frameReady; }
+
+ public slots:
+  void togglePlay();
+  void play();
+  void pause();
+  void stepForward();
+  void stepBack();
+  void first();
+  void last();
+  /// Speed ×1.5 / ÷1.5.
+  void faster();
+  void slower();
+
+ signals:
+  void stepChanged(int step);
+  void viewChanged(convscope::widgets::View view);
+  void layerChanged(int layer);
+  void playingChanged(bool playing);
+  /// A HUD slider changed a parameter of `layer` (PyTorch name: kernel_size, stride, padding,
+  /// dilation, output_padding). The owner applies it (undo stack) and calls setStack/setSnapshot.
+  void parameterEdited(int layer, const QString& key, int value);
+  /// A frame was drawn.
+  void frameDrawn();
+
+ protected:
+  void initializeGL() override;
+  void resizeGL(int w, int h) override;
+  void paintGL() override;
+  void mouseMoveEvent(QMouseEvent* ev) override;
+  void mousePressEvent(QMouseEvent* ev) override;
+  void mouseReleaseEvent(QMouseEvent* ev) override;
+  void wheelEvent(QWheelEvent* ev) override;
+  void keyPressEvent(QKeyEvent* ev) override;
+  void keyReleaseEvent(QKeyEvent* ev) override;
+  void leaveEvent(QEvent* ev) override;
+
+ private:
+  void rebuildModel();
+  void invalidateFrame();
+  void drawHud();
+  void updateHover(QPointF pos);
+
+  SnapshotPtr m_snapshot;
+  SceneModelPtr m_model;
+  int m_layer = 0;
+  View m_view = View::Auto;
+  int m_step = 0;
+  Theme m_theme = Theme::Light;
+  double m_speed = 2.0;
+  bool m_hud = true;
+  std::optional<HoverTarget> m_hover;
+  QImage m_frame;            // the scene, rendered when the request changed
+  bool m_frameDirty = true;
+  bool m_frameReady = false;
+  QTimer m_timer;
+  QElapsedTimer m_clock;
+  ImGuiBridge m_imgui;
+  bool m_glReady = false;
+};
+
+}  // namespace convscope::widgets
