@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "gui_canvas.h"
 #include "gui_lessons.h"
 #include "main_window.h"
 
@@ -109,6 +110,7 @@ int runGui(int argc, char** argv) {
   }
   const bool screenshot = parser.isSet(shotOpt);
   MainWindow w(nullptr, /*persistLayout=*/!screenshot);
+  attachCanvas(w);
   if (parser.isSet(viewOpt) || parser.isSet(layerOpt) || parser.isSet(stepOpt)) w.setRequestedView(view, layer, step);
   if (pos.size() == 1) {
     if (!QFileInfo::exists(pos[0])) {
