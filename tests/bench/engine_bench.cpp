@@ -6,7 +6,6 @@
 //   engine_bench [--benchmark_filter=...] [--benchmark_format=json] ...   timings
 //   engine_bench --checksums                                              one JSON line per case
 #include <benchmark/benchmark.h>
-#include <immintrin.h>
 #include <malloc.h>
 #include <omp.h>
 
@@ -165,35 +164,6 @@ void printChecksums(const std::string& name, const std::string& op, const eng::T
   std::printf("}}\n");
 }
 
-void peakProbe() {
-#if defined(__AVX512F__)
-  double best = 0;
-  for (int rep = 0; rep < 200; ++rep) {
-    __m512 a0 = _mm512_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,
-           a9 = a0, a10 = a0, a11 = a0;
-    const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    const int iters = 100000;
-    const double t0 = omp_get_wtime();
-    for (int k = 0; k < iters; ++k) {
-      a0 = _mm512_fmadd_ps(a0, m, b), a1 = _mm512_fmadd_ps(a1, m, b), a2 = _mm512_fmadd_ps(a2, m, b);
-      a3 = _mm512_fmadd_ps(a3, m, b), a4 = _mm512_fmadd_ps(a4, m, b), a5 = _mm512_fmadd_ps(a5, m, b);
-      a6 = _mm512_fmadd_ps(a6, m, b), a7 = _mm512_fmadd_ps(a7, m, b), a8 = _mm512_fmadd_ps(a8, m, b);
-      a9 = _mm512_fmadd_ps(a9, m, b), a10 = _mm512_fmadd_ps(a10, m, b), a11 = _mm512_fmadd_ps(a11, m, b);
-      __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
-      __asm__ volatile("" : "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
-    }
-    const double dt = omp_get_wtime() - t0;
-    __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
-                               _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
-    sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
-    benchmark::DoNotOptimize(sum);
-    best = std::max(best, 2.0 * 16 * 12 * iters / dt * 1e-9);
-    best = std::max(best, 2.0 * 16 * 20 * iters / dt * 1e-9);
-  }
-  std::printf("peak probe: %.1f GFLOP/s (best 1 ms chunk)\n", best);
-#endif
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,12 +171,6 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   for (int i = 1; i < argc; ++i) {
-    // --peak: FMA throughput of this core right now (best 1 ms chunk of independent AVX-512 chains),
-    // a yardstick for profile runs on a loaded machine.
-    if (std::strcmp(argv[i], "--peak") == 0) {
-      peakProbe();
-      return 0;
-    }
     // --profile NAME OP ITERS: run one case ITERS times, no timing (for perf / callgrind).
     if (std::strcmp(argv[i], "--profile") == 0 && i + 3 < argc) {
       const int iters = std::atoi(argv[i + 3]);
