@@ -81,8 +81,6 @@ void onnxPads(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<int>&
   }
 }
 
-std::string n2s(long long v) { return std::to_string(v); }
-
 // Checks the padded input admits at least one window and fills out + formula part.
 void finishConvAxis(ParamReader& pr, Layer& layer, int a, const std::string& padParam) {
   Axis& x = layer.ax[a];

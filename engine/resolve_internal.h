@@ -11,6 +11,8 @@ namespace convscope::engine::detail {
 /// Floor division for possibly negative numerators (Python's //).
 inline long long floorDiv(long long a, long long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 inline long long ceilDiv(long long a, long long b) { return -floorDiv(-a, b); }
+/// Number → text for messages and formulas.
+inline std::string n2s(long long v) { return std::to_string(v); }
 
 /// "a, b" or "a" for a per-axis description.
 std::string joinAxes(const std::vector<std::string>& parts, int dims);
