@@ -24,18 +24,6 @@ using RowMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 constexpr int64_t kColBufferFloats = 96 * 1024;  // ~384 KiB im2col block (L2 is 1-2 MiB per core)
 constexpr int64_t kParallelMinFlops = 1 << 17;   // below this, threads cost more than they save
 
-// 1-D layers are run as 2-D with a trivial H axis (in = out = k = s = d = 1, no pads).
-void axesHW(const Layer& l, Axis& h, Axis& w) {
-  if (l.dims == 2) {
-    h = l.ax[0];
-    w = l.ax[1];
-  } else {
-    h = Axis{};
-    h.in = h.out = 1;
-    w = l.ax[0];
-  }
-}
-
 // Padded copy (N, C, H+pbh+peh, W+pbw+pew) of x under a non-zero pad mode.
 Tensor materialisePad(const Tensor& x, int N, int C, const Axis& h, const Axis& w, PadMode mode) {
   const int Hp = h.in + h.pb + h.pe, Wp = w.in + w.pb + w.pe;

@@ -26,17 +26,6 @@ using RowMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 constexpr int64_t kColBufferFloats = 96 * 1024;  // ~384 KiB gather block
 constexpr int64_t kParallelMinFlops = 1 << 17;
 
-void axesHW(const Layer& l, Axis& h, Axis& w) {
-  if (l.dims == 2) {
-    h = l.ax[0];
-    w = l.ax[1];
-  } else {
-    h = Axis{};
-    h.in = h.out = 1;
-    w = l.ax[0];
-  }
-}
-
 // Per-thread gather and result buffers, kept between calls (no allocation per call).
 thread_local std::vector<float> tlCols, tlRes;
 

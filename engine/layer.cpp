@@ -45,6 +45,17 @@ const char* padModeName(PadMode m) {
   return "?";
 }
 
+void axesHW(const Layer& l, Axis& h, Axis& w) {
+  if (l.dims == 2) {
+    h = l.ax[0];
+    w = l.ax[1];
+  } else {
+    h = Axis{};
+    h.in = h.out = 1;
+    w = l.ax[0];
+  }
+}
+
 Shape Layer::outputShape() const {
   Shape s{outChannels};
   for (int a = 0; a < dims; ++a) s.push_back(ax[a].out);

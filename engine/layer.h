@@ -102,4 +102,8 @@ struct Layer {
   Shape inputShape() const;
 };
 
+/// The spatial axes as (H, W): a 1-D layer gets a trivial H axis (in = out = k = s = d = 1, no
+/// pads), so kernels can run every layer as 2-D.
+void axesHW(const Layer& l, Axis& h, Axis& w);
+
 }  // namespace convscope::engine

@@ -10,17 +10,6 @@
 namespace convscope::engine {
 namespace {
 
-void axesHW(const Layer& l, Axis& h, Axis& w) {
-  if (l.dims == 2) {
-    h = l.ax[0];
-    w = l.ax[1];
-  } else {
-    h = Axis{};
-    h.in = h.out = 1;
-    w = l.ax[0];
-  }
-}
-
 // Taps j in [lo, hi) of output i whose position i*s - pb + j*d lies in [0, in) (contiguous in j).
 struct TapRange {
   int lo, hi, base;  // base = i*s - pb

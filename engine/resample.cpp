@@ -9,17 +9,6 @@
 namespace convscope::engine {
 namespace {
 
-void axesHW(const Layer& l, Axis& h, Axis& w) {
-  if (l.dims == 2) {
-    h = l.ax[0];
-    w = l.ax[1];
-  } else {
-    h = Axis{};
-    h.in = h.out = 1;
-    w = l.ax[0];
-  }
-}
-
 Shape outShapeOf(const Layer& l, int64_t N, int64_t C) {
   Shape s{N, C};
   for (int a = 0; a < l.dims; ++a) s.push_back(l.ax[a].out);

@@ -104,6 +104,28 @@ std::string convFormula(const Layer& l) {
   return joinAxes(parts, l.dims);
 }
 
+// Parameters shared by conv and conv_transpose; sets layer.groups and ax[].s/d.
+struct ConvCommon {
+  std::vector<int> kernel;  // empty when not given (a weight file may give it)
+  int outChannels = 0;      // 0 when not given
+  std::vector<int> s, d;
+};
+ConvCommon readConvCommon(ParamReader& pr, const ParamNames& nm, Layer& layer) {
+  const int dims = layer.dims;
+  ConvCommon cc;
+  if (pr.has(nm.kernel)) cc.kernel = pr.axes(nm.kernel, {}, 1);
+  else pr.accept(nm.kernel);
+  cc.outChannels = pr.has(nm.outChannels) ? pr.integer(nm.outChannels, 0, 1) : (pr.accept(nm.outChannels), 0);
+  cc.s = pr.axes(nm.stride, std::vector<int>(dims, 1), 1);
+  cc.d = pr.axes(nm.dilation, std::vector<int>(dims, 1), 1);
+  layer.groups = pr.integer(nm.groups, 1, 1);
+  for (int a = 0; a < dims; ++a) {
+    layer.ax[a].s = cc.s[a];
+    layer.ax[a].d = cc.d[a];
+  }
+  return cc;
+}
+
 }  // namespace
 
 void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer) {
@@ -111,19 +133,10 @@ void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
   const Convention cv = rc.convention;
   const ParamNames& nm = paramNames(cv);
   const int dims = layer.dims;
-  std::vector<int> kernel;
-  if (pr.has(nm.kernel)) kernel = pr.axes(nm.kernel, {}, 1);
-  else pr.accept(nm.kernel);
-  const int outC = pr.has(nm.outChannels) ? pr.integer(nm.outChannels, 0, 1) : (pr.accept(nm.outChannels), 0);
-  const std::vector<int> s = pr.axes(nm.stride, std::vector<int>(dims, 1), 1);
-  const std::vector<int> d = pr.axes(nm.dilation, std::vector<int>(dims, 1), 1);
-  layer.groups = pr.integer(nm.groups, 1, 1);
-  for (int a = 0; a < dims; ++a) {
-    layer.ax[a].s = s[a];
-    layer.ax[a].d = d[a];
-  }
+  const ConvCommon cc = readConvCommon(pr, nm, layer);
+  const std::vector<int>&s = cc.s, &d = cc.d;
   const bool biasDefault = cv != Convention::Onnx;
-  resolveWeights(pr, rc, layer, kernel, outC, biasDefault);
+  resolveWeights(pr, rc, layer, cc.kernel, cc.outChannels, biasDefault);
 
   std::string padParam = nm.padding;
   std::string prefix;
@@ -226,24 +239,15 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
   const Convention cv = rc.convention;
   const ParamNames& nm = paramNames(cv);
   const int dims = layer.dims;
-  std::vector<int> kernel;
-  if (pr.has(nm.kernel)) kernel = pr.axes(nm.kernel, {}, 1);
-  else pr.accept(nm.kernel);
-  const int outC = pr.has(nm.outChannels) ? pr.integer(nm.outChannels, 0, 1) : (pr.accept(nm.outChannels), 0);
-  const std::vector<int> s = pr.axes(nm.stride, std::vector<int>(dims, 1), 1);
-  const std::vector<int> d = pr.axes(nm.dilation, std::vector<int>(dims, 1), 1);
-  layer.groups = pr.integer(nm.groups, 1, 1);
+  const ConvCommon cc = readConvCommon(pr, nm, layer);
+  const std::vector<int>&s = cc.s, &d = cc.d;
   if (cv == Convention::Keras && layer.groups != 1)
     pr.fail("groups", "Keras Conv1DTranspose/Conv2DTranspose have no groups (only groups = 1)");
-  for (int a = 0; a < dims; ++a) {
-    layer.ax[a].s = s[a];
-    layer.ax[a].d = d[a];
-  }
   if (cv == Convention::PyTorch && pr.has("padding_mode")) {
     const std::string mode = pr.word("padding_mode", "zeros", {"zeros", "reflect", "replicate", "circular"});
     if (mode != "zeros") pr.fail("padding_mode", "PyTorch ConvTranspose only supports 'zeros', got '" + mode + "'");
   }
-  resolveWeights(pr, rc, layer, kernel, outC, cv != Convention::Onnx);
+  resolveWeights(pr, rc, layer, cc.kernel, cc.outChannels, cv != Convention::Onnx);
 
   std::vector<std::string> parts;
   std::string prefix;
