@@ -20,6 +20,8 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libsndfile1-dev
   python3 python3-numpy python3-torch python3-onnx
   xvfb xauth libgl1-mesa-dri
+  libgif-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
+  texlive-latex-base texlive-pictures poppler-utils ffmpeg
 )
 
 missing=()

@@ -1,6 +1,9 @@
 #include "cli.h"
 #include "cli_import.h"
 #include "cli_teach.h"
+#ifdef CONVSCOPE_WITH_GUI
+#include "cli_export.h"
+#endif
 
 #include <omp.h>
 
@@ -11,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/csv_output.h"
 #include "engine/error.h"
 #include "engine/kernels.h"
 #include "engine/npy.h"
@@ -32,12 +36,14 @@ const char* kMainHelp =
     "\n"
     "commands:\n"
     "  check STACK [--json]                 resolve every layer; shapes, padding, formula\n"
-    "  run STACK --out DIR [--json]         write DIR/layer_<i>.npy for every layer\n"
+    "  run STACK --out DIR [--csv] [--json] write DIR/layer_<i>.npy (and .csv) for every layer\n"
     "  bench STACK [--repeat N] [--threads T] [--json]   time the forward pass\n"
     "  import MODEL.onnx -o STACK.json      convert an ONNX model to a stack + .npy weights\n"
     "  equiv STACK --layer I [--json]       compute layer I every equivalent way; max abs differences\n"
     "  trace STACK --layer I --step T [--json]   the terms that make the outputs of step T\n"
     "  field STACK --layer J --position P [--from I] [--json]   receptive field of an element\n"
+    "  render STACK --layer I --view VIEW [--step T] -o FILE.png|.svg|.pdf|.tex   one figure\n"
+    "  animate STACK --layer I --view VIEW -o FILE.gif|.mp4 [--frames-dir DIR]   one frame per step\n"
     "\n"
     "Exit status: 0 success, 2 bad input (message on stderr), 1 internal failure.\n"
     "Run 'convscope <command> --help' for the options of a command.\n";
@@ -48,6 +54,10 @@ const std::map<std::string, std::string> kHelp = {
     {"equiv", kEquivHelp},
     {"trace", kTraceHelp},
     {"field", kFieldHelp},
+#ifdef CONVSCOPE_WITH_GUI
+    {"render", kRenderHelp},
+    {"animate", kAnimateHelp},
+#endif
     {"check",
      "usage: convscope check STACK.json [--json]\n"
      "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
@@ -55,9 +65,13 @@ const std::map<std::string, std::string> kHelp = {
      "--json  {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", \"formula\"}]}\n"
      "        shapes without the batch axis, channels first.\n"},
     {"run",
-     "usage: convscope run STACK.json --out DIR [--json]\n"
+     "usage: convscope run STACK.json --out DIR [--csv | --csv-only] [--json]\n"
      "Runs the stack and writes DIR/layer_<i>.npy for every layer i (float32, C order, batch axis\n"
      "always present, in the stack's layout).\n"
+     "--csv       also write DIR/layer_<i>.csv; --csv-only: the .csv instead of the .npy. CSV layout\n"
+     "            (channels-first data, whatever the stack's layout): 1-D: a header 'c0,c1,...'\n"
+     "            ('n0_c0,...' for a batch > 1), then one row per time step, one column per channel\n"
+     "            (the CSV input format); 2-D: a header 'n,c,h,w0,w1,...', one row per (n, c, h).\n"
      "--json  print {\"outputs\": [{\"index\", \"op\", \"file\", \"shape\"}]} on stdout.\n"},
     {"bench",
      "usage: convscope bench STACK.json [--repeat N] [--threads T] [--json]\n"
@@ -185,7 +199,8 @@ int cmdCheck(const std::vector<std::string>& argv) {
 }
 
 int cmdRun(const std::vector<std::string>& argv) {
-  const Args a = parseArgs("run", argv, {"--out", "-o"}, {"--json"});
+  const Args a = parseArgs("run", argv, {"--out", "-o"}, {"--json", "--csv", "--csv-only"});
+  const bool csv = a.flags.count("--csv") || a.flags.count("--csv-only"), npy = !a.flags.count("--csv-only");
   const std::string stackPath = oneStack(a, "run");
   std::string outDir = a.opts.count("--out") ? a.opts.at("--out") : (a.opts.count("-o") ? a.opts.at("-o") : "");
   if (outDir.empty()) throw UsageError("run: --out DIR is required");
@@ -204,12 +219,15 @@ int cmdRun(const std::vector<std::string>& argv) {
       std::cerr << stackPath << ": " << w << "\n";
     const engine::Tensor t = engine::toStackLayout(st, outs[i]);
     const std::string file = (std::filesystem::path(outDir) / ("layer_" + std::to_string(i) + ".npy")).string();
+    const std::string csvFile = file.substr(0, file.size() - 4) + ".csv";
     try {
-      engine::writeNpy(file, t);
+      if (npy) engine::writeNpy(file, t);
+      if (csv) engine::writeCsv(csvFile, outs[i]);
     } catch (const std::exception& e) {
       throw EngineError({file, static_cast<int>(i), "", "--out"}, e.what());
     }
-    list.push_back({{"index", i}, {"op", engine::opName(st.layers[i].op)}, {"file", file}, {"shape", shapeJson(t.shape)}});
+    list.push_back({{"index", i}, {"op", engine::opName(st.layers[i].op)}, {"file", npy ? file : csvFile}, {"shape", shapeJson(t.shape)}});
+    if (csv) list.back()["csv"] = csvFile;
   }
   if (a.flags.count("--json")) std::cout << json{{"outputs", list}}.dump(2) << "\n";
   return 0;
@@ -269,6 +287,9 @@ const std::map<std::string, Handler>& handlers() {
       {"check", cmdCheck}, {"run", cmdRun},     {"bench", cmdBench},
       {"equiv", cmdEquiv}, {"trace", cmdTrace}, {"field", cmdField},
       {"import", cmdImport},
+#ifdef CONVSCOPE_WITH_GUI
+      {"render", cmdRender}, {"animate", cmdAnimate},
+#endif
   };
   return h;
 }

@@ -20,6 +20,7 @@
 #include <QUndoStack>
 
 #include "canvas_placeholder.h"
+#include "export_dialog.h"
 #include "engine/error.h"
 #include "gui_lessons.h"
 #include "widgets/activation_plots.h"
@@ -121,6 +122,14 @@ void MainWindow::buildMenus() {
   file->addAction("&Save", QKeySequence::Save, this, &MainWindow::fileSave);
   file->addAction("Save &As…", QKeySequence::SaveAs, this, &MainWindow::fileSaveAs);
   file->addSeparator();
+  // Figures and animations (issue 5): dialogs in export_dialog.h, on what the canvas shows.
+  auto exportCtx = [this]() {
+    return exportContext(m_doc->snapshot(), centralWidget(), currentLayer(), m_view, m_step, m_doc->title());
+  };
+  file->addAction("Export &figure…", QKeySequence("Ctrl+E"), this, [this, exportCtx]() { showExportFigureDialog(this, exportCtx()); });
+  file->addAction("Export &animation…", QKeySequence("Ctrl+Shift+E"), this, [this, exportCtx]() { showExportAnimationDialog(this, exportCtx()); });
+  file->addAction("Export ac&tivations…", this, [this, exportCtx]() { showExportActivationsDialog(this, exportCtx()); });
+  file->addSeparator();
   file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* edit = menuBar()->addMenu("&Edit");
@@ -130,6 +139,10 @@ void MainWindow::buildMenus() {
   redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence::Redo});
   edit->addAction(undo);
   edit->addAction(redo);
+  edit->addSeparator();
+  edit->addAction("&Copy figure", QKeySequence("Ctrl+Shift+C"), this, [this, exportCtx]() {
+    if (copyFigureToClipboard(exportCtx())) statusBar()->showMessage("Figure copied to the clipboard", 3000);
+  });
 
   QMenu* view = menuBar()->addMenu("&View");
   for (QDockWidget* d : {m_lessonDock, m_stackDock, m_inputDock, m_plotsDock}) view->addAction(d->toggleViewAction());
