@@ -3,12 +3,16 @@
 #   ./build.sh app [ARGS...]   opens the app (default lesson unless ARGS say otherwise)
 #   ./build.sh test            runs every test (CTest, 2 jobs)
 #   ./build.sh build           only installs and builds
-# Environment: BUILD_DIR (default ./build), JOBS (default: number of cores).
+#   ./build.sh sanitize        builds in build-asan with ASan + UBSan (+ LSan) and runs every test
+#                              (CTest, 2 jobs) of the headless build; any finding fails. SANITIZE_GUI=ON
+#                              adds the Qt widgets, app and GUI tests (about twice the build time).
+#   ./build.sh fuzz [SECONDS]  builds the libFuzzer targets (clang, build-fuzz, GUI off) and runs
+#                              each for SECONDS (default 60); any crash, leak, timeout or UB fails.
+# Environment: BUILD_DIR (default ./build, build-asan, build-fuzz), JOBS (default: number of cores).
 set -euo pipefail
 cd "$(dirname "$0")"
 mode=${1:-build}
 [[ $# -gt 0 ]] && shift
-BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
 # Debian packages: build tools, libraries, and what the tests run (torch, onnx, xvfb, Mesa).
@@ -22,6 +26,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri
   libgif-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
   texlive-latex-base texlive-pictures poppler-utils ffmpeg
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()
@@ -36,8 +41,24 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build "$BUILD_DIR" -j "$JOBS"
+CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Release)
+BUILD_TARGETS=()
+case "$mode" in
+  sanitize)
+    BUILD_DIR=${BUILD_DIR:-build-asan}
+    CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVSCOPE_SANITIZE=ON -DCONVSCOPE_BUILD_GUI="${SANITIZE_GUI:-OFF}")
+    ;;
+  fuzz)
+    BUILD_DIR=${BUILD_DIR:-build-fuzz}
+    CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVSCOPE_FUZZ=ON -DCONVSCOPE_BUILD_GUI=OFF
+                -DCMAKE_CXX_COMPILER=clang++-14)
+    BUILD_TARGETS=(--target fuzz_all)
+    ;;
+esac
+BUILD_DIR=${BUILD_DIR:-build}
+
+cmake -S . -B "$BUILD_DIR" -G Ninja "${CMAKE_ARGS[@]}"
+cmake --build "$BUILD_DIR" -j "$JOBS" "${BUILD_TARGETS[@]}"
 
 case "$mode" in
   build) ;;
@@ -53,5 +74,17 @@ case "$mode" in
     cd "$BUILD_DIR"
     exec ctest --output-on-failure -j 2 --timeout 1800
     ;;
-  *) echo "usage: ./build.sh [build|app [ARGS...]|test]" >&2; exit 2 ;;
+  sanitize)
+    # Known third-party leaks (Qt, fontconfig, Mesa) only: tests/sanitize/lsan.supp.
+    export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+    export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export LSAN_OPTIONS=suppressions=$PWD/tests/sanitize/lsan.supp:print_suppressions=0
+    cd "$BUILD_DIR"
+    exec ctest --output-on-failure -j 2 --timeout 3600
+    ;;
+  fuzz)
+    exec tests/fuzz/run_fuzz.sh "$BUILD_DIR" "${1:-60}"
+    ;;
+  *) echo "usage: ./build.sh [build|app [ARGS...]|test|sanitize|fuzz [SECONDS]]" >&2; exit 2 ;;
 esac

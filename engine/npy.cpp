@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "limits.h"
 
 namespace convscope::engine {
 namespace {
@@ -83,6 +84,8 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
   else
     fail(label, what, "dtype '" + descr + "' is not supported; expected float32 ('<f4') or float64 ('<f8')");
 
+  if (shapeText.size() < 2 || shapeText.front() != '(' || shapeText.back() != ')')
+    fail(label, what, "corrupt .npy header: the shape must be a tuple, got '" + shapeText.substr(0, 40) + "'");
   Shape shape;
   {
     std::string inner = shapeText.substr(1, shapeText.size() - 2);
@@ -103,6 +106,10 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
     if (d != 0 && n > kMaxNpyElements / d) fail(label, what, "declared shape " + shapeToString(shape) + " is too large");
     n *= d;
   }
+  if (tensorBytes(shape) > limits().maxTensorBytes)
+    fail(label, what, "declared shape " + shapeToString(shape) + " would need " + formatBytes(tensorBytes(shape)) +
+                          " as float32, more than the tensor limit of " + formatBytes(limits().maxTensorBytes) +
+                          " (CONVSCOPE_MAX_TENSOR_BYTES)");
   const size_t need = static_cast<size_t>(n) * elemSize;
   if (bytes.size() - dataStart < need)
     fail(label, what, "truncated .npy data: shape " + shapeToString(shape) + " needs " + std::to_string(need) +
@@ -110,7 +117,7 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
   Tensor t(shape);
   const char* src = bytes.data() + dataStart;
   if (elemSize == 4) {
-    std::memcpy(t.data.data(), src, need);
+    if (need > 0) std::memcpy(t.data.data(), src, need);  // an empty tensor has no buffer (data() may be null)
   } else {
     for (int64_t i = 0; i < n; ++i) {
       double v;

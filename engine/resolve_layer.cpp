@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "limits.h"
 #include "npy.h"
 #include "resolve_internal.h"
 
@@ -126,6 +127,10 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
   if (numel(wShape) > (int64_t(1) << 31))
     pr.fail(kName, "the weight would have " + std::to_string(numel(wShape)) + " elements (shape " +
                        shapeToString(wShape) + "); the limit is 2^31");
+  if (tensorBytes(wShape) > limits().maxTensorBytes)
+    pr.fail(kName, "the weight " + shapeToString(wShape) + " would need " + formatBytes(tensorBytes(wShape)) +
+                       ", more than the tensor limit of " + formatBytes(limits().maxTensorBytes) +
+                       " (CONVSCOPE_MAX_TENSOR_BYTES)");
 
   // bias switch, under the convention's name; "bias" may also be a file under every convention.
   bool biasOn = biasDefault;

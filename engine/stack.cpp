@@ -9,6 +9,7 @@
 #include "input_generator.h"
 #include "input_file.h"
 #include "kernels.h"
+#include "limits.h"
 #include "npy.h"
 #include "param_reader.h"
 #include "resolve.h"
@@ -17,7 +18,6 @@ namespace convscope::engine {
 namespace {
 
 constexpr int kSupportedVersion = 1;
-constexpr int64_t kMaxInputElements = int64_t(1) << 31;
 
 // Spatial rank implied by the layers: the first layer with a kernel/stride list (its length) or,
 // for conv and conv_transpose, a weight file (4-D → 2, else 1). 0 when nothing says.
@@ -45,27 +45,47 @@ int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
   return 0;
 }
 
+// 1-based line and column of byte offset `pos` in `text`.
+std::pair<size_t, size_t> lineColumn(const std::string& text, size_t pos) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < pos && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
 }  // namespace
 
 nlohmann::json parseStackJson(const std::string& text, const std::string& file) {
+  // nlohmann::json copies, compares and dumps recursively: refuse deep nesting before parsing.
+  const int cap = limits().maxJsonDepth;
+  size_t where = 0;
+  if (jsonNestingDepth(text, cap, where) > cap) {
+    const auto [line, col] = lineColumn(text, where);
+    throw EngineError({file, -1, "", ""}, "JSON nested deeper than " + std::to_string(cap) + " levels at line " +
+                                              std::to_string(line) + ", column " + std::to_string(col) +
+                                              " (a stack file needs about 5)");
+  }
   try {
     return nlohmann::json::parse(text, nullptr, true, false);
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based offset of the error; turn it into line:column.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    const auto [line, col] = lineColumn(text, e.byte > 0 ? e.byte - 1 : 0);
     std::string what = e.what();
     const auto pos = what.find("parse error");
     if (pos != std::string::npos) what = what.substr(pos);
     throw EngineError({file, -1, "", ""}, "malformed JSON at line " + std::to_string(line) + ", column " +
                                               std::to_string(col) + ": " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range 406 for a number beyond double ("1e999"); it carries no offset.
+    std::string what = e.what();
+    if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw EngineError({file, -1, "", ""}, "malformed JSON: " + what);
   }
 }
 
@@ -192,7 +212,11 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (shape.size() != need && shape.size() != need + 1)
     ir.fail("shape", "has " + std::to_string(shape.size()) + " entries, which does not fit a " + std::to_string(dims) +
                          "-D stack (expected " + std::to_string(need) + ", or " + std::to_string(need + 1) + " with a batch)");
-  if (numel(shape) > kMaxInputElements) ir.fail("shape", "input " + shapeToString(shape) + " is too large (limit 2^31 elements)");
+  const Limits lim = limits();
+  if (tensorBytes(shape) > lim.maxTensorBytes)
+    ir.fail("shape", "input " + shapeToString(shape) + " is too large: it would need " + formatBytes(tensorBytes(shape)) +
+                         " (float32), more than the tensor limit of " + formatBytes(lim.maxTensorBytes) +
+                         " (CONVSCOPE_MAX_TENSOR_BYTES)");
   st.dims = dims;
   st.inputHadBatch = shape.size() == need + 1;
   Shape full = shape;
@@ -217,11 +241,37 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (auto w = nonFiniteReport(st.input, "the input data"); !w.empty()) st.warnings.push_back(file + ": " + w);
 
   // ---- layers
+  // Activation budget (limits.h): input + every layer's output, × batch, refused before forward()
+  // allocates any of it; one layer's output over the tensor cap is refused at that layer.
   Shape cur(st.input.shape.begin() + 1, st.input.shape.end());
+  const int64_t batch = st.input.shape[0];
+  int64_t activation = tensorBytes(st.input.shape), params = 0, largest = 0;
+  int largestLayer = -1;
   ResolveContext rc{st.convention, file, baseDir, 0, dims};
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
     Layer l = resolveLayer(layers[i], rc, cur);
+    const int64_t outBytes = mulSaturating(tensorBytes(l.outputShape()), batch);
+    if (outBytes > lim.maxTensorBytes) {
+      Shape full = l.outputShape();
+      full.insert(full.begin(), batch);
+      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
+                        "the output " + shapeToString(full) + " would need " + formatBytes(outBytes) +
+                            " (float32), more than the tensor limit of " + formatBytes(lim.maxTensorBytes) +
+                            " (CONVSCOPE_MAX_TENSOR_BYTES)");
+    }
+    activation = addSaturating(activation, outBytes);
+    if (outBytes > largest) {
+      largest = outBytes;
+      largestLayer = static_cast<int>(i);
+    }
+    for (const Tensor* t : {&l.weight, &l.bias, &l.mean, &l.var, &l.gamma, &l.beta})
+      params = addSaturating(params, tensorBytes(t->shape));
+    if (params > lim.maxActivationBytes)
+      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
+                        "the weights of layers 0.." + std::to_string(i) + " would need " + formatBytes(params) +
+                            ", more than the memory limit of " + formatBytes(lim.maxActivationBytes) +
+                            " (CONVSCOPE_MAX_ACTIVATION_BYTES)");
     const std::pair<const char*, const Tensor*> params[] = {{"weight", &l.weight}, {"bias", &l.bias}};
     for (const auto& [pname, t] : params)
       if (auto w = nonFiniteReport(*t, "layer " + std::to_string(i) + " (" + opName(l.op) + ") " + pname); !w.empty())
@@ -229,6 +279,13 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     cur = l.outputShape();
     st.layers.push_back(std::move(l));
   }
+  if (activation > lim.maxActivationBytes)
+    throw EngineError({file, -1, "", ""},
+                      "the stack's activations would need " + formatBytes(activation) + " (input " +
+                          formatBytes(tensorBytes(st.input.shape)) + " plus every layer's output, float32, batch " +
+                          std::to_string(batch) + "; the largest is layer " + std::to_string(largestLayer) + " with " +
+                          formatBytes(largest) + "), more than the activation memory limit of " +
+                          formatBytes(lim.maxActivationBytes) + " (set CONVSCOPE_MAX_ACTIVATION_BYTES to raise it)");
   return st;
 }
 

@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <limits>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -7,8 +8,10 @@
 namespace convscope::engine {
 
 int64_t numel(const Shape& shape) {
+  // Saturates at INT64_MAX instead of overflowing (UB) on absurd shapes; size checks then refuse them.
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();
   return n;
 }
 

@@ -417,7 +417,7 @@ bool StackEditor::setParamText(const std::string& key, const QString& valueText)
     nlohmann::json v;
     try {
       v = nlohmann::json::parse(t.toStdString());
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range for "1e999"
       // A bare word is a string: same, valid, reflect, ...
       static const QRegularExpression word("^[A-Za-z_][A-Za-z0-9_]*$");
       if (!word.match(t).hasMatch()) {

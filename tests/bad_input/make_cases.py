@@ -87,6 +87,12 @@ NPY = {
         # header claims (2, 1600) but only (2, 16) worth of float32 follows
         "x.npy": lambda: raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1600), }",
                                  rnd(2, 16).tobytes())},
+    "npy_declared_shape_over_tensor_limit": {
+        # 3 GiB declared, 64 bytes present: the tensor limit refuses it from the header
+        "x.npy": lambda: raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (40000, 20000), }",
+                                 rnd(16).tobytes())},
+    "npy_shape_value_missing": {
+        "x.npy": lambda: raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': , }", rnd(2, 16).tobytes())},
     "npy_int32_dtype": {"w0.npy": save(np.arange(12, dtype=np.int32).reshape(2, 2, 3))},
     "batch_norm_mean_wrong_length": {"m.npy": save(rnd(3))},
     # NaN / Inf: exit 0 with a warning

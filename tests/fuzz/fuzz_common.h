@@ -1,0 +1,87 @@
+// Shared helpers of the fuzz targets (tests/fuzz): small limits so every input stays cheap, a
+// scratch directory with a few valid .npy files, and a cost estimate that keeps forward() passes
+// short. Used both by the libFuzzer executables and by the CTest replay of their corpora.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "engine/layer.h"
+#include "engine/limits.h"
+#include "engine/npy.h"
+#include "engine/stack.h"
+
+namespace convscope::fuzz {
+
+/// Limits small enough that an accepted input never costs more than a few MiB.
+inline void setSmallLimits() {
+  engine::Limits l;
+  l.maxTensorBytes = int64_t(4) << 20;
+  l.maxActivationBytes = int64_t(16) << 20;
+  engine::setLimits(l);
+}
+
+/// A per-process scratch directory (removed by nobody: it lives under the system temp dir).
+inline std::filesystem::path scratchDir(const std::string& tag) {
+  auto dir = std::filesystem::temp_directory_path() / ("convscope-fuzz-" + tag + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+/// Writes the .npy files that the seed stacks name (x.npy, w0.npy, b0.npy, ...) into `dir`.
+inline void writeFixtures(const std::filesystem::path& dir) {
+  auto put = [&](const char* name, engine::Shape shape) {
+    engine::Tensor t(shape);
+    for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>((i * 7919) % 13) / 6.0f - 1.0f;
+    engine::writeNpy((dir / name).string(), t);
+  };
+  put("x.npy", {2, 16});
+  put("x2d.npy", {1, 8, 8});
+  put("w.npy", {2, 2, 3});
+  put("w0.npy", {2, 2, 3});
+  put("w1.npy", {2, 2, 3});
+  put("w2d.npy", {2, 1, 3, 3});
+  put("b.npy", {2});
+  put("b0.npy", {2});
+  put("mean.npy", {2});
+  put("var.npy", {2});
+}
+
+/// Multiply-adds forward() would do for `st` (saturating); forward is skipped above a budget.
+inline int64_t forwardCost(const engine::Stack& st) {
+  using engine::mulSaturating;
+  using engine::addSaturating;
+  const int64_t batch = st.input.shape.empty() ? 1 : st.input.shape[0];
+  int64_t cost = 0;
+  for (const auto& l : st.layers) {
+    int64_t taps = 1;
+    for (int a = 0; a < l.dims; ++a) taps = mulSaturating(taps, l.ax[a].k);
+    const int64_t out = mulSaturating(engine::numelSaturating(l.outputShape()), batch);
+    const int64_t in = mulSaturating(engine::numelSaturating(l.inputShape()), batch);
+    int64_t c = addSaturating(out, in);
+    if (l.op == engine::Op::Conv)
+      c = addSaturating(c, mulSaturating(out, mulSaturating(taps, l.inChannels / std::max(1, l.groups))));
+    else if (l.op == engine::Op::ConvTranspose || l.op == engine::Op::Unpool)
+      c = addSaturating(c, mulSaturating(mulSaturating(in, taps), std::max(1, l.outChannels / std::max(1, l.groups))));
+    else
+      c = addSaturating(c, mulSaturating(out, taps));
+    cost = addSaturating(cost, c);
+  }
+  return cost;
+}
+
+constexpr int64_t kForwardBudget = int64_t(30) << 20;  // ~0.1 s under ASan
+
+/// Runs forward() when cheap enough and checks every output against the resolved shapes.
+inline void forwardAndCheck(const engine::Stack& st) {
+  if (forwardCost(st) > kForwardBudget) return;
+  const auto outs = engine::forward(st);
+  if (outs.size() != st.layers.size()) __builtin_trap();
+  for (size_t i = 0; i < outs.size(); ++i) {
+    engine::Shape want = st.layers[i].outputShape();
+    want.insert(want.begin(), st.input.shape[0]);
+    if (outs[i].shape != want || static_cast<int64_t>(outs[i].data.size()) != engine::numel(want)) __builtin_trap();
+  }
+}
+
+}  // namespace convscope::fuzz
