@@ -29,7 +29,7 @@ QString Document::title() const {
   return "untitled";
 }
 
-bool Document::isModified() const { return m_source != m_savedSource; }
+bool Document::isModified() const { return m_unsaved || m_source != m_savedSource; }
 
 void Document::reset(const nlohmann::json& source, const QString& path, const QString& displayName,
                      const QString& baseDir) {
@@ -38,6 +38,7 @@ void Document::reset(const nlohmann::json& source, const QString& path, const QS
   m_displayName = displayName;
   m_baseDir = baseDir;
   m_savedSource = source;
+  m_unsaved = false;
   m_hasValid = false;
   m_snapshot = std::make_shared<widgets::StackSnapshot>();
   applySource(source);
@@ -89,9 +90,24 @@ bool Document::save(const QString& path, QString* errorOut) {
   m_displayName.clear();
   m_baseDir = QFileInfo(path).absolutePath();
   m_savedSource = m_source;
+  m_unsaved = false;
   m_undo->setClean();
   emit fileStateChanged();
   return true;
+}
+
+void Document::markSaved(const QString& path) {
+  m_path = path;
+  m_displayName.clear();
+  m_savedSource = m_source;
+  m_unsaved = false;
+  m_undo->setClean();
+  emit fileStateChanged();
+}
+
+void Document::markUnsaved() {
+  m_unsaved = true;
+  emit fileStateChanged();
 }
 
 void Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {

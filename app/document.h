@@ -82,6 +82,13 @@ class Document : public QObject {
   bool open(const QString& path, QString* errorOut);
   /// Writes source() as indented JSON to `path` (and adopts it as the file path).
   bool save(const QString& path, QString* errorOut);
+  /// Directory relative data paths of source() are anchored at ("" = the working directory).
+  QString baseDir() const { return m_baseDir; }
+  /// Adopts `path` as the file path and the current source as saved, without writing anything
+  /// (the project writer saved it); relative data paths stay anchored at baseDir().
+  void markSaved(const QString& path);
+  /// Marks the document as differing from any saved file (a recovered autosave).
+  void markUnsaved();
 
   /// Pushes an undoable edit replacing the whole source. `mergeKey` >= 0 merges consecutive edits
   /// with the same key (typing in one field) into one undo step.
@@ -125,6 +132,7 @@ class Document : public QObject {
 
   nlohmann::json m_source;
   nlohmann::json m_savedSource;
+  bool m_unsaved = false;  // markUnsaved(): modified whatever the source
   QString m_path, m_displayName, m_baseDir;
   QUndoStack* m_undo = nullptr;
   widgets::SnapshotPtr m_snapshot;

@@ -7,11 +7,13 @@
 #include <QTimer>
 #include <QWindow>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "gui_canvas.h"
 #include "gui_lessons.h"
 #include "main_window.h"
+#include "project_controller.h"
 
 namespace convscope::app {
 
@@ -70,8 +72,19 @@ int runGui(int argc, char** argv) {
   QCommandLineOption stepOpt("step", "Start the animation at step T.", "T");
   QCommandLineOption shotOpt("screenshot", "Save a screenshot of the whole window to FILE.png once drawn, and exit.",
                              "FILE");
-  parser.addOptions({lessonOpt, listOpt, viewOpt, layerOpt, stepOpt, shotOpt});
-  parser.addPositionalArgument("STACK", "A stack file to open.", "[STACK.json]");
+  QCommandLineOption recoverOpt("recover",
+                                "Answer the crash-recovery question without asking: yes, no, or later "
+                                "(default: ask; --screenshot and --print-document default to later).",
+                                "yes|no|later");
+  QCommandLineOption testEditOpt("test-edit",
+                                 "Test hook: after opening, apply the undoable edit POINTER=JSON to the stack "
+                                 "source (e.g. /layers/0/stride=2). Repeatable.",
+                                 "POINTER=JSON");
+  QCommandLineOption printOpt("print-document",
+                              "Test hook: print the open document as JSON (title, path, modified, source) and exit.");
+  parser.addOptions({lessonOpt, listOpt, viewOpt, layerOpt, stepOpt, shotOpt, recoverOpt, testEditOpt, printOpt});
+  parser.addPositionalArgument("FILE", "A stack (.json), project (.convscope) or ONNX model (.onnx) to open.",
+                               "[FILE]");
   if (!parser.parse(QApplication::arguments())) {
     std::cerr << "convscope: " << parser.errorText().toStdString() << " (see 'convscope --help')\n";
     return 2;
@@ -108,6 +121,32 @@ int runGui(int argc, char** argv) {
       return 2;
     }
   }
+  auto recover = ProjectController::RecoverAnswer::Ask;
+  if (parser.isSet(recoverOpt)) {
+    const QString v = parser.value(recoverOpt).toLower();
+    if (v == "yes") recover = ProjectController::RecoverAnswer::Yes;
+    else if (v == "no") recover = ProjectController::RecoverAnswer::No;
+    else if (v == "later") recover = ProjectController::RecoverAnswer::Later;
+    else {
+      std::cerr << "convscope: --recover needs yes, no or later, got '" << v.toStdString() << "'\n";
+      return 2;
+    }
+  } else if (parser.isSet(shotOpt) || parser.isSet(printOpt)) {
+    recover = ProjectController::RecoverAnswer::Later;  // never block a non-interactive run on a dialog
+  }
+  std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> testEdits;
+  for (const QString& e : parser.values(testEditOpt)) {
+    const qsizetype eq = e.indexOf('=');
+    try {
+      if (eq < 1) throw std::invalid_argument("no '='");
+      testEdits.emplace_back(nlohmann::json::json_pointer(e.left(eq).toStdString()),
+                             nlohmann::json::parse(e.mid(eq + 1).toStdString()));
+    } catch (const std::exception& ex) {
+      std::cerr << "convscope: --test-edit needs POINTER=JSON (e.g. /layers/0/stride=2), got '" << e.toStdString()
+                << "': " << ex.what() << "\n";
+      return 2;
+    }
+  }
   const bool screenshot = parser.isSet(shotOpt);
   MainWindow w(nullptr, /*persistLayout=*/!screenshot);
   attachCanvas(w);
@@ -119,7 +158,10 @@ int runGui(int argc, char** argv) {
       return 2;
     }
     QString err;
-    if (!w.openFile(pos[0], &err)) {
+    const auto kind = ProjectController::kindOf(pos[0]);
+    if (kind == ProjectController::FileKind::Input) w.document()->newDocument();  // a stack to feed it to
+    if (!(kind == ProjectController::FileKind::Unknown ? w.openFile(pos[0], &err)
+                                                       : w.projectController()->openAny(pos[0], &err))) {
       std::cerr << err.toStdString() << "\n";
       return 2;
     }
@@ -130,6 +172,32 @@ int runGui(int argc, char** argv) {
                 << lessonNames().join(", ").toStdString() << "\n";
       return 2;
     }
+  }
+  ProjectController* files = w.projectController();
+  if (!files->startSession())
+    std::cerr << "convscope: warning: cannot start a session in " << ProjectController::dataDir().toStdString()
+              << "; autosave is off\n";
+  files->setInteractive(recover == ProjectController::RecoverAnswer::Ask && !screenshot);
+  files->offerRecovery(recover);
+  for (const auto& [ptr, value] : testEdits) {
+    nlohmann::json next = w.document()->source();
+    try {
+      next[ptr] = value;
+    } catch (const std::exception& ex) {
+      std::cerr << "convscope: --test-edit " << ptr.to_string() << ": " << ex.what() << "\n";
+      return 2;
+    }
+    w.document()->edit(next, "test edit " + QString::fromStdString(ptr.to_string()));
+  }
+  if (parser.isSet(printOpt)) {
+    w.document()->waitIdle();
+    const nlohmann::json out = {{"title", w.document()->title().toStdString()},
+                                {"path", w.document()->filePath().toStdString()},
+                                {"modified", w.document()->isModified()},
+                                {"error", w.document()->error() ? w.document()->error()->message.toStdString() : ""},
+                                {"source", w.document()->source()}};
+    std::cout << out.dump(2) << std::endl;
+    return 0;
   }
   if (w.document()->error()) std::cerr << w.document()->error()->message.toStdString() << "\n";
   if (screenshot) w.resize(MainWindow::defaultSize());

@@ -11,18 +11,21 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMimeData>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QUndoStack>
 
 #include "canvas_placeholder.h"
 #include "export_dialog.h"
 #include "engine/error.h"
 #include "gui_lessons.h"
+#include "project_controller.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"
 #include "widgets/stack_editor.h"
@@ -33,6 +36,8 @@ namespace convscope::app {
 MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent), m_persist(persistLayout) {
   setWindowTitle("ConvScope");
   m_doc = new Document(this);
+  m_project = new ProjectController(this);
+  setAcceptDrops(true);
   m_placeholder = new CanvasPlaceholder(this);
   setCentralWidget(m_placeholder);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
@@ -81,7 +86,9 @@ MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent
   }
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  delete m_project;  // before the document (a child created earlier, so deleted earlier) goes
+}
 
 void MainWindow::buildDocks() {
   auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
@@ -113,6 +120,10 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu("&File");
   file->addAction("&New", QKeySequence::New, this, &MainWindow::fileNew);
   file->addAction("&Open stack…", QKeySequence::Open, this, &MainWindow::fileOpen);
+  file->addAction("Open &project…", QKeySequence("Ctrl+Shift+O"), m_project, &ProjectController::openProjectDialog);
+  file->addAction("Open &model (ONNX)…", m_project, &ProjectController::openModelDialog);
+  file->addAction("Open &input…", QKeySequence("Ctrl+I"), m_project, &ProjectController::openInputDialog);
+  m_project->attachRecentMenu(file->addMenu("Open &recent"));
   QMenu* lessons = file->addMenu("&Lessons");
   for (const QString& name : lessonNames())
     lessons->addAction(name, this, [this, name]() {
@@ -198,6 +209,19 @@ bool MainWindow::openFile(const QString& path, QString* errorOut) {
   if (!m_doc->open(path, errorOut)) return false;
   announceView();
   return true;
+}
+
+void MainWindow::openDocument(const nlohmann::json& source, const QString& path, const QString& displayName,
+                              const QString& baseDir) {
+  m_doc->reset(source, path, displayName, baseDir);
+  announceView();
+}
+
+void MainWindow::applyViewState(const QString& view, int layer, int step) {
+  m_view = view;
+  m_viewLayer = layer;
+  if (layer >= 0) m_stackEditor->setCurrentLayer(layer);
+  emit viewRequested(view, layer, step);
 }
 
 void MainWindow::setCanvas(QWidget* canvas) {
@@ -311,7 +335,8 @@ void MainWindow::fileOpen() {
 bool MainWindow::fileSave() {
   if (m_doc->filePath().isEmpty()) return fileSaveAs();
   QString err;
-  if (!m_doc->save(m_doc->filePath(), &err)) {
+  const bool project = ProjectController::kindOf(m_doc->filePath()) == ProjectController::FileKind::Project;
+  if (project ? !m_project->saveProject(m_doc->filePath(), &err) : !m_doc->save(m_doc->filePath(), &err)) {
     QMessageBox::warning(this, "Cannot save", err);
     return false;
   }
@@ -319,12 +344,18 @@ bool MainWindow::fileSave() {
 }
 
 bool MainWindow::fileSaveAs() {
-  QString path = QFileDialog::getSaveFileName(this, "Save stack as", m_doc->title().remove("lesson ") + ".json",
-                                              "Stack files (*.json)");
+  // A project carries the data files; it is the default unless the document is a plain stack file.
+  const QString projectFilter = "ConvScope project (*.convscope)", stackFilter = "Stack files (*.json)";
+  QString selected = ProjectController::kindOf(m_doc->filePath()) == ProjectController::FileKind::Stack ? stackFilter : projectFilter;
+  QString base = QFileInfo(m_doc->filePath()).completeBaseName();
+  if (base.isEmpty()) base = m_doc->title().remove("lesson ").remove(" (imported)").remove(" (recovered)");
+  QString path = QFileDialog::getSaveFileName(this, "Save as", base + (selected == stackFilter ? ".json" : ".convscope"),
+                                              projectFilter + ";;" + stackFilter, &selected);
   if (path.isEmpty()) return false;
-  if (!path.endsWith(".json")) path += ".json";
+  const bool project = selected == projectFilter ? !path.endsWith(".json") : path.endsWith(".convscope");
+  if (!path.endsWith(project ? ".convscope" : ".json")) path += project ? ".convscope" : ".json";
   QString err;
-  if (!m_doc->save(path, &err)) {
+  if (project ? !m_project->saveProject(path, &err) : !m_project->saveStack(path, &err)) {
     QMessageBox::warning(this, "Cannot save", err);
     return false;
   }
@@ -337,12 +368,33 @@ void MainWindow::closeEvent(QCloseEvent* ev) {
     ev->ignore();
     return;
   }
+  if (m_persist) m_project->closeAccepted();  // the user was asked (without layout persistence nobody is)
   if (m_persist) {
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
   }
   ev->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* ev) {
+  for (const QUrl& url : ev->mimeData()->urls())
+    if (url.isLocalFile() && ProjectController::kindOf(url.toLocalFile()) != ProjectController::FileKind::Unknown) {
+      ev->acceptProposedAction();
+      return;
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* ev) {
+  // The first file ConvScope knows: a stack, project or model replaces the document, an input
+  // file becomes the stack's input.
+  for (const QUrl& url : ev->mimeData()->urls())
+    if (url.isLocalFile() && ProjectController::kindOf(url.toLocalFile()) != ProjectController::FileKind::Unknown) {
+      ev->acceptProposedAction();
+      // After the drop completes: opening may ask about unsaved changes in a modal box.
+      QTimer::singleShot(0, m_project, [p = m_project, path = url.toLocalFile()]() { p->openFromUser(path); });
+      return;
+    }
 }
 
 bool MainWindow::isSettled() const {

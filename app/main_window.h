@@ -24,6 +24,7 @@ class StackEditor;
 namespace convscope::app {
 
 class CanvasPlaceholder;
+class ProjectController;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -38,6 +39,16 @@ class MainWindow : public QMainWindow {
   bool openLesson(const QString& name);
   /// Opens a stack file; false (message in `errorOut`) if it cannot be read or parsed.
   bool openFile(const QString& path, QString* errorOut = nullptr);
+
+  /// Projects, models, input files, drag and drop, recent files, autosave (project_controller.h).
+  ProjectController* projectController() const { return m_project; }
+  /// Replaces the document with `source` (Document::reset) and shows its view.
+  void openDocument(const nlohmann::json& source, const QString& path, const QString& displayName,
+                    const QString& baseDir);
+  /// Shows `view` / `layer` / `step` as a project saved them (not pinned like --view).
+  void applyViewState(const QString& view, int layer, int step);
+  /// Asks about unsaved changes (Save / Discard / Cancel); false if the user cancelled.
+  bool maybeSaveChanges() { return maybeSave(); }
 
   /// Puts `canvas` in the central area (the window takes ownership; the placeholder is deleted).
   void setCanvas(QWidget* canvas);
@@ -83,6 +94,8 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* ev) override;
+  void dragEnterEvent(QDragEnterEvent* ev) override;
+  void dropEvent(QDropEvent* ev) override;
 
  private:
   void buildDocks();
@@ -99,6 +112,7 @@ class MainWindow : public QMainWindow {
   bool fileSaveAs();
 
   Document* m_doc = nullptr;
+  ProjectController* m_project = nullptr;
   bool m_persist = true;
   CanvasPlaceholder* m_placeholder = nullptr;
   QPointer<QWidget> m_canvas;
