@@ -1,5 +1,7 @@
 #include "canvas.h"
 
+#include <cstdio>
+
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -11,7 +13,25 @@
 namespace convscope::widgets {
 
 namespace {
-constexpr double kHudHeight = 150;  // logical pixels kept free for the ImGui HUD under the scene
+// The HUD is a bar docked at the bottom, full width: two rows (transport + scrub + speed; view, layer
+// and parameter sliders), or one when collapsed. Its style is fixed here so its height is known
+// outside ImGui frames (the scene's frame size excludes it, so nothing of the scene is covered).
+constexpr float kFontPx = 13.0f;          // ImGui's default font
+constexpr float kFramePadY = 4.0f, kFramePadX = 6.0f;
+constexpr float kWinPadY = 6.0f, kWinPadX = 8.0f;
+constexpr float kSpacingY = 5.0f, kSpacingX = 6.0f;
+constexpr float kRowH = kFontPx + 2 * kFramePadY;
+}
+
+double Canvas::hudHeight() const {
+  if (!m_hud) return 0.0;
+  return m_hudCollapsed ? double(kRowH + 2 * kWinPadY) : double(2 * kRowH + kSpacingY + 2 * kWinPadY);
+}
+
+void Canvas::setHudCollapsed(bool on) {
+  if (on == m_hudCollapsed) return;
+  m_hudCollapsed = on;
+  invalidateFrame();  // the scene gets the room back
 }
 
 Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
@@ -76,13 +96,13 @@ void Canvas::setTheme(Theme theme) {
 }
 
 void Canvas::setHudVisible(bool on) {
+  if (on == m_hud) return;
   m_hud = on;
-  update();
+  invalidateFrame();
 }
 
 SceneRequest Canvas::currentRequest() const {
-  const double reserve = m_hud ? std::min(kHudHeight, height() * 0.4) : 0.0;  // the HUD sits below the scene
-  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), std::max(100.0, height() - reserve)), m_hover, true};
+  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), std::max(100.0, height() - hudHeight())), m_hover, true};
 }
 
 void Canvas::rebuildModel() {
@@ -178,14 +198,23 @@ void Canvas::paintGL() {
 }
 
 void Canvas::drawHud() {
-  const float w = float(width());
-  ImGui::SetNextWindowPos(ImVec2(8, float(height()) - 8), ImGuiCond_Always, ImVec2(0, 1));
-  ImGui::SetNextWindowSize(ImVec2(std::min(w - 16, 640.0f), 0), ImGuiCond_Always);
-  ImGui::SetNextWindowBgAlpha(0.82f);
-  ImGui::Begin("Playback", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
+  const float w = float(width()), h = float(hudHeight());
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(kWinPadX, kWinPadY));
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(kFramePadX, kFramePadY));
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(kSpacingX, kSpacingY));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  ImGui::SetNextWindowPos(ImVec2(0, float(height()) - h), ImGuiCond_Always);
+  ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(0.94f);
+  ImGui::Begin("Playback", nullptr, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   // queued: the slots may rebuild the model; never inside this frame
   auto later = [this](auto fn) { QMetaObject::invokeMethod(this, fn, Qt::QueuedConnection); };
+  // row 1: collapse toggle, transport, scrub bar, speed
+  if (ImGui::ArrowButton("##collapse", m_hudCollapsed ? ImGuiDir_Up : ImGuiDir_Down)) later([this] { setHudCollapsed(!m_hudCollapsed); });
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m_hudCollapsed ? "Show the view, layer and parameter controls" : "Collapse the controls to one row");
+  ImGui::SameLine();
   if (ImGui::Button("|<")) later([this] { first(); });
   ImGui::SameLine();
   if (ImGui::Button("<")) later([this] { stepBack(); });
@@ -196,22 +225,33 @@ void Canvas::drawHud() {
   ImGui::SameLine();
   if (ImGui::Button(">|")) later([this] { last(); });
   ImGui::SameLine();
+  const float speedW = std::clamp(w * 0.12f, 70.0f, 140.0f);
+  const float speedLabel = ImGui::CalcTextSize("steps/s").x;
+  int step = m_step + 1;
+  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - speedW - speedLabel - 2 * kSpacingX));
+  char stepFmt[48];
+  std::snprintf(stepFmt, sizeof stepFmt, "step %%d / %d", std::max(1, stepCount()));
+  if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), stepFmt)) later([this, step] { setStep(step - 1); });
+  ImGui::SameLine();
   float sp = float(m_speed);
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(speedW);
   if (ImGui::SliderFloat("steps/s", &sp, 0.25f, 30.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) {
     m_speed = sp;
     if (isPlaying()) m_timer.setInterval(int(1000.0 / m_speed));
   }
-  int step = m_step + 1;
-  ImGui::SetNextItemWidth(-1);
-  if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), "step %d")) later([this, step] { setStep(step - 1); });
-  // view and layer
+  if (m_hudCollapsed) {
+    ImGui::End();
+    ImGui::PopStyleVar(5);
+    return;
+  }
+  // row 2: view and layer, then the live parameters of the current layer
   const auto& views = concreteViews();
   int vi = 0;
   for (size_t i = 0; i < views.size(); ++i)
     if (views[i] == view()) vi = int(i);
-  ImGui::SetNextItemWidth(170);
-  if (ImGui::BeginCombo("view", viewName(views[size_t(vi)]))) {
+  ImGui::SetNextItemWidth(std::clamp(w * 0.16f, 110.0f, 190.0f));
+  const std::string viewPreview = std::string("view: ") + viewName(views[size_t(vi)]);
+  if (ImGui::BeginCombo("##view", viewPreview.c_str())) {
     for (size_t i = 0; i < views.size(); ++i) {
       const bool ok = !m_snapshot || m_snapshot->stack.layers.empty() ||
                       viewSupports(views[i], m_snapshot->stack.layers[size_t(std::min<int>(m_layer, int(m_snapshot->stack.layers.size()) - 1))]);
@@ -227,9 +267,9 @@ void Canvas::drawHud() {
   if (m_snapshot && !m_snapshot->stack.layers.empty()) {
     const auto& layers = m_snapshot->stack.layers;
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(200);
-    const std::string cur = std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
-    if (ImGui::BeginCombo("layer", cur.c_str())) {
+    ImGui::SetNextItemWidth(std::clamp(w * 0.2f, 120.0f, 230.0f));
+    const std::string cur = "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
+    if (ImGui::BeginCombo("##layer", cur.c_str())) {
       for (size_t i = 0; i < layers.size(); ++i) {
         const std::string name = std::to_string(i) + " · " + engine::opName(layers[i].op);
         if (ImGui::Selectable(name.c_str(), int(i) == m_layer)) {
@@ -246,26 +286,33 @@ void Canvas::drawHud() {
       const engine::Axis& a = l.ax[0];
       struct P {
         const char* key;
+        const char* label;  // short, so every slider fits on the row
         int value, lo, hi;
       };
-      std::vector<P> ps{{"kernel_size", a.k, 1, 15}, {"stride", a.s, 1, 8},
-                        {"padding", conv ? a.pb : a.start, 0, std::max(1, a.d * (a.k - 1) + (conv ? 0 : 0))},
-                        {"dilation", a.d, 1, 6}};
-      if (convT) ps.push_back({"output_padding", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1)});
-      ImGui::PushItemWidth(110);
+      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15}, {"stride", "stride", a.s, 1, 8},
+                        {"padding", "pad", conv ? a.pb : a.start, 0, std::max(1, a.d * (a.k - 1))},
+                        {"dilation", "dil", a.d, 1, 6}};
+      if (convT) ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1)});
+      float labels = 0;
+      for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
+      ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
+      const float sliderW = std::max(36.0f, (ImGui::GetContentRegionAvail().x - labels) / float(ps.size()));
       for (size_t i = 0; i < ps.size(); ++i) {
         int v = ps[i].value;
-        if (i % 3) ImGui::SameLine();
-        if (ImGui::SliderInt(ps[i].key, &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
+        if (i) ImGui::SameLine(0, kSpacingX);
+        ImGui::SetNextItemWidth(sliderW);
+        const std::string id = std::string(ps[i].label) + "##" + ps[i].key;
+        if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
           const int layer = m_layer;
           const QString key = ps[i].key;
           later([this, layer, key, v] { emit parameterEdited(layer, key, v); });
         }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ps[i].key);
       }
-      ImGui::PopItemWidth();
     }
   }
   ImGui::End();
+  ImGui::PopStyleVar(5);
 }
 
 void Canvas::updateHover(QPointF pos) {

@@ -39,6 +39,11 @@ class Canvas : public QOpenGLWidget {
   void setTheme(Theme theme);
   /// Shows or hides the ImGui HUD.
   void setHudVisible(bool on);
+  /// Collapses the HUD bar to one row (its ▾/▴ button does the same).
+  void setHudCollapsed(bool on);
+  bool hudCollapsed() const { return m_hudCollapsed; }
+  /// Height of the HUD bar docked at the bottom (0 when hidden); the scene is drawn above it.
+  double hudHeight() const;
 
   int layer() const { return m_layer; }
   /// The view actually drawn (Auto resolved).
@@ -104,6 +109,7 @@ class Canvas : public QOpenGLWidget {
   Theme m_theme = Theme::Light;
   double m_speed = 2.0;
   bool m_hud = true;
+  bool m_hudCollapsed = false;
   std::optional<HoverTarget> m_hover;
   QImage m_frame;            // the scene, rendered when the request changed
   bool m_frameDirty = true;

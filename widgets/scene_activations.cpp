@@ -58,11 +58,12 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     const double by = y + (row + 1) * band;
     QString label = QString("%1\n%2").arg(tensorName(m, row), shapeText(t));
     if (two && C > 1) label += QString("\nchannel 0 of %1").arg(C);
-    addText(f, QRectF(pad, by, labelW - 8 * u, band * 0.9), label, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
     const int gridRows = two ? L0 : C;
-    const double cw = std::max(0.5, std::min(36 * u, availW / L1));
-    const double ch = std::max(0.5, std::min(two ? cw : 26 * u, band * 0.86 / gridRows));
-    const double x0 = pad + labelW;
+    double cw = std::max(0.5, std::min(64 * u, availW / L1));
+    const double ch = std::max(0.5, std::min(two ? cw : 44 * u, band * 0.86 / gridRows));
+    if (two) cw = ch;  // 2-D cells square
+    const double x0 = pad + labelW + std::max(0.0, (availW - L1 * cw) / 2);
+    addText(f, QRectF(x0 - labelW, by, labelW - 8 * u, band * 0.9), label, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
     const double cy = by + (band * 0.9 - gridRows * ch) / 2;
     ScenePanel p;
     p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;

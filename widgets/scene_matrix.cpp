@@ -29,13 +29,31 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   }
   const double titleH = fontPx(TextRole::Label, u) * 1.7;
   const double availW = f.size.width() - 2 * pad - 120 * u, availH = footerTop - 10 * u - y - 2 * titleH;
-  double cs = std::min({40 * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
-  cs = std::max(cs, 2.0);
-  const int dec = decimalsFor(cs, u);
-  const double x0 = pad + 60 * u + std::max(0.0, (availW - (m.matCols + 2.5) * cs) / 2);
   const int perOut = m.matRows / std::max(1, l.outChannels);
   std::vector<int> activeRows;
   for (int o = 0; o < l.outChannels; ++o) activeRows.push_back(o * perOut + T);
+  double cs = std::min({72 * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
+  // a large matrix: a window of rows around the active row and of columns around the inputs it uses
+  ColWindow rw = windowAround(m.matRows, 0, 0, m.matRows), cwn = windowAround(m.matCols, 0, 0, m.matCols);
+  double vmark = 0, hmark = 0;
+  if (cs < 9 * u) {
+    cs = std::min(30 * u, availH / 12);
+    int c0 = m.matCols, c1 = 0;
+    for (int c = 0; c < m.matCols; ++c)
+      if (m.matrix[size_t(int64_t(activeRows.front()) * m.matCols + c)] != 0.0) c0 = std::min(c0, c), c1 = std::max(c1, c);
+    if (c0 > c1) c0 = c1 = 0;
+    rw = windowAround(m.matRows, activeRows.front(), activeRows.front(), std::max(3, int(availH / cs - 1.6 - 1.6)));
+    cwn = windowAround(m.matCols, c0, c1, std::max(3, int(availW / cs - 2.5 - 1.6)));
+    vmark = rw.windowed() ? 0.8 * cs : 0.0;
+    hmark = cwn.windowed() ? 0.8 * cs : 0.0;
+  }
+  cs = std::max(cs, 2.0);
+  const int nr = rw.count, nc = cwn.count;
+  y += std::max(0.0, (availH - (nr + 1.6) * cs - 2 * vmark) / 2);  // centred vertically
+  const int dec = decimalsFor(cs, u);
+  const double x0 = pad + 60 * u + hmark + std::max(0.0, (availW - (nc + 2.5) * cs - 2 * hmark) / 2);
+  auto cx = [&](int c) { return x0 + (c - cwn.first) * cs; };
+  auto ry = [&](double top, int row) { return top + (row - rw.first) * cs; };
   auto isActive = [&](int row) { return std::find(activeRows.begin(), activeRows.end(), row) != activeRows.end(); };
   int hRow = -1, hCol = -1;
   if (r.hover) {
@@ -44,16 +62,22 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     if (r.hover->region == R::VectorIn) hCol = r.hover->pos[0];
   }
   // xᵀ above the columns
-  addText(f, QRectF(x0, y, availW, titleH), QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols), TextRole::Label);
+  QString shown;
+  if (rw.windowed() || cwn.windowed())
+    shown = QString("  ·  showing rows %1–%2, columns %3–%4").arg(rw.first).arg(rw.first + nr - 1).arg(cwn.first).arg(cwn.first + nc - 1);
+  const QString xTitle = QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown;
+  const double tx = std::max(pad, std::min(x0 - hmark, f.size.width() - pad - textWidth(xTitle, TextRole::Label, u) - 4 * u));
+  addText(f, QRectF(tx, y, f.size.width() - tx - pad, titleH),
+          QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown, TextRole::Label);
   y += titleH;
   ScenePanel xp;
   xp.absMax = m.absInput;
   xp.decimals = dec;
   xp.showValues = dec >= 0;
   xp.borders = cs >= 6 * u;
-  for (int c = 0; c < m.matCols; ++c) {
+  for (int c = cwn.first; c < cwn.first + nc; ++c) {
     SceneCell cell;
-    cell.rect = QRectF(x0 + c * cs, y, cs, cs);
+    cell.rect = QRectF(cx(c), y, cs, cs);
     cell.value = m.layerInput().data[size_t(c)];
     cell.target = {R::VectorIn, 0, 0, {c, 0}};
     bool used = false;
@@ -64,19 +88,22 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     xp.cells.push_back(cell);
   }
   f.panels.push_back(std::move(xp));
-  y += cs + 0.6 * cs;
+  if (cwn.before()) addEllipsis(f, QRectF(x0 - hmark, y, hmark, cs));
+  if (cwn.after()) addEllipsis(f, QRectF(cx(cwn.first + nc), y, hmark, cs));
+  y += cs + 0.6 * cs + vmark;
+  const double mtop = y;
   // the matrix
-  addText(f, QRectF(pad, y, x0 - pad - 4 * u, m.matRows * cs), name, TextRole::Title, int(Qt::AlignRight | Qt::AlignVCenter));
+  addText(f, QRectF(pad, y, x0 - hmark - pad - 4 * u, nr * cs), name, TextRole::Title, int(Qt::AlignRight | Qt::AlignVCenter));
   ScenePanel mp;
   mp.absMax = std::max(1e-12, m.absKernel);
   mp.decimals = dec;
   mp.showValues = dec >= 0;
   mp.borders = cs >= 6 * u;
-  for (int row = 0; row < m.matRows; ++row)
-    for (int c = 0; c < m.matCols; ++c) {
+  for (int row = rw.first; row < rw.first + nr; ++row)
+    for (int c = cwn.first; c < cwn.first + nc; ++c) {
       const double v = m.matrix[size_t(int64_t(row) * m.matCols + c)];
       SceneCell cell;
-      cell.rect = QRectF(x0 + c * cs, y + row * cs, cs, cs);
+      cell.rect = QRectF(cx(c), ry(mtop, row), cs, cs);
       cell.value = v;
       cell.style = v == 0.0 ? CellStyle::Blank : CellStyle::Value;
       cell.target = {R::Matrix, row, 0, {c, 0}};
@@ -87,18 +114,29 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     }
   f.panels.push_back(std::move(mp));
   for (int row : activeRows)
-    f.boxes.push_back({QRectF(x0 - 2 * u, y + row * cs - 1 * u, m.matCols * cs + 4 * u, cs + 2 * u), BoxKind::Window, QString()});
+    if (rw.contains(row)) f.boxes.push_back({QRectF(x0 - 2 * u, ry(mtop, row) - 1 * u, nc * cs + 4 * u, cs + 2 * u), BoxKind::Window, QString()});
+  const QString vdots(QChar(0x22EE));
+  auto rowMarks = [&](double x, double w) {
+    if (rw.before()) f.texts.push_back({QRectF(x, mtop - vmark, w, vmark), vdots, TextRole::Label, int(Qt::AlignCenter), kMinTextPx + 4});
+    if (rw.after()) f.texts.push_back({QRectF(x, mtop + nr * cs, w, vmark), vdots, TextRole::Label, int(Qt::AlignCenter), kMinTextPx + 4});
+  };
+  rowMarks(x0, nc * cs);
+  if (cwn.before()) addEllipsis(f, QRectF(x0 - hmark, mtop, hmark, nr * cs));
+  if (cwn.after()) addEllipsis(f, QRectF(cx(cwn.first + nc), mtop, hmark, nr * cs));
   // y beside the rows
-  const double yx = x0 + (m.matCols + 1.5) * cs;
-  addText(f, QRectF(yx - 10 * u, y - titleH, 200 * u, titleH), QString("y %1").arg(shapeText(m.layerOutput())), TextRole::Label);
+  const double yx = x0 + (nc + 1.5) * cs + hmark;
+  rowMarks(yx, cs);
+  const QString yTitle = QString("y %1").arg(shapeText(m.layerOutput()));
+  const double yw = textWidth(yTitle, TextRole::Label, u) + 4 * u;
+  addText(f, QRectF(std::min(yx - 10 * u, f.size.width() - pad - yw), y - titleH - vmark, yw, titleH), yTitle, TextRole::Label);
   ScenePanel yp;
   yp.absMax = m.absOutput;
   yp.decimals = dec;
   yp.showValues = dec >= 0;
   yp.borders = cs >= 6 * u;
-  for (int row = 0; row < m.matRows; ++row) {
+  for (int row = rw.first; row < rw.first + nr; ++row) {
     SceneCell cell;
-    cell.rect = QRectF(yx, y + row * cs, cs, cs);
+    cell.rect = QRectF(yx, ry(mtop, row), cs, cs);
     cell.value = m.layerOutput().data[size_t(row)];
     cell.target = {R::VectorOut, 0, 0, {row, 0}};
     if (isActive(row)) cell.marks |= MarkActive;
@@ -107,7 +145,7 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     yp.cells.push_back(cell);
   }
   f.panels.push_back(std::move(yp));
-  addText(f, QRectF(x0 + m.matCols * cs, y, 1.5 * cs, m.matRows * cs), "=", TextRole::Subtitle, Qt::AlignCenter);
+  addText(f, QRectF(x0 + nc * cs + hmark, mtop, 1.5 * cs, nr * cs), "=", TextRole::Subtitle, Qt::AlignCenter);
 }
 
 }  // namespace convscope::widgets

@@ -27,9 +27,12 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
   const QString tname = tr ? QString("output y %1").arg(shapeText(m.layerOutput())) : QString("input x %1").arg(shapeText(m.layerInput()));
   if (dims == 1) {
     const double availW = f.size.width() - 2 * pad - 60 * u;
-    const double cw = std::max(2.0, std::min(44 * u, availW / n0));
+    const double cw = std::max(2.0, std::min(80 * u, availW / n0));
     const double x0 = pad + 60 * u + std::max(0.0, (availW - n0 * cw) / 2);
-    const double barH = std::max(40 * u, (footerTop - y) * 0.5);
+    const double chWant = std::min(cw, 56 * u), smallH = fontPx(TextRole::Small, u) * 1.6;
+    const double room = footerTop - 10 * u - y - titleH - 8 * u - chWant - 2 * smallH;
+    const double barH = std::max(40 * u, std::min(room, std::max(120 * u, room * 0.8)));
+    y += std::max(0.0, (room - barH) / 2);  // centred vertically
     addText(f, QRectF(x0, y, availW, titleH), QString("count per position of %1 (final max %2)").arg(tname).arg(cmax), TextRole::Label);
     y += titleH;
     const double base = y + barH;
@@ -52,7 +55,7 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
     }
     f.panels.push_back(std::move(bars));
     y = base + 8 * u;
-    const double ch = std::min(cw, 40 * u);
+    const double ch = chWant;
     ScenePanel cells;
     cells.countMax = double(cmax);
     cells.showValues = cw >= 9 * u;
@@ -78,8 +81,9 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
     return;
   }
   const double availW = f.size.width() - 2 * pad, availH = footerTop - 10 * u - y - titleH;
-  const double cs = std::max(2.0, std::min({40 * u, availW / n1, availH / n0}));
+  const double cs = std::max(2.0, std::min({80 * u, availW / n1, availH / n0}));
   const double x0 = pad + std::max(0.0, (availW - n1 * cs) / 2);
+  y += std::max(0.0, (availH - n0 * cs) / 2);  // centred vertically
   addText(f, QRectF(x0, y, availW, titleH), QString("counts over %1 (max %2)").arg(tname).arg(cmax), TextRole::Label);
   y += titleH;
   ScenePanel grid;

@@ -39,12 +39,13 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
   for (int row = -1; row <= J; ++row) {
     const engine::Tensor& t = m.tensorRow(row);
     const double by = y + (row + 1) * band;
-    addText(f, QRectF(pad, by, labelW - 8 * u, band * 0.8), QString("%1\n%2").arg(tensorName(m, row), shapeText(t)), TextRole::Small,
-            int(Qt::AlignRight | Qt::AlignVCenter));
     const int L0 = two ? int(t.dim(2)) : 1, L1 = int(t.dim(two ? 3 : 2));
-    const double cw = std::max(1.5, std::min(40 * u, availW / maxLen));
-    const double ch = std::max(1.5, std::min(band * 0.62 / L0, two ? cw : 34 * u));
+    double cw = std::max(1.5, std::min(72 * u, availW / maxLen));
+    const double ch = std::max(1.5, std::min(band * 0.62 / L0, two ? cw : std::min(cw, 56 * u)));
+    if (two) cw = ch;  // 2-D cells square
     const double x0 = pad + labelW + (availW - L1 * cw) / 2;
+    addText(f, QRectF(x0 - labelW, by, labelW - 8 * u, band * 0.8), QString("%1\n%2").arg(tensorName(m, row), shapeText(t)), TextRole::Small,
+            int(Qt::AlignRight | Qt::AlignVCenter));
     const double cy = by + (band * 0.8 - L0 * ch) / 2;
     std::vector<int64_t> paths(size_t(L0) * L1, -1);
     if (row < J)

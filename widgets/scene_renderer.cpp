@@ -15,27 +15,196 @@ namespace convscope::widgets {
 
 namespace {
 
-QFont fontFor(TextRole role, double u) {
+QFont fontAt(TextRole role, double px) {
   QFont f(role == TextRole::Formula || role == TextRole::Equation ? "DejaVu Sans Mono" : "DejaVu Sans");
-  f.setPixelSize(std::max(6, int(std::lround(fontPx(role, u)))));
+  f.setPixelSize(std::max(6, int(std::lround(px))));
   if (role == TextRole::Title) f.setBold(true);
   f.setStyleStrategy(QFont::PreferAntialias);
   return f;
 }
 
+QFont fontFor(TextRole role, double u) { return fontAt(role, fontPx(role, u)); }
+
 }  // namespace
 
 double fontPx(TextRole role, double u) {
   switch (role) {
-    case TextRole::Title: return 16 * u;
-    case TextRole::Subtitle: return 13 * u;
-    case TextRole::Label: return 12 * u;
-    case TextRole::Small: return 10 * u;
-    case TextRole::Formula: return 12.5 * u;
-    case TextRole::Equation: return 12 * u;
-    case TextRole::Message: return 15 * u;
+    case TextRole::Title: return std::max(15.0, 17 * u);
+    case TextRole::Subtitle: return std::max(12.0, 13.5 * u);
+    case TextRole::Label: return std::max(kMinTextPx + 0.5, 13 * u);
+    case TextRole::Small: return std::max(kMinTextPx, 11.5 * u);
+    case TextRole::Formula: return std::max(kMinTextPx + 1, 13 * u);
+    case TextRole::Equation: return std::max(kMinTextPx + 1, 14 * u);
+    case TextRole::Message: return std::max(14.0, 16 * u);
   }
-  return 12 * u;
+  return std::max(kMinTextPx, 12 * u);
+}
+
+ColWindow windowAround(int total, int lo, int hi, int capacity) {
+  ColWindow w;
+  w.total = std::max(0, total);
+  capacity = std::max(1, capacity);
+  if (w.total <= capacity) {
+    w.count = w.total;
+    return w;
+  }
+  lo = std::clamp(lo, 0, w.total - 1);
+  hi = std::clamp(std::max(lo, hi), 0, w.total - 1);
+  w.count = capacity;
+  const int mid = (lo + hi + 1) / 2;
+  w.first = std::clamp(mid - capacity / 2, 0, w.total - capacity);
+  if (hi - lo + 1 <= capacity) w.first = std::clamp(w.first, hi - capacity + 1, lo);  // the whole range visible
+  return w;
+}
+
+double fitColumns(double avail, int total, int lo, int hi, double minCell, double maxCell, ColWindow& window) {
+  total = std::max(1, total);
+  const double cw = std::min(maxCell, avail / total);
+  if (cw >= minCell) {
+    window = windowAround(total, 0, total - 1, total);
+    return cw;
+  }
+  const int capacity = std::max(3, int((avail - 1.6 * minCell) / minCell));  // "…" markers at both ends
+  window = windowAround(total, lo, hi, capacity);
+  return minCell;
+}
+
+double stripTitlePx(double cell, double u, double maxGrow) {
+  const double base = fontPx(TextRole::Label, u);
+  return std::clamp(std::min(cell * 0.3, base + maxGrow / 1.7), base, 21 * std::max(1.0, u));
+}
+
+void addTitle(SceneFrame& f, double x, double y, double width, double h, const QString& text, double px) {
+  const double w = QFontMetricsF(fontAt(TextRole::Label, px)).horizontalAdvance(text);
+  if (w > width && w > 0) px = std::max(fontPx(TextRole::Label, f.unit), px * width / w);
+  f.texts.push_back({QRectF(x, y, width, h), text, TextRole::Label, 0, px});
+}
+
+double cellLabelPx(double cell, double u) { return std::clamp(cell * 0.36, kMinTextPx, 17 * std::max(1.0, u)); }
+
+namespace {
+
+/// Font size at which `text` wraps into at most maxLines lines of `width` (not below kMinTextPx), and
+/// the height it then takes.
+std::pair<double, double> wrapFit(double width, const QString& text, TextRole role, double u, int maxLines) {
+  double px = fontPx(role, u);
+  for (;;) {
+    const QFontMetricsF fm(fontAt(role, px));
+    const double h = fm.boundingRect(QRectF(0, 0, std::max(10.0, width), 1e6), int(Qt::AlignLeft | Qt::TextWordWrap), text).height();
+    if (h <= fm.lineSpacing() * (maxLines + 0.5) || px <= kMinTextPx) return {px, h + 2};
+    px = std::max(kMinTextPx, px - 0.5);
+  }
+}
+
+}  // namespace
+
+double wrappedHeight(const SceneFrame& f, double width, const QString& text, TextRole role, int maxLines) {
+  if (text.isEmpty()) return 0;
+  return wrapFit(width, text, role, f.unit, maxLines).second;
+}
+
+double addWrapped(SceneFrame& f, double x, double y, double width, const QString& text, TextRole role, int maxLines) {
+  if (text.isEmpty()) return 0;
+  const auto [px, h] = wrapFit(width, text, role, f.unit, maxLines);
+  SceneText t{QRectF(x, y, width, h), text, role, int(Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap), px};
+  f.texts.push_back(t);
+  return h;
+}
+
+void GridPlace::addMarkers(SceneFrame& f) const {
+  const double top = y(rows.first), h = rows.count * cs, left = x(cols.first), w = cols.count * cs;
+  if (cols.before()) addEllipsis(f, QRectF(left - mark, top, mark, h));
+  if (cols.after()) addEllipsis(f, QRectF(left + w, top, mark, h));
+  const QString v(QChar(0x22EE));
+  const double px = std::clamp(vmark * 0.8, kMinTextPx + 2, 28.0);
+  if (rows.before()) f.texts.push_back({QRectF(left, top - vmark, w, vmark), v, TextRole::Label, int(Qt::AlignCenter), px});
+  if (rows.after()) f.texts.push_back({QRectF(left, top + h, w, vmark), v, TextRole::Label, int(Qt::AlignCenter), px});
+}
+
+std::vector<GridPlace> layoutGrids(const std::vector<GridSpec>& specs, QRectF area, double gapCells, double maxCell, double minCell,
+                                   double winCell, double titleH) {
+  const int n = int(specs.size());
+  std::vector<GridPlace> g(static_cast<size_t>(n));
+  if (n == 0) return g;
+  int sumCols = 0, maxRows = 1, sumRows = 0, maxCols = 1;
+  for (const GridSpec& s : specs) sumCols += s.cols, maxRows = std::max(maxRows, s.rows), sumRows += s.rows, maxCols = std::max(maxCols, s.cols);
+  const double gaps = gapCells * (n - 1);
+  double cs = std::min({maxCell, area.width() / (sumCols + gaps), area.height() / maxRows});
+  if (titleH > 0 && n > 1) {  // stacked: one grid under the other, each with its title
+    const double vcs = std::min({maxCell, area.width() / maxCols, (area.height() - (n - 1) * titleH) / (sumRows + gaps)});
+    if (vcs > 1.5 * cs && vcs >= minCell) {
+      double total = (n - 1) * titleH + gaps * vcs;
+      for (const GridSpec& s : specs) total += s.rows * vcs;
+      const double x = area.left() + std::max(0.0, (area.width() - maxCols * vcs) / 2);
+      double y = area.top() + std::max(0.0, (area.height() - total) / 2);
+      for (int i = 0; i < n; ++i) {
+        GridPlace& p = g[size_t(i)];
+        p.rows = windowAround(specs[size_t(i)].rows, 0, 0, specs[size_t(i)].rows);
+        p.cols = windowAround(specs[size_t(i)].cols, 0, 0, specs[size_t(i)].cols);
+        p.cs = vcs;
+        p.mark = 0.8 * vcs;
+        p.at = QPointF(x, y);
+        y += p.height() + gapCells * vcs + titleH;
+      }
+      return g;
+    }
+  }
+  if (cs >= minCell) {
+    for (int i = 0; i < n; ++i) {
+      g[size_t(i)].rows = windowAround(specs[size_t(i)].rows, 0, 0, specs[size_t(i)].rows);
+      g[size_t(i)].cols = windowAround(specs[size_t(i)].cols, 0, 0, specs[size_t(i)].cols);
+    }
+  } else {
+    int fixedCols = 0, fixedRows = 1, free = 0;
+    for (const GridSpec& s : specs) {
+      if (s.fixed) fixedCols += s.cols, fixedRows = std::max(fixedRows, s.rows);
+      else ++free;
+    }
+    cs = std::min({winCell, area.width() / (fixedCols + gaps + free * 4.6), area.height() / (fixedRows + 1.6)});
+    const int capH = std::max(1, int(area.height() / cs - 1.6));
+    // share the free width among the windowed grids; a narrow grid gives its unused share to the others
+    double room = area.width() / cs - fixedCols - gaps;
+    std::vector<int> capW(size_t(n), 0);
+    int left = free;
+    std::vector<int> order;
+    for (int i = 0; i < n; ++i)
+      if (!specs[size_t(i)].fixed) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return specs[size_t(a)].cols < specs[size_t(b)].cols; });
+    for (int i : order) {
+      const double share = room / std::max(1, left);
+      const int c = specs[size_t(i)].cols <= share ? specs[size_t(i)].cols : std::max(1, int(share - 1.6));
+      capW[size_t(i)] = c;
+      room -= c + (c < specs[size_t(i)].cols ? 1.6 : 0.0);
+      --left;
+    }
+    for (int i = 0; i < n; ++i) {
+      const GridSpec& s = specs[size_t(i)];
+      g[size_t(i)].rows = s.fixed ? windowAround(s.rows, 0, 0, s.rows) : windowAround(s.rows, s.r0, s.r1, capH);
+      g[size_t(i)].cols = s.fixed ? windowAround(s.cols, 0, 0, s.cols) : windowAround(s.cols, s.c0, s.c1, capW[size_t(i)]);
+    }
+  }
+  bool vwin = false;
+  for (const GridPlace& p : g) vwin |= p.rows.windowed();
+  double total = gaps * cs, maxH = 0;
+  for (GridPlace& p : g) {
+    p.cs = cs;
+    p.mark = 0.8 * cs;
+    p.vmark = vwin ? 0.8 * cs : 0.0;
+    total += p.width();
+    maxH = std::max(maxH, p.height());
+  }
+  double x = area.left() + std::max(0.0, (area.width() - total) / 2);
+  const double top = area.top() + std::max(0.0, (area.height() - maxH) / 2);
+  for (GridPlace& p : g) {
+    p.at = QPointF(x, top);
+    x += p.width() + gapCells * cs;
+  }
+  return g;
+}
+
+void addEllipsis(SceneFrame& f, QRectF r) {
+  SceneText t{r, QString(QChar(0x2026)), TextRole::Label, int(Qt::AlignCenter), std::clamp(r.height() * 0.6, kMinTextPx + 2, 28.0)};
+  f.texts.push_back(t);
 }
 
 double textWidth(const QString& text, TextRole role, double u) { return QFontMetricsF(fontFor(role, u)).horizontalAdvance(text); }
@@ -49,8 +218,8 @@ QString formatValue(double v, int decimals) {
 }
 
 int decimalsFor(double w, double u) {
-  if (w >= 30 * u) return 2;  // "−0.25" fits (cells shrink their font a little when needed)
-  if (w >= 21 * u) return 1;
+  if (w >= 36 * u) return 2;  // "−0.25" fits at a readable size (cells shrink their font a little when needed)
+  if (w >= 24 * u) return 1;
   return -1;
 }
 
@@ -85,25 +254,21 @@ double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& wh
   if (m.steps > 1) title += QString("  —  step %1 / %2").arg(step + 1).arg(m.steps);
   addText(f, QRectF(pad, pad * 0.6, f.size.width() - 2 * pad, fontPx(TextRole::Title, u) * 1.5), title, TextRole::Title);
   double y = pad * 0.6 + fontPx(TextRole::Title, u) * 1.5;
-  if (!what.isEmpty()) {
-    addText(f, QRectF(pad, y, f.size.width() - 2 * pad, fontPx(TextRole::Subtitle, u) * 1.45), what, TextRole::Subtitle);
-    y += fontPx(TextRole::Subtitle, u) * 1.45;
-  }
-  return y + 6 * u;
+  if (!what.isEmpty()) y += addWrapped(f, pad, y, f.size.width() - 2 * pad, what, TextRole::Subtitle, 2);
+  return y + 8 * u;
 }
 
 double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra) {
-  const double u = f.unit, pad = 14 * u, lh = fontPx(TextRole::Formula, u) * 1.5;
+  const double u = f.unit, pad = 14 * u, w = f.size.width() - 2 * pad;
   QStringList lines;
   if (!extra.isEmpty()) lines << extra;
   if (m.layerIndex >= 0 && !m.stack().layers.empty())
     lines << QString("output length: %1").arg(QString::fromStdString(m.layer().formula));
-  double y = f.size.height() - pad * 0.6 - lh * lines.size();
+  double total = 0;
+  for (const QString& s : lines) total += wrappedHeight(f, w, s, TextRole::Formula, 2) + 2 * u;
+  double y = f.size.height() - pad * 0.6 - total;
   const double top = y;
-  for (const QString& s : lines) {
-    addText(f, QRectF(pad, y, f.size.width() - 2 * pad, lh), s, TextRole::Formula);
-    y += lh;
-  }
+  for (const QString& s : lines) y += addWrapped(f, pad, y, w, s, TextRole::Formula, 2) + 2 * u;
   return top;
 }
 
@@ -179,13 +344,12 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
   }
   if (!text.isEmpty() && r.width() >= 9 * u && r.height() >= 9 * u) {
     QFont f("DejaVu Sans");
-    double px = std::min(r.height() * 0.42, 11.5 * u);
+    double px = std::min({r.height() * 0.42, r.width() * 0.42, 24 * u});
     f.setPixelSize(std::max(6, int(px)));
     if (c.style == CellStyle::InsertedZero) f.setBold(true);
     QFontMetricsF fm(f);
-    if (fm.horizontalAdvance(text) > r.width() - 2) {
-      f.setPixelSize(std::max(6, int(px * (r.width() - 2) / fm.horizontalAdvance(text))));
-    }
+    const double room = r.width() * 0.84 - 2;  // a margin on both sides
+    if (fm.horizontalAdvance(text) > room) f.setPixelSize(std::max(6, int(px * room / fm.horizontalAdvance(text))));
     p.setFont(f);
     p.setPen(textColor);
     p.drawText(r, Qt::AlignCenter, text);
@@ -284,7 +448,7 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
     }
   }
   for (const SceneText& t : f.texts) {
-    p.setFont(fontFor(t.role, u));
+    p.setFont(t.px > 0 ? fontAt(t.role, t.px) : fontFor(t.role, u));
     p.setPen(t.role == TextRole::Small ? pal.mutedText : pal.text);
     const int flags = t.flags ? t.flags : int(Qt::AlignLeft | Qt::AlignVCenter);
     p.drawText(t.rect, flags, t.text);
@@ -294,13 +458,12 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
 
 // ---------------------------------------------------------------- 3. frame building, entry points
 
-namespace {
-
-SceneFrame buildFrame(const SceneRequest& r) {
+SceneFrame buildSceneFrame(const SceneRequest& r) {
   SceneFrame f;
   f.theme = r.theme;
   f.size = r.size;
-  f.unit = std::clamp(std::min(r.size.width() / 960.0, r.size.height() / 600.0), 0.55, 3.0);
+  // fonts and strokes scale with the frame, never below readable (kMinTextPx labels at the floor)
+  f.unit = std::clamp(std::min(r.size.width() / 900.0, r.size.height() / 560.0), 0.9, 3.0);
   if (!r.model) {
     addText(f, QRectF(QPointF(0, 0), r.size), "no stack", TextRole::Message, Qt::AlignCenter);
     return f;
@@ -326,9 +489,7 @@ SceneFrame buildFrame(const SceneRequest& r) {
   return f;
 }
 
-}  // namespace
-
-void renderScene(QPainter& painter, const SceneRequest& request) { drawSceneFrame(painter, buildFrame(request)); }
+void renderScene(QPainter& painter, const SceneRequest& request) { drawSceneFrame(painter, buildSceneFrame(request)); }
 
 QImage renderSceneImage(const SceneRequest& request, qreal dpr) {
   QImage img((request.size * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
@@ -343,7 +504,7 @@ std::optional<HitResult> hitTestScene(const SceneRequest& request, QPointF point
   if (!request.model || !request.model->error.isEmpty()) return std::nullopt;
   SceneRequest r = request;
   r.hover.reset();
-  const SceneFrame f = buildFrame(r);
+  const SceneFrame f = buildSceneFrame(r);
   for (auto pi = f.panels.rbegin(); pi != f.panels.rend(); ++pi)
     for (const SceneCell& c : pi->cells)
       if (c.rect.contains(point)) {

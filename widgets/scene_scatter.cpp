@@ -55,23 +55,46 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   QString legend = "crossed = cropped margin (computed, then cut away)";
   if (!m.margins.tail[0].empty() || (dims == 2 && !m.margins.tail[1].empty())) legend += " · dashed purple = output_padding tail (no stamp, bias only)";
   const double footerTop = addFormulaFooter(f, m, legend);
-  const double titleH = fontPx(TextRole::Label, u) * 1.7, gap = 10 * u;
+  double titleH = fontPx(TextRole::Label, u) * 1.7, titlePx = fontPx(TextRole::Label, u);
+  double gap = 10 * u;
 
   if (dims == 1) {
     const int Lin = l.ax[0].in, out = l.ax[0].out, s = l.ax[0].s, d = l.ax[0].d, k = l.ax[0].k, start = l.ax[0].start;
-    const double labelW = 74 * u, availW = f.size.width() - 2 * pad - labelW;
+    // one column per full-buffer position for every row; a window around this step's stamp when long
+    const double labelW = 58 * u, availW = f.size.width() - 2 * pad - labelW;
     const int rowsTotal = C + cg + O + O;
-    double cw = std::min(48 * u, availW / FC[0]);
-    double ch = std::min({cw, 38 * u, (footerTop - 10 * u - y - 4 * (titleH + gap)) / rowsTotal});
+    const double smallH = fontPx(TextRole::Small, u) * 1.4, bottom = footerTop - 10 * u;
+    ColWindow cwin;
+    double cw = fitColumns(availW, FC[0], ip[0] * s - F0[0], ip[0] * s + (k - 1) * d - F0[0], 36 * u, 96 * u, cwin);
+    const double ellW = cwin.windowed() ? 0.8 * cw : 0.0;
+    const double fixedH = 4 * titleH + 3 * gap + 2 * smallH;
+    double ch = std::min({cw, 80 * u, (bottom - y - fixedH) / rowsTotal});
     ch = std::max(ch, 3.0);
-    const double x0 = pad + labelW + std::max(0.0, (availW - FC[0] * cw) / 2);
-    const int dec = decimalsFor(cw, u);
-    auto colX = [&](int uu) { return x0 + (uu - F0[0]) * cw; };
+    {  // spare height: titles grow with the cells, the rows move apart a little (up to 0.9 cell), the rest centres them
+      double spare = std::max(0.0, bottom - y - fixedH - rowsTotal * ch);
+      titlePx = stripTitlePx(ch, u, spare * 0.3 / 4);
+      spare -= 4 * (titlePx * 1.7 - titleH);
+      titleH = titlePx * 1.7;
+      const double extra = std::min(0.9 * ch, spare * 0.5 / 3);
+      gap += extra;
+      y += (spare - 3 * extra) / 2;
+    }
+    const double x0 = pad + labelW + std::max(0.0, (availW - cwin.count * cw) / 2);
+    const int dec = decimalsFor(std::min(cw, ch * 1.6), u);
+    auto colX = [&](int uu) { return x0 + (uu - F0[0] - cwin.first) * cw; };
+    auto vis = [&](int uu) { return cwin.contains(uu - F0[0]); };
+    auto clampU = [&](int uu) { return std::clamp(uu, F0[0] + cwin.first, F0[0] + cwin.first + cwin.count); };  // for box edges
+    const double lpx = cellLabelPx(ch, u);
     auto rowLabel = [&](double yy, const QString& s0) {
-      if (ch >= 8 * u) addText(f, QRectF(x0 - 44 * u, yy, 40 * u, ch), s0, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
+      if (ch >= 9) f.texts.push_back({QRectF(x0 - ellW - 64 * u, yy, 60 * u, ch), s0, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter), lpx});
     };
+    auto ellipses = [&](double yy, double h) {
+      if (cwin.before()) addEllipsis(f, QRectF(x0 - ellW, yy, ellW, h));
+      if (cwin.after()) addEllipsis(f, QRectF(x0 + cwin.count * cw, yy, ellW, h));
+    };
+    const QString shown = cwin.windowed() ? QString("  ·  showing full positions %1–%2 of %3").arg(F0[0] + cwin.first).arg(F0[0] + cwin.first + cwin.count - 1).arg(FC[0]) : QString();
     // input, each x[i] above full position i·s
-    addText(f, QRectF(x0, y, availW, titleH), QString("input x %1 — x[i] drawn above full position i·s").arg(shapeText(m.layerInput())), TextRole::Label);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("input x %1 — x[i] drawn above full position i·s").arg(shapeText(m.layerInput())), titlePx);
     y += titleH;
     ScenePanel xp;
     xp.absMax = m.absInput;
@@ -80,6 +103,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     for (int c = 0; c < C; ++c) {
       rowLabel(y + c * ch, QString("c%1").arg(c));
       for (int i = 0; i < Lin; ++i) {
+        if (!vis(i * s)) continue;
         SceneCell cell;
         cell.rect = QRectF(colX(i * s), y + c * ch, cw, ch);
         cell.value = at2(m.layerInput(), c, i, 0);
@@ -91,13 +115,14 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(xp));
+    ellipses(y, C * ch);
     const double xBottom = y + C * ch;
     y += C * ch + gap;
     // the stamp of this step: x[c, i] · W[c, o, j] at i·s + j·d
     QStringList wtxt;
     const int og = int(l.weight.dim(1));
     for (int j = 0; j < k; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
-    addText(f, QRectF(x0, y, availW, titleH), QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", ")), TextRole::Label);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", ")), titlePx);
     y += titleH;
     ScenePanel sp;
     sp.absMax = std::max(1e-12, m.absInput * m.absKernel);
@@ -108,6 +133,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       rowLabel(y + c * ch, QString("c%1").arg(g0 + c));
       for (int j = 0; j < k; ++j) {
         const int uu = ip[0] * s + j * d;
+        if (!vis(uu)) continue;
         double prod = 0;
         for (const engine::Stamp& st : m.scatter.empty() ? std::vector<engine::Stamp>() : m.scatter[size_t(T)].stamps)
           if (st.inChannel == g0 + c && st.outChannel == o && st.tap[0] == j) prod = st.product;
@@ -118,7 +144,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
         cell.target = {R::Kernel, o, c, {j, 0}};
         sp.cells.push_back(cell);
       }
-      if (k > 1) f.lines.push_back({QPointF(colX(ip[0] * s) + cw / 2, y + (c + 0.5) * ch), QPointF(colX(ip[0] * s + (k - 1) * d) + cw / 2, y + (c + 0.5) * ch), LineKind::Kernel});
+      if (k > 1) f.lines.push_back({QPointF(colX(clampU(ip[0] * s)) + cw / 2, y + (c + 0.5) * ch), QPointF(colX(std::min(ip[0] * s + (k - 1) * d, F0[0] + cwin.first + cwin.count - 1)) + cw / 2, y + (c + 0.5) * ch), LineKind::Kernel});
     }
     f.panels.push_back(std::move(sp));
     // link from the active input to its stamp
@@ -126,7 +152,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     y += cg * ch + gap;
     // full buffer
     const int Lf = l.ax[0].fullLength();
-    addText(f, QRectF(x0, y, availW, titleH), QString("full buffer, (L−1)·s + d·(k−1) + 1 = %1 cells — stamps add up (%2 of %3 inputs done)").arg(Lf).arg(T + 1).arg(m.steps), TextRole::Label);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("full buffer, (L−1)·s + d·(k−1) + 1 = %1 cells — stamps add up (%2 of %3 inputs done)").arg(Lf).arg(T + 1).arg(m.steps) + shown, titlePx);
     y += titleH;
     const double fullTop = y;
     ScenePanel fp;
@@ -135,7 +161,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     fp.showValues = dec >= 0;
     for (int oc = 0; oc < O; ++oc) {
       rowLabel(y + oc * ch, QString("o%1").arg(oc));
-      for (int a = 0; a < FC[0]; ++a) {
+      for (int a = cwin.first; a < cwin.first + cwin.count; ++a) {
         const int uu = a + F0[0];
         const size_t idx = size_t(int64_t(oc) * FC[0] + a);
         const int kind = fullKind(0, uu);
@@ -156,12 +182,17 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(fp));
-    // cropped margins
-    if (start > F0[0]) f.boxes.push_back({QRectF(colX(F0[0]) - 2 * u, fullTop - 2 * u, (start - F0[0]) * cw + 4 * u, O * ch + 4 * u), BoxKind::Crop, QString("cropped %1").arg(start)});
-    if (Lf > start + out) f.boxes.push_back({QRectF(colX(start + out) - 2 * u, fullTop - 2 * u, (Lf - start - out) * cw + 4 * u, O * ch + 4 * u), BoxKind::Crop, QString("cropped %1").arg(Lf - start - out)});
-    y += O * ch + gap + fontPx(TextRole::Small, u) * 1.2;
+    ellipses(fullTop, O * ch);
+    // cropped margins (the part of them in view)
+    auto cropBox = [&](int a, int b, const QString& label) {
+      a = clampU(a), b = clampU(b);
+      if (b > a) f.boxes.push_back({QRectF(colX(a) - 2 * u, fullTop - 2 * u, (b - a) * cw + 4 * u, O * ch + 4 * u), BoxKind::Crop, label});
+    };
+    if (start > F0[0]) cropBox(F0[0], start, QString("cropped %1").arg(start));
+    if (Lf > start + out) cropBox(start + out, Lf, QString("cropped %1").arg(Lf - start - out));
+    y += O * ch + gap + smallH;
     // output, aligned with the full positions it takes
-    addText(f, QRectF(x0, y, availW, titleH), QString("output y %1 = full[%2 … %3] + bias").arg(shapeText(m.layerOutput())).arg(start).arg(start + out - 1), TextRole::Label);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("output y %1 = full[%2 … %3] + bias").arg(shapeText(m.layerOutput())).arg(start).arg(start + out - 1), titlePx);
     y += titleH;
     ScenePanel op;
     op.absMax = m.absOutput;
@@ -171,6 +202,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       const double b = l.bias.empty() ? 0.0 : l.bias.data[size_t(oc)];
       for (int mo = 0; mo < out; ++mo) {
         const int uu = start + mo;
+        if (!vis(uu)) continue;
         const size_t idx = size_t(int64_t(oc) * FC[0] + (uu - F0[0]));
         const int kind = fullKind(0, uu);
         SceneCell cell;
@@ -190,29 +222,43 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(op));
-    f.boxes.push_back({QRectF(colX(start), y + O * ch + 2 * u, out * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
+    ellipses(y, O * ch);
+    f.boxes.push_back({QRectF(colX(clampU(start)), y + O * ch + 2 * u, (clampU(start + out) - clampU(start)) * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
     (void)bias;
     return;
   }
 
   // 2-D: input channel g0, full buffer and output of channel o
   const engine::Axis &A0 = l.ax[0], &A1 = l.ax[1];
-  const double availW = f.size.width() - 2 * pad;
-  const double gapCells = 2.5;
-  double cs = std::min({36 * u, availW / (A1.in + FC[1] + A1.out + 2 * gapCells), (footerTop - 10 * u - y - titleH) / std::max({A0.in, FC[0], A0.out})});
-  cs = std::max(cs, 3.0);
+  const double titleH2 = fontPx(TextRole::Label, u) * 2.7;  // up to two lines
+  const int s0lo = ip[0] * A0.s, s0hi = ip[0] * A0.s + (A0.k - 1) * A0.d, s1lo = ip[1] * A1.s, s1hi = ip[1] * A1.s + (A1.k - 1) * A1.d;
+  const std::vector<GridSpec> specs{{A0.in, A1.in, ip[0], ip[0], ip[1], ip[1], false},
+                                    {FC[0], FC[1], s0lo - F0[0], s0hi - F0[0], s1lo - F0[1], s1hi - F0[1], false},
+                                    {A0.out, A1.out, s0lo - A0.start, s0hi - A0.start, s1lo - A1.start, s1hi - A1.start, false}};
+  const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH2, f.size.width() - 2 * pad, footerTop - 10 * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
+                                               2.0, 88 * u, 12 * u, 40 * u, titleH2);
+  const GridPlace &gx = g[0], &gf = g[1], &go = g[2];
+  const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
-  const double top = y + titleH;
-  double x = pad;
-  addText(f, QRectF(x, y, 300 * u, titleH), QString("input x, channel %1 of %2").arg(g0).arg(C), TextRole::Label);
+  auto title = [&](const GridPlace& p, const QString& s0) {
+    const double w = std::max(p.width() + 1.6 * cs, 120 * u);
+    const double h = wrappedHeight(f, w, s0, TextRole::Label, 2);
+    addWrapped(f, p.at.x(), p.at.y() - h - 2 * u, w, s0, TextRole::Label, 2);
+  };
+  auto shown = [](const GridPlace& p) {
+    return p.rows.windowed() || p.cols.windowed()
+               ? QString(" · rows %1–%2, cols %3–%4").arg(p.rows.first).arg(p.rows.first + p.rows.count - 1).arg(p.cols.first).arg(p.cols.first + p.cols.count - 1)
+               : QString();
+  };
+  title(gx, QString("input x, channel %1 of %2%3").arg(g0).arg(C).arg(shown(gx)));
   ScenePanel xp;
   xp.absMax = m.absInput;
   xp.decimals = dec;
   xp.showValues = dec >= 0;
-  for (int i = 0; i < A0.in; ++i)
-    for (int j = 0; j < A1.in; ++j) {
+  for (int i = gx.rows.first; i < gx.rows.first + gx.rows.count; ++i)
+    for (int j = gx.cols.first; j < gx.cols.first + gx.cols.count; ++j) {
       SceneCell cell;
-      cell.rect = QRectF(x + j * cs, top + i * cs, cs, cs);
+      cell.rect = gx.cell(i, j);
       cell.value = at2(m.layerInput(), g0, i, j);
       cell.target = {R::Input, 0, g0, {i, j}};
       const int idx = i * A1.in + j;
@@ -221,22 +267,22 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       xp.cells.push_back(cell);
     }
   f.panels.push_back(std::move(xp));
-  const QPointF inC(x + (ip[1] + 0.5) * cs, top + (ip[0] + 0.5) * cs);
-  x += (A1.in + gapCells) * cs;
-  addText(f, QRectF(x, y, 400 * u, titleH), QString("full buffer, channel %1 (stamps of step %2 outlined)").arg(o).arg(T + 1), TextRole::Label);
+  gx.addMarkers(f);
+  const QPointF inC = gx.cell(ip[0], ip[1]).center();
+  title(gf, QString("full buffer, channel %1 (stamps of step %2 outlined)%3").arg(o).arg(T + 1).arg(shown(gf)));
   ScenePanel fp;
   fp.absMax = m.absOutput;
   fp.decimals = dec;
   fp.showValues = dec >= 0;
   QRectF stampRect;
-  for (int a = 0; a < FC[0]; ++a)
-    for (int b = 0; b < FC[1]; ++b) {
+  for (int a = gf.rows.first; a < gf.rows.first + gf.rows.count; ++a)
+    for (int b = gf.cols.first; b < gf.cols.first + gf.cols.count; ++b) {
       const int u0 = a + F0[0], u1 = b + F0[1];
       const size_t idx = size_t((int64_t(o) * FC[0] + a) * FC[1] + b);
       const int k0 = fullKind(0, u0), k1 = fullKind(1, u1);
       const bool beyond = u0 >= A0.fullLength() || u1 >= A1.fullLength() || u0 < 0 || u1 < 0;
       SceneCell cell;
-      cell.rect = QRectF(x + b * cs, top + a * cs, cs, cs);
+      cell.rect = gf.cell(a, b);
       cell.value = full[idx];
       cell.style = beyond ? CellStyle::Pending : ((k0 == 1 || k1 == 1) ? CellStyle::Cropped : (touched[idx] ? CellStyle::Value : CellStyle::Pending));
       cell.hasValue = touched[idx] && !beyond;
@@ -248,21 +294,27 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       fp.cells.push_back(cell);
     }
   f.panels.push_back(std::move(fp));
-  f.boxes.push_back({QRectF(x + (A1.start - F0[1]) * cs, top + (A0.start - F0[0]) * cs, A1.out * cs, A0.out * cs), BoxKind::Kernel, QString("kept: %1×%2").arg(A0.out).arg(A1.out)});
+  gf.addMarkers(f);
+  {  // the kept part (the output), clipped to the cells in view
+    auto cr = [&](int i, const ColWindow& w) { return std::clamp(i, w.first, w.first + w.count); };
+    const int r0 = cr(A0.start - F0[0], gf.rows), r1 = cr(A0.start + A0.out - F0[0], gf.rows);
+    const int c0 = cr(A1.start - F0[1], gf.cols), c1 = cr(A1.start + A1.out - F0[1], gf.cols);
+    if (r1 > r0 && c1 > c0)
+      f.boxes.push_back({QRectF(gf.x(c0), gf.y(r0), (c1 - c0) * cs, (r1 - r0) * cs), BoxKind::Kernel, QString("kept: %1×%2").arg(A0.out).arg(A1.out)});
+  }
   if (!stampRect.isNull()) f.lines.push_back({inC, stampRect.center(), LineKind::Link});
-  x += (FC[1] + gapCells) * cs;
-  addText(f, QRectF(x, y, 300 * u, titleH), QString("output y %1, channel %2").arg(shapeText(m.layerOutput())).arg(o), TextRole::Label);
+  title(go, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(go)));
   ScenePanel op;
   op.absMax = m.absOutput;
   op.decimals = dec;
   op.showValues = dec >= 0;
-  for (int i = 0; i < A0.out; ++i)
-    for (int j = 0; j < A1.out; ++j) {
+  for (int i = go.rows.first; i < go.rows.first + go.rows.count; ++i)
+    for (int j = go.cols.first; j < go.cols.first + go.cols.count; ++j) {
       const int u0 = A0.start + i, u1 = A1.start + j;
       const size_t idx = size_t((int64_t(o) * FC[0] + (u0 - F0[0])) * FC[1] + (u1 - F0[1]));
       const bool tail = fullKind(0, u0) == 2 || fullKind(1, u1) == 2;
       SceneCell cell;
-      cell.rect = QRectF(x + j * cs, top + i * cs, cs, cs);
+      cell.rect = go.cell(i, j);
       cell.value = full[idx] + bias;
       cell.style = tail ? CellStyle::Tail : (touched[idx] ? CellStyle::Value : CellStyle::Pending);
       cell.hasValue = touched[idx] || tail;
@@ -271,6 +323,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       op.cells.push_back(cell);
     }
   f.panels.push_back(std::move(op));
+  go.addMarkers(f);
 }
 
 }  // namespace convscope::widgets

@@ -82,6 +82,15 @@ QString kindLegend(const SceneModel& m) {
   return s.join(" · ");
 }
 
+/// Text of the equation line above the footer, wrapped; returns the y above it.
+double addEquation(SceneFrame& f, const QString& eq, double footerTop) {
+  const double u = f.unit, pad = 14 * u, w = f.size.width() - 2 * pad;
+  if (eq.isEmpty()) return footerTop - 6 * u;
+  const double h = wrappedHeight(f, w, eq, TextRole::Equation, 2);
+  addWrapped(f, pad, footerTop - h - 6 * u, w, eq, TextRole::Equation, 2);
+  return footerTop - h - 12 * u;
+}
+
 void build1d(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const engine::Layer& l = m.slideLayer;
@@ -105,31 +114,60 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
                .arg(orig.ax[0].s - 1).arg(za.padLeft).arg(za.padRight);
   }
   double y = addHeader(f, m, T, what);
-  const QString eq = equationText(m, T, o, 10);
   const double footerTop = addFormulaFooter(f, m, kindLegend(m));
-  const double eqH = fontPx(TextRole::Equation, u) * 1.6;
-  if (!eq.isEmpty()) addText(f, QRectF(pad, footerTop - eqH - 4 * u, f.size.width() - 2 * pad, eqH), eq, TextRole::Equation);
-  const double bottom = footerTop - eqH - 10 * u;
+  const double bottom = addEquation(f, equationText(m, T, o, 10), footerTop);
 
-  const double labelW = 74 * u, titleH = fontPx(TextRole::Label, u) * 1.7, gap = 10 * u;
+  // cell size from the room there is: columns across the width, rows down the height
+  const double labelW = 58 * u;
+  double titleH = fontPx(TextRole::Label, u) * 1.7;
+  double gap = 12 * u;
   const int kRows = hasKernel ? cg : (poolKernel ? 1 : 0);
   const int strips = (zi ? 1 : 0) + 1 + (kRows ? 1 : 0) + 1;
   const int rowsTotal = (zi ? C : 0) + C + kRows + O;
   const double availW = f.size.width() - 2 * pad - labelW;
-  double cw = std::min(48 * u, availW / std::max(cols, out));
-  double ch = std::min({cw, 38 * u, (bottom - y - strips * (titleH + gap)) / std::max(1, rowsTotal)});
-  ch = std::max(ch, 3.0);
-  cw = std::max(cw, 3.0);
-  const double gridW = cols * cw;
-  const double x0 = pad + labelW + std::max(0.0, (availW - gridW) / 2);
-  const int dec = decimalsFor(cw, u);
-  auto rowLabel = [&](double yy, const QString& s) {
-    if (ch >= 8 * u) addText(f, QRectF(x0 - 44 * u, yy, 40 * u, ch), s, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
-  };
-  auto title = [&](double xx, double yy, const QString& s) { addText(f, QRectF(xx, yy, f.size.width() - xx - pad, titleH), s, TextRole::Label); };
-
   const std::vector<int> win = sa.window(T);
   std::set<int> winSet(win.begin(), win.end());
+  ColWindow fit;
+  double cw = fitColumns(availW, std::max(cols, out), 0, 0, 36 * u, 96 * u, fit);
+  const int capacity = fit.windowed() ? fit.count : std::max(cols, out);
+  const ColWindow inW = win.empty() ? windowAround(cols, T, T, capacity) : windowAround(cols, win.front(), win.back(), capacity);
+  const ColWindow outW = windowAround(out, T, T, capacity);
+  const double ellW = fit.windowed() ? 0.8 * cw : 0.0;
+  double ch = std::min({cw, 80 * u, (bottom - y - strips * titleH - (strips - 1) * gap) / std::max(1, rowsTotal)});
+  ch = std::max(ch, 3.0);
+  cw = std::max(cw, 3.0);
+  double titlePx = fontPx(TextRole::Label, u);
+  {  // spare height: titles grow with the cells, the strips move apart a little (up to 0.9 cell), the rest centres them
+    double spare = std::max(0.0, bottom - y - strips * titleH - (strips - 1) * gap - rowsTotal * ch);
+    titlePx = stripTitlePx(ch, u, spare * 0.3 / strips);
+    spare -= strips * (titlePx * 1.7 - titleH);
+    titleH = titlePx * 1.7;
+    const double extra = std::min(0.9 * ch, spare * 0.5 / std::max(1, strips - 1));
+    gap += extra;
+    y += (spare - extra * (strips - 1)) / 2;
+  }
+  const double gridW = inW.count * cw;
+  const double x0 = pad + labelW + std::max(0.0, (availW - gridW) / 2);
+  auto colX = [&](int q) { return x0 + (q - inW.first) * cw; };
+  const double ox0 = x0 + (gridW - outW.count * cw) / 2;
+  auto outX = [&](int mo) { return ox0 + (mo - outW.first) * cw; };
+  const int dec = decimalsFor(std::min(cw, ch * 1.6), u);
+  const double lpx = cellLabelPx(ch, u);
+  auto rowLabelAt = [&](double right, double yy, const QString& s) {
+    if (ch >= 9) f.texts.push_back({QRectF(right - 64 * u, yy, 60 * u, ch), s, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter), lpx});
+  };
+  auto rowLabel = [&](double yy, const QString& s) { rowLabelAt(x0 - (inW.before() ? ellW : 0.0), yy, s); };
+  auto ellipses = [&](const ColWindow& w, double left, double yy, double h) {
+    if (w.before()) addEllipsis(f, QRectF(left - ellW, yy, ellW, h));
+    if (w.after()) addEllipsis(f, QRectF(left + w.count * cw, yy, ellW, h));
+  };
+  auto shown = [&](const ColWindow& w) {
+    return w.windowed() ? QString("  ·  showing %1–%2 of %3").arg(w.first).arg(w.first + w.count - 1).arg(w.total) : QString();
+  };
+  auto title = [&](double xx, double yy, const QString& s) {
+    xx = std::min(xx, x0);
+    addTitle(f, xx, yy, f.size.width() - xx - pad, titleH, s, titlePx);
+  };
 
   // related sets from the hover target
   std::set<int> relCols, relOut;  // display cols of the group rows / outputs
@@ -166,8 +204,9 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
       rowLabel(y + c * ch, QString("x c%1").arg(c));
       for (int i = 0; i < L; ++i) {
         const int disp = i * za.s - za.firstCell;
+        if (!inW.contains(disp)) continue;
         SceneCell cell;
-        cell.rect = QRectF(x0 + disp * cw, y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(disp), y + c * ch, cw, ch);
         cell.value = x.data[size_t(int64_t(c) * L + i)];
         cell.target = {R::Input, 0, c, {disp, 0}};
         cell.target.region = R::VectorIn;
@@ -176,6 +215,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         if (c == C - 1) xCells.push_back(cell.rect);
       }
     }
+    ellipses(inW, x0, y, C * ch);
     y += C * ch + gap;
   }
 
@@ -185,7 +225,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     QString t = zi ? QString("zero-inserted, padded input  (C=%1, %2 cells)").arg(C).arg(cols)
                    : QString("input x %1, padded: %2 + %3 + %4 = %5 cells").arg(shapeText(m.layerInput())).arg(orig.ax[0].pb).arg(orig.ax[0].in).arg(orig.ax[0].pe).arg(cols);
     if (!sa.windowed) t = QString("input x %1").arg(shapeText(m.layerInput()));
-    title(x0, y, t);
+    title(x0, y, t + shown(inW));
     y += titleH;
     ScenePanel p;
     p.absMax = m.absInput;
@@ -194,9 +234,9 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     for (int c = 0; c < C; ++c) {
       rowLabel(y + c * ch, QString("c%1").arg(c));
       const bool inGroup = c >= g0 && c < g0 + cg;
-      for (int q = 0; q < cols; ++q) {
+      for (int q = inW.first; q < inW.first + inW.count; ++q) {
         SceneCell cell;
-        cell.rect = QRectF(x0 + q * cw, y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(q), y + c * ch, cw, ch);
         cell.style = styleOf(sa.kind[size_t(q)]);
         cell.value = at(m.slideInput, c, q, 0);
         cell.hasValue = sa.source[size_t(q)] >= 0;
@@ -207,12 +247,13 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
     }
+    ellipses(inW, x0, y, C * ch);
     if (zi)  // links x[i] → its cell
       for (size_t i = 0; i < xCells.size(); ++i)
         f.lines.push_back({xCells[i].center() + QPointF(0, ch / 2), QPointF(xCells[i].center().x(), y), LineKind::Faint});
     f.panels.push_back(std::move(p));
     if (sa.windowed && !win.empty()) {
-      const double l0 = x0 + win.front() * cw, r0 = x0 + (win.back() + 1) * cw;
+      const double l0 = colX(std::max(win.front(), inW.first)), r0 = colX(std::min(win.back(), inW.first + inW.count - 1) + 1);
       f.boxes.push_back({QRectF(l0 - 2 * u, y + g0 * ch - 2 * u, r0 - l0 + 4 * u, cg * ch + 4 * u), BoxKind::Window, QString()});
     }
     y += C * ch + gap;
@@ -233,10 +274,11 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     p.decimals = dec;
     p.showValues = dec >= 0;
     for (int c = 0; c < kRows; ++c) {
-      rowLabel(y + c * ch, hasKernel ? QString("c′%1").arg(c) : QString());
+      if (hasKernel && !win.empty()) rowLabelAt(colX(std::max(win.front(), inW.first)) - 4 * u, y + c * ch, QString("c′%1").arg(c));
       for (int j = 0; j < sa.k && j < int(win.size()); ++j) {
+        if (!inW.contains(win[size_t(j)])) continue;
         SceneCell cell;
-        cell.rect = QRectF(x0 + win[size_t(j)] * cw, y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(win[size_t(j)]), y + c * ch, cw, ch);
         if (hasKernel) cell.value = weightAt(l, o, c, j, 0);
         else {
           cell.style = CellStyle::Count;
@@ -248,7 +290,8 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
       if (win.size() > 1)  // the taps belong together: a line through the gaps
-        f.lines.push_back({QPointF(x0 + (win.front() + 0.5) * cw, y + (c + 0.5) * ch), QPointF(x0 + (win.back() + 0.5) * cw, y + (c + 0.5) * ch), LineKind::Kernel});
+        f.lines.push_back({QPointF(colX(std::max(win.front(), inW.first)) + 0.5 * cw, y + (c + 0.5) * ch),
+                           QPointF(colX(std::min(win.back(), inW.first + inW.count - 1)) + 0.5 * cw, y + (c + 0.5) * ch), LineKind::Kernel});
     }
     p.countMax = 1;
     f.panels.push_back(std::move(p));
@@ -259,19 +302,17 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
 
   // output strip
   {
-    const double ox0 = x0 + (gridW - out * cw) / 2;
-    title(x0, y, QString("output y %1 — %2 of %3 computed").arg(shapeText(m.layerOutput())).arg(T + 1).arg(out));
+    title(std::min(x0, ox0), y, QString("output y %1 — %2 of %3 computed").arg(shapeText(m.layerOutput())).arg(T + 1).arg(out) + shown(outW));
     y += titleH;
     ScenePanel p;
     p.absMax = m.absOutput;
     p.decimals = dec;
     p.showValues = dec >= 0;
     for (int oc = 0; oc < O; ++oc) {
-      addText(f, QRectF(ox0 - 44 * u, y + oc * ch, 40 * u, ch), ch >= 8 * u ? QString("o%1").arg(oc) : QString(), TextRole::Small,
-              int(Qt::AlignRight | Qt::AlignVCenter));
-      for (int mo = 0; mo < out; ++mo) {
+      rowLabelAt(ox0 - (outW.before() ? ellW : 0.0), y + oc * ch, QString("o%1").arg(oc));
+      for (int mo = outW.first; mo < outW.first + outW.count; ++mo) {
         SceneCell cell;
-        cell.rect = QRectF(ox0 + mo * cw, y + oc * ch, cw, ch);
+        cell.rect = QRectF(outX(mo), y + oc * ch, cw, ch);
         cell.value = at(m.slideOutput, oc, mo, 0);
         cell.style = mo <= T ? CellStyle::Value : CellStyle::Pending;
         cell.hasValue = mo <= T;
@@ -282,19 +323,20 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
     }
+    ellipses(outW, ox0, y, O * ch);
     f.panels.push_back(std::move(p));
     // link: the window (or its kernel slab) → the output it makes
     if (!win.empty()) {
-      const double wx = x0 + (win.front() + win.back() + 1) * cw / 2;
+      const double wx = (colX(std::max(win.front(), inW.first)) + colX(std::min(win.back(), inW.first + inW.count - 1) + 1)) / 2;
       const QPointF from(wx, kRows ? kBottom + 1 * u : inTop + titleH + (g0 + cg) * ch + 2 * u);
-      const QPointF to(ox0 + (T + 0.5) * cw, y + o * ch - 1 * u);
+      const QPointF to(outX(T) + 0.5 * cw, y + o * ch - 1 * u);
       f.lines.push_back({from, to, LineKind::Link});
     }
-    if (r.hover && r.hover->region == R::Output) {
+    if (r.hover && r.hover->region == R::Output && outW.contains(r.hover->pos[0])) {
       const auto w = sa.window(r.hover->pos[0]);
-      if (!w.empty())
-        f.lines.push_back({QPointF(ox0 + (r.hover->pos[0] + 0.5) * cw, y + r.hover->channel * ch),
-                           QPointF(x0 + (w.front() + w.back() + 1) * cw / 2, inTop + titleH + (g0 + cg) * ch), LineKind::Related});
+      if (!w.empty() && inW.contains(w.front()) && inW.contains(w.back()))
+        f.lines.push_back({QPointF(outX(r.hover->pos[0]) + 0.5 * cw, y + r.hover->channel * ch),
+                           QPointF((colX(w.front()) + colX(w.back() + 1)) / 2, inTop + titleH + (g0 + cg) * ch), LineKind::Related});
     }
   }
 }
@@ -321,35 +363,44 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
                                 .arg(a0.stride).arg(a1.stride).arg(c).arg(C).arg(cg).arg(a0.k).arg(a1.k);
   double y = addHeader(f, m, T, what);
   const double footerTop = addFormulaFooter(f, m, kindLegend(m));
-  const double eqH = fontPx(TextRole::Equation, u) * 1.6;
-  const QString eq = equationText(m, T, o, 8);
-  if (!eq.isEmpty()) addText(f, QRectF(pad, footerTop - eqH - 4 * u, f.size.width() - 2 * pad, eqH), eq, TextRole::Equation);
-  const double bottom = footerTop - eqH - 10 * u;
-  const double titleH = fontPx(TextRole::Label, u) * 1.7;
-  const int kc = hasKernel ? a1.k : 0;
-  const double gapCells = 2.5;
-  const double availW = f.size.width() - 2 * pad;
-  double cs = std::min({40 * u, availW / (a1.cols + kc + out1 + 2 * gapCells), (bottom - y - titleH) / std::max({a0.cols, out0, 1})});
-  cs = std::max(cs, 3.0);
-  const int dec = decimalsFor(cs, u);
-  const double top = y + titleH;
-  double x = pad;
+  const double bottom = addEquation(f, equationText(m, T, o, 8), footerTop);
+  const double titleH = fontPx(TextRole::Label, u) * 2.7;  // up to two lines
   const std::vector<int> w0 = a0.window(P[0]), w1 = a1.window(P[1]);
+  std::vector<GridSpec> specs;
+  specs.push_back({a0.cols, a1.cols, w0.empty() ? 0 : w0.front(), w0.empty() ? 0 : w0.back(), w1.empty() ? 0 : w1.front(), w1.empty() ? 0 : w1.back(), false});
+  if (hasKernel) specs.push_back({a0.k, a1.k, 0, 0, 0, 0, true});
+  specs.push_back({out0, out1, P[0], P[0], P[1], P[1], false});
+  const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH, f.size.width() - 2 * pad, bottom - y - titleH - fontPx(TextRole::Small, u) * 1.6),
+                                               2.0, 88 * u, 12 * u, 40 * u, titleH);
+  const GridPlace& gin = g.front();
+  const GridPlace& gout = g.back();
+  const double cs = gin.cs;
+  const int dec = decimalsFor(cs, u);
   std::set<int> s0(w0.begin(), w0.end()), s1(w1.begin(), w1.end());
   std::set<std::pair<int, int>> rel;
   if (r.hover && r.hover->region == R::Output)
     for (int i : a0.window(r.hover->pos[0]))
       for (int j : a1.window(r.hover->pos[1])) rel.insert({i, j});
+  auto title = [&](const GridPlace& p, const QString& s) {
+    const double w = std::max(p.width() + 1.6 * cs, 120 * u);
+    const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
+    addWrapped(f, p.at.x(), p.at.y() - h - 2 * u, w, s, TextRole::Label, 2);
+  };
+  auto shown = [](const GridPlace& p) {
+    return p.rows.windowed() || p.cols.windowed()
+               ? QString(" · rows %1–%2, cols %3–%4").arg(p.rows.first).arg(p.rows.first + p.rows.count - 1).arg(p.cols.first).arg(p.cols.first + p.cols.count - 1)
+               : QString();
+  };
 
-  addText(f, QRectF(x, y, a1.cols * cs + 200 * u, titleH), QString("%1 channel %2 (%3 × %4)").arg(zi ? "zero-inserted input," : "padded input,").arg(c).arg(a0.cols).arg(a1.cols), TextRole::Label);
+  title(gin, QString("%1 channel %2 (%3 × %4)%5").arg(zi ? "zero-inserted input," : "padded input,").arg(c).arg(a0.cols).arg(a1.cols).arg(shown(gin)));
   ScenePanel in;
   in.absMax = m.absInput;
   in.decimals = dec;
   in.showValues = dec >= 0;
-  for (int i = 0; i < a0.cols; ++i)
-    for (int j = 0; j < a1.cols; ++j) {
+  for (int i = gin.rows.first; i < gin.rows.first + gin.rows.count; ++i)
+    for (int j = gin.cols.first; j < gin.cols.first + gin.cols.count; ++j) {
       SceneCell cell;
-      cell.rect = QRectF(x + j * cs, top + i * cs, cs, cs);
+      cell.rect = gin.cell(i, j);
       cell.style = styleOf(engine::combineCells(a0.kind[size_t(i)], a1.kind[size_t(j)]));
       cell.value = at(m.slideInput, c, i, j);
       cell.hasValue = a0.source[size_t(i)] >= 0 && a1.source[size_t(j)] >= 0;
@@ -360,15 +411,17 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
       in.cells.push_back(cell);
     }
   f.panels.push_back(std::move(in));
+  gin.addMarkers(f);
   QRectF winRect;
   if (!w0.empty() && !w1.empty()) {
-    winRect = QRectF(x + w1.front() * cs, top + w0.front() * cs, (w1.back() - w1.front() + 1) * cs, (w0.back() - w0.front() + 1) * cs);
+    auto cl0 = [&](int i) { return std::clamp(i, gin.rows.first, gin.rows.first + gin.rows.count - 1); };
+    auto cl1 = [&](int j) { return std::clamp(j, gin.cols.first, gin.cols.first + gin.cols.count - 1); };
+    winRect = gin.cell(cl0(w0.front()), cl1(w1.front())).united(gin.cell(cl0(w0.back()), cl1(w1.back())));
     f.boxes.push_back({winRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Window, QString()});
   }
-  x += (a1.cols + gapCells) * cs;
-  QRectF kRect;
   if (hasKernel) {
-    addText(f, QRectF(x, y, 200 * u, titleH), QString("%1[%2, %3]").arg(zi ? "W′" : "W").arg(o).arg(c - g0), TextRole::Label);
+    const GridPlace& gk = g[1];
+    title(gk, QString("%1[%2, %3]").arg(zi ? "W′" : "W").arg(o).arg(c - g0));
     ScenePanel kp;
     kp.absMax = m.absKernel;
     kp.decimals = dec;
@@ -376,27 +429,26 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     for (int i = 0; i < a0.k; ++i)
       for (int j = 0; j < a1.k; ++j) {
         SceneCell cell;
-        cell.rect = QRectF(x + j * cs, top + i * cs, cs, cs);
+        cell.rect = gk.cell(i, j);
         cell.value = weightAt(l, o, c - g0, i, j);
         cell.target = {R::Kernel, o, c - g0, {i, j}};
         if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
         kp.cells.push_back(cell);
       }
     f.panels.push_back(std::move(kp));
-    kRect = QRectF(x, top, a1.k * cs, a0.k * cs);
+    const QRectF kRect(gk.x(0), gk.y(0), a1.k * cs, a0.k * cs);
     f.boxes.push_back({kRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
-    x += (a1.k + gapCells) * cs;
   }
-  addText(f, QRectF(x, y, out1 * cs + 200 * u, titleH), QString("output y %1, channel %2").arg(shapeText(m.layerOutput())).arg(o), TextRole::Label);
+  title(gout, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(gout)));
   ScenePanel op;
   op.absMax = m.absOutput;
   op.decimals = dec;
   op.showValues = dec >= 0;
-  for (int i = 0; i < out0; ++i)
-    for (int j = 0; j < out1; ++j) {
+  for (int i = gout.rows.first; i < gout.rows.first + gout.rows.count; ++i)
+    for (int j = gout.cols.first; j < gout.cols.first + gout.cols.count; ++j) {
       const int idx = i * out1 + j;
       SceneCell cell;
-      cell.rect = QRectF(x + j * cs, top + i * cs, cs, cs);
+      cell.rect = gout.cell(i, j);
       cell.value = at(m.slideOutput, o, i, j);
       cell.style = idx <= T ? CellStyle::Value : CellStyle::Pending;
       cell.hasValue = idx <= T;
@@ -406,7 +458,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
       op.cells.push_back(cell);
     }
   f.panels.push_back(std::move(op));
-  const QPointF outC(x + (P[1] + 0.5) * cs, top + (P[0] + 0.5) * cs);
+  gout.addMarkers(f);
+  const QPointF outC = gout.cell(P[0], P[1]).center();
   if (!winRect.isNull()) f.lines.push_back({QPointF(winRect.right() + 2 * u, winRect.center().y()), outC - QPointF(cs * 0.5, 0), LineKind::Link});
 }
 
