@@ -73,7 +73,7 @@ MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent
   connect(m_stackEditor, &widgets::StackEditor::editRequested, m_doc, &Document::edit);
   connect(m_inputEditor, &widgets::InputEditor::editRequested, m_doc, &Document::edit);
   connect(m_stackEditor, &widgets::StackEditor::currentLayerChanged, this, [this](int layer) {
-    m_placeholder->setCurrentLayer(layer);
+    if (m_placeholder) m_placeholder->setCurrentLayer(layer);  // gone once the canvas is attached
     emit currentLayerChanged(layer);
   });
 
@@ -111,9 +111,9 @@ void MainWindow::buildDocks() {
   m_plotsDock = dock("Activations", "dock.activations", m_plots, Qt::BottomDockWidgetArea);
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-  resizeDocks({m_lessonDock, m_stackDock}, {300, 340}, Qt::Horizontal);
+  resizeDocks({m_lessonDock, m_stackDock}, {280, 300}, Qt::Horizontal);  // the canvas gets the largest area
   resizeDocks({m_stackDock, m_inputDock}, {520, 260}, Qt::Vertical);
-  resizeDocks({m_plotsDock}, {380}, Qt::Vertical);
+  resizeDocks({m_plotsDock}, {225}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {
