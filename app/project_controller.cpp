@@ -44,10 +44,11 @@ ProjectController::ProjectController(MainWindow* window) : QObject(window), m_wi
 ProjectController::~ProjectController() {
   if (m_timer) m_timer->stop();
   if (m_sessionDir.isEmpty()) return;
-  // Clean exit. If the document still has changes nobody saved or discarded (a non-interactive
-  // run ended, or the app quit without asking), keep them for the next start to offer.
+  // Clean exit. If the document still has changes nobody saved or discarded (the app quit without
+  // asking, or a non-interactive run showed recovered work), keep them for the next start to offer.
+  // Edits made only by a non-interactive run's command line (--screenshot FILE.wav) are not work.
   const Document* doc = m_window->document();
-  if (doc->isModified() && !m_closeAccepted) {
+  if (doc->isModified() && !m_closeAccepted && (m_interactive || m_recovered)) {
     autosaveNow();
     if (QFileInfo::exists(autosavePath())) {
       m_lock.reset();  // the session folder without a marker is offered next time
@@ -488,6 +489,7 @@ bool ProjectController::offerRecovery(RecoverAnswer answer) {
   m_window->document()->markUnsaved();
   applyView(r.project.view);
   m_lastRecentPath = m_window->document()->filePath();
+  m_recovered = true;
   // Own it before the old copy goes: a second crash right now still finds it.
   autosaveNow();
   QDir(c.dir).removeRecursively();

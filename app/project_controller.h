@@ -9,7 +9,8 @@
 //   sessions/<id>/autosave.convscope   the document as a project file, written while modified
 //   sessions/<id>/work/<n>/     folders opened projects and imported models are unpacked into
 // A clean exit after the user saved or discarded removes the session; an exit that leaves a
-// modified document (crash, kill, a non-interactive run) leaves it for the next start to offer.
+// modified document (crash, kill, quit without asking, a non-interactive run showing recovered
+// work) leaves it for the next start to offer.
 #pragma once
 #include <QObject>
 #include <QPointer>
@@ -119,6 +120,7 @@ class ProjectController : public QObject {
   QTimer* m_timer = nullptr;
   nlohmann::json m_lastAutosaved;
   bool m_closeAccepted = false;
+  bool m_recovered = false;  // this session holds recovered work
   int m_workCounter = 0;
 };
 

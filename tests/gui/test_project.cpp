@@ -552,7 +552,15 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
   doc = printDocument({"--recover", "yes"});
   QCOMPARE(doc["source"]["layers"][0]["padding"].get<int>(), 2);
 
-  // 3. The recovered document shows in a screenshot of the real window.
+  // 3. Edits made only by a non-interactive run's command line leave nothing behind.
+  doc = printDocument({"--recover", "no", "--lesson", "conv1d_basics", "--test-edit", "/layers/0/stride=5"});
+  QCOMPARE(doc["source"]["layers"][0]["stride"].get<int>(), 5);
+  QVERIFY(doc["modified"].get<bool>());
+  QCOMPARE(autosaves(), 0);
+  crashAfterEdit("/layers/0/padding=2");
+  if (QTest::currentTestFailed()) return;
+
+  // 4. The recovered document shows in a screenshot of the real window.
   const QString png = data.filePath("recovered.png");
   QProcess shot;
   run({"--recover", "yes", "--screenshot", png}, shot);
