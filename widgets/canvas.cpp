@@ -1,5 +1,7 @@
 #include "canvas.h"
 
+#include <QOpenGLContext>
+
 #include <cstdio>
 
 #include <QKeyEvent>
@@ -45,14 +47,7 @@ Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
   m_clock.start();
 }
 
-Canvas::~Canvas() {
-  if (m_glReady) {
-    makeCurrent();
-    m_imgui.makeCurrent();
-    ImGui_ImplOpenGL3_Shutdown();
-    doneCurrent();
-  }
-}
+Canvas::~Canvas() { releaseGL(); }
 
 void Canvas::setStack(const engine::Stack& stack, const std::vector<engine::Tensor>& outputs) {
   auto snap = std::make_shared<StackSnapshot>();
@@ -158,9 +153,22 @@ void Canvas::slower() {
 }
 
 void Canvas::initializeGL() {
+  // Called again when the widget gets a new context (e.g. reparented into the main window): the
+  // backend of the old context was released in releaseGL.
   m_imgui.makeCurrent();
-  ImGui_ImplOpenGL3_Init("#version 130");
-  m_glReady = true;
+  if (m_glReady) releaseGL();
+  if (!context() || !context()->isValid()) return;  // no OpenGL: the scene is drawn without the HUD
+  m_glReady = ImGui_ImplOpenGL3_Init("#version 130");
+  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &Canvas::releaseGL, Qt::UniqueConnection);
+}
+
+void Canvas::releaseGL() {
+  if (!m_glReady) return;
+  makeCurrent();
+  m_imgui.makeCurrent();
+  ImGui_ImplOpenGL3_Shutdown();
+  m_glReady = false;
+  doneCurrent();
 }
 
 void Canvas::resizeGL(int, int) { m_frameDirty = true; }

@@ -85,6 +85,8 @@ class Canvas : public QOpenGLWidget {
 
  protected:
   void initializeGL() override;
+  /// Shuts the ImGui OpenGL backend down while its context is still current (context destroyed).
+  void releaseGL();
   void resizeGL(int w, int h) override;
   void paintGL() override;
   void mouseMoveEvent(QMouseEvent* ev) override;
