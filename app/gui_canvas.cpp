@@ -1,6 +1,8 @@
 #include "gui_canvas.h"
 
+#include <QOpenGLContext>
 #include <QStatusBar>
+#include <cstdio>
 
 #include "document.h"
 #include "main_window.h"
@@ -47,7 +49,19 @@ ParamName paramName(const std::string& convention, const QString& key) {
 
 }  // namespace
 
+// True when this platform can give a QOpenGLWidget a context (not so under QT_QPA_PLATFORM=offscreen
+// or a display without GLX); Qt 6.4 crashes flushing a window that holds one without it.
+static bool openGlAvailable() {
+  QOpenGLContext probe;
+  return probe.create();
+}
+
 void attachCanvas(MainWindow& w) {
+  if (!openGlAvailable()) {
+    std::fprintf(stderr, "convscope: OpenGL is not available on this display; the animated canvas is off "
+                         "(the layer table is shown instead; `convscope render` still draws every view)\n");
+    return;
+  }
   auto* canvas = new widgets::Canvas;
   w.setCanvas(canvas);
   Document* doc = w.document();
