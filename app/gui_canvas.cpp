@@ -3,6 +3,8 @@
 #include <QOpenGLContext>
 #include <QStatusBar>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include "document.h"
 #include "main_window.h"
@@ -65,14 +67,31 @@ void attachCanvas(MainWindow& w) {
   auto* canvas = new widgets::Canvas;
   w.setCanvas(canvas);
   Document* doc = w.document();
-  QObject::connect(&w, &MainWindow::snapshotChanged, canvas, [canvas](const widgets::SnapshotPtr& s) { canvas->setSnapshot(s); });
+  // A view requested while the document computes in the background (a big lesson) is applied
+  // again once its snapshot arrives: its layer and step are clamped against the new stack.
+  struct Request {
+    QString view;
+    int layer = -1, step = -1;
+  };
+  auto pending = std::make_shared<std::optional<Request>>();
+  auto apply = [canvas](const Request& r) {
+    if (r.layer >= 0) canvas->setLayer(r.layer);
+    canvas->setView(r.view.isEmpty() ? widgets::View::Auto : widgets::viewFromName(r.view).value_or(widgets::View::Auto));
+    if (r.step >= 0) canvas->setStep(r.step);  // MainWindow::kLastStep clamps to the last step
+  };
+  QObject::connect(&w, &MainWindow::snapshotChanged, canvas, [canvas, pending, apply](const widgets::SnapshotPtr& s) {
+    canvas->setSnapshot(s);
+    if (*pending) apply(**pending);
+    pending->reset();
+  });
+  QObject::connect(doc, &Document::errorChanged, canvas, [pending]() { pending->reset(); });
   QObject::connect(&w, &MainWindow::currentLayerChanged, canvas, [canvas](int l) {
     if (l >= 0) canvas->setLayer(l);
   });
-  QObject::connect(&w, &MainWindow::viewRequested, canvas, [canvas](const QString& view, int layer, int step) {
-    if (layer >= 0) canvas->setLayer(layer);
-    canvas->setView(view.isEmpty() ? widgets::View::Auto : widgets::viewFromName(view).value_or(widgets::View::Auto));
-    if (step >= 0) canvas->setStep(step);
+  QObject::connect(&w, &MainWindow::viewRequested, canvas, [doc, pending, apply](const QString& view, int layer, int step) {
+    const Request r{view, layer, step};
+    if (doc->isBusy()) *pending = r;
+    apply(r);
   });
   QObject::connect(&w, &MainWindow::playPauseRequested, canvas, &widgets::Canvas::togglePlay);
   QObject::connect(&w, &MainWindow::stepRequested, canvas, [canvas](int d) { d > 0 ? canvas->stepForward() : canvas->stepBack(); });

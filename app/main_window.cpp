@@ -247,10 +247,17 @@ void MainWindow::announceView() {
     const nlohmann::json& src = m_doc->source();
     m_view.clear();
     m_viewLayer = -1;
+    m_step = -1;
     if (src.is_object() && src.contains("view") && src["view"].is_object()) {
       const auto& v = src["view"];
       if (v.contains("name") && v["name"].is_string()) m_view = QString::fromStdString(v["name"].get<std::string>());
       if (v.contains("layer") && v["layer"].is_number_integer()) m_viewLayer = v["layer"].get<int>();
+      // "step": the frame the lesson opens on; -1 or "last" = the view's final step.
+      if (v.contains("step")) {
+        const auto& st = v["step"];
+        if (st.is_number_integer()) m_step = st.get<int>() >= 0 ? st.get<int>() : (st.get<int>() == -1 ? kLastStep : -1);
+        else if (st.is_string() && st.get<std::string>() == "last") m_step = kLastStep;
+      }
     }
   }
   if (m_viewLayer >= 0) m_stackEditor->setCurrentLayer(m_viewLayer);

@@ -5,6 +5,7 @@
 #pragma once
 #include <QMainWindow>
 #include <QPointer>
+#include <limits>
 
 #include "document.h"
 #include "widgets/stack_snapshot.h"
@@ -55,8 +56,11 @@ class MainWindow : public QMainWindow {
   /// The central widget: the plugged-in canvas, or the placeholder.
   QWidget* canvas() const;
 
+  /// A requested step meaning "the view's last step" (a lesson's "step": -1 or "last").
+  static constexpr int kLastStep = std::numeric_limits<int>::max();
+
   /// The view asked for on the command line or by the lesson ("" = the lesson's or none),
-  /// its layer (-1 = the lesson's or the canvas's choice) and step (-1 = none).
+  /// its layer (-1 = the lesson's or the canvas's choice) and step (-1 = none, kLastStep = last).
   void setRequestedView(const QString& view, int layer, int step);
   QString requestedView() const { return m_view; }
   int requestedLayer() const { return m_viewLayer; }
@@ -85,7 +89,8 @@ class MainWindow : public QMainWindow {
   void endRequested();
   /// +/−: faster (+1) or slower (−1).
   void speedRequested(int delta);
-  /// A view is asked for (lesson "view", --view/--step); `layer`/`step` −1 when unspecified.
+  /// A view is asked for (lesson "view", --view/--step); `layer`/`step` −1 when unspecified,
+  /// `step` kLastStep for the view's final step (the canvas clamps it).
   void viewRequested(const QString& view, int layer, int step);
   /// A new valid stack and outputs (also on the first load).
   void snapshotChanged(const widgets::SnapshotPtr& snap);

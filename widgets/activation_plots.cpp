@@ -92,6 +92,7 @@ struct ActivationPlots::Row {
   QCPColorMap* map = nullptr;
   QCPColorScale* scale = nullptr;
   QCustomPlot* lines = nullptr;
+  QCPRange imageX, imageY;  // 2-D: the image's extent in axis coordinates (fillRow)
 };
 
 namespace {
@@ -194,6 +195,7 @@ ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent) {
   m_rowsLayout->addStretch(1);
   m_scroll->setWidget(m_rowsHost);
   outer->addWidget(m_scroll, 1);
+  m_scroll->viewport()->installEventFilter(this);  // 2-D rows fit their images to its height
 
   connect(m_modeBox, &QComboBox::currentIndexChanged, this, [this](int i) { setMode(static_cast<Mode>(i)); });
   connect(m_scaleBox, &QComboBox::currentIndexChanged, this,
@@ -296,6 +298,17 @@ void ActivationPlots::setTimeWindow(double f0, double f1) {
 // ---------------------------------------------------------------- 4. rows
 namespace {
 
+// Time axes count samples: integer ticks (1, 2, 5 × 10^k; never 2.5).
+class SampleTicker : public QCPAxisTicker {
+ protected:
+  double getTickStep(const QCPRange& range) override {
+    const double s = QCPAxisTicker::getTickStep(range);
+    if (s <= 1) return 1;
+    const double mag = std::pow(10.0, std::floor(std::log10(s)));
+    return std::abs(s / mag - 2.5) < 1e-9 ? 2 * mag : s;
+  }
+};
+
 QCustomPlot* makePlot(QWidget* parent) {
   auto* p = new QCustomPlot(parent);
   p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -313,6 +326,26 @@ QCustomPlot* makePlot(QWidget* parent) {
   p->setBackground(parent->palette().color(QPalette::Base));
   return p;
 }
+
+}  // namespace
+
+// Square pixels: the image's extent, the axis with room widened around it (the axis rect is
+// fitted to the image in fillRow(), so this only absorbs rounding). Runs after every layout.
+void ActivationPlots::fitSquarePixels(Row& row) {
+  if (!row.heat || row.imageX.size() <= 0 || row.imageY.size() <= 0) return;
+  QCustomPlot* p = row.heat;
+  p->xAxis->setRange(row.imageX);
+  p->yAxis->setRange(row.imageY);
+  const QRect ar = p->axisRect()->rect();
+  if (ar.width() > 10 && ar.height() > 10) {
+    const double sx = ar.width() / row.imageX.size(), sy = ar.height() / row.imageY.size();
+    if (sx > sy) p->xAxis->setScaleRatio(p->yAxis, 1.0);
+    else p->yAxis->setScaleRatio(p->xAxis, 1.0);
+  }
+  p->xAxis2->setRange(p->xAxis->range());
+}
+
+namespace {
 
 QString rowTitle(const StackSnapshot& s, int row) {
   const engine::Tensor& t = s.rowTensor(row);
@@ -360,20 +393,34 @@ void ActivationPlots::rebuildRows() {
       row->scale->setBarWidth(10);
       row->heat->plotLayout()->addElement(0, 1, row->scale);
       row->map->setColorScale(row->scale);
+      auto* group = new QCPMarginGroup(row->heat);  // the colour bar spans exactly the data area
+      row->heat->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+      row->scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
       row->scale->axis()->setTickLabelFont(row->heat->xAxis->tickLabelFont());
       if (row->twoD) {
+        // The plot's height and the axis rect's width are fitted to the image in fillRow().
         row->heat->yAxis->setRangeReversed(true);
-        row->heat->yAxis->ticker()->setTickCount(3);
-        row->heat->xAxis->setTickLabels(false);  // the widened axis would show negative W
-        row->heat->xAxis->setTicks(false);
+        row->heat->yAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+        row->heat->yAxis->setSubTicks(false);
         row->heat->yAxis->setLabel("H");
+        row->heat->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+        row->heat->xAxis->setSubTicks(false);
         row->heat->setInteractions({});
         const int tiles = std::min(row->channels, 8);
-        const int h = std::clamp(row->height * 4, 150, 240);
-        row->heat->setMinimumHeight(h);
-        row->heat->xAxis->setLabel(tiles < row->channels ? QString("W  (channels 0–%1 side by side)").arg(tiles - 1)
-                                   : tiles > 1             ? QString("W  (channels side by side)")
-                                                           : QString("W"));
+        if (tiles > 1) {
+          // Channel names over the tiles (top axis: labels only).
+          row->heat->xAxis2->setVisible(true);
+          row->heat->xAxis2->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+          row->heat->xAxis2->setTickLabelFont(row->heat->xAxis->tickLabelFont());
+          row->heat->xAxis2->setTickLength(0, 0);  // (setTicks(false) would hide the labels too)
+          row->heat->xAxis2->setSubTicks(false);
+          row->heat->xAxis2->setTickLabels(true);
+          row->heat->xAxis2->setBasePen(Qt::NoPen);
+        }
+        row->heat->setFixedHeight(std::clamp(row->height * 10, 72, 160) + 48);
+        connect(row->heat, &QCustomPlot::afterLayout, this, [this, r = row.get()]() { fitSquarePixels(*r); });
+        row->heat->xAxis->setLabel(tiles < row->channels ? QString("W  (channels 0–%1 of %2)").arg(tiles - 1).arg(row->channels)
+                                                         : QString("W"));
       } else {
         row->heat->yAxis->setLabel("ch");
         row->heat->yAxis->setRange(-0.5, row->channels - 0.5);
@@ -398,6 +445,7 @@ void ActivationPlots::rebuildRows() {
       if (!p) continue;
       p->installEventFilter(this);
       if (!row->twoD) {
+        p->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new SampleTicker));
         const QCPRange initial(m_f0 * row->length - 0.5, m_f1 * row->length - 0.5);
         p->xAxis->setRange(initial);
         connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
@@ -444,24 +492,80 @@ void ActivationPlots::fillRow(Row& row) {
     const int step = std::max(1, std::max(H, W * tiles) / 600);
     const int h = (H + step - 1) / step, w = (W + step - 1) / step;
     const int totalW = tiles * w + (tiles - 1);
-    auto* data = new QCPColorMapData(totalW, h, QCPRange(0, (totalW - 1) * step), QCPRange(0, (h - 1) * step));
+    // QCPColorMap puts cell centres at the range ends: a single row (H = 1) or column is doubled
+    // into two half cells so that it still covers [centre - step/2, centre + step/2].
+    const int dx = totalW == 1 ? 2 : 1, dy = h == 1 ? 2 : 1;
+    auto* data = new QCPColorMapData(totalW * dx, h * dy,
+                                     totalW == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (totalW - 1) * step),
+                                     h == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (h - 1) * step));
+    auto cell = [&](int x, int y, double v) {
+      for (int i = 0; i < dx; ++i)
+        for (int j = 0; j < dy; ++j) data->setCell(x * dx + i, y * dy + j, v);
+    };
     for (int c = 0; c < tiles; ++c) {
       const float* img = t.ptr() + static_cast<size_t>(c) * static_cast<size_t>(H) * static_cast<size_t>(W);
       for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x)
-          data->setCell(c * (w + 1) + x, y, img[static_cast<size_t>(y * step) * W + static_cast<size_t>(x * step)]);
+          cell(c * (w + 1) + x, y, img[static_cast<size_t>(y * step) * W + static_cast<size_t>(x * step)]);
       if (c + 1 < tiles)
-        for (int y = 0; y < h; ++y) data->setCell(c * (w + 1) + w, y, std::numeric_limits<double>::quiet_NaN());
+        for (int y = 0; y < h; ++y) cell(c * (w + 1) + w, y, std::numeric_limits<double>::quiet_NaN());
     }
     row.map->setData(data);
-    row.heat->xAxis->setRange(-0.5 * step, (totalW - 0.5) * step);
-    row.heat->yAxis->setRange(-0.5 * step, (h - 0.5) * step);
-    // Square pixels: widen whichever axis has room, keeping the image centred.
-    if (row.heat->axisRect()->width() > 10 && row.heat->axisRect()->height() > 10) {
-      const double sx = row.heat->axisRect()->width() / (totalW * double(step));
-      const double sy = row.heat->axisRect()->height() / (h * double(step));
-      if (sx > sy) row.heat->xAxis->setScaleRatio(row.heat->yAxis, 1.0);
-      else row.heat->yAxis->setScaleRatio(row.heat->xAxis, 1.0);
+    QCustomPlot* p = row.heat;
+    const QCPRange xr(-0.5 * step, (totalW - 0.5) * step), yr(-0.5 * step, (h - 0.5) * step);
+    row.imageX = xr;
+    row.imageY = yr;
+    fitSquarePixels(row);
+    // W ticks in each tile's own pixel coordinates (0 … W−1), a nice step giving ~1 tick per 50 px.
+    {
+      const double aspect = double(totalW) / h;  // axis-rect width / height for square pixels
+      // Fit the axis rect to the image: as tall as the target, narrower than the room beside the
+      // left margin and the colour scale; the plot's height follows.
+      const QCPAxisRect* ar = p->axisRect();
+      const int scaleW = row.scale->outerRect().width() > 0 ? row.scale->outerRect().width() : 46;
+      const int vOver = ar->margins().top() + ar->margins().bottom() > 0
+                            ? ar->margins().top() + ar->margins().bottom()
+                            : (tiles > 1 ? 62 : 48);
+      const double room = std::max(60, p->width() - ar->margins().left() - scaleW - 16);
+      // As tall as the visible list allows (title and axes included), so the first image fits
+      // the dock; a tiny image is not blown up beyond 24 px per pixel.
+      const int view = m_scroll->viewport()->height() > 50 ? m_scroll->viewport()->height() : 200;
+      const double target = std::clamp(view - vOver - row.title->sizeHint().height() - 8, 72, std::max(72, H * 24));
+      // (a strip of 1–2 rows stays 36 px tall, letterboxed, so its colour bar remains readable)
+      const double innerH = std::max(std::min(target, room / aspect), std::min(target, 36.0));
+      row.scale->axis()->ticker()->setTickCount(innerH < 70 ? 2 : 5);
+      const int innerW = std::max(24, static_cast<int>(std::ceil(std::min(room, innerH * aspect))));
+      p->axisRect()->setMaximumSize(innerW, QWIDGETSIZE_MAX);
+      const int plotH = static_cast<int>(std::lround(innerH)) + vOver;
+      if (p->height() != plotH || p->minimumHeight() != plotH) p->setFixedHeight(plotH);
+
+      const double tilePx = innerW * double(W) / (totalW * double(step));
+      // the smallest 1, 2, 5 × 10^k step with at most `want` intervals over 0 … n−1
+      auto niceStep = [](int n, int want) {
+        for (double mag = 1;; mag *= 10)
+          for (double m : {1.0, 2.0, 5.0})
+            if (std::floor((n - 1) / (m * mag)) <= want) return static_cast<int>(m * mag);
+      };
+      const int tickStep = niceStep(W, std::max(1, static_cast<int>(tilePx / 50)));
+      if (auto yt = p->yAxis->ticker().dynamicCast<QCPAxisTickerText>()) {
+        yt->clear();  // H ticks only over the image (not the letterbox)
+        for (int y = 0; y < H; y += niceStep(H, std::max(1, static_cast<int>(innerH / 35)))) yt->addTick(y, QString::number(y));
+      }
+      auto xt = p->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+      auto ct = p->xAxis2->ticker().dynamicCast<QCPAxisTickerText>();
+      if (xt) xt->clear();
+      if (ct) ct->clear();
+      const double pxPerSample = tilePx / W;
+      for (int c = 0; c < tiles; ++c) {
+        const double origin = c * (w + 1) * double(step);
+        if (xt)
+          for (int x = 0; x < W; x += tickStep) {
+            // a label too close to the next tile's 0 is left out
+            if (c + 1 < tiles && x > 0 && (W - x + step) * pxPerSample < 28) continue;
+            xt->addTick(origin + x, QString::number(x));
+          }
+        if (ct) ct->addTick(origin + (W - 1) / 2.0, QString("ch %1").arg(c));
+      }
     }
     row.heat->replot(QCustomPlot::rpQueuedReplot);
     return;
@@ -566,6 +670,12 @@ void ActivationPlots::refreshVisible() {
 }
 
 bool ActivationPlots::eventFilter(QObject* obj, QEvent* ev) {
+  if (obj == m_scroll->viewport()) {
+    // 2-D rows fit their images to the viewport's height
+    if (ev->type() == QEvent::Resize && std::any_of(m_rows.begin(), m_rows.end(), [](const auto& r) { return r->twoD; }))
+      scheduleRefresh();
+    return QWidget::eventFilter(obj, ev);
+  }
   if (ev->type() == QEvent::Wheel) {
     auto* we = static_cast<QWheelEvent*>(ev);
     if (!(we->modifiers() & Qt::ControlModifier)) {

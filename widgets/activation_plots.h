@@ -83,6 +83,7 @@ class ActivationPlots : public QWidget {
   void scheduleRefresh();
   void refreshVisible();
   void fillRow(Row& row);
+  void fitSquarePixels(Row& row);
 
   Mode m_mode = Mode::Auto;
   ScaleMode m_scaleMode = ScaleMode::PerLayer;
