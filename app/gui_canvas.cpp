@@ -100,8 +100,13 @@ void attachCanvas(MainWindow& w) {
   QObject::connect(&w, &MainWindow::speedRequested, canvas, [canvas](int d) { d > 0 ? canvas->faster() : canvas->slower(); });
   QObject::connect(canvas, &widgets::Canvas::parameterEdited, &w, [&w, doc](int layer, const QString& key, int value) {
     nlohmann::json next = doc->source();
-    if (!next.contains("layers") || !next["layers"].is_array() || layer >= int(next["layers"].size())) return;
-    const std::string conv = next.value("convention", std::string("pytorch"));
+    // The canvas shows the last valid stack; the source may have changed shape since (an invalid
+    // edit, a bad file opened): a layer that is no longer an object is left alone.
+    if (!next.is_object() || !next.contains("layers") || !next["layers"].is_array() || layer < 0 ||
+        layer >= int(next["layers"].size()) || !next["layers"][size_t(layer)].is_object())
+      return;
+    const std::string conv = next.contains("convention") && next["convention"].is_string()
+                                 ? next["convention"].get<std::string>() : std::string("pytorch");
     const ParamName p = paramName(conv, key);
     if (!p.key) {
       w.statusBar()->showMessage(QString("%1 cannot be set by a slider under the %2 convention; edit it in the layer panel")

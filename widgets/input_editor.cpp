@@ -11,6 +11,11 @@ namespace convscope::widgets {
 
 namespace {
 
+// A string member of `obj`, else `fallback` (the source is any JSON: never assume a type).
+std::string stringMember(const nlohmann::json& obj, const char* key, const std::string& fallback) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
+}
+
 // Shape entries of the input, channels first and without batch: {C, L} or {C, H, W}.
 std::vector<int64_t> canonicalShape(const nlohmann::json& in, int dims, bool channelsLast, bool* hasBatch) {
   std::vector<int64_t> s;
@@ -95,7 +100,7 @@ void InputEditor::setDocumentState(const nlohmann::json& source, int dims, const
   m_updating = true;
   const nlohmann::json in = source.is_object() && source.contains("input") && source["input"].is_object()
                                 ? source["input"] : nlohmann::json::object();
-  const bool channelsLast = source.is_object() && source.value("layout", "") == "channels_last";
+  const bool channelsLast = stringMember(source, "layout", "") == "channels_last";
   bool batch = false;
   const auto shape = canonicalShape(in, m_dims, channelsLast, &batch);
   if (!shape.empty()) m_channels->setValue(static_cast<int>(shape[0]));
@@ -106,8 +111,9 @@ void InputEditor::setDocumentState(const nlohmann::json& source, int dims, const
     m_length->setValue(static_cast<int>(shape[1]));
   }
   const nlohmann::json g = in.contains("generator") && in["generator"].is_object() ? in["generator"] : nlohmann::json::object();
-  const int kind = m_kind->findText(QString::fromStdString(g.value("kind", std::string("impulse"))));
+  const int kind = m_kind->findText(QString::fromStdString(stringMember(g, "kind", "impulse")));
   m_kind->setCurrentIndex(std::max(0, kind));
+  m_position->setMaximum(std::max(0, m_length->value() - 1));  // before the value: no clamp to an old length
   m_position->setValue(g.contains("position") && g["position"].is_number_integer() ? g["position"].get<int>()
                                                                                   : m_length->value() / 2);
   m_frequency->setValue(g.contains("frequency") && g["frequency"].is_number() ? g["frequency"].get<double>() : 2.0);
@@ -120,8 +126,8 @@ void InputEditor::setDocumentState(const nlohmann::json& source, int dims, const
   m_note->setVisible(in.contains("data"));
   m_error->setText(inputError);
   m_error->setVisible(!inputError.isEmpty());
+  updateVisibility();  // while m_updating: showing a document is never an edit of it
   m_updating = false;
-  updateVisibility();
 }
 
 void InputEditor::updateVisibility() {
@@ -142,7 +148,7 @@ void InputEditor::updateVisibility() {
 nlohmann::json InputEditor::composed() const {
   nlohmann::json next = m_source.is_object() ? m_source : nlohmann::json::object();
   nlohmann::json in = next.contains("input") && next["input"].is_object() ? next["input"] : nlohmann::json::object();
-  const bool channelsLast = next.value("layout", "") == "channels_last";
+  const bool channelsLast = stringMember(next, "layout", "") == "channels_last";
   bool batch = false;
   const auto old = canonicalShape(in, m_dims, channelsLast, &batch);
   std::vector<int64_t> s = {m_channels->value()};

@@ -389,7 +389,8 @@ void StackEditor::setConvention(Convention c) {
   if (next.contains("layers") && next["layers"].is_array()) {
     for (auto& l : next["layers"]) {
       if (!l.is_object()) continue;
-      const bool pool = l.value("op", "") == "max_pool" || l.value("op", "") == "avg_pool";
+      const std::string op = l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "";  // any JSON
+      const bool pool = op == "max_pool" || op == "avg_pool";
       const char* ka = pool ? a.poolKernel : a.kernel;
       const char* kb = pool ? b.poolKernel : b.kernel;
       auto rename = [&l](const char* from, const char* to) {
