@@ -14,6 +14,12 @@ std::string jsonTypeName(const nlohmann::json& v) {
   return "object";
 }
 
+std::string shortDump(const nlohmann::json& v, size_t maxChars) {
+  std::string s = v.dump();
+  if (s.size() > maxChars) s = s.substr(0, maxChars) + "…";
+  return s;
+}
+
 bool jsonToInt(const nlohmann::json& v, long long& out) {
   if (v.is_number_unsigned()) {
     const auto u = v.get<unsigned long long>();
@@ -61,9 +67,9 @@ std::vector<int> ParamReader::axes(const std::string& key, const std::vector<int
           std::fabs(e.get<double>()) < 1e9)
         x = static_cast<long long>(e.get<double>());
       else if (e.is_number_integer() || e.is_number_unsigned())
-        fail(key, "is too large (" + e.dump() + " > 16777216)");
+        fail(key, "is too large (" + shortDump(e) + " > 16777216)");
       else if (e.is_number())
-        fail(key, "must be an integer, got " + e.dump());
+        fail(key, "must be an integer, got " + shortDump(e));
       else
         fail(key, "must be an integer or a list of " + std::to_string(m_dims) + " integers, got " + jsonTypeName(e));
     }
@@ -88,8 +94,8 @@ int ParamReader::integer(const std::string& key, int def, int minValue, int maxV
   const auto& v = m_obj.at(key);
   long long x;
   if (!jsonToInt(v, x)) {
-    if (v.is_number_integer() || v.is_number_unsigned()) fail(key, "must be <= " + std::to_string(maxValue) + ", got " + v.dump());
-    fail(key, "must be an integer, got " + jsonTypeName(v) + " " + v.dump());
+    if (v.is_number_integer() || v.is_number_unsigned()) fail(key, "must be <= " + std::to_string(maxValue) + ", got " + shortDump(v));
+    fail(key, "must be an integer, got " + jsonTypeName(v) + " " + shortDump(v));
   }
   if (x < minValue) fail(key, boundText(minValue) + ", got " + std::to_string(x));
   if (x > maxValue) fail(key, "must be <= " + std::to_string(maxValue) + ", got " + std::to_string(x));
@@ -100,7 +106,7 @@ double ParamReader::number(const std::string& key, double def) {
   m_used.insert(key);
   if (!has(key)) return def;
   const auto& v = m_obj.at(key);
-  if (!v.is_number()) fail(key, "must be a number, got " + jsonTypeName(v) + " " + v.dump());
+  if (!v.is_number()) fail(key, "must be a number, got " + jsonTypeName(v) + " " + shortDump(v));
   const double x = v.get<double>();
   if (!std::isfinite(x)) fail(key, "must be finite");
   return x;
@@ -113,7 +119,7 @@ bool ParamReader::boolean(const std::string& key, bool def) {
   if (v.is_boolean()) return v.get<bool>();
   long long x;
   if (jsonToInt(v, x) && (x == 0 || x == 1)) return x == 1;  // ONNX-style 0/1 flags
-  fail(key, "must be true or false, got " + jsonTypeName(v) + " " + v.dump());
+  fail(key, "must be true or false, got " + jsonTypeName(v) + " " + shortDump(v));
 }
 
 std::string ParamReader::word(const std::string& key, const std::string& def, const std::vector<std::string>& allowed) {
@@ -122,18 +128,18 @@ std::string ParamReader::word(const std::string& key, const std::string& def, co
   const auto& v = m_obj.at(key);
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  if (!v.is_string()) fail(key, "must be one of " + list + ", got " + jsonTypeName(v) + " " + v.dump());
+  if (!v.is_string()) fail(key, "must be one of " + list + ", got " + jsonTypeName(v) + " " + shortDump(v));
   const std::string s = v.get<std::string>();
   for (const auto& a : allowed)
     if (a == s) return s;
-  fail(key, "must be one of " + list + ", got \"" + s + "\"");
+  fail(key, "must be one of " + list + ", got " + shortDump(v));
 }
 
 std::string ParamReader::path(const std::string& key) {
   m_used.insert(key);
   const auto& v = m_obj.at(key);
   if (!v.is_string() || v.get<std::string>().empty())
-    fail(key, "must be a file name (string), got " + jsonTypeName(v) + " " + v.dump());
+    fail(key, "must be a file name (string), got " + jsonTypeName(v) + " " + shortDump(v));
   return v.get<std::string>();
 }
 

@@ -47,6 +47,8 @@ class ParamReader {
 
 /// JSON type name for messages ("string", "array", ...).
 std::string jsonTypeName(const nlohmann::json& v);
+/// The JSON text of `v` for messages, cut to `maxChars` with "…" (values can be huge).
+std::string shortDump(const nlohmann::json& v, size_t maxChars = 60);
 /// Reads a JSON integer (not float, not bool) into `out` (bounded to int range).
 bool jsonToInt(const nlohmann::json& v, long long& out);
 

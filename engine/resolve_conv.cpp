@@ -48,9 +48,9 @@ bool torchPadding(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<i
       const auto& pair = v[a];
       long long b, e;
       if (!pair.is_array() || pair.size() != 2 || !jsonToInt(pair[0], b) || !jsonToInt(pair[1], e))
-        pr.fail("padding", "explicit padding must be [[begin, end], ...] with integers, got " + v.dump());
-      if (b < 0 || e < 0) pr.fail("padding", "must be >= 0, got " + v.dump());
-      if (b > (1 << 24) || e > (1 << 24)) pr.fail("padding", "is too large: " + v.dump());
+        pr.fail("padding", "explicit padding must be [[begin, end], ...] with integers, got " + shortDump(v));
+      if (b < 0 || e < 0) pr.fail("padding", "must be >= 0, got " + shortDump(v));
+      if (b > (1 << 24) || e > (1 << 24)) pr.fail("padding", "is too large: " + shortDump(v));
       pb[a] = static_cast<int>(b);
       pe[a] = static_cast<int>(e);
     }
@@ -71,12 +71,12 @@ void onnxPads(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<int>&
   if (!v.is_array() || static_cast<int>(v.size()) != 2 * dims)
     pr.fail("pads", "must be a list of " + std::to_string(2 * dims) + " integers [begins..., ends...] for a " +
                         std::to_string(dims) + "-D layer, got " +
-                        (v.is_array() ? std::to_string(v.size()) + " values " : std::string()) + v.dump());
+                        (v.is_array() ? std::to_string(v.size()) + " values " : std::string()) + shortDump(v));
   for (int i = 0; i < 2 * dims; ++i) {
     long long x;
-    if (!jsonToInt(v[i], x)) pr.fail("pads", "must contain integers, got " + v.dump());
-    if (x < 0) pr.fail("pads", "must be >= 0, got " + v.dump());
-    if (x > (1 << 24)) pr.fail("pads", "is too large: " + v.dump());
+    if (!jsonToInt(v[i], x)) pr.fail("pads", "must contain integers, got " + shortDump(v));
+    if (x < 0) pr.fail("pads", "must be >= 0, got " + shortDump(v));
+    if (x > (1 << 24)) pr.fail("pads", "is too large: " + shortDump(v));
     (i < dims ? pb[i] : pe[i - dims]) = static_cast<int>(x);
   }
 }
@@ -264,7 +264,7 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
     if (v.is_array() && static_cast<int>(v.size()) == dims + 2) {  // full shape (N, C, ...) allowed
       for (int a = 0; a < dims; ++a) {
         long long x;
-        if (!jsonToInt(v[2 + a], x) || x < 1) pr.fail(key, "must contain positive integers, got " + v.dump());
+        if (!jsonToInt(v[2 + a], x) || x < 1) pr.fail(key, "must contain positive integers, got " + shortDump(v));
         t.push_back(static_cast<int>(std::min<long long>(x, 1 << 30)));
       }
       return t;

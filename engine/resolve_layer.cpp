@@ -274,7 +274,7 @@ Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const S
     std::string list;
     for (const auto& [w, op] : ops) list += (list.empty() ? "" : ", ") + w;
     ctx.param = "op";
-    throw EngineError(ctx, "unknown op \"" + opWord + "\"; known ops: " + list);
+    throw EngineError(ctx, "unknown op " + shortDump(spec.at("op")) + "; known ops: " + list);
   }
   if (static_cast<int>(inShape.size()) != rc.dims + 1)
     throw EngineError(ctx, "internal: input rank mismatch " + shapeToString(inShape));

@@ -56,10 +56,10 @@ void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
         const auto& v = pr.raw("pads");
         if (!v.is_array() || static_cast<int>(v.size()) != 2 * dims)
           pr.fail("pads", "must be a list of " + n2s(2 * dims) + " integers [begins..., ends...], got " +
-                              (v.is_array() ? n2s(static_cast<long long>(v.size())) + " values " : std::string()) + v.dump());
+                              (v.is_array() ? n2s(static_cast<long long>(v.size())) + " values " : std::string()) + shortDump(v));
         for (int i = 0; i < 2 * dims; ++i) {
           long long x;
-          if (!jsonToInt(v[i], x) || x < 0 || x > (1 << 24)) pr.fail("pads", "must contain integers >= 0, got " + v.dump());
+          if (!jsonToInt(v[i], x) || x < 0 || x > (1 << 24)) pr.fail("pads", "must contain integers >= 0, got " + shortDump(v));
           (i < dims ? pb[i] : pe[i - dims]) = static_cast<int>(x);
         }
       }

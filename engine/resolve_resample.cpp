@@ -60,7 +60,7 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
       for (int a = 0; a < dims; ++a) {
         long long b, e;
         if (!jsonToInt(v[a], b) || !jsonToInt(v[a + dims], e) || b < 0 || b != e || b > (1 << 24))
-          pr.fail("pads", "unpool takes symmetric non-negative pads, got " + v.dump());
+          pr.fail("pads", "unpool takes symmetric non-negative pads, got " + shortDump(v));
         p[a] = static_cast<int>(b);
       }
     }

@@ -114,7 +114,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   {
     const auto& v = doc.at("convscope");
     long long ver;
-    if (!jsonToInt(v, ver)) pr.fail("convscope", "must be the integer format version 1, got " + v.dump());
+    if (!jsonToInt(v, ver)) pr.fail("convscope", "must be the integer format version 1, got " + shortDump(v));
     if (ver > kSupportedVersion)
       pr.fail("convscope", "format version " + std::to_string(ver) + " is newer than this ConvScope supports (" +
                                std::to_string(kSupportedVersion) + "); please upgrade ConvScope");
@@ -181,8 +181,8 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     if (!v.is_array()) ir.fail("shape", "must be a list of integers, got " + jsonTypeName(v));
     for (const auto& e : v) {
       long long x;
-      if (!jsonToInt(e, x)) ir.fail("shape", "must contain integers, got " + v.dump());
-      if (x < 1) ir.fail("shape", "every size must be >= 1, got " + v.dump());
+      if (!jsonToInt(e, x)) ir.fail("shape", "must contain integers, got " + shortDump(v));
+      if (x < 1) ir.fail("shape", "every size must be >= 1, got " + shortDump(v));
       shape.push_back(x);
     }
     if (signalData && shape.size() == data.shape.size() + 1 && shape[0] == 1) data.shape.insert(data.shape.begin(), 1);
@@ -199,7 +199,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (ir.has("dims")) {
     const auto& dv = input.at("dims");
     long long x;
-    if (!jsonToInt(dv, x) || x < 1 || x > 2) ir.fail("dims", "must be 1 or 2 (spatial axes), got " + dv.dump());
+    if (!jsonToInt(dv, x) || x < 1 || x > 2) ir.fail("dims", "must be 1 or 2 (spatial axes), got " + shortDump(dv));
     dims = ir.integer("dims", 1, 1, 2);
   }
   else ir.accept("dims");
