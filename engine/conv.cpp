@@ -2,27 +2,18 @@
 // and run a pad-0 conv; zero padding is implicit in the im2col gather. The im2col buffer is
 // blocked over output positions so it stays about L2-sized; each block is one Eigen GEMM
 // Y[o, p] = W_g[o, (c', jh, jw)] * cols[(c', jh, jw), p]. OpenMP over (batch, group, block).
-// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 GEMM packing (avx512fintrin.h).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "conv1d_kernel.h"
+#include "gemm_block.h"
 #include "kernels.h"
 
 namespace convscope::engine {
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
-using RowMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
-
-constexpr int64_t kColBufferFloats = 96 * 1024;  // ~384 KiB im2col block (L2 is 1-2 MiB per core)
-constexpr int64_t kParallelMinFlops = 1 << 17;   // below this, threads cost more than they save
+using namespace gemm;
 
 // Padded copy (N, C, H+pbh+peh, W+pbw+pew) of x under a non-zero pad mode.
 Tensor materialisePad(const Tensor& x, int N, int C, const Axis& h, const Axis& w, PadMode mode) {

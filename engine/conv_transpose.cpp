@@ -4,27 +4,18 @@
 // (rh, rw) that is a gather-GEMM over the original input:
 //   R[o', Q] = W_r[o', (c', tap)] * cols[(c', tap), Q],  cols = x[c', Q - a_tap] (0 outside).
 // Positions with q outside [0, Lf) (or in a phase without taps) get only the bias.
-// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 GEMM packing (avx512fintrin.h).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "conv1d_kernel.h"
+#include "gemm_block.h"
 #include "kernels.h"
 
 namespace convscope::engine {
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMap = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
-using RowMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
-
-constexpr int64_t kColBufferFloats = 96 * 1024;  // ~384 KiB gather block
-constexpr int64_t kParallelMinFlops = 1 << 17;
+using namespace gemm;
 
 // Per-thread gather and result buffers, kept between calls (no allocation per call).
 thread_local std::vector<float> tlCols, tlRes;

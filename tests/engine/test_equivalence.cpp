@@ -119,8 +119,9 @@ TEST(EquivInputGradient, IdentityWithOpStarOverRandomConvs) {
       const Axis& x = l.ax[size_t(a)];
       EXPECT_LT(r.opStar[size_t(a)], x.s);
       EXPECT_EQ(r.opStar[size_t(a)], (x.in + x.pb + x.pe - x.span()) % x.s);
-      if (x.pb == x.pe)  // PyTorch output length formula with op*
+      if (x.pb == x.pe) {  // PyTorch output length formula with op*
         EXPECT_EQ((x.out - 1) * x.s - 2 * x.pb + x.span() + r.opStar[size_t(a)], x.in);
+      }
     }
     EXPECT_LE(r.maxDiffMatrix, 1e-4);
     EXPECT_LE(r.maxDiffGradient, 1e-4);

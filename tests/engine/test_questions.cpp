@@ -26,7 +26,9 @@ TEST(Questions, Conv1dTransposeEqualsExpandDimsConv2dTransposeSqueeze) {
     EXPECT_EQ(r.shape1d[1], r.shape2d[1]);
     EXPECT_EQ(r.shape2d[2], 1);
     EXPECT_EQ(r.shape1d[2], c.F);  // keras layout (N, L_out, filters)
-    if (c.op < 0 && std::string(c.pad) == "same") EXPECT_EQ(r.shape1d[1], c.L * c.s);
+    if (c.op < 0 && std::string(c.pad) == "same") {
+      EXPECT_EQ(r.shape1d[1], c.L * c.s);
+    }
   }
 }
 

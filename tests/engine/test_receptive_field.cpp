@@ -125,7 +125,9 @@ bool checkAgainstBruteForce(const std::vector<Layer>& layers, const Tensor& inpu
   }
   const std::set<Pos> brute = bruteField(layers, input, J, P, from, rng);
   EXPECT_EQ(exact, brute) << what << " J=" << J << " from=" << from << " P=" << P[0] << "," << P[1];
-  if (rf.closedForm.applies) EXPECT_TRUE(rf.closedForm.withinBounds) << what;
+  if (rf.closedForm.applies) {
+    EXPECT_TRUE(rf.closedForm.withinBounds) << what;
+  }
   if (rf.closedForm.hullChecked) {
     ++hullChecks;
     EXPECT_TRUE(rf.closedForm.hullMatches) << what;

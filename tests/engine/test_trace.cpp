@@ -29,8 +29,12 @@ int64_t checkTraceReproducesForward(const Layer& l, const Tensor& x, const std::
         double sum = o.bias, mag = std::fabs(o.bias);
         for (const Term& t : o.terms) {
           EXPECT_DOUBLE_EQ(t.product, (t.weight == 0.0 || t.input == 0.0) ? 0.0 : t.weight * t.input);
-          if (!t.hasPosition) EXPECT_EQ(t.input, l.op == Op::MaxPool ? -INFINITY : 0.0) << what;
-          if (t.cell == CellKind::InsertedZero) EXPECT_FALSE(t.hasPosition) << what;
+          if (!t.hasPosition) {
+            EXPECT_EQ(t.input, l.op == Op::MaxPool ? -INFINITY : 0.0) << what;
+          }
+          if (t.cell == CellKind::InsertedZero) {
+            EXPECT_FALSE(t.hasPosition) << what;
+          }
           sum += t.product;
           if (std::isfinite(t.product)) mag += std::fabs(t.product);
         }
@@ -184,7 +188,9 @@ TEST(ScatterTrace, AccumulationReachesForwardAndStampsAreMarked) {
     for (const Stamp& s : ss.stamps)
       for (int a = 0; a < l.dims; ++a) {
         const bool inside = s.outPosition[size_t(a)] >= 0 && s.outPosition[size_t(a)] < l.ax[size_t(a)].out;
-        if (!inside) EXPECT_EQ(s.cell, CellKind::Cropped);
+        if (!inside) {
+          EXPECT_EQ(s.cell, CellKind::Cropped);
+        }
         EXPECT_EQ(s.outPosition[size_t(a)],
                   ss.inPosition[size_t(a)] * l.ax[size_t(a)].s + s.tap[size_t(a)] * (op == Op::Unpool ? 1 : l.ax[size_t(a)].d) -
                       l.ax[size_t(a)].start);
@@ -232,13 +238,17 @@ TEST(TraceZeroInsertion, CellsClassifiedIncludingCrop) {
       const int u = z.firstCell + int(i);
       const auto& c = z.cells[i];
       const bool inXu = u >= 0 && u < z.insertedLength;
-      if (!inXu) EXPECT_EQ(c.kind, CellKind::Padding);
+      if (!inXu) {
+        EXPECT_EQ(c.kind, CellKind::Padding);
+      }
       if (c.kind == CellKind::Data) ++data;
       if (c.kind == CellKind::Cropped) {
         EXPECT_TRUE(z.padLeft < 0 || z.padRight < 0);
         if (c.source >= 0) ++croppedData;
       }
-      if (c.kind == CellKind::InsertedZero) EXPECT_NE(u % a.s, 0);
+      if (c.kind == CellKind::InsertedZero) {
+        EXPECT_NE(u % a.s, 0);
+      }
     }
     EXPECT_EQ(data + croppedData, a.in);
   }
