@@ -81,6 +81,20 @@ inline Shape inShape(const Layer& l, int N) {
   return s;
 }
 
+// 1-D conv or conv_transpose layer with the given axis, channels, groups, weight and bias.
+inline Layer layer1d(Op op, Axis a, int C, int O, int g, Tensor w, Tensor b = {}) {
+  Layer l;
+  l.op = op;
+  l.dims = 1;
+  l.ax[0] = a;
+  l.inChannels = C;
+  l.outChannels = O;
+  l.groups = g;
+  l.weight = std::move(w);
+  l.bias = std::move(b);
+  return l;
+}
+
 // Layer with random weight (conv layout (O, C/g, k...) or transposed (C, O/g, k...)) and bias.
 inline Layer makeConvLayer(Op op, int dims, Axis a0, Axis a1, int C, int O, int g, bool bias,
                            std::mt19937& rng) {

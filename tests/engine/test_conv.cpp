@@ -14,16 +14,7 @@ namespace {
 using engine::PadMode;
 
 Layer conv1d(Axis a, int C, int O, int g, Tensor w, Tensor b = {}) {
-  Layer l;
-  l.op = Op::Conv;
-  l.dims = 1;
-  l.ax[0] = a;
-  l.inChannels = C;
-  l.outChannels = O;
-  l.groups = g;
-  l.weight = std::move(w);
-  l.bias = std::move(b);
-  return l;
+  return layer1d(Op::Conv, a, C, O, g, std::move(w), std::move(b));
 }
 
 TEST(PadSource, AllModes) {

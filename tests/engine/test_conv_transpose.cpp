@@ -13,16 +13,7 @@ namespace convscope::test {
 namespace {
 
 Layer convT1d(Axis a, int C, int O, int g, Tensor w, Tensor b = {}) {
-  Layer l;
-  l.op = Op::ConvTranspose;
-  l.dims = 1;
-  l.ax[0] = a;
-  l.inChannels = C;
-  l.outChannels = O;
-  l.groups = g;
-  l.weight = std::move(w);
-  l.bias = std::move(b);
-  return l;
+  return layer1d(Op::ConvTranspose, a, C, O, g, std::move(w), std::move(b));
 }
 
 const Tensor kX123 = fromValues({1, 1, 3}, {1, 2, 3});
