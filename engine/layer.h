@@ -61,6 +61,10 @@ enum class AvgDivisor {
   FullKernel,  // always k (Chainer average_pooling_nd)
 };
 
+/// Largest length of any spatial axis (input or output) the engine accepts; every resolved length,
+/// span and transposed-conv buffer fits an int with room for index arithmetic.
+inline constexpr int64_t kMaxAxisLength = int64_t(1) << 30;
+
 /// One spatial axis, fully resolved.
 struct Axis {
   int in = 0;     // input length along this axis
@@ -72,8 +76,13 @@ struct Axis {
   int pe = 0;     // Conv/pools: pad after (may exceed what the formula needs: ceil/cover_all)
   int start = 0;  // ConvTranspose/Unpool: first index of `full` taken as output 0
   int outputPadding = 0;  // ConvTranspose: informational (already folded into `out`)
-  int span() const { return d * (k - 1) + 1; }
-  int fullLength() const { return (in - 1) * s + span(); }  // ConvTranspose/Unpool P2 buffer
+  /// d(k-1)+1 and the ConvTranspose/Unpool P2 buffer (in-1)s + d(k-1)+1, in 64-bit: parameters reach 2^24,
+  /// so during resolution these can exceed int. Resolvers use these.
+  int64_t span64() const { return int64_t(d) * (k - 1) + 1; }
+  int64_t fullLength64() const { return int64_t(in - 1) * s + span64(); }
+  /// The same as int. Precondition: a resolved layer (resolveLayer checks both are <= 1.5 * 2^30).
+  int span() const { return static_cast<int>(span64()); }
+  int fullLength() const { return static_cast<int>(fullLength64()); }
 };
 
 struct Layer {

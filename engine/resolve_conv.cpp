@@ -85,11 +85,11 @@ void onnxPads(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<int>&
 void finishConvAxis(ParamReader& pr, Layer& layer, int a, const std::string& padParam) {
   Axis& x = layer.ax[a];
   const long long padded = static_cast<long long>(x.in) + x.pb + x.pe;
-  if (padded < x.span())
-    pr.fail(padParam, "kernel span d(k-1)+1 = " + n2s(x.span()) + " is wider than the padded input " + n2s(x.in) +
+  if (padded < x.span64())
+    pr.fail(padParam, "kernel span d(k-1)+1 = " + n2s(x.span64()) + " is wider than the padded input " + n2s(x.in) +
                           " + " + n2s(x.pb) + " + " + n2s(x.pe) + " = " + n2s(padded) + " along " +
                           axisName(a, layer.dims));
-  x.out = convOutLength(x.in, x.pb, x.pe, x.k, x.s, x.d);
+  x.out = checkedOutLength(pr, padParam, (padded - x.span64()) / x.s + 1, a, layer.dims);
 }
 
 std::string convFormula(const Layer& l) {
@@ -137,6 +137,7 @@ void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
   const std::vector<int>&s = cc.s, &d = cc.d;
   const bool biasDefault = cv != Convention::Onnx;
   resolveWeights(pr, rc, layer, cc.kernel, cc.outChannels, biasDefault);
+  checkSpans(pr, nm.dilation, layer);
 
   std::string padParam = nm.padding;
   std::string prefix;
@@ -248,6 +249,7 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
     if (mode != "zeros") pr.fail("padding_mode", "PyTorch ConvTranspose only supports 'zeros', got '" + mode + "'");
   }
   resolveWeights(pr, rc, layer, cc.kernel, cc.outChannels, cv != Convention::Onnx);
+  checkSpans(pr, nm.dilation, layer);
 
   std::vector<std::string> parts;
   std::string prefix;
@@ -283,7 +285,7 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
         const std::vector<int> target = targetSizes("output_size");
         for (int a = 0; a < dims; ++a) {
           const Axis& x = layer.ax[a];
-          const long long lmin = static_cast<long long>(x.in - 1) * s[a] - pb[a] - pe[a] + x.span();
+          const long long lmin = static_cast<long long>(x.in - 1) * s[a] - pb[a] - pe[a] + x.span64();
           const long long lmax = lmin + s[a] - 1;
           if (target[a] < lmin || target[a] > lmax)
             pr.fail("output_size", "requested size " + n2s(target[a]) + " along " + axisName(a, dims) +
@@ -299,11 +301,11 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
         Axis& x = layer.ax[a];
         x.outputPadding = op[a];
         x.start = pb[a];
-        const long long out = static_cast<long long>(x.fullLength()) - pb[a] - pe[a] + op[a];
+        const long long out = static_cast<long long>(x.fullLength64()) - pb[a] - pe[a] + op[a];
         if (out < 1)
           pr.fail("padding", "output length (L-1)s - 2p + d(k-1) + op + 1 = " + n2s(out) + " along " +
                                  axisName(a, dims) + " must be >= 1");
-        x.out = static_cast<int>(out);
+        x.out = checkedOutLength(pr, "padding", out, a, dims);
         const std::string n = axisName(a, dims);
         parts.push_back(n + "_out = (" + n + "-1)s - pb - pe + d(k-1) + op + 1 = (" + n2s(x.in) + "-1)*" + n2s(x.s) +
                         " - " + n2s(pb[a]) + " - " + n2s(pe[a]) + " + " + n2s(x.d) + "*" + n2s(x.k - 1) + " + " +
@@ -326,7 +328,7 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
                "; crop start = floor(max(0,(L-1)s+dk-L_out)/2); ";
       for (int a = 0; a < dims; ++a) {
         Axis& x = layer.ax[a];
-        const long long L = x.in, S = s[a], dk = x.span();
+        const long long L = x.in, S = s[a], dk = x.span64();
         long long out;
         if (!opGiven) out = same ? L * S : L * S + std::max(dk - S, 0ll);
         else out = (L - 1) * S + dk - 2 * (same ? dk / 2 : 0) + op[a];
@@ -340,11 +342,11 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
                                         " under " + (same ? "SAME (ceil(L_out/s) != L)" : "VALID") +
                                         " (e.g. an even kernel with output_padding=0 in 'same')");
         x.start = same ? static_cast<int>(std::max(0ll, (L - 1) * S + dk - out) / 2) : 0;
-        x.out = static_cast<int>(out);
+        x.out = checkedOutLength(pr, "padding", out, a, dims);
         x.outputPadding = opGiven ? op[a] : 0;
         const std::string n = axisName(a, dims);
         parts.push_back(n + "_out = " + n2s(x.out) + ", start = " + n2s(x.start) + " (full length " +
-                        n2s(x.fullLength()) + ")");
+                        n2s(x.fullLength64()) + ")");
       }
       break;
     }
@@ -361,14 +363,14 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
       for (int a = 0; a < dims; ++a) {
         Axis& x = layer.ax[a];
         x.outputPadding = op[a];
-        const long long Lf = x.fullLength();
+        const long long Lf = x.fullLength64();
         const std::string n = axisName(a, dims);
         if (hasShape || ap == "SAME_UPPER" || ap == "SAME_LOWER") {
           const long long out = hasShape ? target[a] : static_cast<long long>(x.in) * s[a];
           const long long total = Lf + op[a] - out;
           const long long b = ap == "SAME_UPPER" ? floorDiv(total, 2) : total - floorDiv(total, 2);
           x.start = static_cast<int>(b);
-          x.out = static_cast<int>(out);
+          x.out = checkedOutLength(pr, hasShape ? "output_shape" : "strides", out, a, dims);
           parts.push_back(n + "_out = " + n2s(out) + (hasShape ? " (output_shape)" : " = L*s") + ", total = s(L-1)+op+dk-out = " +
                           n2s(total) + ", pad begin = " + n2s(b) + (ap == "SAME_UPPER" ? " (total//2)" : " (total - total//2)"));
         } else {
@@ -380,9 +382,9 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
           const long long out = Lf + op[a] - pb[a] - pe[a];
           if (out < 1)
             pr.fail("pads", "output length s(L-1) + op + dk - pb - pe = " + n2s(out) + " along " + n + " must be >= 1");
-          x.out = static_cast<int>(out);
+          x.out = checkedOutLength(pr, "pads", out, a, dims);
           parts.push_back(n + "_out = s(" + n + "-1) + op + d(k-1)+1 - pb - pe = " + n2s(x.s) + "*" + n2s(x.in - 1) + " + " +
-                          n2s(op[a]) + " + " + n2s(x.span()) + " - " + n2s(pb[a]) + " - " + n2s(pe[a]) + " = " + n2s(out));
+                          n2s(op[a]) + " + " + n2s(x.span64()) + " - " + n2s(pb[a]) + " - " + n2s(pe[a]) + " = " + n2s(out));
         }
       }
       break;
@@ -395,7 +397,7 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
       else pr.accept("outsize");
       for (int a = 0; a < dims; ++a) {
         Axis& x = layer.ax[a];
-        const long long D = static_cast<long long>(x.fullLength()) - 2 * p[a];
+        const long long D = static_cast<long long>(x.fullLength64()) - 2 * p[a];
         long long out = D;
         if (hasOut) {
           if (target[a] < D - (s[a] - 1) || target[a] > D + (s[a] - 1))
@@ -405,11 +407,11 @@ void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape
         }
         if (out < 1) pr.fail("pad", "output length s(L-1)+dk-2p = " + n2s(out) + " along " + axisName(a, dims) + " must be >= 1");
         x.start = p[a];
-        x.out = static_cast<int>(out);
+        x.out = checkedOutLength(pr, "pad", out, a, dims);
         x.outputPadding = static_cast<int>(out - D);
         const std::string n = axisName(a, dims);
         parts.push_back(n + "_out = " + (hasOut ? "outsize " + n2s(out) + ", D" : n + "_out") + " = s(" + n + "-1)+d(k-1)+1-2p = " +
-                        n2s(x.s) + "*" + n2s(x.in - 1) + " + " + n2s(x.span()) + " - " + n2s(2 * p[a]) + " = " + n2s(D));
+                        n2s(x.s) + "*" + n2s(x.in - 1) + " + " + n2s(x.span64()) + " - " + n2s(2 * p[a]) + " = " + n2s(D));
       }
       break;
     }

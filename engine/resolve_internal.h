@@ -19,6 +19,14 @@ std::string joinAxes(const std::vector<std::string>& parts, int dims);
 /// Axis name for formulas: "L" in 1-D, "H"/"W" in 2-D.
 std::string axisName(int a, int dims);
 
+/// An output length computed in 64-bit → int, or a failure on `key` when it is below 1 or above
+/// kMaxAxisLength (`what` names the formula in the message).
+int checkedOutLength(const ParamReader& pr, const std::string& key, long long out, int a, int dims,
+                     const std::string& what = "output length");
+
+/// Fails on `key` when a kernel span d(k-1)+1 exceeds kMaxAxisLength (k and d each reach 2^24).
+void checkSpans(const ParamReader& pr, const std::string& key, const Layer& layer);
+
 void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
 void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
 void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);

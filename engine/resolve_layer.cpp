@@ -18,6 +18,22 @@ std::string joinAxes(const std::vector<std::string>& parts, int dims) {
 
 std::string axisName(int a, int dims) { return dims == 1 ? "L" : (a == 0 ? "H" : "W"); }
 
+int checkedOutLength(const ParamReader& pr, const std::string& key, long long out, int a, int dims,
+                     const std::string& what) {
+  if (out < 1) pr.fail(key, what + " along " + axisName(a, dims) + " would be " + n2s(out) + "; it must be >= 1");
+  if (out > kMaxAxisLength)
+    pr.fail(key, what + " along " + axisName(a, dims) + " would be " + n2s(out) + ", more than the largest axis length " +
+                     n2s(kMaxAxisLength) + " (2^30)");
+  return static_cast<int>(out);
+}
+
+void checkSpans(const ParamReader& pr, const std::string& key, const Layer& layer) {
+  for (int a = 0; a < layer.dims; ++a)
+    if (layer.ax[a].span64() > kMaxAxisLength)
+      pr.fail(key, "kernel span d(k-1)+1 = " + n2s(layer.ax[a].span64()) + " along " + axisName(a, layer.dims) +
+                       " is more than the largest axis length " + n2s(kMaxAxisLength) + " (2^30)");
+}
+
 void fillUniform(std::vector<float>& v, unsigned long long seed, float bound) {
   unsigned long long state = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
   for (float& x : v) {
@@ -124,8 +140,8 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
   const Shape wShape = canonicalShape(outChannels, kernel);
   int64_t kProd = 1;
   for (int a = 0; a < dims; ++a) kProd *= kernel[a];
-  if (numel(wShape) > (int64_t(1) << 31))
-    pr.fail(kName, "the weight would have " + std::to_string(numel(wShape)) + " elements (shape " +
+  if (numelSaturating(wShape) > (int64_t(1) << 31))
+    pr.fail(kName, "the weight would have " + std::to_string(numelSaturating(wShape)) + " elements (shape " +
                        shapeToString(wShape) + "); the limit is 2^31");
   if (tensorBytes(wShape) > limits().maxTensorBytes)
     pr.fail(kName, "the weight " + shapeToString(wShape) + " would need " + formatBytes(tensorBytes(wShape)) +
@@ -279,6 +295,9 @@ Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const S
   if (static_cast<int>(inShape.size()) != rc.dims + 1)
     throw EngineError(ctx, "internal: input rank mismatch " + shapeToString(inShape));
   layer.dims = rc.dims;
+  for (int64_t v : inShape)
+    if (v < 1 || v > kMaxAxisLength)
+      throw EngineError(ctx, "input " + shapeToString(inShape) + " has a size outside 1.." + n2s(kMaxAxisLength));
   layer.inChannels = static_cast<int>(inShape[0]);
   for (int a = 0; a < rc.dims; ++a) layer.ax[a].in = static_cast<int>(inShape[1 + a]);
 
@@ -298,9 +317,15 @@ Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const S
     default: resolveElementwise(pr, rc, inShape, layer); break;
   }
   pr.finish();
-  for (int a = 0; a < layer.dims; ++a)
-    if (layer.ax[a].out < 1)
+  for (int a = 0; a < layer.dims; ++a) {
+    const Axis& x = layer.ax[a];
+    if (x.out < 1)
       throw EngineError(ctx, "the output would be empty along " + axisName(a, layer.dims) + " (" + layer.formula + ")");
+    // Every kernel indexes with int: spans and transposed-conv buffers must stay well inside it.
+    if (x.span64() > kMaxAxisLength + kMaxAxisLength / 2 || x.fullLength64() > kMaxAxisLength + kMaxAxisLength / 2)
+      throw EngineError(ctx, "the kernel span or stride along " + axisName(a, layer.dims) +
+                                 " is too large for an input of length " + n2s(x.in) + " (" + layer.formula + ")");
+  }
   const int64_t outElems = numel(layer.outputShape());
   if (outElems > (int64_t(1) << 32))
     throw EngineError(ctx, "the output " + shapeToString(layer.outputShape()) + " would have " +

@@ -18,6 +18,11 @@ void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
   const std::vector<int> s = pr.axes(nm.stride, defStride, 1);
   std::vector<int> d(dims, 1);
   if (isMax && cv != Convention::Keras && cv != Convention::Chainer) d = pr.axes(nm.dilation, d, 1);
+  for (int a = 0; a < dims; ++a) {
+    layer.ax[a].k = k[a];
+    layer.ax[a].d = d[a];
+  }
+  checkSpans(pr, isMax ? nm.dilation : kName, layer);
   std::vector<int> pb(dims, 0), pe(dims, 0);
   bool ceilMode = false;
   std::string padParam = nm.padding;
@@ -103,17 +108,17 @@ void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
     x.pe = pe[a];
     const long long padded = static_cast<long long>(x.in) + pb[a] + pe[a];
     // floor division as PyTorch's div_rtn: with ceil_mode a window wider than the input still fits once.
-    long long out = floorDiv(padded - x.span() + (ceilMode ? s[a] - 1 : 0), s[a]) + 1;
+    long long out = floorDiv(padded - x.span64() + (ceilMode ? s[a] - 1 : 0), s[a]) + 1;
     // PyTorch/ONNX ceil_mode: the last window must start inside the input or the left padding.
     if (ceilMode && out > 0 && (out - 1) * s[a] >= static_cast<long long>(x.in) + pb[a]) --out;
     if (out < 1)
-      pr.fail(kName, "pool window " + n2s(x.span()) + " is wider than the padded input " + n2s(padded) + " along " +
+      pr.fail(kName, "pool window " + n2s(x.span64()) + " is wider than the padded input " + n2s(padded) + " along " +
                          axisName(a, dims));
-    x.out = static_cast<int>(out);
+    x.out = checkedOutLength(pr, kName, out, a, dims);
     const std::string n = axisName(a, dims);
     parts.push_back(n + "_out = " + (ceilMode ? "ceil" : "floor") + "((" + n + " + pb + pe - d(k-1) - 1)/s) + 1 = " +
                     (ceilMode ? "ceil" : "floor") + "((" + n2s(x.in) + " + " + n2s(pb[a]) + " + " + n2s(pe[a]) + " - " +
-                    n2s(x.span() - 1) + " - 1)/" + n2s(s[a]) + ") + 1 = " + n2s(out));
+                    n2s(x.span64() - 1) + " - 1)/" + n2s(s[a]) + ") + 1 = " + n2s(out));
   }
   layer.formula = prefix + joinAxes(parts, dims);
 }

@@ -27,7 +27,7 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
     for (int a = 0; a < dims; ++a) {
       Axis& x = layer.ax[a];
       x.s = s[a];
-      x.out = x.in * s[a];
+      x.out = checkedOutLength(pr, key, static_cast<long long>(x.in) * s[a], a, dims);
       parts.push_back(axisName(a, dims) + "_out = " + axisName(a, dims) + "*s = " + n2s(x.in) + "*" + n2s(s[a]) + " = " +
                       n2s(x.out));
     }
@@ -40,7 +40,7 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
     for (int a = 0; a < dims; ++a) {
       Axis& x = layer.ax[a];
       x.s = s[a];
-      x.out = (x.in - 1) * s[a] + 1;
+      x.out = checkedOutLength(pr, nm.stride, static_cast<long long>(x.in - 1) * s[a] + 1, a, dims);
       parts.push_back(axisName(a, dims) + "_out = (" + axisName(a, dims) + "-1)s + 1 = " + n2s(x.out));
     }
     layer.formula = joinAxes(parts, dims);
@@ -88,8 +88,7 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
         pr.fail(tName, "outsize " + n2s(out) + " along " + axisName(a, dims) +
                            " does not pool back to the input length " + n2s(x.in) + " (Chainer requires get_conv_outsize(outsize) == L)");
     }
-    if (out < 1) pr.fail(nm.padding, "unpool output length " + n2s(out) + " along " + axisName(a, dims) + " must be >= 1");
-    x.out = static_cast<int>(out);
+    x.out = checkedOutLength(pr, hasTarget ? tName : nm.padding, out, a, dims, "unpool output length");
     parts.push_back(axisName(a, dims) + "_out = " + (hasTarget ? "outsize " + n2s(out) : "s(" + axisName(a, dims) + "-1) + k - 2p" +
                     std::string(coverAll ? " - (s-1)" : "") + " = " + n2s(out)));
   }
