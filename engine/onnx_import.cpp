@@ -82,6 +82,9 @@ class Importer {
     return it == m_consts.end() ? nullptr : &it->second;
   }
   const Const& needConst(const onnx::NodeProto& n, int input, const std::string& what) const;
+  /// The integer values of a constant input (shape, axes, pads), refusing NaN, fractions and
+  /// anything beyond ±2^53 (converting those to int64 would be undefined).
+  std::vector<int64_t> constInts(const onnx::NodeProto& n, int input, const std::string& what) const;
   std::vector<int> consumersOf(const std::string& tensor) const {
     auto it = m_consumers.find(tensor);
     return it == m_consumers.end() ? std::vector<int>{} : it->second;
@@ -365,6 +368,16 @@ Const Importer::decodeTensor(const onnx::TensorProto& t, const std::string& what
            " (supported: FLOAT, DOUBLE, FLOAT16, INT64, INT32)");
   }
   return c;
+}
+
+std::vector<int64_t> Importer::constInts(const onnx::NodeProto& n, int input, const std::string& what) const {
+  std::vector<int64_t> out;
+  for (double x : needConst(n, input, what).v) {
+    if (!(std::abs(x) <= 9007199254740992.0) || x != std::floor(x))
+      failNode(n, what + " holds " + std::to_string(x) + ", which is not an integer in range");
+    out.push_back(static_cast<int64_t>(x));
+  }
+  return out;
 }
 
 const Const& Importer::needConst(const onnx::NodeProto& n, int input, const std::string& what) const {
@@ -892,8 +905,10 @@ void Importer::doResize(const onnx::NodeProto& n) {
   for (size_t i = 0; i < r; ++i) {
     const double sc = scales[i];
     const double ri = std::round(sc);
-    if (ri < 1 || std::abs(sc - ri) > 1e-6 * ri)
+    if (!(ri >= 1) || std::abs(sc - ri) > 1e-6 * ri)  // also NaN
       failNode(n, "scale " + std::to_string(sc) + " on axis " + std::to_string(i) + " is not a whole number >= 1 (only integer up-sampling is supported)");
+    if (ri > (1 << 24))
+      failNode(n, "scale " + std::to_string(sc) + " on axis " + std::to_string(i) + " is larger than 16777216");
     const int k = canonOfRole(m_roles[i]);
     if (k < 2) {
       if (ri != 1) failNode(n, "scales axis " + std::to_string(i) + " (batch, channel or an added unit axis) by " + std::to_string(sc) + "; only spatial axes may be resized");
@@ -957,10 +972,7 @@ std::vector<int64_t> Importer::axesOf(const onnx::NodeProto& n, bool& given) {
   given = true;
   if (attr(n, "axes")) return attrInts(n, "axes", {});
   if (n.input_size() > 1 && !n.input(1).empty()) {
-    const Const& c = needConst(n, 1, "axes");
-    std::vector<int64_t> v;
-    for (double x : c.v) v.push_back(static_cast<int64_t>(x));
-    return v;
+    return constInts(n, 1, "axes");
   }
   given = false;
   return {};
@@ -1002,13 +1014,13 @@ void Importer::doSqueeze(const onnx::NodeProto& n) {
 }
 
 void Importer::doReshape(const onnx::NodeProto& n) {
-  const Const& c = needConst(n, 1, "shape");
+  const std::vector<int64_t> shapeValues = constInts(n, 1, "shape");
   const Shape in = actualShape();
   const bool allowZero = attrInt(n, "allowzero", 0) != 0;
   Shape target;
   int infer = -1;
-  for (size_t i = 0; i < c.v.size(); ++i) {
-    int64_t v = static_cast<int64_t>(c.v[i]);
+  for (size_t i = 0; i < shapeValues.size(); ++i) {
+    int64_t v = shapeValues[i];
     if (v == 0 && !allowZero) {
       if (i >= in.size()) failNode(n, "copies a dimension that does not exist");
       v = in[i];
@@ -1144,7 +1156,7 @@ void Importer::doPad(const onnx::NodeProto& n) {
     pads = attrInts(n, "pads", {});
     value = attrFloat(n, "value", 0.0);
   } else {
-    for (double v : needConst(n, 1, "pads").v) pads.push_back(static_cast<int64_t>(v));
+    pads = constInts(n, 1, "pads");
     if (n.input_size() > 2 && !n.input(2).empty()) {
       const Const& c = needConst(n, 2, "constant_value");
       if (!c.v.empty()) value = c.v[0];
