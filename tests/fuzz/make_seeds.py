@@ -6,6 +6,9 @@
   npy     every .npy the bad-input cases build (corrupt ones included) and a few valid arrays
   onnx    tiny models exported with torch.onnx.export (skipped if torch is missing)
   shapes  fixed pseudo-random byte strings (the target decodes bytes into parameters)
+  project .convscope zips (docs/project-format.md) built with zipfile: valid ones (deflated and
+          stored, with and without view state), and near-misses (missing manifest, a listed file
+          that is absent, an unsafe name, a newer version, not a zip)
 
 Usage: /usr/bin/python3 tests/fuzz/make_seeds.py --out DIR [--no-onnx]
 """
@@ -96,16 +99,71 @@ def shape_seeds(out):
     return 32
 
 
+def project_seeds(out):
+    import base64
+    import json
+    import zipfile
+
+    stack = {"convscope": 1, "convention": "pytorch",
+             "input": {"shape": [2, 16], "data": "data/x.npy"},
+             "layers": [{"op": "conv_transpose", "out_channels": 2, "kernel_size": 3, "stride": 2,
+                         "weight": "data/w.npy"}, {"op": "relu"}]}
+    npys = {}
+    for name, shape in (("data/x.npy", (2, 16)), ("data/w.npy", (2, 2, 3))):
+        buf = io.BytesIO()
+        np.save(buf, np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape))
+        npys[name] = buf.getvalue()
+
+    def manifest(files, version=1, view=None, **extra):
+        m = {"format": "convscope-project", "format_version": version, "saved_by": "make_seeds.py",
+             "stack": "stack.json", "files": files, "document": {"title": "seed", "origin": "/tmp/seed.json"}}
+        if view is not None:
+            m["view"] = view
+        m.update(extra)
+        return json.dumps(m).encode()
+
+    def project(entries, compression=zipfile.ZIP_DEFLATED):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression) as z:
+            for name, data in entries:
+                z.writestr(name, data)
+        return buf.getvalue()
+
+    files = sorted(npys)
+    stack_text = json.dumps(stack).encode()
+    view = {"layer": 0, "name": "scatter", "step": 3, "dock_state": base64.b64encode(b"\x00\x01dock").decode()}
+    seeds = {
+        "valid_deflated.convscope": project([("manifest.json", manifest(files, view=view)), ("stack.json", stack_text)]
+                                            + sorted(npys.items())),
+        "valid_stored.convscope": project([("manifest.json", manifest(files)), ("stack.json", stack_text)]
+                                          + sorted(npys.items()), zipfile.ZIP_STORED),
+        "no_data.convscope": project([("manifest.json", manifest([])),
+                                      ("stack.json", json.dumps({"convscope": 1, "input": {"shape": [1, 4]},
+                                                                 "layers": []}).encode())]),
+        "missing_manifest.convscope": project([("stack.json", stack_text)]),
+        "listed_file_absent.convscope": project([("manifest.json", manifest(files)), ("stack.json", stack_text)]),
+        "unsafe_name.convscope": project([("manifest.json", manifest(["data/../evil"])), ("stack.json", stack_text),
+                                          ("data/../evil", b"x")]),
+        "newer_version.convscope": project([("manifest.json", manifest(files, version=2)), ("stack.json", stack_text)]
+                                           + sorted(npys.items())),
+        "manifest_not_json.convscope": project([("manifest.json", b"{not json"), ("stack.json", stack_text)]),
+        "not_a_zip.convscope": b"PK\x03\x04 but nothing else",
+    }
+    for name, data in seeds.items():
+        put(out, "project", name, data)
+    return len(seeds)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-onnx", action="store_true")
     args = ap.parse_args()
-    for t in ("stack", "npy", "onnx", "shapes"):
+    for t in ("stack", "npy", "onnx", "shapes", "project"):
         shutil.rmtree(os.path.join(args.out, t), ignore_errors=True)
         os.makedirs(os.path.join(args.out, t))
     counts = {"stack": stack_seeds(args.out), "npy": npy_seeds(args.out), "shapes": shape_seeds(args.out),
-              "onnx": 0 if args.no_onnx else onnx_seeds(args.out)}
+              "project": project_seeds(args.out), "onnx": 0 if args.no_onnx else onnx_seeds(args.out)}
     print("seeds: " + ", ".join("%s %d" % kv for kv in counts.items()))
 
 

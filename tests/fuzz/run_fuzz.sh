@@ -11,7 +11,7 @@ build=$(cd "$1" && pwd)
 secs=${2:-60}
 shift 2 || true
 targets=("$@")
-((${#targets[@]})) || targets=(stack npy onnx shapes)
+((${#targets[@]})) || targets=(stack npy onnx shapes project)
 
 /usr/bin/python3 "$here/make_seeds.py" --out "$build/fuzz-seeds" || exit 1
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0
