@@ -6,14 +6,22 @@
 #include <QFileInfo>
 #include <QTimer>
 #include <QWindow>
+#include <time.h>
+#include <unistd.h>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "gui_canvas.h"
 #include "gui_lessons.h"
 #include "main_window.h"
 #include "project_controller.h"
+#include "widgets/canvas.h"
 
 namespace convscope::app {
 
@@ -49,9 +57,81 @@ void scheduleScreenshot(MainWindow* w, const QString& file) {
   timer->start(50);
 }
 
+// Milliseconds since the kernel started this process (/proc/self/stat starttime, in clock ticks:
+// 10 ms resolution), so that loading the libraries counts too; -1 where that is unavailable.
+double msSinceProcessStart() {
+  std::ifstream f("/proc/self/stat");
+  std::string line;
+  if (!std::getline(f, line)) return -1;
+  const auto close = line.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i)
+    if (i == 22) {
+      timespec now{};
+      if (clock_gettime(CLOCK_BOOTTIME, &now) != 0) return -1;
+      const double start = std::stod(field) / double(sysconf(_SC_CLK_TCK));
+      return (double(now.tv_sec) + double(now.tv_nsec) * 1e-9 - start) * 1000.0;
+    }
+  return -1;
+}
+
+// Paint events of one widget, passed to `onPaint` until it returns true (it then stops watching).
+class FirstPaintFilter : public QObject {
+ public:
+  FirstPaintFilter(QObject* parent, std::function<bool()> onPaint) : QObject(parent), m_onPaint(std::move(onPaint)) {}
+  bool eventFilter(QObject* obj, QEvent* ev) override {
+    if (ev->type() == QEvent::Paint && m_onPaint && m_onPaint()) m_onPaint = nullptr;
+    return QObject::eventFilter(obj, ev);
+  }
+
+ private:
+  std::function<bool()> m_onPaint;
+};
+
+// --quit-after-first-frame (convscope bench --interactive): once the central widget has painted
+// the document — the canvas's first frame with a scene model (Canvas::frameDrawn), or the layer
+// table when there is no OpenGL — and the window has been flushed (the next event-loop turn),
+// prints the time since the process started and exits 0.
+void scheduleQuitAfterFirstFrame(MainWindow* w, const QElapsedTimer& sinceMain) {
+  QWidget* central = w->canvas();
+  auto* canvas = qobject_cast<widgets::Canvas*>(central);
+  const QString kind = canvas ? "OpenGL canvas" : "layer table, no OpenGL";
+  auto report = [w, kind, sinceMain]() {
+    QTimer::singleShot(0, w, [kind, sinceMain]() {
+      const double ms = msSinceProcessStart();
+      std::cout << "convscope: first frame after " << (ms >= 0 ? ms : double(sinceMain.elapsed())) << " ms since process start ("
+                << sinceMain.elapsed() << " ms since main; platform " << QGuiApplication::platformName().toStdString()
+                << ", canvas: " << kind.toStdString() << ")" << std::endl;
+      QApplication::exit(0);
+    });
+  };
+  if (canvas) {
+    auto once = std::make_shared<bool>(false);
+    QObject::connect(canvas, &widgets::Canvas::frameDrawn, w, [canvas, once, report]() {
+      if (*once || !canvas->model()) return;  // a frame before the document's scene is not it
+      *once = true;
+      report();
+    });
+  } else if (central) {  // the layer table: its first paint once the document has computed
+    central->installEventFilter(new FirstPaintFilter(central, [w, report]() {
+      if (w->document()->isBusy() || !w->document()->hasValidStack()) return false;
+      report();
+      return true;
+    }));
+  }
+  QTimer::singleShot(60000, w, []() {
+    std::cerr << "convscope: --quit-after-first-frame: no frame was painted within 60 s\n";
+    QApplication::exit(1);
+  });
+}
+
 }  // namespace
 
 int runGui(int argc, char** argv) {
+  QElapsedTimer sinceMain;
+  sinceMain.start();
   // Listing lessons needs no display: answer it before a QApplication connects to one.
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--list-lessons") {
@@ -82,7 +162,10 @@ int runGui(int argc, char** argv) {
                                  "POINTER=JSON");
   QCommandLineOption printOpt("print-document",
                               "Test hook: print the open document as JSON (title, path, modified, source) and exit.");
-  parser.addOptions({lessonOpt, listOpt, viewOpt, layerOpt, stepOpt, shotOpt, recoverOpt, testEditOpt, printOpt});
+  QCommandLineOption firstFrameOpt("quit-after-first-frame",
+                                   "Benchmark hook: once the canvas has painted its first frame of the document, print "
+                                   "the milliseconds since the process started and exit 0 (convscope bench --interactive).");
+  parser.addOptions({lessonOpt, listOpt, viewOpt, layerOpt, stepOpt, shotOpt, recoverOpt, testEditOpt, printOpt, firstFrameOpt});
   parser.addPositionalArgument("FILE", "A stack (.json), project (.convscope) or ONNX model (.onnx) to open.",
                                "[FILE]");
   if (!parser.parse(QApplication::arguments())) {
@@ -131,7 +214,7 @@ int runGui(int argc, char** argv) {
       std::cerr << "convscope: --recover needs yes, no or later, got '" << v.toStdString() << "'\n";
       return 2;
     }
-  } else if (parser.isSet(shotOpt) || parser.isSet(printOpt)) {
+  } else if (parser.isSet(shotOpt) || parser.isSet(printOpt) || parser.isSet(firstFrameOpt)) {
     recover = ProjectController::RecoverAnswer::Later;  // never block a non-interactive run on a dialog
   }
   std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> testEdits;
@@ -148,7 +231,8 @@ int runGui(int argc, char** argv) {
     }
   }
   const bool screenshot = parser.isSet(shotOpt);
-  MainWindow w(nullptr, /*persistLayout=*/!screenshot);
+  const bool quitAfterFirstFrame = parser.isSet(firstFrameOpt);
+  MainWindow w(nullptr, /*persistLayout=*/!screenshot && !quitAfterFirstFrame);
   attachCanvas(w);
   if (parser.isSet(viewOpt) || parser.isSet(layerOpt) || parser.isSet(stepOpt)) w.setRequestedView(view, layer, step);
   if (pos.size() == 1) {
@@ -177,7 +261,7 @@ int runGui(int argc, char** argv) {
   if (!files->startSession())
     std::cerr << "convscope: warning: cannot start a session in " << ProjectController::dataDir().toStdString()
               << "; autosave is off\n";
-  files->setInteractive(recover == ProjectController::RecoverAnswer::Ask && !screenshot);
+  files->setInteractive(recover == ProjectController::RecoverAnswer::Ask && !screenshot && !quitAfterFirstFrame);
   files->offerRecovery(recover);
   for (const auto& [ptr, value] : testEdits) {
     nlohmann::json next = w.document()->source();
@@ -201,6 +285,7 @@ int runGui(int argc, char** argv) {
   }
   if (w.document()->error()) std::cerr << w.document()->error()->message.toStdString() << "\n";
   if (screenshot) w.resize(MainWindow::defaultSize());
+  if (quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
   w.show();
   if (screenshot) scheduleScreenshot(&w, parser.value(shotOpt));
   return QApplication::exec();

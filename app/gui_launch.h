@@ -1,5 +1,5 @@
 // Starts the desktop app: parses the GUI options (--lesson, --list-lessons, STACK, --view, --layer,
-// --step, --screenshot).
+// --step, --screenshot, --quit-after-first-frame).
 #pragma once
 
 namespace convscope::app {
