@@ -2,6 +2,7 @@
 #include "cli_import.h"
 #include "cli_teach.h"
 #ifdef CONVSCOPE_WITH_GUI
+#include "cli_bench_interactive.h"
 #include "cli_export.h"
 #endif
 
@@ -38,6 +39,7 @@ const char* kMainHelp =
     "  check STACK [--json]                 resolve every layer; shapes, padding, formula\n"
     "  run STACK --out DIR [--csv] [--json] write DIR/layer_<i>.npy (and .csv) for every layer\n"
     "  bench STACK [--repeat N] [--threads T] [--json]   time the forward pass\n"
+    "  bench --interactive [--repeat N] [--json]   time parameter change -> frame, GIF export, app start\n"
     "  import MODEL.onnx -o STACK.json      convert an ONNX model to a stack + .npy weights\n"
     "  equiv STACK --layer I [--json]       compute layer I every equivalent way; max abs differences\n"
     "  trace STACK --layer I --step T [--json]   the terms that make the outputs of step T\n"
@@ -75,8 +77,26 @@ const std::map<std::string, std::string> kHelp = {
      "--json  print {\"outputs\": [{\"index\", \"op\", \"file\", \"shape\"}]} on stdout.\n"},
     {"bench",
      "usage: convscope bench STACK.json [--repeat N] [--threads T] [--json]\n"
+     "       convscope bench --interactive [--repeat N] [--case NAME] [--json]\n"
      "Times the forward pass inside the process (N repeats, default 20; T threads, default all).\n"
-     "--json  {\"threads\": T, \"layers\": [{\"index\", \"op\", \"ms_median\"}], \"total_ms_median\"}\n"},
+     "--json  {\"threads\": T, \"layers\": [{\"index\", \"op\", \"ms_median\"}], \"total_ms_median\"}\n"
+     "\n"
+     "--interactive  interaction latency on the app's own code path (GUI builds; offscreen platform\n"
+     "               unless QT_QPA_PLATFORM is set; no display needed). Cases:\n"
+     "  default_lesson_param_change      a HUD slider edit (stride 1 <-> 2) of the default lesson's layer:\n"
+     "                                   undoable edit, recompute, stack editor and plots, canvas scene\n"
+     "                                   model, one 1280x720 canvas frame into a QImage   (target p95 16 ms)\n"
+     "  stack10_64ch_16000_param_change  the same on tests/bench/stack10_large.json (10 layers, 64 x 16000),\n"
+     "                                   layer 5's kernel_size 8 <-> 7                    (target p95 50 ms)\n"
+     "  gif_60_frames_800x400            exportAnimation (as 'animate') of 60 frames at 800x400 of the\n"
+     "                                   default lesson on a 120-sample input             (target 2000 ms)\n"
+     "  app_start_to_first_frame         launches 'convscope --quit-after-first-frame'; wall time until\n"
+     "                                   its first painted frame of the default lesson   (target 1000 ms)\n"
+     "  N repeats (default 30) after 2 warm-up changes; GIF min(N, 3) and app start min(N, 10) repeats\n"
+     "  after one warm-up. A missed target is reported, not an error (exit status 0).\n"
+     "--case NAME[,NAME]  run only these cases (e.g. under perf record)\n"
+     "--json  {\"cases\": [{\"name\", \"median_ms\", \"p95_ms\", \"target_ms\", \"met\" (p95 <= target),\n"
+     "        \"repeats\", \"note\", \"platform\", ...}]}\n"},
 };
 
 struct Args {
@@ -240,6 +260,32 @@ double median(std::vector<double> v) {
 }
 
 int cmdBench(const std::vector<std::string>& argv) {
+  if (std::find(argv.begin() + 1, argv.end(), "--interactive") != argv.end()) {
+    const Args a = parseArgs("bench", argv, {"--repeat", "--case"}, {"--json", "--interactive"});
+    if (!a.positional.empty())
+      throw UsageError("bench: --interactive takes no STACK file (it builds its own cases), got '" + a.positional[0] + "'");
+    const int repeat = intOption(a, "bench", "--repeat", 30, 1);
+#ifdef CONVSCOPE_WITH_GUI
+    std::vector<std::string> only;
+    if (a.opts.count("--case")) {
+      const std::string& list = a.opts.at("--case");
+      for (size_t b = 0, e; b <= list.size(); b = e + 1) {
+        e = std::min(list.find(',', b), list.size());
+        only.push_back(list.substr(b, e - b));
+        const auto& names = interactiveBenchCases();
+        if (std::find(names.begin(), names.end(), only.back()) == names.end()) {
+          std::string known;
+          for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+          throw UsageError("bench: unknown --case '" + only.back() + "' (cases: " + known + ")");
+        }
+      }
+    }
+    return runInteractiveBench(repeat, a.flags.count("--json") > 0, only);
+#else
+    (void)repeat;
+    throw UsageError("bench: --interactive needs the GUI build (this convscope was built with CONVSCOPE_BUILD_GUI=OFF)");
+#endif
+  }
   const Args a = parseArgs("bench", argv, {"--repeat", "--threads"}, {"--json"});
   const std::string stackPath = oneStack(a, "bench");
   const int repeat = intOption(a, "bench", "--repeat", 20, 1);

@@ -14,3 +14,5 @@ target_link_libraries(convscope_export PUBLIC convscope_widgets convscope_engine
                       PRIVATE GIF::GIF PkgConfig::FFMPEG)
 target_link_libraries(convscope_app_gui PUBLIC convscope_export)
 target_link_libraries(convscope PRIVATE convscope_export)
+# `convscope bench --interactive` (issue 7, item 3): the window, canvas and export code timed headless.
+target_sources(convscope PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/cli_bench_interactive.cpp ${CMAKE_CURRENT_SOURCE_DIR}/cli_bench_interactive.h)
