@@ -47,7 +47,12 @@ Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
   m_clock.start();
 }
 
-Canvas::~Canvas() { releaseGL(); }
+Canvas::~Canvas() {
+  // ~QOpenGLWidget destroys the context after this Canvas part is gone: the aboutToBeDestroyed
+  // connection must not reach releaseGL then (UBSan: a call on an object that is no longer a Canvas).
+  if (context()) disconnect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &Canvas::releaseGL);
+  releaseGL();
+}
 
 void Canvas::setStack(const engine::Stack& stack, const std::vector<engine::Tensor>& outputs) {
   auto snap = std::make_shared<StackSnapshot>();
