@@ -1,5 +1,8 @@
 #include "layer.h"
 
+#include <bit>
+#include <cstdint>
+
 namespace convscope::engine {
 
 const char* opName(Op op) {
@@ -43,6 +46,35 @@ const char* padModeName(PadMode m) {
     case PadMode::Circular: return "circular";
   }
   return "?";
+}
+
+namespace {
+
+bool sameAxis(const Axis& a, const Axis& b) {
+  return a.in == b.in && a.out == b.out && a.k == b.k && a.s == b.s && a.d == b.d && a.pb == b.pb && a.pe == b.pe &&
+         a.start == b.start && a.outputPadding == b.outputPadding;
+}
+
+bool sameFloat(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
+
+}  // namespace
+
+// Every field of Layer (layer.h) is compared here. On the platform the project is built and tested on
+// the size check below fails when a field is added, as a reminder to compare it too.
+#if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
+static_assert(sizeof(Axis) == 36, "Axis gained a field: compare it in sameAxis");
+static_assert(sizeof(Layer) == 440, "Layer gained a field: compare it in sameLayer");
+#endif
+
+bool sameLayer(const Layer& a, const Layer& b) {
+  if (a.op != b.op || a.dims != b.dims || a.inChannels != b.inChannels || a.outChannels != b.outChannels ||
+      a.groups != b.groups || a.padMode != b.padMode || a.upsampleMode != b.upsampleMode || a.avgDivisor != b.avgDivisor ||
+      !sameFloat(a.alpha, b.alpha) || a.geluTanh != b.geluTanh || !sameFloat(a.eps, b.eps) || a.formula != b.formula)
+    return false;
+  for (size_t i = 0; i < a.ax.size(); ++i)
+    if (!sameAxis(a.ax[i], b.ax[i])) return false;
+  return sameBits(a.weight, b.weight) && sameBits(a.bias, b.bias) && sameBits(a.mean, b.mean) && sameBits(a.var, b.var) &&
+         sameBits(a.gamma, b.gamma) && sameBits(a.beta, b.beta);
 }
 
 void axesHW(const Layer& l, Axis& h, Axis& w) {

@@ -111,6 +111,10 @@ struct Layer {
   Shape inputShape() const;
 };
 
+/// True when a and b are the same resolved layer: every field equal, floats and tensors bit for bit
+/// (sameBits), so forwardLayer gives bit-identical outputs on the same input. Update it with Layer.
+bool sameLayer(const Layer& a, const Layer& b);
+
 /// The spatial axes as (H, W): a 1-D layer gets a trivial H axis (in = out = k = s = d = 1, no
 /// pads), so kernels can run every layer as 2-D.
 void axesHW(const Layer& l, Axis& h, Axis& w);

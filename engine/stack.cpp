@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "error.h"
 #include "input_generator.h"
@@ -298,6 +299,38 @@ std::vector<Tensor> forward(const Stack& stack) {
     x = &outs.back();
   }
   return outs;
+}
+
+std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
+                                const std::function<bool(int)>& beforeLayer) {
+  const int n = static_cast<int>(stack.layers.size());
+  if (first < 0 || first > n) throw std::invalid_argument("forwardFrom: layer " + std::to_string(first) + " of " + std::to_string(n));
+  if (first < n) {
+    Shape want = stack.layers[static_cast<size_t>(first)].inputShape();
+    want.insert(want.begin(), stack.input.shape.empty() ? 1 : stack.input.shape[0]);
+    if (x.shape != want)
+      throw std::invalid_argument("forwardFrom: input " + shapeToString(x.shape) + " of layer " + std::to_string(first) +
+                                  " should be " + shapeToString(want));
+  }
+  std::vector<Tensor> outs;
+  outs.reserve(static_cast<size_t>(n - first));
+  const Tensor* in = &x;
+  for (int i = first; i < n; ++i) {
+    if (beforeLayer && !beforeLayer(i)) break;
+    outs.push_back(forwardLayer(stack.layers[static_cast<size_t>(i)], *in));
+    in = &outs.back();
+  }
+  return outs;
+}
+
+int reusableLayers(const Stack& prev, const Stack& next) {
+  if (prev.convention != next.convention || prev.channelsLast != next.channelsLast || prev.dims != next.dims ||
+      !sameBits(prev.input, next.input))
+    return 0;
+  const size_t n = std::min(prev.layers.size(), next.layers.size());
+  size_t i = 0;
+  while (i < n && sameLayer(prev.layers[i], next.layers[i])) ++i;
+  return static_cast<int>(i);
 }
 
 Tensor toStackLayout(const Stack& stack, const Tensor& t) {

@@ -1,5 +1,6 @@
 // Stack: a resolved stack file — input tensor plus canonical layers — and its forward pass.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -32,6 +33,17 @@ nlohmann::json parseStackJson(const std::string& text, const std::string& file);
 
 /// Runs every layer; result[i] is layer i's output (N, C, spatial...), channels first.
 std::vector<Tensor> forward(const Stack& stack);
+/// Runs layers first..end on `x`, the input of layer `first` (stack.input when first == 0, else layer
+/// first-1's output); result[i - first] is layer i's output, bit-identical to forward(stack)[i].
+/// `beforeLayer` (may be empty) is called with i before layer i runs; returning false stops there
+/// (the outputs so far are returned). Precondition: 0 <= first <= layers.size(), x has layer first's
+/// input shape (with batch). Throws std::invalid_argument otherwise.
+std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
+                                const std::function<bool(int)>& beforeLayer = {});
+/// Number of leading layers whose outputs a forward pass of `prev` gives `next` exactly: 0 unless
+/// both have the same convention, layout, rank and input bit for bit; then the count of leading
+/// layers that are the same resolved layer (sameLayer: parameters, weights bit for bit).
+int reusableLayers(const Stack& prev, const Stack& next);
 /// Converts a canonical (N, C, ...) tensor to the stack's layout (channels last moves C to the end).
 Tensor toStackLayout(const Stack& stack, const Tensor& t);
 /// Messages for non-finite values in `t` ("layer 2 output contains 3 NaN"), empty if none.

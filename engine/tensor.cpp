@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <sstream>
@@ -24,6 +25,11 @@ std::string shapeToString(const Shape& shape) {
 }
 
 Tensor::Tensor(Shape s, float fill) : shape(std::move(s)), data(static_cast<size_t>(engine::numel(shape)), fill) {}
+
+bool sameBits(const Tensor& a, const Tensor& b) {
+  return a.shape == b.shape && a.data.size() == b.data.size() &&
+         (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
+}
 
 Tensor permute(const Tensor& t, const std::vector<int>& perm) {
   const int r = t.rank();

@@ -29,6 +29,9 @@ struct Tensor {
   bool empty() const { return data.empty(); }
 };
 
+/// True when a and b have the same shape and the same bits in every element (NaN payloads and the
+/// sign of zero included): the strict equality under which a kernel's output is reproduced exactly.
+bool sameBits(const Tensor& a, const Tensor& b);
 /// Moves axis `from` to position `to` (like numpy.moveaxis); used for layout changes.
 Tensor moveAxis(const Tensor& t, int from, int to);
 /// General permutation: out.shape[i] = in.shape[perm[i]] (numpy.transpose(perm)).
