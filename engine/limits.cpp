@@ -1,10 +1,14 @@
 #include "limits.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace convscope::engine {
 namespace {
@@ -139,6 +143,23 @@ int jsonNestingDepth(const std::string& text, int cap, size_t& where) {
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
+  }
+  return deepest;
+}
+
+int jsonValueDepth(const nlohmann::json& value, int cap) {
+  // explicit stack of (container, depth)
+  std::vector<std::pair<const nlohmann::json*, int>> todo{{&value, 0}};
+  int deepest = 0;
+  while (!todo.empty()) {
+    const auto [v, depth] = todo.back();
+    todo.pop_back();
+    if (!v->is_structured()) continue;
+    const int here = depth + 1;
+    if (here > cap) return cap + 1;
+    deepest = std::max(deepest, here);
+    for (const auto& child : *v)
+      if (child.is_structured()) todo.emplace_back(&child, here);
   }
   return deepest;
 }

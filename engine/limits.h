@@ -8,6 +8,7 @@
 // CONVSCOPE_MAX_TENSOR_BYTES, an integer with an optional K/M/G/T suffix (powers of 1024).
 #pragma once
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "tensor.h"
@@ -45,5 +46,10 @@ int64_t tensorBytes(const Shape& shape);
 /// Deepest nesting of [ and { in JSON text (strings skipped); stops counting once above `cap`
 /// and returns the 0-based offset of the first bracket beyond it in `where`.
 int jsonNestingDepth(const std::string& text, int cap, size_t& where);
+/// Nesting of arrays and objects in a parsed value (a scalar is 0, [] is 1), found without
+/// recursion; stops once above `cap` (returns cap + 1). Copying, comparing or dumping an
+/// nlohmann::json recurses once per level, so values built in memory (GUI edits) are checked with
+/// this against limits().maxJsonDepth before anything else touches them.
+int jsonValueDepth(const nlohmann::json& value, int cap);
 
 }  // namespace convscope::engine

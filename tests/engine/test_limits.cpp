@@ -149,3 +149,16 @@ TEST(Limits, DeepJsonRefusedBeforeParsing) {
   size_t where = 0;
   EXPECT_EQ(jsonNestingDepth(R"({"a": [[1], {"b": "[[[\"[["}]})", 64, where), 3);
 }
+
+TEST(Limits, JsonValueDepthWithoutRecursion) {
+  using nlohmann::json;
+  EXPECT_EQ(jsonValueDepth(json(3), 64), 0);
+  EXPECT_EQ(jsonValueDepth(json::array(), 64), 1);
+  EXPECT_EQ(jsonValueDepth(json::parse(R"({"a": [[1], {"b": "[[[\"[["}], "c": {}})"), 64), 3);
+  // 100000 levels: measured without recursing (the cap stops the walk early), and the same value
+  // with the cap raised gives its true depth.
+  json deep = json::array();
+  for (int i = 0; i < 100000; ++i) deep = json::array({std::move(deep)});
+  EXPECT_EQ(jsonValueDepth(deep, 64), 65);
+  EXPECT_EQ(jsonValueDepth(deep, 1000000), 100001);
+}

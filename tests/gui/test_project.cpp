@@ -515,7 +515,11 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
       QVERIFY(pid > 1);
       QCOMPARE(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
       QVERIFY(app.waitForFinished(20000));
-      QCOMPARE(app.exitCode(), 128 + SIGKILL);  // xvfb-run passes the app's status on
+      // xvfb-run passes the app's status on, unless its own clean-up then fails (exit 5, seen under
+      // load: "problem while cleaning up temporary directory") — the app was killed all the same.
+      const QByteArray err = app.readAllStandardError();
+      if (app.exitCode() != 128 + SIGKILL) qWarning() << "xvfb-run exit" << app.exitCode() << err.right(400);
+      QVERIFY(app.exitCode() == 128 + SIGKILL || (app.exitCode() == 5 && err.contains("cleaning up temporary directory")));
     } else {
       app.kill();  // SIGKILL
       QVERIFY(app.waitForFinished(10000));
