@@ -40,6 +40,7 @@ void Document::reset(const nlohmann::json& source, const QString& path, const QS
   m_savedSource = source;
   m_unsaved = false;
   m_hasValid = false;
+  m_reused = 0;
   m_snapshot = std::make_shared<widgets::StackSnapshot>();
   applySource(source);
   emit fileStateChanged();
@@ -136,23 +137,63 @@ int64_t Document::workEstimate(const nlohmann::json& source) {
   return n * (layers + 1);
 }
 
+int Document::reusableSourceLayers(const nlohmann::json& prev, const nlohmann::json& next) {
+  if (!prev.is_object() || !next.is_object()) return 0;
+  auto descriptive = [](const std::string& key) {
+    return key == "layers" || key == "name" || key == "description" || key == "lesson" || key == "view";
+  };
+  for (const nlohmann::json* a : {&prev, &next}) {
+    const nlohmann::json& b = a == &prev ? next : prev;
+    for (auto it = a->begin(); it != a->end(); ++it) {
+      if (descriptive(it.key())) continue;
+      const auto other = b.find(it.key());
+      if (other == b.end() || *other != it.value()) return 0;
+    }
+  }
+  const auto pl = prev.find("layers"), nl = next.find("layers");
+  if (pl == prev.end() || nl == next.end() || !pl->is_array() || !nl->is_array()) return 0;
+  const size_t n = std::min(pl->size(), nl->size());
+  size_t i = 0;
+  while (i < n && (*pl)[i] == (*nl)[i]) ++i;
+  return static_cast<int>(i);
+}
+
 ComputeResult Document::compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
-                                const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress) {
+                                const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
+                                const widgets::SnapshotPtr& previous) {
   ComputeResult r;
   try {
     r.stack = engine::resolveStack(source, file, baseDir);
     const int total = static_cast<int>(r.stack.layers.size());
-    r.outputs.reserve(r.stack.layers.size());
-    const engine::Tensor* x = &r.stack.input;
-    for (int i = 0; i < total; ++i) {
-      if (cancel && cancel->load()) {
-        r.cancelled = true;
-        return r;
-      }
-      r.outputs.push_back(engine::forwardLayer(r.stack.layers[static_cast<size_t>(i)], *x));
-      x = &r.outputs.back();
-      if (progress) progress(i + 1, total);
+    // Reuse needs both: the same source for layers 0..j-1 and everything global, and the same resolved
+    // layers and input bits (weight and data files are read again by the resolve and may have changed).
+    int reuse = 0;
+    if (previous && previous->outputs.size() == previous->stack.layers.size() && previous->stack.baseDir == r.stack.baseDir) {
+      reuse = std::min(reusableSourceLayers(previous->stack.source, source), engine::reusableLayers(previous->stack, r.stack));
+      double abs = 0;
+      if ((reuse > 0 || engine::sameBits(previous->stack.input, r.stack.input)) && previous->inputAbsMaxKnown(&abs))
+        r.inputAbsMax = abs;
     }
+    r.outputs.reserve(r.stack.layers.size());
+    for (int i = 0; i < reuse; ++i) r.outputs.push_back(previous->outputs.shared(static_cast<size_t>(i)));
+    r.reused = reuse;
+    if (progress && reuse > 0) progress(reuse, total);
+    bool stopped = false;
+    std::vector<engine::Tensor> outs =
+        engine::forwardFrom(r.stack, reuse, reuse == 0 ? r.stack.input : r.outputs.back(), [&](int i) {
+          if (cancel && cancel->load()) {
+            stopped = true;
+            return false;
+          }
+          if (progress && i > reuse) progress(i, total);
+          return true;
+        });
+    if (stopped) {
+      r.cancelled = true;
+      return r;
+    }
+    for (engine::Tensor& t : outs) r.outputs.push_back(std::move(t));
+    if (progress && total > reuse) progress(total, total);
     r.ok = true;
   } catch (const engine::EngineError& e) {
     r.error.message = QString::fromStdString(e.what());
@@ -175,12 +216,14 @@ void Document::recompute() {
   if (m_cancel) m_cancel->store(true);  // supersede a running job
   const std::string file = (m_path.isEmpty() ? title() : m_path).toStdString();
   const std::string base = m_baseDir.toStdString();
+  // The last valid snapshot: layers an edit did not change keep its outputs (compute()).
+  const widgets::SnapshotPtr previous = m_hasValid ? m_snapshot : nullptr;
   if (m_forceSync || workEstimate(m_source) < asyncThreshold()) {
     if (m_busy) {
       m_busy = false;
       emit busyChanged(false);
     }
-    adopt(compute(m_source, file, base, nullptr, {}));
+    adopt(compute(m_source, file, base, nullptr, {}, previous));
     return;
   }
   m_cancel = std::make_shared<std::atomic<bool>>(false);
@@ -189,7 +232,8 @@ void Document::recompute() {
   auto* watcher = new QFutureWatcher<ComputeResult>(this);
   m_watcher = watcher;
   connect(watcher, &QFutureWatcher<ComputeResult>::finished, this, [this, watcher, gen]() {
-    ComputeResult r = watcher->result();
+    // The result is moved out of the future (the activations are tens of MB for a big stack).
+    ComputeResult r = watcher->future().takeResult();
     if (m_watcher == watcher) m_watcher = nullptr;
     watcher->deleteLater();
     if (gen != m_generation) return;  // superseded
@@ -199,14 +243,14 @@ void Document::recompute() {
   });
   QPointer<Document> self(this);
   const nlohmann::json src = m_source;
-  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen]() {
+  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen, previous]() {
     return compute(src, file, base, cancel.get(), [self, gen](int done, int total) {
       QMetaObject::invokeMethod(
           self.data(), [self, gen, done, total]() {
             if (self && self->m_generation == gen) emit self->progress(done, total);
           },
           Qt::QueuedConnection);
-    });
+    }, previous);
   }));
   if (!m_busy) {
     m_busy = true;
@@ -220,7 +264,9 @@ void Document::adopt(ComputeResult&& r) {
     auto snap = std::make_shared<widgets::StackSnapshot>();
     snap->stack = std::move(r.stack);
     snap->outputs = std::move(r.outputs);
+    if (r.inputAbsMax >= 0) snap->setInputAbsMax(r.inputAbsMax);
     m_snapshot = std::move(snap);
+    m_reused = r.reused;
     m_hasValid = true;
     const bool hadError = m_error.has_value();
     m_error.reset();

@@ -38,7 +38,9 @@ struct ComputeResult {
   bool ok = false;
   bool cancelled = false;
   engine::Stack stack;
-  std::vector<engine::Tensor> outputs;
+  widgets::SharedTensors outputs;  // outputs 0..reused-1 shared with the previous snapshot
+  int reused = 0;                  // leading layers taken from the previous snapshot, not recomputed
+  double inputAbsMax = -1;         // the previous snapshot's input scale when the input is the same bits (-1: unknown)
   DocumentError error;
 };
 
@@ -53,7 +55,7 @@ class Document : public QObject {
   /// Last valid resolved stack (empty layers and no input before the first valid resolve).
   const engine::Stack& stack() const { return m_snapshot->stack; }
   /// Forward outputs of stack(): outputs()[i] is layer i's output (N, C, spatial...).
-  const std::vector<engine::Tensor>& outputs() const { return m_snapshot->outputs; }
+  const widgets::SharedTensors& outputs() const { return m_snapshot->outputs; }
   /// The last valid stack and outputs as one shareable immutable snapshot (never null).
   widgets::SnapshotPtr snapshot() const { return m_snapshot; }
   /// True once some source has resolved; stack()/outputs() are meaningful then.
@@ -64,6 +66,9 @@ class Document : public QObject {
   const std::optional<DocumentError>& error() const { return m_error; }
   /// True while a background recompute runs.
   bool isBusy() const { return m_busy; }
+  /// Leading layers of the current snapshot whose outputs were taken from the snapshot before it
+  /// (an edit of layer j reuses 0..j-1); 0 when every layer was computed.
+  int reusedLayers() const { return m_reused; }
 
   /// File path ("" for a lesson or a new document) and display title.
   QString filePath() const { return m_path; }
@@ -109,8 +114,16 @@ class Document : public QObject {
   static int64_t workEstimate(const nlohmann::json& source);
   /// Resolves and runs `source`; `cancel` (may be null) is polled between layers, `progress`
   /// (may be empty) is told (done, total) layers. Never throws.
+  /// With `previous` (the last valid snapshot, may be null) only the layers from the first one that
+  /// differs are run: outputs 0..j-1 are shared with `previous` when reusableSourceLayers(previous
+  /// source, source) and engine::reusableLayers(previous stack, the new stack) both cover them and
+  /// the data paths are anchored at the same directory — the same bits as a full computation.
   static ComputeResult compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
-                               const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress);
+                               const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
+                               const widgets::SnapshotPtr& previous = nullptr);
+  /// Leading layers whose source is the same in `prev` and `next` (JSON equality), 0 when anything
+  /// outside "layers" differs except the descriptive "name", "description", "lesson" and "view".
+  static int reusableSourceLayers(const nlohmann::json& prev, const nlohmann::json& next);
 
  signals:
   /// The source changed (every edit, undo, redo, load).
@@ -137,6 +150,7 @@ class Document : public QObject {
   QUndoStack* m_undo = nullptr;
   widgets::SnapshotPtr m_snapshot;
   bool m_hasValid = false;
+  int m_reused = 0;
   std::optional<DocumentError> m_error;
   bool m_busy = false;
   bool m_forceSync = false;

@@ -299,13 +299,6 @@ bool viewSupports(View v, const Layer& layer) {
   return false;
 }
 
-double absMax(const Tensor& t) {
-  double m = 0;
-  for (float v : t.data)
-    if (std::isfinite(v)) m = std::max(m, double(std::abs(v)));
-  return m;
-}
-
 std::vector<int> layerSources(const Layer& l, int axis, int m) {
   std::vector<int> s;
   for (const auto& tp : engine::axisTaps(l, axis, m))
@@ -323,17 +316,22 @@ std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int la
     return m;
   }
   const int nLayers = int(m->stack().layers.size());
-  for (int r = -1; r < nLayers && r < int(m->snapshot->outputs.size()); ++r) m->absRow.push_back(absMax(m->tensorRow(r)));
+  // Per-row scales for the views that draw every tensor; the snapshot computes each at most once.
+  auto rowScales = [&m, nLayers]() {
+    for (int r = -1; r < nLayers && r < int(m->snapshot->outputs.size()); ++r) m->absRow.push_back(m->snapshot->rowAbsMax(r + 1));
+  };
   if (nLayers == 0 || int(m->snapshot->outputs.size()) != nLayers) {
     m->view = View::Activations;
     m->layerIndex = -1;
     if (nLayers != 0) m->error = "the stack has not been run";
+    rowScales();
     return m;
   }
   if (layer < 0 || layer >= nLayers) {
     if (view == View::Activations || view == View::Auto) {
       m->view = View::Activations;
       m->layerIndex = std::clamp(layer, 0, nLayers - 1);
+      rowScales();
       return m;
     }
     m->error = QString("layer %1 does not exist (the stack has %2 layers)").arg(layer).arg(nLayers);
@@ -347,8 +345,9 @@ std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int la
                    .arg(viewName(m->view)).arg(layer).arg(engine::opName(l.op)).arg(viewName(defaultView(l)));
     return m;
   }
-  m->absInput = absMax(m->layerInput());
-  m->absOutput = absMax(m->layerOutput());
+  if (m->view == View::Activations || m->view == View::ReceptiveField) rowScales();
+  m->absInput = m->snapshot->rowAbsMax(layer);       // row `layer` = the layer's input
+  m->absOutput = m->snapshot->rowAbsMax(layer + 1);  // its output
   try {
     switch (m->view) {
       case View::Slide: buildSlide(*m); break;

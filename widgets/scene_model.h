@@ -103,13 +103,12 @@ class SceneModel {
 
   // value scales (max |v|) for colouring
   double absInput = 0, absOutput = 0, absKernel = 0;
-  std::vector<double> absRow;         // activations: per tensor row (index r + 1)
+  std::vector<double> absRow;         // activations / receptive_field: per tensor row (index r + 1); empty otherwise
 };
 
 using SceneModelPtr = std::shared_ptr<const SceneModel>;
 
-/// Max |v| over a tensor (0 for empty / all-zero).
-double absMax(const engine::Tensor& t);
+/// absMax(tensor) (max |v| over the finite values) is declared in stack_snapshot.h.
 /// Per-axis dependency sets through layer `l`: the input positions output m reads (sources only).
 std::vector<int> layerSources(const engine::Layer& l, int axis, int m);
 

@@ -19,6 +19,7 @@
 #include <random>
 
 #include "document.h"
+#include "engine/npy.h"
 #include "main_window.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"
@@ -38,6 +39,8 @@ class GuiTest : public QObject {
   void plotsBuildForLessons();
   void pyramidMatchesBruteForce();
   void bigInputComputesInBackground();
+  void middleLayerEditRecomputesFromThatLayer();
+  void middleLayerEditInBackgroundMatchesAFreshComputation();
   void screenshotOfEveryLesson();
 };
 
@@ -262,6 +265,161 @@ void GuiTest::bigInputComputesInBackground() {
   QCOMPARE(doc.outputs().size(), size_t(2));
   doc.waitIdle();
   QCOMPARE(doc.outputs().size(), size_t(2));
+}
+
+namespace {
+
+// Every output of `doc` bit for bit equal to a fresh, full computation of its source.
+QString differsFromFresh(const app::Document& doc, const QString& baseDir = QString()) {
+  const app::ComputeResult fresh = app::Document::compute(doc.source(), "fresh", baseDir.toStdString(), nullptr, {});
+  if (!fresh.ok) return "the fresh computation failed: " + fresh.error.message;
+  if (fresh.reused != 0) return "a computation without a previous snapshot reused layers";
+  if (doc.outputs().size() != fresh.outputs.size()) return QString("%1 outputs, fresh %2").arg(doc.outputs().size()).arg(fresh.outputs.size());
+  for (size_t i = 0; i < fresh.outputs.size(); ++i)
+    if (!engine::sameBits(doc.outputs()[i], fresh.outputs[i])) return QString("layer %1 differs from a fresh computation").arg(i);
+  return QString();
+}
+
+nlohmann::json middleStack(int channels, int length) {
+  auto conv = [channels](const char* op, int k, int p, int seed) {
+    return nlohmann::json{{"op", op}, {"out_channels", channels}, {"kernel_size", k}, {"stride", 2}, {"padding", p},
+                          {"init", {{"kind", "random"}, {"seed", seed}}}};
+  };
+  return {{"convscope", 1},
+          {"name", "middle"},
+          {"input", {{"shape", {channels, length}}, {"generator", {{"kind", "chirp"}, {"seed", 3}}}}},
+          {"layers", nlohmann::json::array({conv("conv", 5, 2, 1), {{"op", "relu"}}, conv("conv_transpose", 4, 1, 2),
+                                            conv("conv", 5, 2, 3), {{"op", "tanh"}}, conv("conv_transpose", 4, 1, 4)})}};
+}
+
+}  // namespace
+
+// Issue 7: an edit of layer j reuses the outputs of layers 0..j-1 (the same tensors, shared) and
+// recomputes j..end; every result, after edits, undo and redo, is the fresh full computation's bits.
+void GuiTest::middleLayerEditRecomputesFromThatLayer() {
+  app::Document doc;
+  doc.setForceSynchronous(true);
+  const nlohmann::json src = middleStack(3, 200);
+  doc.reset(src, QString(), "middle", QString());
+  QVERIFY(doc.hasValidStack() && !doc.error());
+  QCOMPARE(doc.reusedLayers(), 0);
+  const widgets::SnapshotPtr first = doc.snapshot();
+  const double abs2 = first->rowAbsMax(3);
+  nlohmann::json next = src;
+  next["layers"][3]["kernel_size"] = 3;
+  next["layers"][3]["padding"] = 1;
+  doc.edit(next, "layer 3: kernel_size", 7);
+  QCOMPARE(doc.reusedLayers(), 3);
+  for (size_t i = 0; i < 3; ++i) QVERIFY(doc.outputs().shared(i) == first->outputs.shared(i));  // shared, not copied
+  QVERIFY(doc.outputs().shared(3) != first->outputs.shared(3));
+  QCOMPARE(doc.snapshot()->rowAbsMax(3), abs2);
+  QString d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // a later layer on top of that (the slider moved again elsewhere)
+  nlohmann::json later = next;
+  later["layers"][5]["init"]["seed"] = 9;
+  doc.edit(later, "layer 5: seed");
+  QCOMPARE(doc.reusedLayers(), 5);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // undo and redo give the fresh results too
+  doc.undoStack()->undo();
+  QCOMPARE(doc.source(), next);
+  QCOMPARE(doc.reusedLayers(), 5);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  doc.undoStack()->undo();
+  QCOMPARE(doc.source(), src);
+  QCOMPARE(doc.reusedLayers(), 3);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  for (size_t i = 0; i < doc.outputs().size(); ++i) QVERIFY(engine::sameBits(doc.outputs()[i], first->outputs[i]));
+  doc.undoStack()->redo();
+  doc.undoStack()->redo();
+  QCOMPARE(doc.source(), later);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // the input or a global setting changes: everything is recomputed
+  nlohmann::json input = later;
+  input["input"]["generator"]["seed"] = 4;
+  doc.edit(input, "input seed");
+  QCOMPARE(doc.reusedLayers(), 0);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  nlohmann::json conv = input;
+  conv["convention"] = "onnx";
+  conv["layers"] = nlohmann::json::array({{{"op", "relu"}}});
+  doc.edit(conv, "convention");
+  QVERIFY(!doc.error());
+  QCOMPARE(doc.reusedLayers(), 0);
+  // a descriptive key only: every layer is the previous one
+  nlohmann::json renamed = conv;
+  renamed["name"] = "renamed";
+  doc.edit(renamed, "name");
+  QCOMPARE(doc.reusedLayers(), 1);
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // an error in between keeps the last valid snapshot; the fix reuses from it
+  nlohmann::json bad = src;
+  bad["layers"][3]["stride"] = 0;
+  doc.edit(bad, "bad stride");
+  QVERIFY(doc.error());
+  doc.edit(src, "fixed");
+  QVERIFY(!doc.error());
+  d = differsFromFresh(doc);
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+}
+
+// The same through the worker thread, and a weight file rewritten on disk between two edits: the
+// layer reading it and every layer after it are recomputed (the source alone did not change).
+void GuiTest::middleLayerEditInBackgroundMatchesAFreshComputation() {
+  QTemporaryDir dir;
+  engine::Tensor w({4, 4, 3});
+  for (size_t i = 0; i < w.data.size(); ++i) w.data[i] = 0.05f * float(int(i % 7) - 3);
+  engine::writeNpy(dir.filePath("w.npy").toStdString(), w);
+  nlohmann::json src = middleStack(4, 1 << 18);
+  src["layers"][2] = {{"op", "conv"}, {"out_channels", 4}, {"kernel_size", 3}, {"padding", 1}, {"weight", "w.npy"}};
+  QVERIFY(app::Document::workEstimate(src) >= app::Document::asyncThreshold());
+  app::Document doc;
+  doc.reset(src, QString(), "middle", dir.path());
+  QVERIFY(doc.isBusy());
+  doc.waitIdle();
+  QVERIFY(doc.hasValidStack() && !doc.error());
+  const widgets::SnapshotPtr first = doc.snapshot();
+  nlohmann::json next = src;
+  next["layers"][4] = {{"op", "sigmoid"}};
+  doc.edit(next, "layer 4: sigmoid");
+  QVERIFY(doc.isBusy());
+  doc.waitIdle();
+  QVERIFY(!doc.isBusy() && !doc.error());
+  QCOMPARE(doc.reusedLayers(), 4);
+  for (size_t i = 0; i < 4; ++i) QVERIFY(doc.outputs().shared(i) == first->outputs.shared(i));
+  QString d = differsFromFresh(doc, dir.path());
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // rewrite the weights of layer 2, then edit layer 5: layers 2.. are recomputed
+  w.data[5] = 0.5f;
+  engine::writeNpy(dir.filePath("w.npy").toStdString(), w);
+  nlohmann::json after = next;
+  after["layers"][5]["init"]["seed"] = 11;
+  doc.edit(after, "layer 5: seed");
+  doc.waitIdle();
+  QVERIFY(!doc.error());
+  QCOMPARE(doc.reusedLayers(), 2);
+  d = differsFromFresh(doc, dir.path());
+  QVERIFY2(d.isEmpty(), qPrintable(d));
+  // superseded edits: only the last one lands, equal to a fresh computation
+  nlohmann::json a = after, b = after;
+  a["layers"][3]["kernel_size"] = 3;
+  a["layers"][3]["padding"] = 1;
+  b["layers"][3]["kernel_size"] = 7;
+  b["layers"][3]["padding"] = 3;
+  doc.edit(a, "k3");
+  doc.edit(b, "k7");
+  doc.waitIdle();
+  QTRY_VERIFY(!doc.isBusy());
+  QCOMPARE(doc.source(), b);
+  d = differsFromFresh(doc, dir.path());
+  QVERIFY2(d.isEmpty(), qPrintable(d));
 }
 
 void GuiTest::screenshotOfEveryLesson() {
