@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include "engine/limits.h"
 #include <memory>
 #include <set>
 
@@ -79,6 +80,14 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
 
 nlohmann::json parseJson(const QByteArray& text, const QString& what, QString* why) {
   try {
+    // Refused before parsing: nesting deeper than a stack file may have (copying or dumping such
+    // a value later would recurse once per level).
+    const int cap = engine::limits().maxJsonDepth;
+    size_t where = 0;
+    if (engine::jsonNestingDepth(text.toStdString(), cap, where) > cap) {
+      *why = what + " is nested deeper than " + QString::number(cap) + " levels (at byte " + QString::number(where) + ")";
+      return nlohmann::json::value_t::discarded;
+    }
     return nlohmann::json::parse(text.constData(), text.constData() + text.size());
   } catch (const nlohmann::json::exception& e) {
     *why = what + " is not valid JSON (" + QString::fromUtf8(e.what()) + ")";
