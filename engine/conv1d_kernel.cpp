@@ -232,6 +232,154 @@ void run(const Plan& p, const float* pack, float* y, Stage stage) {
   }
 }
 
+// Transposed conv, stride 2, phases with unequal tap counts (odd k): phase r of the output
+// (q = 2Q + r = m + start) is a stride-1 conv of x, out_r[Q] = b + sum_{c, j*d = 2a + r} W[c][o][j] x[c][Q - a].
+// A block computes both phase rows (tile coordinate u = Q - Qlo - b0) into a per-thread buffer with
+// the tile kernel — no FMA on a missing tap, unlike the lane-pattern form — and interleaves them into y.
+thread_local std::vector<float> tlPhase;
+
+struct PhasePass {
+  int T = 0;                  // taps of this phase per input channel
+  const int* offs = nullptr;  // [c*T + ti]: staged offset of (c, tap)
+  const float* pack = nullptr;  // [g][o-tile][t][ot]
+};
+
+template <class Stage>
+void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage stage) {
+  const int64_t items = int64_t(p.N) * p.G * p.nBlocks;
+  const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
+  const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
+  const __mmask16 all[kNV] = {0xFFFF, 0xFFFF, 0xFFFF};
+  const __m512i idxLo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i idxHi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+#pragma omp parallel if (flops > kParallelMinFlops && items > 1)
+  {
+    float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
+    float* buf = scratch(tlPhase, size_t(2 * p.og) * size_t(BS));
+#pragma omp for schedule(dynamic)
+    for (int64_t it = 0; it < items; ++it) {
+      const int64_t blk = it % p.nBlocks;
+      const int g = int((it / p.nBlocks) % p.G);
+      const int n = int(it / (p.nBlocks * p.G));
+      const int64_t b0 = blk * p.PB, bn = std::min(p.PB, p.nPos - b0);
+      const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
+      const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
+      const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
+      for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+        const int c1 = std::min(p.cg, c0 + p.chunkC);
+        for (int r = 0; r < 2; ++r) {
+          const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
+          const int* offs = ph[r].offs + offsShift;
+          const float* gpack = ph[r].pack + int64_t(g) * p.og * nT;
+          float* br = buf + int64_t(r) * p.og * BS;
+          for (int64_t u = 0; u < bn; u += kPT)
+            for (int o0 = 0; o0 < p.og; o0 += kOT) {
+              const int ot = std::min(kOT, p.og - o0);
+              tileFn(ot, 1)(xblk + u, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
+                            br + int64_t(o0) * BS + u, BS, gbias ? gbias + o0 : nullptr, c0 > 0, all);
+            }
+        }
+      }
+      // interleave: y[o][2Q + r - start] = buf[r][o][Q - Qlo - b0], m clipped to [0, Lout)
+      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
+      const int64_t mBase = 2 * (Qlo + b0) - p.start;
+      const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + 2 * bn);
+      for (int o = 0; o < p.og; ++o) {
+        const float* e = buf + int64_t(o) * BS;
+        const float* od = buf + int64_t(p.og + o) * BS;
+        float* yo = yg + int64_t(o) * p.Lout;
+        for (int64_t u = 0; u < bn; u += 16) {
+          const __m512 E = _mm512_loadu_ps(e + u), D = _mm512_loadu_ps(od + u);
+          for (int h = 0; h < 2; ++h) {
+            const int64_t m = mBase + 2 * u + 16 * h;
+            uint32_t bits = 0xFFFFu;
+            if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
+            if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
+            if (bits)
+              _mm512_mask_storeu_ps(yo + m, __mmask16(bits), _mm512_permutex2var_ps(E, h ? idxHi : idxLo, D));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Staged row c of a stride-1 block: row[v] = x[c][i0 + v] for v in [0, RS), 0 outside [0, Lin).
+void stageRow(float* row, const float* xc, int64_t i0, int64_t Lin, int64_t RS) {
+  const int64_t vLo = std::clamp<int64_t>(-i0, 0, RS), vHi = std::clamp<int64_t>(Lin - i0, vLo, RS);
+  std::fill(row, row + vLo, 0.0f);
+  std::memcpy(row + vLo, xc + i0 + vLo, sizeof(float) * size_t(vHi - vLo));
+  std::fill(row + vHi, row + RS, 0.0f);
+}
+
+void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
+  Plan p;
+  p.N = N;
+  p.C = l.inChannels;
+  p.O = l.outChannels;
+  p.G = l.groups;
+  p.cg = p.C / p.G;
+  p.og = p.O / p.G;
+  p.Lin = l.ax[0].in;
+  p.Lout = l.ax[0].out;
+  p.s = 2;
+  p.d = l.ax[0].d;
+  p.k = l.ax[0].k;
+  p.start = l.ax[0].start;
+  p.rowsPerC = 1;
+  p.aMax = (p.k - 1) * p.d / 2;
+  p.termsPerC = p.k;  // both phases' taps: FLOP estimate and weights per channel
+  p.WB = 1;
+  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  const int64_t Qlo = floorDiv(p.start, 2);
+  p.nPos = (int64_t(p.start) + p.Lout - 1 - 2 * Qlo) / 2 + 1;  // Q in [Qlo, Qlo + nPos)
+  chooseBlocking(p, p.aMax);
+
+  const int cg = p.cg, og = p.og, k = p.k, d = p.d, aMax = p.aMax, Lin = p.Lin, C = p.C;
+  std::vector<int> taps[2];
+  for (int j = 0; j < k; ++j) taps[(j * d) % 2].push_back(j);
+  const int nTot = cg * k;
+  // offsets: [phase 0 staged][phase 1 staged][phase 0 in place][phase 1 in place]
+  tlOffs.resize(size_t(2 * nTot));
+  float* pack = scratch(tlPack, size_t(p.O) * nTot);
+  const float* W = l.weight.ptr();  // (C, og, k)
+  const bool inPlace = cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
+  PhasePass ph[2];
+  int* offs = tlOffs.data();
+  float* pk = pack;
+  for (int r = 0; r < 2; ++r) {
+    const int T = int(taps[r].size()), nT = cg * T;
+    ph[r] = {T, offs, pk};
+    for (int c = 0; c < cg; ++c)
+      for (int ti = 0; ti < T; ++ti) {
+        const int j = taps[r][size_t(ti)], shift = aMax - (j * d - r) / 2;
+        offs[c * T + ti] = int(int64_t(c) * p.RS + shift);
+        offs[nTot + c * T + ti] = c * Lin + shift;
+      }
+    for (int g = 0; g < p.G; ++g)
+      for (int o0 = 0; o0 < og; o0 += kOT) {
+        const int ot = std::min(kOT, og - o0);
+        float* dst = pk + (int64_t(g) * og + o0) * nT;
+        for (int c = 0; c < cg; ++c)
+          for (int ti = 0; ti < T; ++ti)
+            for (int o = 0; o < ot; ++o)
+              dst[int64_t(c * T + ti) * ot + o] = W[((int64_t(g) * cg + c) * og + o0 + o) * k + taps[r][size_t(ti)]];
+      }
+    offs += nT;
+    pk += int64_t(p.O) * nT;
+  }
+  const int* offsStaged = tlOffs.data();
+  const int* offsDirect = tlOffs.data() + nTot;
+  const int64_t RS = p.RS;
+  runPhases2(p, ph, Qlo, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+    const int64_t i0 = Qlo + b0 - aMax;  // x index of staged v = 0
+    const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
+    if (inPlace && i0 >= 0 && i0 + roundUp(bn, kPT) + aMax <= Lin) return {xg + i0, offsDirect};
+    for (int c = 0; c < cg; ++c) stageRow(xs + int64_t(c) * RS, xg + int64_t(c) * Lin, i0, Lin, RS);
+    return {xs, offsStaged};
+  });
+}
+
 // Depthwise, stride 1 (C/g == 1): y[o][m] = b[o] + sum_j w[o][j] * xpad[m + j*d], xpad[i] = x[i - pb]
 // (0 outside [0, Lin)). 128 positions per step (8 accumulators); a step whose reads leave x reads a
 // zero-padded copy instead. Same summation order as the tile kernel (bias, then taps in order).
@@ -434,6 +582,10 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
     auto it = std::find(variants.begin(), variants.end(), laneSet[i]);
     rowOf[i] = 1 + int(it - variants.begin());
     if (it == variants.end()) variants.push_back(laneSet[i]);
+  }
+  if (p.s == 2 && !variants.empty()) {
+    convTranspose1dPhases2(l, x, N, y);
+    return;
   }
   p.rowsPerC = 1 + int(variants.size());
   chooseBlocking(p, int64_t(p.aMax) * p.s);
