@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "engine/error.h"
+#include "engine/limits.h"
 #include "engine/kernels.h"
 
 namespace convscope::app {
@@ -111,9 +112,13 @@ void Document::markUnsaved() {
   emit fileStateChanged();
 }
 
-void Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {
-  if (next == m_source) return;
+bool Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {
+  // Comparing, copying and dumping a json recurse once per level: a value nested deeper than a
+  // stack file may be (engine limits, 64) never enters the document or its undo stack.
+  if (engine::jsonValueDepth(next, engine::limits().maxJsonDepth) > engine::limits().maxJsonDepth) return false;
+  if (next == m_source) return true;
   m_undo->push(new SetSourceCommand(this, m_source, next, text, mergeKey));
+  return true;
 }
 
 void Document::applySource(const nlohmann::json& next) {

@@ -97,7 +97,8 @@ class Document : public QObject {
 
   /// Pushes an undoable edit replacing the whole source. `mergeKey` >= 0 merges consecutive edits
   /// with the same key (typing in one field) into one undo step.
-  void edit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
+  /// False (and nothing changes) when `next` nests deeper than engine::limits().maxJsonDepth.
+  bool edit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
   /// Applies a source without touching the undo stack (used by the commands themselves).
   void applySource(const nlohmann::json& next);
 

@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "engine/layer.h"
+#include "engine/limits.h"
 
 namespace convscope::widgets {
 
@@ -416,6 +417,15 @@ bool StackEditor::setParamText(const std::string& key, const QString& valueText)
     layer.erase(key);
   } else {
     nlohmann::json v;
+    const int cap = engine::limits().maxJsonDepth;
+    size_t where = 0;
+    if (engine::jsonNestingDepth(t.toStdString(), cap, where) > cap) {
+      if (QLabel* e = errorLabelFor(key)) {
+        e->setText(QString("nested deeper than %1 levels; a stack file may not nest that deep").arg(cap));
+        e->show();
+      }
+      return false;
+    }
     try {
       v = nlohmann::json::parse(t.toStdString());
     } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range for "1e999"
