@@ -4,6 +4,7 @@
 #include "scene_renderer.h"
 
 #include <QFontMetricsF>
+#include <QPaintEngine>
 #include <QPainterPath>
 #include <cmath>
 
@@ -276,7 +277,14 @@ double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra
 
 namespace {
 
-void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const ScenePalette& pal, Theme th, double u) {
+// Cells whose smaller side is below this many device pixels are "dense" on a raster device: the
+// outline is a 1-pixel cosmetic pen and fill and outline are drawn without antialiasing (an
+// antialiased stroke of a 1-pixel border on a 3-pixel cell costs ~3 us and looks the same blurred).
+constexpr double kDenseCellPx = 6.0;
+
+// `dense`: the raster fast path above (never for vector devices: SVG/PDF/TikZ keep the same shapes).
+void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const ScenePalette& pal, Theme th, double u,
+              bool dense) {
   const QRectF r = c.rect;
   QColor fill;
   QPen border(pal.cellBorder, 0.8 * pal.strokeWidth * u);
@@ -329,9 +337,20 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
       break;
   }
   if (!c.text.isEmpty() && c.style != CellStyle::Count) text = panel.showValues || c.style == CellStyle::InsertedZero ? c.text : QString();
-  p.setPen(panel.borders || c.style != CellStyle::Value ? border : Qt::NoPen);
-  p.setBrush(fill);
-  p.drawRect(r);
+  const bool outline = panel.borders || c.style != CellStyle::Value;
+  if (dense) {
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.fillRect(r, fill);
+    if (outline) {
+      p.setPen(QPen(border.color(), 0, border.style()));  // cosmetic: one device pixel
+      p.setBrush(Qt::NoBrush);
+      p.drawRect(r);
+    }
+  } else {
+    p.setPen(outline ? border : QPen(Qt::NoPen));
+    p.setBrush(fill);
+    p.drawRect(r);
+  }
   if (hatch) {
     p.setBrush(QBrush(pal.zeroHatch, Qt::BDiagPattern));
     p.setPen(Qt::NoPen);
@@ -362,6 +381,7 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
     p.drawRect(r);
   }
   p.setBrush(Qt::NoBrush);
+  if (dense) p.setRenderHint(QPainter::Antialiasing, true);  // marks: a few cells, drawn as always
   if (c.marks & MarkRelated) {
     p.setPen(QPen(pal.related, 2.2 * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
     p.drawRect(r.adjusted(1.1 * u, 1.1 * u, -1.1 * u, -1.1 * u));
@@ -397,8 +417,18 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
       p.setPen(QPen(c, (l.kind == LineKind::Kernel ? 2.0 : 1.0) * u * pal.strokeWidth));
       p.drawLine(l.a, l.b);
     }
+  // Raster devices (the canvas frame, PNG, GIF/MP4 frames) only: cells outside the frame are skipped
+  // and small cells take the dense path of drawCell. Vector devices get every cell, drawn as always.
+  const QTransform& dt = p.deviceTransform();
+  const bool raster = p.paintEngine() && p.paintEngine()->type() == QPaintEngine::Raster && dt.type() <= QTransform::TxScale;
+  const double devicePx = raster ? std::min(std::abs(dt.m11()), std::abs(dt.m22())) : 0.0;  // device pixels per unit
+  const QRectF visible = QRectF(QPointF(0, 0), f.size).adjusted(-4 * u, -4 * u, 4 * u, 4 * u);
   for (const ScenePanel& panel : f.panels)
-    for (const SceneCell& c : panel.cells) drawCell(p, c, panel, pal, f.theme, u);
+    for (const SceneCell& c : panel.cells) {
+      if (raster && !visible.intersects(c.rect)) continue;
+      const bool dense = raster && std::min(c.rect.width(), c.rect.height()) * devicePx < kDenseCellPx;
+      drawCell(p, c, panel, pal, f.theme, u, dense);
+    }
   for (const SceneBox& b : f.boxes) {
     if (b.kind == BoxKind::Frame) continue;
     p.setBrush(Qt::NoBrush);
