@@ -7,11 +7,15 @@
 //   CONVSCOPE_CANVAS_PNG_DIR=/tmp build/tests/canvas/canvas_scene_tests --gtest_filter='Golden*'
 #include <gtest/gtest.h>
 
+#include <QBuffer>
 #include <QDir>
 #include <QGuiApplication>
+#include <QSvgGenerator>
 #include <cmath>
 
+#include "engine/stack.h"
 #include "scene_fixtures.h"
+#include "widgets/scene_frame.h"
 
 using namespace convscope;
 using widgets::View;
@@ -99,4 +103,56 @@ int main(int argc, char** argv) {
   QGuiApplication app(argc, argv);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
+}
+
+// Issue 7: on raster devices, cells a few pixels small take a fast path (no antialiasing, a 1-pixel
+// cosmetic outline) and cells outside the frame are skipped. Each visible dense cell still shows
+// its colour, and a vector device (SVG) still gets one shape per cell, the frame's full list.
+TEST(DenseCells, RasterKeepsEachCellsColourAndVectorsKeepEveryShape) {
+  nlohmann::json layers = nlohmann::json::array(
+      {{{"op", "conv_transpose"}, {"out_channels", 48}, {"kernel_size", 4}, {"stride", 2}, {"padding", 1},
+        {"init", {{"kind", "random"}, {"seed", 3}}}}});
+  const nlohmann::json doc = {{"convscope", 1},
+                              {"input", {{"shape", {48, 300}}, {"generator", {{"kind", "noise"}, {"seed", 2}}}}},
+                              {"layers", layers}};
+  auto snap = std::make_shared<widgets::StackSnapshot>();
+  snap->stack = engine::resolveStack(doc, "dense.json", "");
+  snap->outputs = engine::forward(snap->stack);
+  const auto model = widgets::SceneModel::build(snap, 0, View::Scatter);
+  const widgets::SceneRequest req{model, 5, widgets::Theme::Light, QSizeF(kSize), std::nullopt, true};
+  const widgets::SceneFrame f = widgets::buildSceneFrame(req);
+  ASSERT_FALSE(f.panels.empty());
+  const widgets::ScenePanel& input = f.panels.front();
+  ASSERT_GT(input.cells.size(), 100u);
+  ASSERT_LT(input.cells.front().rect.height(), 6.0) << "not a dense view any more: pick more channels";
+  const QImage img = widgets::renderSceneImage(req, 1.0).convertToFormat(QImage::Format_RGB32);
+  int checked = 0, matched = 0;
+  for (const widgets::SceneCell& c : input.cells) {
+    if (c.marks || c.style != widgets::CellStyle::Value || c.rect.height() < 3 || c.rect.bottom() > kSize.height()) continue;
+    // the pixel row in the middle of the cell, away from its outline
+    const QPoint at(int(c.rect.center().x()), int(std::floor(c.rect.top())) + int(c.rect.height() / 2));
+    const QColor want = widgets::divergingColor(c.value, input.absMax, widgets::Theme::Light);
+    const QColor got = img.pixelColor(at);
+    ++checked;
+    if (std::max({std::abs(got.red() - want.red()), std::abs(got.green() - want.green()), std::abs(got.blue() - want.blue())}) <= 6)
+      ++matched;
+  }
+  ASSERT_GT(checked, 100);
+  EXPECT_GE(matched, checked * 9 / 10) << matched << " of " << checked << " dense cells show their colour";
+  // the vector path: every cell of the frame (also those below the frame's bottom edge) as a shape
+  size_t cells = 0;
+  for (const auto& p : f.panels) cells += p.cells.size();
+  QByteArray svg;
+  QBuffer buf(&svg);
+  buf.open(QIODevice::WriteOnly);
+  QSvgGenerator gen;
+  gen.setOutputDevice(&buf);
+  gen.setSize(kSize);
+  gen.setViewBox(QRect(QPoint(0, 0), kSize));
+  {
+    QPainter p(&gen);
+    widgets::renderScene(p, req);
+  }
+  const qsizetype shapes = svg.count("<path") + svg.count("<rect");
+  EXPECT_GE(size_t(shapes), cells) << "SVG shapes " << shapes << " for " << cells << " cells";
 }
