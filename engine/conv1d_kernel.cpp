@@ -25,7 +25,7 @@ constexpr int kNV = 3;                 // 16-lane vectors per register tile
 constexpr int kPT = kNV * 16;          // positions per register tile
 constexpr int64_t kStageBytes = 192 * 1024;  // staged input block (L2-resident)
 constexpr int64_t kTileBytes = 28 * 1024;    // staged rows one tile reads per channel chunk (L1)
-constexpr double kParallelMinFlops = 1 << 18;
+constexpr double kFlopsPerThread = 1 << 20;  // a thread is worth it from ~10 us of work on
 constexpr int kInPlaceMaxChannels = 4;
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
@@ -162,13 +162,7 @@ void chooseBlocking(Plan& p, int64_t spanPerC) {
   p.PB = std::max<int64_t>(kPT, kStageBytes / (rows * 4) / kPT * kPT);
   p.PB = std::min<int64_t>(p.PB, 32 * kPT);  // several blocks per row: interior ones read x in place
   p.PB = std::min(p.PB, roundUp(p.nPos, kPT));
-  int64_t nb = (p.nPos + p.PB - 1) / p.PB;
-  const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
-  if (flops > kParallelMinFlops && int64_t(p.N) * p.G * nb < 8 && p.nPos > kPT) {  // work for both threads
-    p.PB = std::max<int64_t>(kPT, roundUp((p.nPos + 7) / 8, kPT));
-    nb = (p.nPos + p.PB - 1) / p.PB;
-  }
-  p.nBlocks = nb;
+  p.nBlocks = (p.nPos + p.PB - 1) / p.PB;
   p.RS = roundUp(p.PB + spanPerC + 16, 16);
   if ((p.RS / 16) % 2 == 0) p.RS += 16;  // odd number of cache lines: staged rows spread over all L1 sets
   const int64_t perC = int64_t(p.rowsPerC) * (kPT + spanPerC) * 4;
@@ -179,22 +173,51 @@ void chooseBlocking(Plan& p, int64_t spanPerC) {
   p.chunkC = (p.cg + nChunks - 1) / nChunks;
 }
 
-// Runs all work items: stage, then channel chunks x position tiles x output-channel tiles.
+// Threads worth running `flops` of work split into `units` pieces: one per kFlopsPerThread.
+int threadsFor(double flops, int64_t units) {
+#ifdef _OPENMP
+  const double t = std::min({flops / kFlopsPerThread, double(units), double(omp_get_max_threads())});
+  return std::max(1, int(t));
+#else
+  (void)flops, (void)units;
+  return 1;
+#endif
+}
+
+// Calls f(n, g, b0, bn) on this thread's share of the (n, g) rows x nPos positions: one contiguous
+// run of whole kPT-position tiles per thread (equal to one tile: no load imbalance, no work queue,
+// neighbouring blocks — and their output cache lines — on the same thread), cut into near-equal
+// blocks of at most PB positions that stay inside a row.
+template <class F>
+void forThisThreadsBlocks(const Plan& p, F&& f) {
+  const int64_t tpr = (p.nPos + kPT - 1) / kPT, total = int64_t(p.N) * p.G * tpr, maxTiles = p.PB / kPT;
+  int tid = 0, nt = 1;
+#ifdef _OPENMP
+  tid = omp_get_thread_num();
+  nt = omp_get_num_threads();
+#endif
+  const int64_t lo = total * tid / nt, hi = total * (tid + 1) / nt;
+  for (int64_t t = lo; t < hi;) {
+    const int64_t row = t / tpr, ti = t - row * tpr;
+    const int64_t left = std::min(hi - row * tpr, tpr) - ti;  // tiles of this row in this thread's run
+    const int64_t take = (left + (left + maxTiles - 1) / maxTiles - 1) / ((left + maxTiles - 1) / maxTiles);
+    const int64_t b0 = ti * kPT;
+    f(int(row / p.G), int(row % p.G), b0, std::min(take * kPT, p.nPos - b0));
+    t += take;
+  }
+}
+
+// Runs all blocks: stage, then channel chunks x position tiles x output-channel tiles.
 template <class Stage>
 void run(const Plan& p, const float* pack, float* y, Stage stage) {
-  const int64_t items = int64_t(p.N) * p.G * p.nBlocks;
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
+  const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int nT = p.cg * p.termsPerC;
-#pragma omp parallel if (flops > kParallelMinFlops && items > 1)
+#pragma omp parallel num_threads(threads) if (threads > 1)
   {
     float* xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS));
-#pragma omp for schedule(dynamic)
-    for (int64_t it = 0; it < items; ++it) {
-      const int64_t blk = it % p.nBlocks;
-      const int g = int((it / p.nBlocks) % p.G);
-      const int n = int(it / (p.nBlocks * p.G));
-      const int64_t b0 = blk * p.PB;                       // block start (tile coordinates)
-      const int64_t bn = std::min(p.PB, p.nPos - b0);      // positions in this block
+    forThisThreadsBlocks(p, [&](int n, int g, int64_t b0, int64_t bn) {
+      // b0: block start (tile coordinates), bn: positions in this block.
       // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
       const auto [xblk, offs] = stage(n, g, b0, bn, xs);
       float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
@@ -206,29 +229,29 @@ void run(const Plan& p, const float* pack, float* y, Stage stage) {
         // o-tile groups: a group's weights for this chunk stay in L1 across the position tiles,
         // a position tile's staged rows stay in L1 across the group's o-tiles
         for (int g0 = 0; g0 < p.og; g0 += kOGroup * kOT) {
-        const int g1 = std::min(p.og, g0 + kOGroup * kOT);
-        for (int64_t u = 0; u < bn; u += kPT) {
-          // output index of lane 0 and the valid lanes of each vector
-          const int64_t m = p.transposed ? p.qBase + b0 + u - p.start : b0 + u;
-          __mmask16 masks[kNV];
-          for (int v = 0; v < kNV; ++v) {
-            const int64_t lo = m + 16 * v;
-            uint32_t bits = 0xFFFFu;
-            if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
-            if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
-            masks[v] = __mmask16(bits);
+          const int g1 = std::min(p.og, g0 + kOGroup * kOT);
+          for (int64_t u = 0; u < bn; u += kPT) {
+            // output index of lane 0 and the valid lanes of each vector
+            const int64_t m = p.transposed ? p.qBase + b0 + u - p.start : b0 + u;
+            __mmask16 masks[kNV];
+            for (int v = 0; v < kNV; ++v) {  // blocks are whole tiles: only the row ends clip
+              const int64_t lo = m + 16 * v;
+              uint32_t bits = 0xFFFFu;
+              if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
+              if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
+              masks[v] = __mmask16(bits);
+            }
+            const float* xb = xblk + u;
+            float* yt = yg + m;
+            for (int o0 = g0; o0 < g1; o0 += kOT) {
+              const int ot = std::min(kOT, p.og - o0);
+              tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
+                               yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
+            }
           }
-          const float* xb = xblk + u;
-          float* yt = yg + m;
-          for (int o0 = g0; o0 < g1; o0 += kOT) {
-            const int ot = std::min(kOT, p.og - o0);
-            tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
-                             yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
-          }
-        }
         }
       }
-    }
+    });
   }
 }
 
@@ -246,22 +269,17 @@ struct PhasePass {
 
 template <class Stage>
 void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage stage) {
-  const int64_t items = int64_t(p.N) * p.G * p.nBlocks;
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
+  const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
   const __mmask16 all[kNV] = {0xFFFF, 0xFFFF, 0xFFFF};
   const __m512i idxLo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i idxHi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-#pragma omp parallel if (flops > kParallelMinFlops && items > 1)
+#pragma omp parallel num_threads(threads) if (threads > 1)
   {
     float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
     float* buf = scratch(tlPhase, size_t(2 * p.og) * size_t(BS));
-#pragma omp for schedule(dynamic)
-    for (int64_t it = 0; it < items; ++it) {
-      const int64_t blk = it % p.nBlocks;
-      const int g = int((it / p.nBlocks) % p.G);
-      const int n = int(it / (p.nBlocks * p.G));
-      const int64_t b0 = blk * p.PB, bn = std::min(p.PB, p.nPos - b0);
+    forThisThreadsBlocks(p, [&](int n, int g, int64_t b0, int64_t bn) {
       const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
       const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
@@ -300,7 +318,7 @@ void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage
           }
         }
       }
-    }
+    });
   }
 }
 
@@ -385,7 +403,6 @@ void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
 // zero-padded copy instead. Same summation order as the tile kernel (bias, then taps in order).
 constexpr int kDwNV = 8, kDwPT = 16 * kDwNV;
 constexpr int kDwMaxSpan = 4096;  // longer dilated spans take the generic path (staging per step)
-constexpr double kDwFlopsPerThread = 1 << 21;  // a thread is worth it from ~20 us of work on
 
 void depthwiseRow(const float* xc, int64_t Lin, int64_t pb, const float* w, int k, int d, float bias, float* yr,
                   int64_t m0, int64_t m1, float* tmp) {
@@ -424,10 +441,7 @@ void depthwiseConv1d(const Layer& l, const float* x, int N, int64_t Lin, int64_t
   const int64_t Lout = l.ax[0].out;
   const int64_t rows = int64_t(N) * O;
   const double flops = 2.0 * double(rows) * double(Lout) * k;
-  int threads = 1;
-#ifdef _OPENMP
-  threads = int(std::clamp<double>(flops / kDwFlopsPerThread, 1.0, double(omp_get_max_threads())));
-#endif
+  const int threads = threadsFor(flops, rows * ((Lout + kDwPT - 1) / kDwPT));
   // segments per row: enough items for the threads, whole steps each
   const int64_t steps = (Lout + kDwPT - 1) / kDwPT;
   const int64_t segs = std::min<int64_t>(steps, rows >= 4 * threads ? 1 : (4 * threads + rows - 1) / rows);

@@ -5,6 +5,8 @@
 //
 //   engine_bench [--benchmark_filter=...] [--benchmark_format=json] ...   timings
 //   engine_bench --checksums                                              one JSON line per case
+//   engine_bench --profile NAME OP ITERS     one case ITERS times: min / median wall and CPU ms (perf);
+//                                            NAME a case or N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <omp.h>
@@ -18,6 +20,7 @@
 #include <set>
 #include <string>
 #include <vector>
+#include <ctime>
 
 #include "engine/kernels.h"
 
@@ -164,6 +167,12 @@ void printChecksums(const std::string& name, const std::string& op, const eng::T
   std::printf("}}\n");
 }
 
+double cpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,19 +188,29 @@ int main(int argc, char** argv) {
         for (int k = 0; k < iters; ++k) benchmark::DoNotOptimize(runStack(s));
         return 0;
       }
-      for (const Case& c : kCases)
+      // NAME may also be a shape as torch_conv_ref.py --shape takes it: N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
+      std::vector<Case> cases(std::begin(kCases), std::end(kCases));
+      Case custom{argv[i + 1], argv[i + 2], 1, 1, 1, 1, 1, 1, 0, 1, 1, 0};
+      if (std::sscanf(argv[i + 1], "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", &custom.N, &custom.Cin, &custom.Cout, &custom.L,
+                      &custom.k, &custom.stride, &custom.pad, &custom.dil, &custom.groups, &custom.outPad) >= 9)
+        cases.push_back(custom);
+      for (const Case& c : cases)
         if (std::strcmp(c.name, argv[i + 1]) == 0 && std::strcmp(c.op, argv[i + 2]) == 0) {
           const Prepared p = prepare(c);
-          std::vector<double> ms;
+          // wall time, and process CPU time (all threads; with 1 thread it does not count the time
+          // another process holds the core, so it compares builds on a loaded machine)
+          std::vector<double> ms, cpu;
           for (int k = 0; k < iters; ++k) {
-            const double t0 = omp_get_wtime();
+            const double t0 = omp_get_wtime(), c0 = cpuMs();
             benchmark::DoNotOptimize(eng::forwardLayer(p.layer, p.x));
             ms.push_back((omp_get_wtime() - t0) * 1e3);
+            cpu.push_back(cpuMs() - c0);
           }
           std::sort(ms.begin(), ms.end());
+          std::sort(cpu.begin(), cpu.end());
           if (!ms.empty())
-            std::printf("%s %s: min %.4f ms (%.1f GFLOP/s)  median %.4f ms\n", c.name, c.op, ms[0],
-                        p.flop / ms[0] * 1e-6, ms[ms.size() / 2]);
+            std::printf("%s %s: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n", c.name,
+                        c.op, ms[0], p.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0], cpu[cpu.size() / 2]);
           return 0;
         }
       std::fprintf(stderr, "unknown case\n");
