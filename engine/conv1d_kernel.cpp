@@ -184,10 +184,16 @@ int threadsFor(double flops, int64_t units) {
 #endif
 }
 
-// Calls f(n, g, b0, bn) on this thread's share of the (n, g) rows x nPos positions: one contiguous
+// A block of work: image n, group g, positions [b0, b0 + bn) in tile coordinates.
+struct Block {
+  int n = 0, g = 0;
+  int64_t b0 = 0, bn = 0;
+};
+
+// Calls f(block, next) on this thread's share of the (n, g) rows x nPos positions: one contiguous
 // run of whole kPT-position tiles per thread (equal to one tile: no load imbalance, no work queue,
 // neighbouring blocks — and their output cache lines — on the same thread), cut into near-equal
-// blocks of at most PB positions that stay inside a row.
+// blocks of at most PB positions that stay inside a row. next: the block after it (bn = 0: none).
 template <class F>
 void forThisThreadsBlocks(const Plan& p, F&& f) {
   const int64_t tpr = (p.nPos + kPT - 1) / kPT, total = int64_t(p.N) * p.G * tpr, maxTiles = p.PB / kPT;
@@ -196,30 +202,84 @@ void forThisThreadsBlocks(const Plan& p, F&& f) {
   tid = omp_get_thread_num();
   nt = omp_get_num_threads();
 #endif
-  const int64_t lo = total * tid / nt, hi = total * (tid + 1) / nt;
-  for (int64_t t = lo; t < hi;) {
+  const int64_t hi = total * (tid + 1) / nt;
+  auto blockAt = [&](int64_t t, int64_t& take) {
     const int64_t row = t / tpr, ti = t - row * tpr;
     const int64_t left = std::min(hi - row * tpr, tpr) - ti;  // tiles of this row in this thread's run
-    const int64_t take = (left + (left + maxTiles - 1) / maxTiles - 1) / ((left + maxTiles - 1) / maxTiles);
-    const int64_t b0 = ti * kPT;
-    f(int(row / p.G), int(row % p.G), b0, std::min(take * kPT, p.nPos - b0));
+    const int64_t parts = (left + maxTiles - 1) / maxTiles;
+    take = (left + parts - 1) / parts;
+    return Block{int(row / p.G), int(row % p.G), ti * kPT, std::min(take * kPT, p.nPos - ti * kPT)};
+  };
+  int64_t t = total * tid / nt, take = 0, takeNext = 0;
+  if (t >= hi) return;
+  Block cur = blockAt(t, take);
+  while (true) {
+    const Block next = t + take < hi ? blockAt(t + take, takeNext) : Block{};
+    f(cur, next);
+    if (next.bn == 0) break;
     t += take;
+    take = takeNext;
+    cur = next;
   }
 }
 
+// Prefetches (into L2) the input lines the next block will stage, spread over the current block's
+// tile calls so the reads stream in behind the FMAs instead of stalling the staging copy.
+// Rows: `rows` channel rows from `base` with stride `stride`, x indices [lo, hi) of each.
+class Prefetcher {
+ public:
+  void start(const float* base, int64_t stride, int rows, int64_t lo, int64_t hi, int64_t steps) {
+    m_base = base;
+    m_stride = stride;
+    m_rows = rows;
+    m_lo = lo / 16 * 16;
+    m_hi = hi;
+    m_row = lo < hi ? 0 : rows;
+    m_pos = m_lo;
+    const int64_t lines = int64_t(rows) * ((hi - m_lo + 15) / 16);
+    m_per = steps > 0 ? (lines + steps - 1) / steps : lines;
+  }
+  void step() {
+    for (int64_t i = 0; i < m_per && m_row < m_rows; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(m_base + m_row * m_stride + m_pos), _MM_HINT_T1);
+      m_pos += 16;
+      if (m_pos >= m_hi) {
+        m_pos = m_lo;
+        ++m_row;
+      }
+    }
+  }
+
+ private:
+  const float* m_base = nullptr;
+  int64_t m_stride = 0, m_lo = 0, m_hi = 0, m_pos = 0, m_per = 0;
+  int m_rows = 0, m_row = 0;
+};
+
 // Runs all blocks: stage, then channel chunks x position tiles x output-channel tiles.
-template <class Stage>
-void run(const Plan& p, const float* pack, float* y, Stage stage) {
+// Source(b0, bn) -> {lo, hi}: the x indices (per channel row) block (b0, bn) stages.
+template <class Stage, class Source>
+void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage, Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int nT = p.cg * p.termsPerC;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     float* xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS));
-    forThisThreadsBlocks(p, [&](int n, int g, int64_t b0, int64_t bn) {
-      // b0: block start (tile coordinates), bn: positions in this block.
+    Prefetcher pf;
+    forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+      const int n = B.n, g = B.g;
+      const int64_t b0 = B.b0, bn = B.bn;  // block start (tile coordinates), positions in this block
       // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
       const auto [xblk, offs] = stage(n, g, b0, bn, xs);
+      if (next.bn > 0) {
+        const auto [lo, hi] = source(next.b0, next.bn);
+        pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
+                 std::min<int64_t>(hi, p.Lin), ((p.cg + p.chunkC - 1) / p.chunkC) * ((p.og + kOT - 1) / kOT) *
+                                                   ((bn + kPT - 1) / kPT));
+      } else {
+        pf.start(x, 0, 0, 0, 0, 1);
+      }
       float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
       const float* gpack = pack + int64_t(g) * p.og * nT * p.WB;
@@ -245,6 +305,7 @@ void run(const Plan& p, const float* pack, float* y, Stage stage) {
             float* yt = yg + m;
             for (int o0 = g0; o0 < g1; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
+              pf.step();
               tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
                                yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
             }
@@ -267,8 +328,9 @@ struct PhasePass {
   const float* pack = nullptr;  // [g][o-tile][t][ot]
 };
 
-template <class Stage>
-void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage stage) {
+template <class Stage, class Source>
+void runPhases2(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, Stage stage,
+                Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
@@ -279,8 +341,19 @@ void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage
   {
     float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
     float* buf = scratch(tlPhase, size_t(2 * p.og) * size_t(BS));
-    forThisThreadsBlocks(p, [&](int n, int g, int64_t b0, int64_t bn) {
+    Prefetcher pf;
+    forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+      const int n = B.n, g = B.g;
+      const int64_t b0 = B.b0, bn = B.bn;
       const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
+      if (next.bn > 0) {
+        const auto [lo, hi] = source(next.b0, next.bn);
+        pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
+                 std::min<int64_t>(hi, p.Lin), ((p.cg + p.chunkC - 1) / p.chunkC) * 2 * ((p.og + kOT - 1) / kOT) *
+                                                   ((bn + kPT - 1) / kPT));
+      } else {
+        pf.start(x, 0, 0, 0, 0, 1);
+      }
       const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
       for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
@@ -293,6 +366,7 @@ void runPhases2(const Plan& p, const PhasePass* ph, int64_t Qlo, float* y, Stage
           for (int64_t u = 0; u < bn; u += kPT)
             for (int o0 = 0; o0 < p.og; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
+              pf.step();
               tileFn(ot, 1)(xblk + u, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
                             br + int64_t(o0) * BS + u, BS, gbias ? gbias + o0 : nullptr, c0 > 0, all);
             }
@@ -389,12 +463,17 @@ void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
   const int* offsStaged = tlOffs.data();
   const int* offsDirect = tlOffs.data() + nTot;
   const int64_t RS = p.RS;
-  runPhases2(p, ph, Qlo, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+  // a block reads staged v in [0, roundUp(bn, kPT) + aMax)
+  auto need = [&](int64_t bn) { return std::min(RS, roundUp(bn, kPT) + aMax); };
+  auto stage = [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
     const int64_t i0 = Qlo + b0 - aMax;  // x index of staged v = 0
     const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
     if (inPlace && i0 >= 0 && i0 + roundUp(bn, kPT) + aMax <= Lin) return {xg + i0, offsDirect};
-    for (int c = 0; c < cg; ++c) stageRow(xs + int64_t(c) * RS, xg + int64_t(c) * Lin, i0, Lin, RS);
+    for (int c = 0; c < cg; ++c) stageRow(xs + int64_t(c) * RS, xg + int64_t(c) * Lin, i0, Lin, need(bn));
     return {xs, offsStaged};
+  };
+  runPhases2(p, x, ph, Qlo, y, stage, [&](int64_t b0, int64_t bn) {
+    return std::pair<int64_t, int64_t>{Qlo + b0 - aMax, Qlo + b0 - aMax + need(bn)};
   });
 }
 
@@ -530,23 +609,29 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
     for (int c = 0; c < p.cg; ++c)
       for (int j = 0; j < p.k; ++j) offsDirect[c * p.k + j] = c * Lin + j * p.d;
   const int span = (p.k - 1) * p.d;
-  run(p, pack, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+  // a block reads staged v in [0, roundUp(bn, kPT) + aMax) of each phase row
+  auto need = [&](int64_t bn) { return std::min(RS, roundUp(bn, kPT) + p.aMax); };
+  auto stage = [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
     const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
     if (inPlace && b0 - pb >= 0 && b0 - pb + roundUp(bn, kPT) + span <= Lin) return {xg + b0 - pb, offsDirect};
+    const int64_t nv = need(bn);
     for (int c = 0; c < cg; ++c) {
       const float* xc = x + (int64_t(n) * C + int64_t(g) * cg + c) * Lin;
       for (int r = 0; r < s; ++r) {
         float* row = xs + (int64_t(c) * s + r) * RS;
-        // row[v] = x[(b0 + v)*s + r - pb], v in [0, RS)
+        // row[v] = x[(b0 + v)*s + r - pb], v in [0, nv)
         const int64_t src0 = b0 * s + r - pb;
-        const int64_t vLo = std::clamp<int64_t>(src0 >= 0 ? 0 : (-src0 + s - 1) / s, 0, RS);
-        const int64_t vHi = std::clamp<int64_t>(Lin - src0 <= 0 ? 0 : (Lin - src0 + s - 1) / s, vLo, RS);
+        const int64_t vLo = std::clamp<int64_t>(src0 >= 0 ? 0 : (-src0 + s - 1) / s, 0, nv);
+        const int64_t vHi = std::clamp<int64_t>(Lin - src0 <= 0 ? 0 : (Lin - src0 + s - 1) / s, vLo, nv);
         std::fill(row, row + vLo, 0.0f);
         gatherStrided(row + vLo, xc + src0 + vLo * s, vHi - vLo, s);
-        std::fill(row + vHi, row + RS, 0.0f);
+        std::fill(row + vHi, row + nv, 0.0f);
       }
     }
     return {xs, offsStaged};
+  };
+  run(p, x, pack, y, stage, [&](int64_t b0, int64_t bn) {
+    return std::pair<int64_t, int64_t>{b0 * s - pb, (b0 + need(bn)) * s - pb};
   });
 }
 
@@ -648,11 +733,14 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
     for (int lane = 0; lane < 16; ++lane) m |= ((variants[vi] >> (lane % s)) & 1u) << lane;
     keepMask[vi] = __mmask16(m);
   }
-  run(p, pack, y, [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
+  // a block reads staged v in [0, roundUp(bn, kPT) + aMax*s) (a multiple of 16, hence of s)
+  auto need = [&](int64_t bn) { return std::min(RS, roundUp(roundUp(bn, kPT) + int64_t(aMax) * s, 16)); };
+  auto stage = [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
     const int64_t i0 = (qBase + b0) / s - aMax;  // x index of staged v = 0 .. s-1
     const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
     if (inPlace && i0 >= 0 && i0 + roundUp(bn, kPT) + aMax <= Lin) return {xg + i0, offsDirect};
-    const int64_t nI = RS / s;  // RS is a multiple of 16, hence of s
+    const int64_t nv = need(bn);
+    const int64_t nI = nv / s;
     const int64_t iLo = std::clamp<int64_t>(-i0, 0, nI), iHi = std::clamp<int64_t>(Lin - i0, iLo, nI);
     for (int c = 0; c < cg; ++c) {
       const float* xc = xg + int64_t(c) * Lin;
@@ -664,20 +752,24 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
         for (int64_t v = iLo * s; v < vLo; ++v) row[v] = xc[i0 + v / s];
         repeatEach(row + vLo, xc + i0 + vLo / s, vHi - vLo, s);
         for (int64_t v = vHi; v < iHi * s; ++v) row[v] = xc[i0 + v / s];
-        std::fill(row + iHi * s, row + RS, 0.0f);
+        std::fill(row + iHi * s, row + nv, 0.0f);
       } else {
-        for (int64_t v = 0; v < RS; ++v) {
+        for (int64_t v = 0; v < nv; ++v) {
           const int64_t i = v / s;
           row[v] = (i >= iLo && i < iHi) ? xc[i0 + i] : 0.0f;
         }
       }
       for (size_t vi = 0; vi < variants.size(); ++vi) {
         float* dst = row + int64_t(vi + 1) * RS;
-        for (int64_t v = 0; v < RS; v += 16)
+        for (int64_t v = 0; v < nv; v += 16)
           _mm512_storeu_ps(dst + v, _mm512_maskz_mov_ps(keepMask[vi], _mm512_loadu_ps(row + v)));
       }
     }
     return {xs, offsStaged};
+  };
+  run(p, x, pack, y, stage, [&](int64_t b0, int64_t bn) {
+    const int64_t i0 = (qBase + b0) / s - aMax;
+    return std::pair<int64_t, int64_t>{i0, i0 + need(bn) / s};
   });
 }
 
