@@ -76,7 +76,8 @@ struct ActivationPlots::Caches {
 
 namespace {
 
-std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap);
+std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
+                                                     const std::shared_ptr<ActivationPlots::Caches>& prevCaches);
 
 }  // namespace
 
@@ -97,15 +98,27 @@ struct ActivationPlots::Row {
 
 namespace {
 
-std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap) {
+// The caches of `snap`; rows whose tensor `prevSnap` (with `prevCaches`, may be null) already had —
+// the same shared layer output, or an input of the same bits — are copied, not rebuilt.
+std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
+                                                     const std::shared_ptr<ActivationPlots::Caches>& prevCaches) {
   auto c = std::make_shared<ActivationPlots::Caches>();
   const int rows = snap->rowCount();
   c->pyramids.resize(static_cast<size_t>(rows));
   c->lo.assign(static_cast<size_t>(rows), 0.f);
   c->hi.assign(static_cast<size_t>(rows), 0.f);
+  const int prevRows = prevSnap && prevCaches ? std::min(prevSnap->rowCount(), static_cast<int>(prevCaches->pyramids.size())) : 0;
   for (int r = 0; r < rows; ++r) {
     const engine::Tensor& t = snap->rowTensor(r);
     if (t.rank() < 3) continue;
+    if (r < prevRows && (r == 0 ? engine::sameBits(prevSnap->stack.input, t)
+                                : prevSnap->outputs.shared(static_cast<size_t>(r - 1)) == snap->outputs.shared(static_cast<size_t>(r - 1)))) {
+      const auto i = static_cast<size_t>(r);
+      c->pyramids[i] = prevCaches->pyramids[i].rebased(t.ptr());  // level 0 is this snapshot's tensor
+      c->lo[i] = prevCaches->lo[i];
+      c->hi[i] = prevCaches->hi[i];
+      continue;
+    }
     // Batch item 0 only: (C, L) or (C, H*W) contiguous at the start of the tensor.
     const int ch = static_cast<int>(t.dim(1));
     int64_t len = 1;
@@ -216,7 +229,7 @@ void ActivationPlots::setSnapshot(SnapshotPtr snap) {
   }
   if (snapshotElements(snap) < (int64_t(1) << 22)) {
     m_building = false;
-    adopt(snap, buildCaches(snap));
+    adopt(snap, buildCaches(snap, m_snap, m_caches));
     return;
   }
   m_building = true;
@@ -230,7 +243,10 @@ void ActivationPlots::setSnapshot(SnapshotPtr snap) {
     m_status->setText("drag: pan · Ctrl+wheel: zoom time · double-click: reset");
     adopt(snap, caches);
   });
-  watcher->setFuture(QtConcurrent::run([snap]() { return buildCaches(snap); }));
+  // Rows shared with the snapshot shown now (an edit of layer j keeps rows 0..j) keep their caches.
+  watcher->setFuture(QtConcurrent::run([snap, prevSnap = m_snap, prevCaches = m_caches]() {
+    return buildCaches(snap, prevSnap, prevCaches);
+  }));
 }
 
 void ActivationPlots::adopt(SnapshotPtr snap, std::shared_ptr<Caches> caches) {

@@ -14,6 +14,13 @@ class SignalPyramid {
   /// Builds the levels over `data` laid out as (channels, length), row-major. `data` must stay
   /// alive and unchanged while the pyramid is used (it is level 0).
   void build(const float* data, int channels, int64_t length);
+  /// A copy whose level 0 is `data` (the other levels are shared values). Precondition: `data` holds
+  /// exactly the values this pyramid was built on (another copy of the same tensor).
+  SignalPyramid rebased(const float* data) const {
+    SignalPyramid p = *this;
+    p.m_data = data;
+    return p;
+  }
   int channels() const { return m_channels; }
   int64_t length() const { return m_length; }
   /// Fills mins[j], maxs[j] for j < cols: the extremes of channel c over samples

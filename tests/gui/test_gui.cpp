@@ -41,6 +41,7 @@ class GuiTest : public QObject {
   void bigInputComputesInBackground();
   void middleLayerEditRecomputesFromThatLayer();
   void middleLayerEditInBackgroundMatchesAFreshComputation();
+  void plotsKeepCachesOfSharedRowsAndMatchAFreshBuild();
   void screenshotOfEveryLesson();
 };
 
@@ -420,6 +421,75 @@ void GuiTest::middleLayerEditInBackgroundMatchesAFreshComputation() {
   QCOMPARE(doc.source(), b);
   d = differsFromFresh(doc, dir.path());
   QVERIFY2(d.isEmpty(), qPrintable(d));
+}
+
+namespace {
+
+// Every cell of every row's heatmap and every line-plot point of `a` equal to `b`'s.
+QString plotsDiffer(const widgets::ActivationPlots& a, const widgets::ActivationPlots& b) {
+  if (a.rowCount() != b.rowCount()) return QString("%1 rows, %2").arg(a.rowCount()).arg(b.rowCount());
+  for (int r = 0; r < a.rowCount(); ++r) {
+    if (a.colorRange(r) != b.colorRange(r)) return QString("row %1: colour range").arg(r);
+    QCustomPlot *ha = a.heatmapPlot(r), *hb = b.heatmapPlot(r);
+    if (!ha != !hb) return QString("row %1: heatmap in one only").arg(r);
+    if (ha) {
+      auto* ma = qobject_cast<QCPColorMap*>(ha->plottable(0));
+      auto* mb = qobject_cast<QCPColorMap*>(hb->plottable(0));
+      if (!ma || !mb) return QString("row %1: no colour map").arg(r);
+      QCPColorMapData *da = ma->data(), *db = mb->data();  // cell() is not const
+      if (da->keySize() != db->keySize() || da->valueSize() != db->valueSize()) return QString("row %1: map size").arg(r);
+      for (int x = 0; x < da->keySize(); ++x)
+        for (int y = 0; y < da->valueSize(); ++y) {
+          const double u = da->cell(x, y), v = db->cell(x, y);
+          if (!(u == v || (std::isnan(u) && std::isnan(v)))) return QString("row %1: cell %2, %3: %4 vs %5").arg(r).arg(x).arg(y).arg(u).arg(v);
+        }
+    }
+    QCustomPlot *la = a.linePlot(r), *lb = b.linePlot(r);
+    if (!la != !lb) return QString("row %1: line plot in one only").arg(r);
+    if (la) {
+      if (la->graphCount() != lb->graphCount()) return QString("row %1: graphs").arg(r);
+      for (int g = 0; g < la->graphCount(); ++g) {
+        auto da = la->graph(g)->data(), db = lb->graph(g)->data();
+        if (da->size() != db->size()) return QString("row %1 graph %2: points").arg(r).arg(g);
+        for (int i = 0; i < da->size(); ++i)
+          if (da->at(i)->key != db->at(i)->key || da->at(i)->value != db->at(i)->value) return QString("row %1 graph %2: point %3").arg(r).arg(g).arg(i);
+      }
+    }
+  }
+  return QString();
+}
+
+}  // namespace
+
+// Issue 7: the activation plots keep the level-of-detail caches of rows an edit did not change (the
+// layers before it, the input of the same bits) — the plots then equal those of a fresh build.
+void GuiTest::plotsKeepCachesOfSharedRowsAndMatchAFreshBuild() {
+  for (const int length : {600, 1 << 20}) {  // caches built on the GUI thread; on a worker (big snapshot)
+    nlohmann::json src = middleStack(length > 1000 ? 4 : 6, length);
+    app::Document doc;
+    doc.setForceSynchronous(true);
+    doc.reset(src, QString(), "middle", QString());
+    QVERIFY(doc.hasValidStack() && !doc.error());
+    widgets::ActivationPlots shown;
+    shown.setMode(widgets::ActivationPlots::Mode::Both);
+    shown.setSnapshot(doc.snapshot());
+    QTRY_VERIFY_WITH_TIMEOUT(shown.isReady(), 60000);
+    nlohmann::json next = src;
+    next["layers"][3]["kernel_size"] = 3;
+    next["layers"][3]["padding"] = 1;
+    doc.edit(next, "layer 3");
+    QCOMPARE(doc.reusedLayers(), 3);
+    shown.setSnapshot(doc.snapshot());
+    QTRY_VERIFY_WITH_TIMEOUT(shown.isReady(), 60000);
+    QCoreApplication::processEvents();  // the queued refresh of the rows
+    widgets::ActivationPlots fresh;
+    fresh.setMode(widgets::ActivationPlots::Mode::Both);
+    fresh.setSnapshot(doc.snapshot());
+    QTRY_VERIFY_WITH_TIMEOUT(fresh.isReady(), 60000);
+    QCoreApplication::processEvents();
+    const QString d = plotsDiffer(shown, fresh);
+    QVERIFY2(d.isEmpty(), qPrintable(QString("length %1: %2").arg(length).arg(d)));
+  }
 }
 
 void GuiTest::screenshotOfEveryLesson() {
