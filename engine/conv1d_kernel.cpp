@@ -42,15 +42,24 @@ inline __m512 loadW(const float* p) {
 // xb: staged input at the tile's first position (term t reads xb + offs[t] + lane);
 // wp: packed weights [t][OT][WB]; y: output (row o at y + o*ys); masks: valid lanes per vector.
 // The first channel chunk starts from the bias, later chunks accumulate into y.
+// pf: pfN lines to prefetch into L2 (pf + i*pfStride), spread over the terms.
 template <int OT, int WB>
 void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, int64_t ys, const float* bias,
-          bool accumulate, const __mmask16* masks) {
+          bool accumulate, const __mmask16* masks, const float* pf, int64_t pfStride, int pfN) {
   __m512 acc[OT][kNV];
   for (int o = 0; o < OT; ++o)
     for (int v = 0; v < kNV; ++v)
       acc[o][v] = accumulate ? _mm512_maskz_loadu_ps(masks[v], y + o * ys + 16 * v)
                              : _mm512_set1_ps(bias ? bias[o] : 0.0f);
+  const int pfEvery = pfN > 0 ? std::max(1, nT / pfN) : nT + 1;
+  int pfCount = 0;
   for (int t = 0; t < nT; ++t) {
+    if (++pfCount >= pfEvery && pfN > 0) {
+      _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T1);
+      pf += pfStride;
+      --pfN;
+      pfCount = 0;
+    }
     const float* xp = xb + offs[t];
     const __m512 x0 = _mm512_loadu_ps(xp), x1 = _mm512_loadu_ps(xp + 16), x2 = _mm512_loadu_ps(xp + 32);
     const float* w = wp + t * (OT * WB);
@@ -67,7 +76,7 @@ void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, i
 }
 
 using TileFn = void (*)(const float*, const int*, int, const float*, float*, int64_t, const float*, bool,
-                        const __mmask16*);
+                        const __mmask16*, const float*, int64_t, int);
 
 template <int WB>
 TileFn tileFor(int ot) {
@@ -223,37 +232,44 @@ void forThisThreadsBlocks(const Plan& p, F&& f) {
   }
 }
 
-// Prefetches (into L2) the input lines the next block will stage, spread over the current block's
-// tile calls so the reads stream in behind the FMAs instead of stalling the staging copy.
-// Rows: `rows` channel rows from `base` with stride `stride`, x indices [lo, hi) of each.
+// Prefetches (into L2) the input lines the next block will stage, a few per tile call and spread
+// over the call's terms, so the reads stream in behind the FMAs instead of stalling the staging copy
+// (a burst of prefetches fills the miss buffers and stalls). Order: line-column by line-column,
+// rows fastest, so a call's share is one strided run. Rows: `rows` channel rows from `base` with
+// stride `stride`, x indices [lo, hi) of each.
 class Prefetcher {
  public:
-  void start(const float* base, int64_t stride, int rows, int64_t lo, int64_t hi, int64_t steps) {
+  void start(const float* base, int64_t stride, int rows, int64_t lo, int64_t hi, int64_t calls) {
     m_base = base;
     m_stride = stride;
     m_rows = rows;
-    m_lo = lo / 16 * 16;
+    m_pos = lo / 16 * 16;
     m_hi = hi;
-    m_row = lo < hi ? 0 : rows;
-    m_pos = m_lo;
-    const int64_t lines = int64_t(rows) * ((hi - m_lo + 15) / 16);
-    m_per = steps > 0 ? (lines + steps - 1) / steps : lines;
+    m_row = 0;
+    if (lo >= hi) m_pos = m_hi = 0;
+    const int64_t lines = int64_t(rows) * ((hi - m_pos + 15) / 16);
+    m_per = lo >= hi ? 0 : int(std::max<int64_t>(1, (lines * 5 / 4 + calls) / std::max<int64_t>(calls, 1)));  // slack: a share ends with its column
   }
-  void step() {
-    for (int64_t i = 0; i < m_per && m_row < m_rows; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(m_base + m_row * m_stride + m_pos), _MM_HINT_T1);
+  // The next call's share: n lines at p + i*stride.
+  void next(const float*& p, int& n) {
+    if (m_pos >= m_hi) {
+      n = 0;
+      return;
+    }
+    p = m_base + int64_t(m_row) * m_stride + m_pos;
+    n = std::min(m_per, m_rows - m_row);
+    m_row += n;
+    if (m_row >= m_rows) {
+      m_row = 0;
       m_pos += 16;
-      if (m_pos >= m_hi) {
-        m_pos = m_lo;
-        ++m_row;
-      }
     }
   }
+  int64_t stride() const { return m_stride; }
 
  private:
   const float* m_base = nullptr;
-  int64_t m_stride = 0, m_lo = 0, m_hi = 0, m_pos = 0, m_per = 0;
-  int m_rows = 0, m_row = 0;
+  int64_t m_stride = 0, m_pos = 0, m_hi = 0;
+  int m_rows = 0, m_row = 0, m_per = 0;
 };
 
 // Runs all blocks: stage, then channel chunks x position tiles x output-channel tiles.
@@ -305,9 +321,12 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
             float* yt = yg + m;
             for (int o0 = g0; o0 < g1; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
-              pf.step();
+              const float* pfp = nullptr;
+              int pfn = 0;
+              pf.next(pfp, pfn);
               tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
-                               yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks);
+                               yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfp,
+                               pf.stride(), pfn);
             }
           }
         }
@@ -366,9 +385,12 @@ void runPhases2(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo,
           for (int64_t u = 0; u < bn; u += kPT)
             for (int o0 = 0; o0 < p.og; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
-              pf.step();
+              const float* pfp = nullptr;
+              int pfn = 0;
+              pf.next(pfp, pfn);
               tileFn(ot, 1)(xblk + u, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
-                            br + int64_t(o0) * BS + u, BS, gbias ? gbias + o0 : nullptr, c0 > 0, all);
+                            br + int64_t(o0) * BS + u, BS, gbias ? gbias + o0 : nullptr, c0 > 0, all, pfp,
+                            pf.stride(), pfn);
             }
         }
       }
