@@ -185,7 +185,18 @@ int main(int argc, char** argv) {
       const int iters = std::atoi(argv[i + 3]);
       if (std::strcmp(argv[i + 1], "stack10") == 0) {
         const StackCase s = prepareStack();
-        for (int k = 0; k < iters; ++k) benchmark::DoNotOptimize(runStack(s));
+        std::vector<double> ms, cpu;
+        for (int k = 0; k < iters; ++k) {
+          const double t0 = omp_get_wtime(), c0 = cpuMs();
+          benchmark::DoNotOptimize(runStack(s));
+          ms.push_back((omp_get_wtime() - t0) * 1e3);
+          cpu.push_back(cpuMs() - c0);
+        }
+        std::sort(ms.begin(), ms.end());
+        std::sort(cpu.begin(), cpu.end());
+        if (!ms.empty())
+          std::printf("stack10: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n", ms[0],
+                      s.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0], cpu[cpu.size() / 2]);
         return 0;
       }
       // NAME may also be a shape as torch_conv_ref.py --shape takes it: N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
