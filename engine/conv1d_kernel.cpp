@@ -117,6 +117,28 @@ void gatherStrided(float* row, const float* src, int64_t n, int s) {
   for (; v < n; ++v) row[v] = src[v * s];
 }
 
+// row0[v] = x[i0 + 2v], row1[v] = x[i0 + 2v + 1] for v in [0, n), 0 outside [0, Lin): both phase rows
+// of a stride-2 conv in one pass over x.
+void gatherPhases2(float* row0, float* row1, const float* x, int64_t i0, int64_t n, int64_t Lin) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  auto at = [&](int64_t i) { return i >= 0 && i < Lin ? x[i] : 0.0f; };
+  int64_t v = 0;
+  for (; v < n && i0 + 2 * v < 0; ++v) {
+    row0[v] = at(i0 + 2 * v);
+    row1[v] = at(i0 + 2 * v + 1);
+  }
+  for (; v + 16 <= n && i0 + 2 * v + 32 <= Lin; v += 16) {
+    const __m512 a = _mm512_loadu_ps(x + i0 + 2 * v), b = _mm512_loadu_ps(x + i0 + 2 * v + 16);
+    _mm512_storeu_ps(row0 + v, _mm512_permutex2var_ps(a, even, b));
+    _mm512_storeu_ps(row1 + v, _mm512_permutex2var_ps(a, odd, b));
+  }
+  for (; v < n; ++v) {
+    row0[v] = at(i0 + 2 * v);
+    row1[v] = at(i0 + 2 * v + 1);
+  }
+}
+
 // row[v] = src[v / s] for v in [0, n), n a multiple of 16 (s | 16); src readable on [0, n / s).
 void repeatEach(float* row, const float* src, int64_t n, int s) {
   if (s == 1) {
@@ -639,6 +661,10 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
     const int64_t nv = need(bn);
     for (int c = 0; c < cg; ++c) {
       const float* xc = x + (int64_t(n) * C + int64_t(g) * cg + c) * Lin;
+      if (s == 2) {
+        gatherPhases2(xs + int64_t(c) * 2 * RS, xs + (int64_t(c) * 2 + 1) * RS, xc, b0 * 2 - pb, nv, Lin);
+        continue;
+      }
       for (int r = 0; r < s; ++r) {
         float* row = xs + (int64_t(c) * s + r) * RS;
         // row[v] = x[(b0 + v)*s + r - pb], v in [0, nv)
