@@ -149,13 +149,15 @@ void repeatEach(float* row, const float* src, int64_t n, int s) {
   for (int l = 0; l < 16; ++l) idx[l] = l / s;
   const __m512i perm = _mm512_load_si512(idx);
   const int per = 16 / s;  // source values per vector
-  int64_t v = 0;
-  for (; v + 16 <= n && (v / s) + 16 <= n / s; v += 16)
-    _mm512_storeu_ps(row + v, _mm512_permutexvar_ps(perm, _mm512_loadu_ps(src + v / s)));
-  for (; v < n; v += 16) {
-    const __mmask16 m = __mmask16((1u << per) - 1);
-    _mm512_storeu_ps(row + v, _mm512_permutexvar_ps(perm, _mm512_maskz_loadu_ps(m, src + v / s)));
-  }
+  const int64_t nVec = n / 16;
+  int64_t i = 0;
+  // full 16-float loads while they stay inside src's n / s values
+  const int64_t nFull = n / s >= 16 ? (n / s - 16) / per + 1 : 0;
+  for (; i < std::min(nVec, nFull); ++i)
+    _mm512_storeu_ps(row + 16 * i, _mm512_permutexvar_ps(perm, _mm512_loadu_ps(src + i * per)));
+  const __mmask16 m = __mmask16((1u << per) - 1);
+  for (; i < nVec; ++i)
+    _mm512_storeu_ps(row + 16 * i, _mm512_permutexvar_ps(perm, _mm512_maskz_loadu_ps(m, src + i * per)));
 }
 
 inline int floorDiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
