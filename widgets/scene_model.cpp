@@ -145,8 +145,18 @@ void buildScatter(SceneModel& m) {
 void buildMatrix(SceneModel& m) {
   const Layer& l = m.layer();
   m.steps = engine::traceStepCount(l);
-  const engine::ConvMatrix M = engine::layerMatrix(l);
   m.transposed = l.op == Op::ConvTranspose;
+  // The drawn matrix is (O·prod out) × (C·prod in) either way (conv: M; conv_transpose: Mᵀ of its
+  // adjoint conv). Too large to draw: say so without building the sparse M (on a 64-channel layer of
+  // 16000 samples that would be 262 M entries and minutes).
+  int64_t rows = l.outChannels, cols = l.inChannels;
+  for (int a = 0; a < l.dims; ++a) rows *= l.ax[size_t(a)].out, cols *= l.ax[size_t(a)].in;
+  if (rows > kMatrixBudget || cols > kMatrixBudget || rows * cols > kMatrixBudget) {
+    m.matRows = int(std::min<int64_t>(rows, INT32_MAX));
+    m.matCols = int(std::min<int64_t>(cols, INT32_MAX));
+    return;
+  }
+  const engine::ConvMatrix M = engine::layerMatrix(l);
   m.matRows = int(m.transposed ? M.cols : M.rows);
   m.matCols = int(m.transposed ? M.rows : M.cols);
   if (int64_t(m.matRows) * m.matCols > kMatrixBudget) return;

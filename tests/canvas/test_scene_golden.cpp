@@ -156,3 +156,35 @@ TEST(DenseCells, RasterKeepsEachCellsColourAndVectorsKeepEveryShape) {
   const qsizetype shapes = svg.count("<path") + svg.count("<rect");
   EXPECT_GE(size_t(shapes), cells) << "SVG shapes " << shapes << " for " << cells << " cells";
 }
+
+// The matrix view's size is known from the layer's shapes: a matrix too large to draw is reported
+// without building it (a 64-channel conv_transpose over 8000 samples took minutes and gigabytes),
+// and for the matrices that are drawn the shapes agree with the built matrix.
+TEST(MatrixView, SizeFromTheShapesAndTooLargeIsNotBuilt) {
+  for (const auto& c : tests::goldenStacks()) {
+    const auto snap = tests::loadSnapshot(c.stackPath);
+    for (int li = 0; li < int(snap->stack.layers.size()); ++li) {
+      const engine::Layer& l = snap->stack.layers[size_t(li)];
+      if (!widgets::viewSupports(View::Matrix, l)) continue;
+      const auto model = widgets::SceneModel::build(snap, li, View::Matrix);
+      int64_t rows = l.outChannels, cols = l.inChannels;
+      for (int a = 0; a < l.dims; ++a) rows *= l.ax[size_t(a)].out, cols *= l.ax[size_t(a)].in;
+      EXPECT_EQ(model->matRows, rows) << c.name << " layer " << li;
+      EXPECT_EQ(model->matCols, cols) << c.name << " layer " << li;
+    }
+  }
+  const nlohmann::json doc = {
+      {"convscope", 1},
+      {"input", {{"shape", {64, 8000}}, {"generator", {{"kind", "noise"}, {"seed", 2}}}}},
+      {"layers", nlohmann::json::array({{{"op", "conv_transpose"}, {"out_channels", 64}, {"kernel_size", 8}, {"stride", 2},
+                                         {"padding", 3}, {"init", {{"kind", "random"}, {"seed", 6}}}}})}};
+  auto snap = std::make_shared<widgets::StackSnapshot>();
+  snap->stack = engine::resolveStack(doc, "big.json", "");
+  snap->outputs = engine::forward(snap->stack);
+  const auto model = widgets::SceneModel::build(snap, 0, View::Matrix);  // seconds → microseconds
+  EXPECT_TRUE(model->error.isEmpty());
+  EXPECT_TRUE(model->matrix.empty());
+  EXPECT_EQ(model->matRows, 64 * 16000);
+  EXPECT_EQ(model->matCols, 64 * 8000);
+  EXPECT_TRUE(model->transposed);
+}
