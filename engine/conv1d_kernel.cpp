@@ -1,4 +1,8 @@
 // conv1d_kernel.cpp: direct AVX-512 conv / transposed conv for 1-D layers (see conv1d_kernel.h).
+//
+// Sections: constants · tile (the register micro-kernel) · staging helpers · Plan and blocking ·
+// work split (threadsFor, forThisThreadsBlocks) · Prefetcher · run (conv) · runPhases and
+// convTranspose1dPhases (transposed, polyphase) · depthwise · public entry points.
 #include "conv1d_kernel.h"
 
 #include <algorithm>
@@ -30,20 +34,12 @@ constexpr int kInPlaceMaxChannels = 4;
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
 
-template <int WB>
-inline __m512 loadW(const float* p) {
-  if constexpr (WB == 1) return _mm512_set1_ps(*p);
-  else if constexpr (WB == 4) return _mm512_broadcast_f32x4(_mm_loadu_ps(p));
-  else if constexpr (WB == 8) return _mm512_broadcast_f32x8(_mm256_loadu_ps(p));
-  else return _mm512_loadu_ps(p);
-}
-
 // One register tile: OT output rows x 48 positions, summed over nT terms.
 // xb: staged input at the tile's first position (term t reads xb + offs[t] + lane);
-// wp: packed weights [t][OT][WB]; y: output (row o at y + o*ys); masks: valid lanes per vector.
+// wp: packed weights [t][OT]; y: output (row o at y + o*ys); masks: valid lanes per vector.
 // The first channel chunk starts from the bias, later chunks accumulate into y.
 // pf: pfN lines to prefetch into L2 (pf + i*pfStride), spread over the terms.
-template <int OT, int WB>
+template <int OT>
 void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, int64_t ys, const float* bias,
           bool accumulate, const __mmask16* masks, const float* pf, int64_t pfStride, int pfN) {
   __m512 acc[OT][kNV];
@@ -62,10 +58,10 @@ void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, i
     }
     const float* xp = xb + offs[t];
     const __m512 x0 = _mm512_loadu_ps(xp), x1 = _mm512_loadu_ps(xp + 16), x2 = _mm512_loadu_ps(xp + 32);
-    const float* w = wp + t * (OT * WB);
+    const float* w = wp + t * OT;
 #pragma GCC unroll 8
     for (int o = 0; o < OT; ++o) {
-      const __m512 wv = loadW<WB>(w + o * WB);
+      const __m512 wv = _mm512_set1_ps(w[o]);
       acc[o][0] = _mm512_fmadd_ps(wv, x0, acc[o][0]);
       acc[o][1] = _mm512_fmadd_ps(wv, x1, acc[o][1]);
       acc[o][2] = _mm512_fmadd_ps(wv, x2, acc[o][2]);
@@ -78,26 +74,16 @@ void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, i
 using TileFn = void (*)(const float*, const int*, int, const float*, float*, int64_t, const float*, bool,
                         const __mmask16*, const float*, int64_t, int);
 
-template <int WB>
-TileFn tileFor(int ot) {
+TileFn tileFn(int ot) {
   switch (ot) {
-    case 1: return tile<1, WB>;
-    case 2: return tile<2, WB>;
-    case 3: return tile<3, WB>;
-    case 4: return tile<4, WB>;
-    case 5: return tile<5, WB>;
-    case 6: return tile<6, WB>;
-    case 7: return tile<7, WB>;
-    default: return tile<8, WB>;
-  }
-}
-
-TileFn tileFn(int ot, int wb) {
-  switch (wb) {
-    case 1: return tileFor<1>(ot);
-    case 4: return tileFor<4>(ot);
-    case 8: return tileFor<8>(ot);
-    default: return tileFor<16>(ot);
+    case 1: return tile<1>;
+    case 2: return tile<2>;
+    case 3: return tile<3>;
+    case 4: return tile<4>;
+    case 5: return tile<5>;
+    case 6: return tile<6>;
+    case 7: return tile<7>;
+    default: return tile<8>;
   }
 }
 
@@ -139,41 +125,17 @@ void gatherPhases2(float* row0, float* row1, const float* x, int64_t i0, int64_t
   }
 }
 
-// row[v] = src[v / s] for v in [0, n), n a multiple of 16 (s | 16); src readable on [0, n / s).
-void repeatEach(float* row, const float* src, int64_t n, int s) {
-  if (s == 1) {
-    std::memcpy(row, src, sizeof(float) * size_t(n));
-    return;
-  }
-  alignas(64) int idx[16];
-  for (int l = 0; l < 16; ++l) idx[l] = l / s;
-  const __m512i perm = _mm512_load_si512(idx);
-  const int per = 16 / s;  // source values per vector
-  const int64_t nVec = n / 16;
-  int64_t i = 0;
-  // full 16-float loads while they stay inside src's n / s values
-  const int64_t nFull = n / s >= 16 ? (n / s - 16) / per + 1 : 0;
-  for (; i < std::min(nVec, nFull); ++i)
-    _mm512_storeu_ps(row + 16 * i, _mm512_permutexvar_ps(perm, _mm512_loadu_ps(src + i * per)));
-  const __mmask16 m = __mmask16((1u << per) - 1);
-  for (; i < nVec; ++i)
-    _mm512_storeu_ps(row + 16 * i, _mm512_permutexvar_ps(perm, _mm512_maskz_loadu_ps(m, src + i * per)));
-}
-
 inline int floorDiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 inline int64_t roundUp(int64_t a, int64_t m) { return (a + m - 1) / m * m; }
 
 // Everything a call needs besides the data pointers: terms, packed weights, blocking.
 struct Plan {
-  bool transposed = false;
   int N = 0, C = 0, O = 0, G = 0, cg = 0, og = 0, Lin = 0, Lout = 0;
   int s = 1, d = 1, k = 1, pb = 0, start = 0;
   int rowsPerC = 1;   // staged rows per input channel (s for strided conv, else 1)
-  int aMax = 0;       // largest term shift in staged units / s (conv) or / 1 (transposed: a*s)
+  int aMax = 0;       // largest term shift in staged units (conv: (k-1)d/s; transposed: (k-1)d/s inputs)
   int termsPerC = 0;  // terms per input channel
-  int WB = 1;         // floats per packed weight (lane pattern period, 1 = broadcast)
   int64_t RS = 0;     // staged row stride (floats)
-  int64_t qBase = 0;  // tile coordinate of the first position (transposed: q of m=0 rounded down to s)
   int64_t nPos = 0;   // positions in tile coordinates
   int64_t PB = 0;     // positions per block (multiple of kPT)
   int64_t nBlocks = 0;
@@ -199,7 +161,7 @@ void chooseBlocking(Plan& p, int64_t spanPerC) {
   p.RS = roundUp(p.PB + spanPerC + 16, 16);
   if ((p.RS / 16) % 2 == 0) p.RS += 16;  // odd number of cache lines: staged rows spread over all L1 sets
   const int64_t perC = int64_t(p.rowsPerC) * (kPT + spanPerC) * 4;
-  const int64_t wPerC = int64_t(p.termsPerC) * kOGroup * kOT * p.WB * 4;  // a group's weights per channel
+  const int64_t wPerC = int64_t(p.termsPerC) * kOGroup * kOT * 4;  // a group's weights per channel
   p.chunkC = int(std::clamp<int64_t>(std::min(kTileBytes / perC, kGroupWBytes / wPerC), 1, p.cg));
   // even chunks
   const int nChunks = (p.cg + p.chunkC - 1) / p.chunkC;
@@ -322,7 +284,7 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
       }
       float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
-      const float* gpack = pack + int64_t(g) * p.og * nT * p.WB;
+      const float* gpack = pack + int64_t(g) * p.og * nT;
       for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
         const int c1 = std::min(p.cg, c0 + p.chunkC);
         const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
@@ -332,7 +294,7 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
           const int g1 = std::min(p.og, g0 + kOGroup * kOT);
           for (int64_t u = 0; u < bn; u += kPT) {
             // output index of lane 0 and the valid lanes of each vector
-            const int64_t m = p.transposed ? p.qBase + b0 + u - p.start : b0 + u;
+            const int64_t m = b0 + u;
             __mmask16 masks[kNV];
             for (int v = 0; v < kNV; ++v) {  // blocks are whole tiles: only the row ends clip
               const int64_t lo = m + 16 * v;
@@ -348,7 +310,7 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
               const float* pfp = nullptr;
               int pfn = 0;
               pf.next(pfp, pfn);
-              tileFn(ot, p.WB)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot) * p.WB,
+              tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
                                yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfp,
                                pf.stride(), pfn);
             }
@@ -359,31 +321,54 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
   }
 }
 
-// Transposed conv, stride 2, phases with unequal tap counts (odd k): phase r of the output
-// (q = 2Q + r = m + start) is a stride-1 conv of x, out_r[Q] = b + sum_{c, j*d = 2a + r} W[c][o][j] x[c][Q - a].
-// A block computes both phase rows (tile coordinate u = Q - Qlo - b0) into a per-thread buffer with
-// the tile kernel — no FMA on a missing tap, unlike the lane-pattern form — and interleaves them into y.
+// Transposed conv, stride S | 16, polyphase: phase r of the output (q = S*Q + r = m + start) is a
+// stride-1 conv of x, out_r[Q] = b + sum_{c, j*d = S*a + r} W[c][o][j] x[c][Q - a]. A block (tile
+// coordinate u = Q - Qlo - b0) computes, per 8-channel o-tile, every phase row into a per-thread buffer
+// with the tile kernel over the plain input rows (no FMA on a missing tap, no s-fold repeated staging)
+// and interleaves them into y in registers; S = 1 writes straight into y. Positions no tap reaches
+// read staged zeros and get the bias, as before (the former lane-pattern form multiplied zero
+// weights into odd-k phases and needed zeroed row copies against 0 * NaN; here no such term exists).
 thread_local std::vector<float> tlPhase;
 
 struct PhasePass {
-  int T = 0;                  // taps of this phase per input channel
-  const int* offs = nullptr;  // [c*T + ti]: staged offset of (c, tap)
+  int T = 0;                    // taps of this phase per input channel
+  const int* offs = nullptr;    // [c*T + ti]: staged offset of (c, tap)
   const float* pack = nullptr;  // [g][o-tile][t][ot]
 };
 
-template <class Stage, class Source>
-void runPhases2(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, Stage stage,
-                Source source) {
+// out[w] (w < S) = the S rows V[r] interleaved: lane l of out[w] = V[(16w + l) % S][(16w + l) / S].
+template <int S>
+inline void interleaveRows(const __m512* V, __m512* out) {
+  if constexpr (S == 1) {
+    out[0] = V[0];
+  } else {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __m512 ev[S / 2], od[S / 2], A[S / 2], B[S / 2];
+    for (int i = 0; i < S / 2; ++i) {
+      ev[i] = V[2 * i];
+      od[i] = V[2 * i + 1];
+    }
+    interleaveRows<S / 2>(ev, A);
+    interleaveRows<S / 2>(od, B);
+    for (int i = 0; i < S / 2; ++i) {
+      out[2 * i] = _mm512_permutex2var_ps(A[i], lo, B[i]);
+      out[2 * i + 1] = _mm512_permutex2var_ps(A[i], hi, B[i]);
+    }
+  }
+}
+
+template <int S, class Stage, class Source>
+void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, Stage stage,
+               Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
   const __mmask16 all[kNV] = {0xFFFF, 0xFFFF, 0xFFFF};
-  const __m512i idxLo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i idxHi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
-    float* buf = scratch(tlPhase, size_t(2 * p.og) * size_t(BS));
+    float* buf = scratch(tlPhase, size_t(S * kOT) * size_t(BS));  // [r][o - o0][u]
     Prefetcher pf;
     forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
       const int n = B.n, g = B.g;
@@ -392,49 +377,62 @@ void runPhases2(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo,
       if (next.bn > 0) {
         const auto [lo, hi] = source(next.b0, next.bn);
         pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
-                 std::min<int64_t>(hi, p.Lin), ((p.cg + p.chunkC - 1) / p.chunkC) * 2 * ((p.og + kOT - 1) / kOT) *
-                                                   ((bn + kPT - 1) / kPT));
+                 std::min<int64_t>(hi, p.Lin),
+                 ((p.og + kOT - 1) / kOT) * ((p.cg + p.chunkC - 1) / p.chunkC) * S * ((bn + kPT - 1) / kPT));
       } else {
         pf.start(x, 0, 0, 0, 0, 1);
       }
       const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
-      for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
-        const int c1 = std::min(p.cg, c0 + p.chunkC);
-        for (int r = 0; r < 2; ++r) {
-          const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
-          const int* offs = ph[r].offs + offsShift;
-          const float* gpack = ph[r].pack + int64_t(g) * p.og * nT;
-          float* br = buf + int64_t(r) * p.og * BS;
-          for (int64_t u = 0; u < bn; u += kPT)
-            for (int o0 = 0; o0 < p.og; o0 += kOT) {
-              const int ot = std::min(kOT, p.og - o0);
+      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
+      const int64_t mBase = S * (Qlo + b0) - p.start;  // output index of (Q = Qlo + b0, r = 0)
+      const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + S * bn);
+      for (int o0 = 0; o0 < p.og; o0 += kOT) {
+        const int ot = std::min(kOT, p.og - o0);
+        for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+          const int c1 = std::min(p.cg, c0 + p.chunkC);
+          for (int r = 0; r < S; ++r) {
+            const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
+            const int* offs = ph[r].offs + offsShift;
+            const float* wt = ph[r].pack + int64_t(g) * p.og * nT + int64_t(o0) * nT + int64_t(t0) * ot;
+            for (int64_t u = 0; u < bn; u += kPT) {
               const float* pfp = nullptr;
               int pfn = 0;
               pf.next(pfp, pfn);
-              tileFn(ot, 1)(xblk + u, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
-                            br + int64_t(o0) * BS + u, BS, gbias ? gbias + o0 : nullptr, c0 > 0, all, pfp,
-                            pf.stride(), pfn);
+              if constexpr (S == 1) {  // no phases to interleave: straight into y, lanes clipped to [0, Lout)
+                const int64_t m = mBase + u;
+                __mmask16 masks[kNV];
+                for (int v = 0; v < kNV; ++v) {
+                  const int64_t lo = m + 16 * v;
+                  uint32_t bits = 0xFFFFu;
+                  if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
+                  if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
+                  masks[v] = __mmask16(bits);
+                }
+                tileFn(ot)(xblk + u, offs + t0, tn, wt, yg + int64_t(o0) * p.Lout + m, p.Lout,
+                           gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfp, pf.stride(), pfn);
+              } else {
+                tileFn(ot)(xblk + u, offs + t0, tn, wt, buf + int64_t(r) * kOT * BS + u, BS,
+                           gbias ? gbias + o0 : nullptr, c0 > 0, all, pfp, pf.stride(), pfn);
+              }
             }
+          }
         }
-      }
-      // interleave: y[o][2Q + r - start] = buf[r][o][Q - Qlo - b0], m clipped to [0, Lout)
-      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
-      const int64_t mBase = 2 * (Qlo + b0) - p.start;
-      const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + 2 * bn);
-      for (int o = 0; o < p.og; ++o) {
-        const float* e = buf + int64_t(o) * BS;
-        const float* od = buf + int64_t(p.og + o) * BS;
-        float* yo = yg + int64_t(o) * p.Lout;
-        for (int64_t u = 0; u < bn; u += 16) {
-          const __m512 E = _mm512_loadu_ps(e + u), D = _mm512_loadu_ps(od + u);
-          for (int h = 0; h < 2; ++h) {
-            const int64_t m = mBase + 2 * u + 16 * h;
-            uint32_t bits = 0xFFFFu;
-            if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
-            if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
-            if (bits)
-              _mm512_mask_storeu_ps(yo + m, __mmask16(bits), _mm512_permutex2var_ps(E, h ? idxHi : idxLo, D));
+        if constexpr (S == 1) continue;
+        // y[o][S*Q + r - start] = buf[r][o - o0][Q - Qlo - b0], m clipped to [mLo, mHi)
+        for (int o = 0; o < ot; ++o) {
+          float* yo = yg + int64_t(o0 + o) * p.Lout;
+          for (int64_t u = 0; u < bn; u += 16) {
+            __m512 V[S], W[S];
+            for (int r = 0; r < S; ++r) V[r] = _mm512_loadu_ps(buf + (int64_t(r) * kOT + o) * BS + u);
+            interleaveRows<S>(V, W);
+            for (int w = 0; w < S; ++w) {
+              const int64_t m = mBase + S * u + 16 * w;
+              uint32_t bits = 0xFFFFu;
+              if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
+              if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
+              if (bits) _mm512_mask_storeu_ps(yo + m, __mmask16(bits), W[w]);
+            }
           }
         }
       }
@@ -450,7 +448,8 @@ void stageRow(float* row, const float* xc, int64_t i0, int64_t Lin, int64_t RS) 
   std::fill(row + vHi, row + RS, 0.0f);
 }
 
-void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
+// Transposed conv with stride S in {1, 2, 4, 8, 16} in polyphase form (see runPhases).
+void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
   Plan p;
   p.N = N;
   p.C = l.inChannels;
@@ -460,37 +459,38 @@ void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
   p.og = p.O / p.G;
   p.Lin = l.ax[0].in;
   p.Lout = l.ax[0].out;
-  p.s = 2;
+  p.s = l.ax[0].s;
   p.d = l.ax[0].d;
   p.k = l.ax[0].k;
   p.start = l.ax[0].start;
   p.rowsPerC = 1;
-  p.aMax = (p.k - 1) * p.d / 2;
-  p.termsPerC = p.k;  // both phases' taps: FLOP estimate and weights per channel
-  p.WB = 1;
+  p.aMax = (p.k - 1) * p.d / p.s;
+  p.termsPerC = p.k;  // all phases' taps: FLOP estimate and weights per channel
   p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
-  const int64_t Qlo = floorDiv(p.start, 2);
-  p.nPos = (int64_t(p.start) + p.Lout - 1 - 2 * Qlo) / 2 + 1;  // Q in [Qlo, Qlo + nPos)
+  const int S = p.s;
+  const int64_t Qlo = floorDiv(p.start, S);
+  p.nPos = (int64_t(p.start) + p.Lout - 1 - S * Qlo) / S + 1;  // Q in [Qlo, Qlo + nPos)
   chooseBlocking(p, p.aMax);
 
   const int cg = p.cg, og = p.og, k = p.k, d = p.d, aMax = p.aMax, Lin = p.Lin, C = p.C;
-  std::vector<int> taps[2];
-  for (int j = 0; j < k; ++j) taps[(j * d) % 2].push_back(j);
+  std::vector<std::vector<int>> taps(static_cast<size_t>(S));
+  for (int j = 0; j < k; ++j) taps[size_t((j * d) % S)].push_back(j);
   const int nTot = cg * k;
-  // offsets: [phase 0 staged][phase 1 staged][phase 0 in place][phase 1 in place]
+  // offsets: [phase 0 staged] .. [phase S-1 staged][phase 0 in place] .. [phase S-1 in place]
   tlOffs.resize(size_t(2 * nTot));
   float* pack = scratch(tlPack, size_t(p.O) * nTot);
   const float* W = l.weight.ptr();  // (C, og, k)
   const bool inPlace = cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
-  PhasePass ph[2];
+  PhasePass ph[16];
   int* offs = tlOffs.data();
   float* pk = pack;
-  for (int r = 0; r < 2; ++r) {
-    const int T = int(taps[r].size()), nT = cg * T;
+  for (int r = 0; r < S; ++r) {
+    const std::vector<int>& tr = taps[size_t(r)];
+    const int T = int(tr.size()), nT = cg * T;
     ph[r] = {T, offs, pk};
     for (int c = 0; c < cg; ++c)
       for (int ti = 0; ti < T; ++ti) {
-        const int j = taps[r][size_t(ti)], shift = aMax - (j * d - r) / 2;
+        const int shift = aMax - (tr[size_t(ti)] * d - r) / S;
         offs[c * T + ti] = int(int64_t(c) * p.RS + shift);
         offs[nTot + c * T + ti] = c * Lin + shift;
       }
@@ -501,7 +501,7 @@ void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
         for (int c = 0; c < cg; ++c)
           for (int ti = 0; ti < T; ++ti)
             for (int o = 0; o < ot; ++o)
-              dst[int64_t(c * T + ti) * ot + o] = W[((int64_t(g) * cg + c) * og + o0 + o) * k + taps[r][size_t(ti)]];
+              dst[int64_t(c * T + ti) * ot + o] = W[((int64_t(g) * cg + c) * og + o0 + o) * k + tr[size_t(ti)]];
       }
     offs += nT;
     pk += int64_t(p.O) * nT;
@@ -518,9 +518,16 @@ void convTranspose1dPhases2(const Layer& l, const float* x, int N, float* y) {
     for (int c = 0; c < cg; ++c) stageRow(xs + int64_t(c) * RS, xg + int64_t(c) * Lin, i0, Lin, need(bn));
     return {xs, offsStaged};
   };
-  runPhases2(p, x, ph, Qlo, y, stage, [&](int64_t b0, int64_t bn) {
+  auto source = [&](int64_t b0, int64_t bn) {
     return std::pair<int64_t, int64_t>{Qlo + b0 - aMax, Qlo + b0 - aMax + need(bn)};
-  });
+  };
+  switch (S) {
+    case 1: runPhases<1>(p, x, ph, Qlo, y, stage, source); break;
+    case 2: runPhases<2>(p, x, ph, Qlo, y, stage, source); break;
+    case 4: runPhases<4>(p, x, ph, Qlo, y, stage, source); break;
+    case 8: runPhases<8>(p, x, ph, Qlo, y, stage, source); break;
+    default: runPhases<16>(p, x, ph, Qlo, y, stage, source); break;
+  }
 }
 
 // Depthwise, stride 1 (C/g == 1): y[o][m] = b[o] + sum_j w[o][j] * xpad[m + j*d], xpad[i] = x[i - pb]
@@ -616,7 +623,6 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
   p.rowsPerC = p.s;
   p.aMax = (p.k - 1) * p.d / p.s;
   p.termsPerC = p.k;
-  p.WB = 1;
   p.nPos = p.Lout;
   p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
   if (p.nPos <= 0 || N == 0 || p.O == 0) return;
@@ -685,142 +691,10 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
   });
 }
 
-// Transposed: tile coordinate u = q - qBase, q = m + start the index into `full`. Staged row c holds
-// x[c][(qBase + b0 - aMax*s + v) / s] (zero outside); term (c, a) reads it at offset (aMax - a)*s and
-// its lane l (q mod s = l mod s) weighs tap j with j*d = a*s + (l mod s).
+// Transposed: polyphase (convTranspose1dPhases), stride 1 included (one phase written straight into y).
 void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
-  Plan p;
-  p.transposed = true;
-  p.N = N;
-  p.C = l.inChannels;
-  p.O = l.outChannels;
-  p.G = l.groups;
-  p.cg = p.C / p.G;
-  p.og = p.O / p.G;
-  p.Lin = l.ax[0].in;
-  p.Lout = l.ax[0].out;
-  p.s = l.ax[0].s;
-  p.d = l.ax[0].d;
-  p.k = l.ax[0].k;
-  p.start = l.ax[0].start;
-  p.rowsPerC = 1;
-  p.aMax = (p.k - 1) * p.d / p.s;
-  p.WB = p.s == 1 ? 1 : std::max(4, p.s);
-  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
-  p.qBase = int64_t(floorDiv(p.start, p.s)) * p.s;
-  p.nPos = p.start + int64_t(p.Lout) - p.qBase;
-  if (p.Lout <= 0 || N == 0 || p.O == 0) return;
-  // shifts a that carry at least one tap
-  std::vector<int> as;
-  for (int j = 0; j < p.k; ++j) as.push_back(j * p.d / p.s);
-  std::sort(as.begin(), as.end());
-  as.erase(std::unique(as.begin(), as.end()), as.end());
-  p.termsPerC = int(as.size());
-  // A shift a whose taps miss some phases r would multiply those lanes by a zero weight, and
-  // 0 * NaN would spread a NaN input to positions it never reaches. Such terms read a staged copy
-  // of the row with the missing phases' lanes zeroed (one extra row per distinct lane set).
-  std::vector<uint32_t> laneSet(as.size(), 0), variants;
-  std::vector<int> rowOf(as.size(), 0);
-  for (int j = 0; j < p.k; ++j) {
-    const int a = j * p.d / p.s, r = j * p.d % p.s;
-    laneSet[size_t(std::lower_bound(as.begin(), as.end(), a) - as.begin())] |= 1u << r;
-  }
-  const uint32_t full = (p.s >= 32 ? 0xFFFFFFFFu : (1u << p.s) - 1);
-  for (size_t i = 0; i < as.size(); ++i) {
-    if (laneSet[i] == full) continue;
-    auto it = std::find(variants.begin(), variants.end(), laneSet[i]);
-    rowOf[i] = 1 + int(it - variants.begin());
-    if (it == variants.end()) variants.push_back(laneSet[i]);
-  }
-  if (p.s == 2 && !variants.empty()) {
-    convTranspose1dPhases2(l, x, N, y);
-    return;
-  }
-  p.rowsPerC = 1 + int(variants.size());
-  chooseBlocking(p, int64_t(p.aMax) * p.s);
-
-  const int nT = p.cg * p.termsPerC, s = p.s, d = p.d, k = p.k, og = p.og, cg = p.cg, WB = p.WB;
-  tlOffs.resize(size_t(2 * nT));
-  for (int c = 0; c < cg; ++c)
-    for (int ai = 0; ai < p.termsPerC; ++ai)
-      tlOffs[size_t(c * p.termsPerC + ai)] =
-          int((int64_t(c) * p.rowsPerC + rowOf[size_t(ai)]) * p.RS + int64_t(p.aMax - as[size_t(ai)]) * s);
-  // pack[g][o-tile][t][ot][WB]: lane l of term (c, a) = W[g*cg + c][o][j], j*d = a*s + (l mod s)
-  float* pack = scratch(tlPack, size_t(p.O) * nT * WB);
-  const float* W = l.weight.ptr();
-  std::vector<int> tapOf(size_t(p.termsPerC) * WB, -1);  // tap j of (term a, lane), -1 = none
-  for (int ai = 0; ai < p.termsPerC; ++ai)
-    for (int lane = 0; lane < WB; ++lane) {
-      const int q = as[size_t(ai)] * s + lane % s;
-      if (q % d == 0 && q / d < k) tapOf[size_t(ai * WB + lane)] = q / d;
-    }
-  for (int g = 0; g < p.G; ++g)
-    for (int o0 = 0; o0 < og; o0 += kOT) {
-      const int ot = std::min(kOT, og - o0);
-      float* dst = pack + (int64_t(g) * og + o0) * nT * WB;
-      for (int c = 0; c < cg; ++c)
-        for (int ai = 0; ai < p.termsPerC; ++ai)
-          for (int o = 0; o < ot; ++o) {
-            const float* wrow = W + ((int64_t(g) * cg + c) * og + o0 + o) * k;
-            const int* taps = tapOf.data() + ai * WB;
-            float* dd = dst + ((int64_t(c) * p.termsPerC + ai) * ot + o) * WB;
-            for (int lane = 0; lane < WB; ++lane) dd[lane] = taps[lane] >= 0 ? wrow[taps[lane]] : 0.0f;
-          }
-    }
-
-  const int C = p.C, Lin = p.Lin, aMax = p.aMax, rowsPerC = p.rowsPerC;
-  const int64_t RS = p.RS, qBase = p.qBase;
-  const bool inPlace = s == 1 && cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
-  int* offsStaged = tlOffs.data();
-  int* offsDirect = tlOffs.data() + nT;
-  if (inPlace)
-    for (int c = 0; c < cg; ++c)
-      for (int ai = 0; ai < p.termsPerC; ++ai) offsDirect[c * p.termsPerC + ai] = c * Lin + (aMax - as[size_t(ai)]);
-  // lane masks of the variant rows (lane phase = v mod s, constant per 16-lane vector since s | 16)
-  std::vector<__mmask16> keepMask(variants.size());
-  for (size_t vi = 0; vi < variants.size(); ++vi) {
-    uint32_t m = 0;
-    for (int lane = 0; lane < 16; ++lane) m |= ((variants[vi] >> (lane % s)) & 1u) << lane;
-    keepMask[vi] = __mmask16(m);
-  }
-  // a block reads staged v in [0, roundUp(bn, kPT) + aMax*s) (a multiple of 16, hence of s)
-  auto need = [&](int64_t bn) { return std::min(RS, roundUp(roundUp(bn, kPT) + int64_t(aMax) * s, 16)); };
-  auto stage = [&](int n, int g, int64_t b0, int64_t bn, float* xs) -> std::pair<const float*, const int*> {
-    const int64_t i0 = (qBase + b0) / s - aMax;  // x index of staged v = 0 .. s-1
-    const float* xg = x + (int64_t(n) * C + int64_t(g) * cg) * Lin;
-    if (inPlace && i0 >= 0 && i0 + roundUp(bn, kPT) + aMax <= Lin) return {xg + i0, offsDirect};
-    const int64_t nv = need(bn);
-    const int64_t nI = nv / s;
-    const int64_t iLo = std::clamp<int64_t>(-i0, 0, nI), iHi = std::clamp<int64_t>(Lin - i0, iLo, nI);
-    for (int c = 0; c < cg; ++c) {
-      const float* xc = xg + int64_t(c) * Lin;
-      float* row = xs + int64_t(c) * rowsPerC * RS;
-      // row[v] = x[i0 + v/s]: zeros, repeated inputs, zeros (vector path on 16-aligned runs)
-      const int64_t vLo = roundUp(iLo * s, 16), vHi = iHi * s / 16 * 16;
-      if (vHi > vLo) {
-        std::fill(row, row + vLo, 0.0f);
-        for (int64_t v = iLo * s; v < vLo; ++v) row[v] = xc[i0 + v / s];
-        repeatEach(row + vLo, xc + i0 + vLo / s, vHi - vLo, s);
-        for (int64_t v = vHi; v < iHi * s; ++v) row[v] = xc[i0 + v / s];
-        std::fill(row + iHi * s, row + nv, 0.0f);
-      } else {
-        for (int64_t v = 0; v < nv; ++v) {
-          const int64_t i = v / s;
-          row[v] = (i >= iLo && i < iHi) ? xc[i0 + i] : 0.0f;
-        }
-      }
-      for (size_t vi = 0; vi < variants.size(); ++vi) {
-        float* dst = row + int64_t(vi + 1) * RS;
-        for (int64_t v = 0; v < nv; v += 16)
-          _mm512_storeu_ps(dst + v, _mm512_maskz_mov_ps(keepMask[vi], _mm512_loadu_ps(row + v)));
-      }
-    }
-    return {xs, offsStaged};
-  };
-  run(p, x, pack, y, stage, [&](int64_t b0, int64_t bn) {
-    const int64_t i0 = (qBase + b0) / s - aMax;
-    return std::pair<int64_t, int64_t>{i0, i0 + need(bn) / s};
-  });
+  if (l.ax[0].out <= 0 || N == 0 || l.outChannels == 0) return;
+  convTranspose1dPhases(l, x, N, y);
 }
 
 #else  // no AVX-512: the Eigen paths in conv.cpp / conv_transpose.cpp handle everything

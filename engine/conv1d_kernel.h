@@ -2,14 +2,16 @@
 //
 // Both are run as one register-blocked micro-kernel over a per-thread, per-block staged copy of
 // the input (zero padding and strides resolved in the staging, so the kernel never branches):
-//   acc[o][p] = sum_t Wt[o][lane(p)] * xs[off_t + p]      p = 16-lane vectors of output positions
+//   acc[o][p] = sum_t W[o][t] * xs[off_t + p]      p = 16-lane vectors of output positions
 // * conv, stride s: the staging de-interleaves x into s phase rows per channel, so every tap is a
 //   unit-stride load; a term is (channel, tap).
-// * transposed conv, stride s | 16: the flipped-kernel form over the input repeated s times
-//   (xs[q] = x[floor(q/s)]); lane q of the output takes tap j = a*s + (q mod s) (polyphase), so the
-//   weights of a term (channel, a) are an s-periodic lane pattern and no work is spent on inserted zeros.
+// * transposed conv, stride s | 16 (polyphase): output phase r (q = s*Q + r) is a stride-1 conv of the
+//   plain input with the taps j*d = s*a + r only — no work on inserted zeros nor on missing taps; a
+//   block computes the s phase rows into a buffer and interleaves them into y in registers.
+// * depthwise (C/g = 1, stride 1): its own loop over the input row (128 positions per step).
 // Register tile: 8 output channels x 48 positions (24 zmm accumulators), channels chunked so the
-// staged rows of a tile stay in L1. Work items (batch, group, position block) run on OpenMP.
+// staged rows of a tile stay in L1. Each thread takes one contiguous, equal run of (batch, group,
+// position) tiles, cut into L2-sized blocks; the next block's input is prefetched during the current one.
 #pragma once
 #include "layer.h"
 
