@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -192,6 +193,7 @@ class AppRig {
   /// one merge key per layer and parameter), timed until the canvas frame is rendered.
   struct Timing {
     double total, toSnapshot, sceneModel, render, windowEvents, plotsReady;
+    int reusedLayers;  // Document::reusedLayers() of the new snapshot
   };
   Timing change(int layer, const QString& key, int value) {
     Document* doc = m_window->document();
@@ -232,7 +234,7 @@ class AppRig {
     settle();
     const double plots = m_plotsAt > t0 ? msBetween(t0, m_plotsAt) : -1;
     return {msBetween(t0, t1), msBetween(t0, m_snapshotAt), msBetween(m_snapshotAt, m_modelAt),
-            msBetween(tRender, t1), msBetween(tEvents, tRender), plots};
+            msBetween(tRender, t1), msBetween(tEvents, tRender), plots, doc->reusedLayers()};
   }
 
  private:
@@ -260,9 +262,12 @@ CaseResult paramCase(const std::string& name, double target, AppRig& rig, int la
                      int alt, int repeat) {
   CaseResult c{name, {}, target, json::object()};
   std::vector<double> snap, model, render, window, plots;
+  int reusedMin = INT32_MAX, reusedMax = 0;
   for (int i = 0; i < kWarmups + repeat; ++i) {
     const auto t = rig.change(layer, key, i % 2 == 0 ? alt : orig);
     if (i < kWarmups) continue;
+    reusedMin = std::min(reusedMin, t.reusedLayers);
+    reusedMax = std::max(reusedMax, t.reusedLayers);
     c.ms.push_back(t.total);
     snap.push_back(t.toSnapshot);
     model.push_back(t.sceneModel);
@@ -272,6 +277,8 @@ CaseResult paramCase(const std::string& name, double target, AppRig& rig, int la
   }
   const widgets::Canvas& cv = rig.canvas();
   c.extra["layer_changed"] = layer;
+  // layers whose outputs the recompute took from the previous snapshot (Document::reusedLayers)
+  c.extra["layers_reused"] = reusedMin == reusedMax ? json(reusedMin) : json(std::to_string(reusedMin) + "-" + std::to_string(reusedMax));
   c.extra["parameter"] = key.toStdString() + " " + std::to_string(orig) + " <-> " + std::to_string(alt);
   c.extra["view"] = widgets::viewName(cv.view());
   c.extra["step"] = cv.step();
@@ -295,7 +302,7 @@ CaseResult defaultLessonCase(int repeat) {
   const int stride = st.layers[size_t(layer)].ax[0].s;
   CaseResult c = paramCase("default_lesson_param_change", 16, rig, layer, "stride", stride, stride == 1 ? 2 : 1, repeat);
   c.extra["stack"] = "lesson " + defaultLesson().toStdString() + " (the app's start document)";
-  c.extra["note"] = "HUD stride slider -> Document::edit (undo stack, full re-resolve + forward) -> MainWindow "
+  c.extra["note"] = "HUD stride slider -> Document::edit (undo stack, full re-resolve; forward from the edited layer on) -> MainWindow "
                     "(stack editor, activation plots, lesson text) -> Canvas::setSnapshot (SceneModel::build) -> "
                     "the window's posted events and repaint -> renderSceneImage(Canvas::currentRequest()) into a QImage "
                     "(what paintGL draws)";
@@ -337,7 +344,8 @@ CaseResult stack10Case(int repeat) {
   c.extra["note"] = std::string("HUD kernel_size slider on layer 5 (conv_transpose, 8000 -> 16000) -> Document::edit: ") +
                     (async ? "background recompute (work estimate above Document::asyncThreshold), "
                            : "synchronous recompute, ") +
-                    "every layer re-resolved and recomputed (the app does not reuse layers 0-4) -> MainWindow -> "
+                    "every layer re-resolved, the outputs of layers 0-4 taken from the previous snapshot (same source and "
+                    "resolved layers), 5-9 recomputed -> MainWindow -> "
                     "Canvas::setSnapshot (SceneModel::build) -> the window's posted events and repaint -> "
                     "renderSceneImage into a QImage; the activation plots' level-of-detail caches are built in the "
                     "background meanwhile (activations_dock_ready)";

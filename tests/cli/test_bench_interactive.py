@@ -60,7 +60,7 @@ def main():
             v = c.get(key)
             check(isinstance(v, (int, float)) and not isinstance(v, bool), f"{name}.{key} is not a number: {v!r}")
         for path, v in numbers(c, name):
-            if path.endswith(".layer_changed") or path.endswith(".step"):
+            if path.endswith(".layer_changed") or path.endswith(".step") or path.endswith(".layers_reused"):
                 check(math.isfinite(v) and v >= 0, f"{path} = {v} is not a finite index")
             else:
                 check(math.isfinite(v) and v > 0, f"{path} = {v} is not positive and finite")
@@ -72,6 +72,10 @@ def main():
     by = {c.get("name"): c for c in cases}
     stack = by.get("stack10_64ch_16000_param_change", {})
     check(stack.get("layer_changed") == 5, f"stack10: layer_changed {stack.get('layer_changed')} != 5")
+    # an edit of layer 5 recomputes from layer 5 on: the app reused layers 0-4 on every change
+    check(stack.get("layers_reused") == 5, f"stack10: layers_reused {stack.get('layers_reused')!r} != 5")
+    check(by.get("default_lesson_param_change", {}).get("layers_reused") == 0,
+          "default lesson: its layer 0 changes, nothing can be reused")
     check("platform" in by.get("app_start_to_first_frame", {}), "app start: no platform reported")
     print(r.stdout)
 
