@@ -34,27 +34,45 @@ constexpr int kInPlaceMaxChannels = 4;
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
 
+// Lines to prefetch during a tile: p + r*stride + l*16 for r < rows, l < lines (l fastest).
+struct PfStream {
+  const float* p = nullptr;
+  int64_t stride = 0;
+  int rows = 0, lines = 0;
+};
+
 // One register tile: OT output rows x 48 positions, summed over nT terms.
 // xb: staged input at the tile's first position (term t reads xb + offs[t] + lane);
 // wp: packed weights [t][OT]; y: output (row o at y + o*ys); masks: valid lanes per vector.
 // The first channel chunk starts from the bias, later chunks accumulate into y.
-// pf: pfN lines to prefetch into L2 (pf + i*pfStride), spread over the terms.
+// pf[0]: input lines to prefetch into L2, pf[1]: output lines to fetch for writing; spread evenly
+// over the terms (a burst would fill the miss buffers and stall).
 template <int OT>
 void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, int64_t ys, const float* bias,
-          bool accumulate, const __mmask16* masks, const float* pf, int64_t pfStride, int pfN) {
+          bool accumulate, const __mmask16* masks, const PfStream* pf) {
   __m512 acc[OT][kNV];
   for (int o = 0; o < OT; ++o)
     for (int v = 0; v < kNV; ++v)
       acc[o][v] = accumulate ? _mm512_maskz_loadu_ps(masks[v], y + o * ys + 16 * v)
                              : _mm512_set1_ps(bias ? bias[o] : 0.0f);
-  const int pfEvery = pfN > 0 ? std::max(1, nT / pfN) : nT + 1;
-  int pfCount = 0;
+  int pfLeft = pf[0].rows * pf[0].lines + pf[1].rows * pf[1].lines;
+  const int pfEvery = pfLeft > 0 ? std::max(1, nT / pfLeft) : nT + 1;
+  int pfCount = 0, ps = 0, pr = 0, pl = 0;  // stream, row, line of the next prefetch
   for (int t = 0; t < nT; ++t) {
-    if (++pfCount >= pfEvery && pfN > 0) {
-      _mm_prefetch(reinterpret_cast<const char*>(pf), _MM_HINT_T1);
-      pf += pfStride;
-      --pfN;
+    if (++pfCount >= pfEvery && pfLeft > 0) {
       pfCount = 0;
+      --pfLeft;
+      while (pr >= pf[ps].rows) {
+        ++ps;
+        pr = pl = 0;
+      }
+      const char* a = reinterpret_cast<const char*>(pf[ps].p + pr * pf[ps].stride + 16 * pl);
+      if (ps == 0) _mm_prefetch(a, _MM_HINT_T1);
+      else _mm_prefetch(a, _MM_HINT_ET0);
+      if (++pl >= pf[ps].lines) {
+        pl = 0;
+        ++pr;
+      }
     }
     const float* xp = xb + offs[t];
     const __m512 x0 = _mm512_loadu_ps(xp), x1 = _mm512_loadu_ps(xp + 16), x2 = _mm512_loadu_ps(xp + 32);
@@ -72,7 +90,7 @@ void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, i
 }
 
 using TileFn = void (*)(const float*, const int*, int, const float*, float*, int64_t, const float*, bool,
-                        const __mmask16*, const float*, int64_t, int);
+                        const __mmask16*, const PfStream*);
 
 TileFn tileFn(int ot) {
   switch (ot) {
@@ -236,21 +254,17 @@ class Prefetcher {
     const int64_t lines = int64_t(rows) * ((hi - m_pos + 15) / 16);
     m_per = lo >= hi ? 0 : int(std::max<int64_t>(1, (lines * 5 / 4 + calls) / std::max<int64_t>(calls, 1)));  // slack: a share ends with its column
   }
-  // The next call's share: n lines at p + i*stride.
-  void next(const float*& p, int& n) {
-    if (m_pos >= m_hi) {
-      n = 0;
-      return;
-    }
-    p = m_base + int64_t(m_row) * m_stride + m_pos;
-    n = std::min(m_per, m_rows - m_row);
-    m_row += n;
+  // The next call's share: one line in each of a run of rows.
+  PfStream next() {
+    if (m_pos >= m_hi) return {};
+    const PfStream r{m_base + int64_t(m_row) * m_stride + m_pos, m_stride, std::min(m_per, m_rows - m_row), 1};
+    m_row += r.rows;
     if (m_row >= m_rows) {
       m_row = 0;
       m_pos += 16;
     }
+    return r;
   }
-  int64_t stride() const { return m_stride; }
 
  private:
   const float* m_base = nullptr;
@@ -307,12 +321,9 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
             float* yt = yg + m;
             for (int o0 = g0; o0 < g1; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
-              const float* pfp = nullptr;
-              int pfn = 0;
-              pf.next(pfp, pfn);
-              tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
-                               yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfp,
-                               pf.stride(), pfn);
+              const PfStream pfs[2] = {pf.next(), {}};
+              tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot), yt + int64_t(o0) * p.Lout,
+                         p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
             }
           }
         }
@@ -378,7 +389,7 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
         const auto [lo, hi] = source(next.b0, next.bn);
         pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
                  std::min<int64_t>(hi, p.Lin),
-                 ((p.og + kOT - 1) / kOT) * ((p.cg + p.chunkC - 1) / p.chunkC) * S * ((bn + kPT - 1) / kPT));
+                 ((p.og + kOT - 1) / kOT) * ((p.cg + p.chunkC - 1) / p.chunkC) * ((bn + kPT - 1) / kPT) * S);
       } else {
         pf.start(x, 0, 0, 0, 0, 1);
       }
@@ -391,14 +402,23 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
         const int ot = std::min(kOT, p.og - o0);
         for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
           const int c1 = std::min(p.cg, c0 + p.chunkC);
-          for (int r = 0; r < S; ++r) {
-            const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
-            const int* offs = ph[r].offs + offsShift;
-            const float* wt = ph[r].pack + int64_t(g) * p.og * nT + int64_t(o0) * nT + int64_t(t0) * ot;
-            for (int64_t u = 0; u < bn; u += kPT) {
-              const float* pfp = nullptr;
-              int pfn = 0;
-              pf.next(pfp, pfn);
+          // the output lines the next tile's interleave writes, fetched for writing during this
+          // tile's phase calls (rowsPer rows each)
+          const int rowsPer = (ot + S - 1) / S;
+          for (int64_t u = 0; u < bn; u += kPT) {
+            int64_t m0 = 0, m1 = 0;
+            if (S > 1 && c1 == p.cg && u + kPT < bn) {
+              m0 = std::clamp<int64_t>(mBase + S * (u + kPT), 0, p.Lout);
+              m1 = std::clamp<int64_t>(mBase + S * std::min(bn, u + 2 * kPT), m0, p.Lout);
+            }
+            for (int r = 0; r < S; ++r) {
+              const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
+              const int* offs = ph[r].offs + offsShift;
+              const float* wt = ph[r].pack + int64_t(g) * p.og * nT + int64_t(o0) * nT + int64_t(t0) * ot;
+              const int rowLo = std::min(ot, r * rowsPer), rowHi = std::min(ot, rowLo + rowsPer);
+              const PfStream pfs[2] = {pf.next(), m1 > m0 ? PfStream{yg + int64_t(o0 + rowLo) * p.Lout + m0, p.Lout,
+                                                                     rowHi - rowLo, int((m1 - m0 + 15) / 16) + 1}
+                                                          : PfStream{}};
               if constexpr (S == 1) {  // no phases to interleave: straight into y, lanes clipped to [0, Lout)
                 const int64_t m = mBase + u;
                 __mmask16 masks[kNV];
@@ -410,28 +430,31 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
                   masks[v] = __mmask16(bits);
                 }
                 tileFn(ot)(xblk + u, offs + t0, tn, wt, yg + int64_t(o0) * p.Lout + m, p.Lout,
-                           gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfp, pf.stride(), pfn);
+                           gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
               } else {
                 tileFn(ot)(xblk + u, offs + t0, tn, wt, buf + int64_t(r) * kOT * BS + u, BS,
-                           gbias ? gbias + o0 : nullptr, c0 > 0, all, pfp, pf.stride(), pfn);
+                           gbias ? gbias + o0 : nullptr, c0 > 0, all, pfs);
               }
             }
-          }
-        }
-        if constexpr (S == 1) continue;
-        // y[o][S*Q + r - start] = buf[r][o - o0][Q - Qlo - b0], m clipped to [mLo, mHi)
-        for (int o = 0; o < ot; ++o) {
-          float* yo = yg + int64_t(o0 + o) * p.Lout;
-          for (int64_t u = 0; u < bn; u += 16) {
-            __m512 V[S], W[S];
-            for (int r = 0; r < S; ++r) V[r] = _mm512_loadu_ps(buf + (int64_t(r) * kOT + o) * BS + u);
-            interleaveRows<S>(V, W);
-            for (int w = 0; w < S; ++w) {
-              const int64_t m = mBase + S * u + 16 * w;
-              uint32_t bits = 0xFFFFu;
-              if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
-              if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
-              if (bits) _mm512_mask_storeu_ps(yo + m, __mmask16(bits), W[w]);
+            if constexpr (S > 1) {
+              if (c1 < p.cg) continue;
+              // y[o][S*Q + r - start] = buf[r][o - o0][Q - Qlo - b0] for this tile's Q, m clipped to
+              // [mLo, mHi); done per tile so the stores to y spread over the FMAs
+              for (int o = 0; o < ot; ++o) {
+                float* yo = yg + int64_t(o0 + o) * p.Lout;
+                for (int64_t v = u; v < std::min(bn, u + kPT); v += 16) {
+                  __m512 V[S], W[S];
+                  for (int r = 0; r < S; ++r) V[r] = _mm512_loadu_ps(buf + (int64_t(r) * kOT + o) * BS + v);
+                  interleaveRows<S>(V, W);
+                  for (int w = 0; w < S; ++w) {
+                    const int64_t m = mBase + S * v + 16 * w;
+                    uint32_t bits = 0xFFFFu;
+                    if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
+                    if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
+                    if (bits) _mm512_mask_storeu_ps(yo + m, __mmask16(bits), W[w]);
+                  }
+                }
+              }
             }
           }
         }
