@@ -321,7 +321,12 @@ void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage
             float* yt = yg + m;
             for (int o0 = g0; o0 < g1; o0 += kOT) {
               const int ot = std::min(kOT, p.og - o0);
-              const PfStream pfs[2] = {pf.next(), {}};
+              // and the output lines of the next position tile, fetched for writing
+              const int64_t mn = std::max<int64_t>(m + kPT, 0), mnEnd = std::min<int64_t>(p.Lout, m + 2 * kPT);
+              const PfStream pfs[2] = {pf.next(), u + kPT < bn && mnEnd > mn
+                                                      ? PfStream{yg + int64_t(o0) * p.Lout + mn, p.Lout, ot,
+                                                                 int((mnEnd - mn + 15) / 16) + 1}
+                                                      : PfStream{}};
               tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot), yt + int64_t(o0) * p.Lout,
                          p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
             }
