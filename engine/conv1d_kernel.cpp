@@ -274,13 +274,16 @@ class Prefetcher {
 
 // Runs all blocks: stage, then channel chunks x position tiles x output-channel tiles.
 // Source(b0, bn) -> {lo, hi}: the x indices (per channel row) block (b0, bn) stages.
-template <class Stage, class Source>
-void run(const Plan& p, const float* x, const float* pack, float* y, Stage stage, Source source) {
+// PackItem(i): packs the weights of (group, o-tile) i, i < G * ceil(og / 8) — in the region, before any tile.
+template <class PackItem, class Stage, class Source>
+void run(const Plan& p, const float* x, const float* pack, float* y, PackItem packItem, Stage stage, Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int nT = p.cg * p.termsPerC;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < int64_t(p.G) * ((p.og + kOT - 1) / kOT); ++i) packItem(i);
     float* xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS));
     Prefetcher pf;
     forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
@@ -374,15 +377,17 @@ inline void interleaveRows(const __m512* V, __m512* out) {
   }
 }
 
-template <int S, class Stage, class Source>
-void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, Stage stage,
-               Source source) {
+template <int S, class PackItem, class Stage, class Source>
+void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, PackItem packItem,
+               Stage stage, Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
   const __mmask16 all[kNV] = {0xFFFF, 0xFFFF, 0xFFFF};
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < int64_t(p.G) * ((p.og + kOT - 1) / kOT); ++i) packItem(i);
     float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
     float* buf = scratch(tlPhase, size_t(S * kOT) * size_t(BS));  // [r][o - o0][u]
     Prefetcher pf;
@@ -510,30 +515,39 @@ void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
   const float* W = l.weight.ptr();  // (C, og, k)
   const bool inPlace = cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
   PhasePass ph[16];
+  float* packOf[16];
   int* offs = tlOffs.data();
   float* pk = pack;
   for (int r = 0; r < S; ++r) {
     const std::vector<int>& tr = taps[size_t(r)];
     const int T = int(tr.size()), nT = cg * T;
     ph[r] = {T, offs, pk};
+    packOf[r] = pk;
     for (int c = 0; c < cg; ++c)
       for (int ti = 0; ti < T; ++ti) {
         const int shift = aMax - (tr[size_t(ti)] * d - r) / S;
         offs[c * T + ti] = int(int64_t(c) * p.RS + shift);
         offs[nTot + c * T + ti] = c * Lin + shift;
       }
-    for (int g = 0; g < p.G; ++g)
-      for (int o0 = 0; o0 < og; o0 += kOT) {
-        const int ot = std::min(kOT, og - o0);
-        float* dst = pk + (int64_t(g) * og + o0) * nT;
-        for (int c = 0; c < cg; ++c)
-          for (int ti = 0; ti < T; ++ti)
-            for (int o = 0; o < ot; ++o)
-              dst[int64_t(c * T + ti) * ot + o] = W[((int64_t(g) * cg + c) * og + o0 + o) * k + tr[size_t(ti)]];
-      }
     offs += nT;
     pk += int64_t(p.O) * nT;
   }
+  // pack_r[g][o-tile][(c, ti)][ot] = W[g*cg + c][o][taps_r[ti]]; item i = (g, o-tile), packed by the
+  // threads of runPhases, each o-tile row of W read once for all phases
+  const int nOt = (og + kOT - 1) / kOT;
+  auto packItem = [&](int64_t i) {
+    const int g = int(i / nOt), o0 = int(i % nOt) * kOT, ot = std::min(kOT, og - o0);
+    for (int c = 0; c < cg; ++c) {
+      const float* wb = W + ((int64_t(g) * cg + c) * og + o0) * k;  // row o: wb + o*k
+      for (int r = 0; r < S; ++r) {
+        const int T = ph[r].T;
+        const int* tr = taps[size_t(r)].data();
+        float* dst = packOf[r] + (int64_t(g) * og + o0) * cg * T + int64_t(c) * T * ot;
+        for (int ti = 0; ti < T; ++ti)
+          for (int o = 0; o < ot; ++o) dst[ti * ot + o] = wb[o * k + tr[ti]];
+      }
+    }
+  };
   const int* offsStaged = tlOffs.data();
   const int* offsDirect = tlOffs.data() + nTot;
   const int64_t RS = p.RS;
@@ -550,11 +564,11 @@ void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
     return std::pair<int64_t, int64_t>{Qlo + b0 - aMax, Qlo + b0 - aMax + need(bn)};
   };
   switch (S) {
-    case 1: runPhases<1>(p, x, ph, Qlo, y, stage, source); break;
-    case 2: runPhases<2>(p, x, ph, Qlo, y, stage, source); break;
-    case 4: runPhases<4>(p, x, ph, Qlo, y, stage, source); break;
-    case 8: runPhases<8>(p, x, ph, Qlo, y, stage, source); break;
-    default: runPhases<16>(p, x, ph, Qlo, y, stage, source); break;
+    case 1: runPhases<1>(p, x, ph, Qlo, y, packItem, stage, source); break;
+    case 2: runPhases<2>(p, x, ph, Qlo, y, packItem, stage, source); break;
+    case 4: runPhases<4>(p, x, ph, Qlo, y, packItem, stage, source); break;
+    case 8: runPhases<8>(p, x, ph, Qlo, y, packItem, stage, source); break;
+    default: runPhases<16>(p, x, ph, Qlo, y, packItem, stage, source); break;
   }
 }
 
@@ -665,16 +679,16 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
   for (int c = 0; c < p.cg; ++c)
     for (int j = 0; j < p.k; ++j)
       tlOffs[size_t(c * p.k + j)] = int((int64_t(c) * p.s + (j * p.d) % p.s) * p.RS + (j * p.d) / p.s);
-  // pack[g][o-tile][t][ot]: W[g*og + o][c][j]
+  // pack[g][o-tile][t][ot]: W[g*og + o][c][j]; item i = (g, o-tile), packed by the threads of run
   float* pack = scratch(tlPack, size_t(p.O) * nT);
   const float* W = l.weight.ptr();
-  for (int g = 0; g < p.G; ++g)
-    for (int o0 = 0; o0 < p.og; o0 += kOT) {
-      const int ot = std::min(kOT, p.og - o0);
-      float* dst = pack + (int64_t(g) * p.og + o0) * nT;
-      for (int t = 0; t < nT; ++t)
-        for (int o = 0; o < ot; ++o) dst[t * ot + o] = W[(int64_t(g) * p.og + o0 + o) * nT + t];
-    }
+  const int nOt = (p.og + kOT - 1) / kOT;
+  auto packItem = [&, W, pack, nT](int64_t i) {
+    const int g = int(i / nOt), o0 = int(i % nOt) * kOT, ot = std::min(kOT, p.og - o0);
+    float* dst = pack + (int64_t(g) * p.og + o0) * nT;
+    for (int t = 0; t < nT; ++t)
+      for (int o = 0; o < ot; ++o) dst[t * ot + o] = W[(int64_t(g) * p.og + o0 + o) * nT + t];
+  };
 
   const int s = p.s, C = p.C, cg = p.cg;
   const int64_t RS = p.RS;
@@ -714,7 +728,7 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
     }
     return {xs, offsStaged};
   };
-  run(p, x, pack, y, stage, [&](int64_t b0, int64_t bn) {
+  run(p, x, pack, y, packItem, stage, [&](int64_t b0, int64_t bn) {
     return std::pair<int64_t, int64_t>{b0 * s - pb, (b0 + need(bn)) * s - pb};
   });
 }
