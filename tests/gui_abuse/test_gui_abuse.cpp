@@ -10,7 +10,8 @@
 //     of undos, then redos). After every step: the document still holds a consistent last valid
 //     snapshot (outputs present, shapes chained through the layers, the canvas drawing it), an
 //     invalid source shows its error (status bar + stack editor) and never replaced the snapshot,
-//     and after every undo/redo the source equals the one recorded for that undo index. At the
+//     and after every undo/redo the source equals the one recorded for that undo index; a snapshot
+//     that reused earlier layers' outputs (issue 7) equals a full forward pass bit for bit. At the
 //     end of each lesson: undo all == the lesson file, redo all == the final state.
 //  2. badCorpusThroughFileOpen: every stack.json and .npy of tests/bad_input (materialised by
 //     make_cases.py) through File → Open stack… / File → Open input… (the real actions, the
@@ -209,6 +210,7 @@ class Abuser {
   QMap<QString, int> counts;
   QMap<QString, qint64> opMs;
   int undos = 0, redos = 0, storms = 0, waits = 0;
+  int reuseChecks = 0;  // snapshots that reused earlier layers, compared with a full forward pass
   qint64 slowestMs = 0;
   int slowReports = 0;
   QString slowestOp;
@@ -472,6 +474,17 @@ class Abuser {
         for (size_t i = 0; i < s.layers.size(); ++i)
           if (s.layers[i].outputShape() != snap->stack.layers[i].outputShape())
             return QString("valid source, snapshot layer %1 has another shape").arg(i);
+        // Issue 7: a snapshot that took layers 0..j-1 from the one before holds the bits of a
+        // full forward pass of the current source (small stacks: the check runs after every step).
+        int64_t elements = s.input.numel();
+        for (const engine::Layer& l : s.layers) elements += engine::numel(l.outputShape()) * s.input.shape[0];
+        if (doc->reusedLayers() > 0 && elements <= (int64_t(1) << 20)) {
+          const std::vector<engine::Tensor> full = engine::forward(s);
+          for (size_t i = 0; i < full.size(); ++i)
+            if (!engine::sameBits(full[i], snap->outputs[i]))
+              return QString("layer %1 differs from a full forward pass (%2 layers reused)").arg(i).arg(doc->reusedLayers());
+          ++reuseChecks;
+        }
       } catch (const std::exception& e) {
         return QString("no error shown but the source does not resolve: ") + e.what();
       }
@@ -654,11 +667,12 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
   for (auto it = a.counts.begin(); it != a.counts.end(); ++it)
     stats << QString("%1 %2 (%3 ms)").arg(it.key()).arg(it.value()).arg(a.opMs.value(it.key()));
   qInfo("part 1: %d steps (%d edits) over %d lessons in %.1f s; %d undos, %d redos, %d storms, %d waits for "
-        "background recomputes; slowest step %lld ms (%s)",
-        done, edits, segments, clock.elapsed() / 1000.0, a.undos, a.redos, a.storms, a.waits, a.slowestMs,
+        "background recomputes; %d incremental recomputes equal to a full forward pass; slowest step %lld ms (%s)",
+        done, edits, segments, clock.elapsed() / 1000.0, a.undos, a.redos, a.storms, a.waits, a.reuseChecks, a.slowestMs,
         qPrintable(a.slowestOp));
   qInfo("part 1 steps: %s", qPrintable(stats.join(", ")));
   QVERIFY(done >= std::min(total, 100));
+  if (done >= 500) QVERIFY2(a.reuseChecks > 0, "no edit of a later layer reused the earlier ones");
 }
 
 // ---------------------------------------------------------------- 2. the bad-input corpus
