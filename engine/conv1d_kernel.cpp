@@ -30,7 +30,6 @@ constexpr int kPT = kNV * 16;          // positions per register tile
 constexpr int64_t kStageBytes = 192 * 1024;  // staged input block (L2-resident)
 constexpr int64_t kTileBytes = 28 * 1024;    // staged rows one tile reads per channel chunk (L1)
 constexpr double kFlopsPerThread = 1 << 20;  // a thread is worth it from ~10 us of work on
-constexpr int kInPlaceMaxChannels = 4;
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
 
@@ -513,7 +512,8 @@ void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
   tlOffs.resize(size_t(2 * nTot));
   float* pack = scratch(tlPack, size_t(p.O) * nTot);
   const float* W = l.weight.ptr();  // (C, og, k)
-  const bool inPlace = cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
+  // interior blocks read x in place (see directConv1d)
+  const bool inPlace = int64_t(cg) * Lin < (int64_t(1) << 30);
   PhasePass ph[16];
   float* packOf[16];
   int* offs = tlOffs.data();
@@ -692,10 +692,11 @@ void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float*
 
   const int s = p.s, C = p.C, cg = p.cg;
   const int64_t RS = p.RS;
-  // Stride 1, few channels (depthwise): blocks whose reads stay inside x use it in place. With many
-  // channels the copy is cheap next to the O*k FMAs per element, and x's row stride (often a power
-  // of two) would map a tile's rows onto a few L1 sets.
-  const bool inPlace = s == 1 && cg <= kInPlaceMaxChannels && int64_t(cg) * Lin < (int64_t(1) << 30);
+  // Stride 1: blocks whose reads stay inside x use it in place (offsets c*Lin + j*d must fit an int).
+  // The copy used to be kept for many channels (a power-of-two row stride maps a tile's rows onto few
+  // L1 sets), but with the next block prefetched into L2 reading in place measured 1-2% faster
+  // (batch8, audio_s1, transposed) and never slower (dilated2, Lin 8192).
+  const bool inPlace = s == 1 && int64_t(cg) * Lin < (int64_t(1) << 30);
   tlOffs.resize(size_t(2 * nT));
   int* offsStaged = tlOffs.data();
   int* offsDirect = tlOffs.data() + nT;
