@@ -31,7 +31,8 @@ const char* const kRenderHelp =
     "  --view VIEW   slide | scatter | zero_insert | matrix | overlap | receptive_field |\n"
     "                activations | auto (default: the stack's \"view\", else auto)\n"
     "  --step T      step from 0 (output position for slide/zero_insert/matrix/receptive_field,\n"
-    "                input position for scatter/overlap); default 0\n"
+    "                input position for scatter/overlap); default: the stack's \"view\" step\n"
+    "                when neither --view nor --layer is given, else 0\n"
     "  --size WxH    logical size in pixels, 64..8192 each (default 960x600); PNG is exactly this,\n"
     "                SVG/PDF/TeX use 96 px per inch (1 px = 0.75 pt)\n"
     "  --theme T     light (default) | dark | print (white, thin strokes, colour-blind safe,\n"
@@ -132,14 +133,22 @@ widgets::Theme themeValue(const std::string& cmd, const std::optional<std::strin
 }
 
 // The stack's own "view": {"name", "layer"} (lessons carry one); defaults when absent.
-std::pair<std::string, int> stackView(const std::string& path) {
-  std::pair<std::string, int> v{"auto", 0};
+/// The "view" object of a stack or lesson file: view name ("auto" when absent), layer, step (-1).
+struct StackView {
+  std::string name = "auto";
+  int layer = 0;
+  int step = -1;
+};
+StackView stackView(const std::string& path) {
+  StackView v;
   try {
     std::ifstream in(path);
     const auto j = nlohmann::json::parse(in, nullptr, true, true);
     if (j.contains("view") && j["view"].is_object()) {
-      if (j["view"].contains("name") && j["view"]["name"].is_string()) v.first = j["view"]["name"].get<std::string>();
-      if (j["view"].contains("layer") && j["view"]["layer"].is_number_integer()) v.second = j["view"]["layer"].get<int>();
+      const auto& jv = j["view"];
+      if (jv.contains("name") && jv["name"].is_string()) v.name = jv["name"].get<std::string>();
+      if (jv.contains("layer") && jv["layer"].is_number_integer()) v.layer = jv["layer"].get<int>();
+      if (jv.contains("step") && jv["step"].is_number_integer()) v.step = jv["step"].get<int>();
     }
   } catch (const std::exception&) {
   }
@@ -174,10 +183,13 @@ struct Scene {
   widgets::SceneModelPtr model;
   widgets::View view = widgets::View::Auto;
   int layer = 0;
+  int defaultStep = 0;  // the file's view.step when neither --view nor --layer overrides its view
 };
 
 Scene loadScene(const std::string& cmd, const ExportArgs& a) {
-  const auto [defView, defLayer] = stackView(a.stack);
+  const StackView fileView = stackView(a.stack);
+  const std::string& defView = fileView.name;
+  const int defLayer = fileView.layer;
   const std::string viewName = opt(a, "--view").value_or(defView);
   const auto view = widgets::viewFromName(QString::fromStdString(viewName));
   if (!view)
@@ -200,6 +212,8 @@ Scene loadScene(const std::string& cmd, const ExportArgs& a) {
   snap->outputs = std::move(outs);
   s.snapshot = snap;
   s.model = widgets::SceneModel::build(s.snapshot, nLayers ? s.layer : -1, s.view);
+  if (!opt(a, "--view") && !opt(a, "--layer") && fileView.step >= 0 && fileView.step < s.model->steps)
+    s.defaultStep = fileView.step;
   if (!s.model->error.isEmpty()) {
     const auto& l = s.snapshot->stack.layers[size_t(s.layer)];
     throw EngineError({s.snapshot->stack.file, s.layer, engine::opName(l.op), "--view"}, s.model->error.toStdString());
@@ -237,7 +251,7 @@ int cmdRender(const std::vector<std::string>& argv) {
   }
   HeadlessApp app;
   const Scene s = loadScene(cmd, a);
-  const int step = opt(a, "--step") ? intValue(cmd, "--step", *opt(a, "--step"), -1000000000, 1000000000) : 0;
+  const int step = opt(a, "--step") ? intValue(cmd, "--step", *opt(a, "--step"), -1000000000, 1000000000) : s.defaultStep;
   if (step < 0 || step >= s.model->steps)
     throw EngineError({s.snapshot->stack.file, s.layer, "", "--step"},
                       "step " + std::to_string(step) + " is out of range: the " + widgets::viewName(s.model->view) +

@@ -12,6 +12,7 @@ Regenerate the golden frames (after an intended change of the renderer, and look
   /usr/bin/python3 tests/export/test_export.py --convscope build/app/convscope --regenerate-golden
 """
 import argparse
+import json
 import os
 import shutil
 import struct
@@ -262,6 +263,23 @@ def test_bad_arguments(cs, work):
     os.chmod(ro, 0o755)
 
 
+def test_lesson_step_default(cs, work):
+    """Without --step (and without --view/--layer) render draws the lesson's own view.step."""
+    stack = os.path.join(LESSONS, "transposed_scatter.json")
+    with open(stack) as f:
+        step = json.load(f)["view"]["step"]
+    check(step > 0, "transposed_scatter's view.step is %r; this test needs a step > 0" % step)
+    outs = {}
+    for name, extra in (("default", []), ("explicit", ["--step", str(step)]), ("zero", ["--step", "0"])):
+        out = os.path.join(work, "lesson_step_%s.png" % name)
+        r = run([cs, "render", stack, "--size", "480x300", "-o", out] + extra)
+        if check(r.returncode == 0, "render %s: %s" % (name, r.stderr)):
+            outs[name] = png_pixels(out)
+    if len(outs) == 3:
+        check(np.array_equal(outs["default"], outs["explicit"]), "render without --step is not the lesson's step %d" % step)
+        check(not np.array_equal(outs["default"], outs["zero"]), "render without --step drew step 0")
+
+
 def test_run_csv(cs, work):
     out = os.path.join(work, "run_csv")
     shutil.rmtree(out, ignore_errors=True)
@@ -296,7 +314,7 @@ def main():
         return r.returncode
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
-    for t in (test_bad_arguments, test_run_csv, test_figures, test_animations, test_golden):
+    for t in (test_bad_arguments, test_run_csv, test_lesson_step_default, test_figures, test_animations, test_golden):
         print("==", t.__name__, flush=True)
         t(a.convscope, a.work)
     print("%d failures" % len(failures))
