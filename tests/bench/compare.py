@@ -10,6 +10,7 @@ out_samples, `engine_bench --checksums`): exactness, not just speed.
 
   /usr/bin/python3 tests/bench/compare.py --bench build-perf/tests/bench/engine_bench
   /usr/bin/python3 tests/bench/compare.py --cases audio_s1,stack10 --threads 1 --reps 5
+  /usr/bin/python3 tests/bench/compare.py --reps 5 --baseline OLD/engine_bench   # before/after columns
 """
 import argparse
 import json
@@ -33,6 +34,8 @@ def parse_args():
     p.add_argument("--reps", type=int, default=11, help="repetitions (median) for both sides")
     p.add_argument("--min-time", type=float, default=0.1, help="engine_bench --benchmark_min_time per repetition")
     p.add_argument("--json", help="also write the rows as JSON here")
+    p.add_argument("--baseline", help="a second engine_bench (e.g. built from an older commit) timed in the same "
+                                      "run: adds its ms and torch/engine ratio as 'before' columns")
     p.add_argument("--openblas-dir", default=os.path.join(HERE, "..", "..", "build-perf", "openblas"),
                    help="directory with OpenBLAS's libblas.so.3 for torch (used when the system BLAS is "
                         "netlib's reference BLAS); fetch with: apt-get download libopenblas0-pthread && "
@@ -40,12 +43,13 @@ def parse_args():
     return p.parse_args()
 
 
-def run_engine(a, threads):
+def run_engine(a, threads, bench=None):
+    bench = bench or a.bench
     names = None if a.cases == "all" else a.cases.split(",")
     filt = "/t(%s)(/|$)" % "|".join(str(t) for t in threads)
     if names:
         filt = "^(%s)/.*%s" % ("|".join(names), filt)
-    cmd = [a.bench, "--benchmark_format=json", "--benchmark_filter=" + filt,
+    cmd = [bench, "--benchmark_format=json", "--benchmark_filter=" + filt,
            "--benchmark_repetitions=%d" % a.reps, "--benchmark_report_aggregates_only=true",
            "--benchmark_min_time=%g" % a.min_time]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(os.environ, **TUNED_ENV)).stdout
@@ -56,7 +60,7 @@ def run_engine(a, threads):
         name, op, t = b["run_name"].split("/")[:3]
         ms = b["real_time"] * {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
         res[(name, op, int(t[1:]))] = {"ms": ms, "flop": b["flop"]}
-    ck = subprocess.run([a.bench, "--checksums"], check=True, capture_output=True, text=True).stdout
+    ck = subprocess.run([bench, "--checksums"], check=True, capture_output=True, text=True).stdout
     sums = {}
     for line in ck.splitlines():
         d = json.loads(line)
@@ -112,6 +116,7 @@ def main():
     threads = [int(t) for t in a.threads.split(",")]
     load0 = os.getloadavg()[0]
     eng, esums = run_engine(a, threads)
+    base = run_engine(a, threads, a.baseline)[0] if a.baseline else {}
     tor, tsums, env = run_torch(a, threads)
     load1 = os.getloadavg()[0]
     if env.get("openblas_core") is None:
@@ -129,16 +134,23 @@ def main():
                      "gflops": gf, "pct_peak": 100.0 * gf / PEAK.get(th, PEAK[2]),
                      "torch_gflops": t["flop"] / (t["ms"] * 1e-3) / 1e9, "ratio": t["ms"] / e["ms"],
                      "exact": ok, "exact_note": why})
+        if key in base:
+            rows[-1]["before_ms"] = base[key]["ms"]
+            rows[-1]["before_ratio"] = t["ms"] / base[key]["ms"]
     rows.sort(key=lambda r: (r["threads"],))
     print("engine vs PyTorch %s (OpenBLAS core %s, malloc tunables), load average %.2f -> %.2f, medians of %d" % (
         env.get("torch"), env.get("openblas_core"), load0, load1, a.reps))
     print()
-    print("| case | op | threads | engine ms | torch ms | engine GFLOP/s | % peak | torch/engine | exact |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    before = bool(base)
+    print("| case | op | threads | engine ms | torch ms | engine GFLOP/s | % peak | torch/engine | exact |" +
+          (" before ms | before torch/engine |" if before else ""))
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if before else ""))
     for r in rows:
         print("| %s | %s | %d | %s | %s | %.1f | %.0f%% | %.2f× | %s |" % (
             r["case"], r["op"], r["threads"], fmt_ms(r["engine_ms"]), fmt_ms(r["torch_ms"]), r["gflops"],
-            r["pct_peak"], r["ratio"], "yes" if r["exact"] else "NO (%s)" % r["exact_note"]))
+            r["pct_peak"], r["ratio"], "yes" if r["exact"] else "NO (%s)" % r["exact_note"]) +
+            (" %s | %.2f× |" % (fmt_ms(r["before_ms"]), r["before_ratio"]) if "before_ms" in r else
+             " — | — |" if before else ""))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"load_before": load0, "load_after": load1, "env": env, "rows": rows}, f, indent=1)
