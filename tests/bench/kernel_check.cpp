@@ -127,6 +127,8 @@ int main() {
       {false, 1, 256, 16, 1, 900, 7, 1, 2, 6, 6},
       {false, 2, 12, 18, 3, 1200, 9, 3, 1, 4, 4},
       {false, 1, 3, 5, 1, 4000, 4, 1, 1, 0, 3},
+      {false, 1, 600, 8, 1, 300, 9, 1, 1, 4, 4},  // several channel chunks (accumulating into y)
+      {false, 1, 600, 8, 1, 300, 9, 2, 1, 4, 4},
       // transposed: odd taps per phase, s = 8, dilation, groups, output padding, s = 1
       {true, 1, 16, 24, 1, 1000, 9, 2, 1, 4, 0},
       {true, 2, 12, 10, 1, 300, 16, 8, 1, 4, 0},
@@ -138,6 +140,8 @@ int main() {
       {true, 1, 3, 5, 1, 600, 4, 2, 2, 0, 1},
       {true, 2, 300, 20, 1, 300, 5, 2, 1, 2, 1},
       {true, 1, 2, 3, 1, 2000, 3, 2, 3, 1, 0},
+      {true, 1, 600, 8, 1, 200, 9, 2, 1, 4, 1},  // several channel chunks
+      {true, 1, 600, 8, 1, 200, 9, 1, 1, 4, 0},
   };
   std::mt19937 rng(20240607);
   int bad = 0, checked = 0;
