@@ -45,8 +45,7 @@ struct PfStream {
 // wp: packed weights [t][OT]; y: output (row o at y + o*ys); masks: valid lanes per vector.
 // The first channel chunk starts from the bias, later chunks accumulate into y.
 // pf[0]: input lines to prefetch (T0: measured 1-2.5% better than T1 on this AMD host), pf[1]: output
-// lines to fetch for writing; spread evenly
-// over the terms (a burst would fill the miss buffers and stall).
+// lines to fetch for writing; spread evenly over the terms (a burst would fill the miss buffers and stall).
 template <int OT>
 void tile(const float* xb, const int* offs, int nT, const float* wp, float* y, int64_t ys, const float* bias,
           bool accumulate, const __mmask16* masks, const PfStream* pf) {
