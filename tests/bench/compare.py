@@ -4,9 +4,10 @@
 Runs build-perf's engine_bench (Google Benchmark, JSON, median of repetitions) and
 torch_conv_ref.py (PyTorch tuned as performance.md says: OPENBLAS_CORETYPE=SkylakeX, glibc malloc
 never trims/mmaps, torch.set_num_threads(t) matched by OpenBLAS), then prints a Markdown table:
-case, threads, engine ms, torch ms, engine GFLOP/s, % of the measured peak (175 / 345 GFLOP/s for
-1 / 2 threads), torch/engine. It also checks the engine's outputs against torch's (out_sum and
-out_samples, `engine_bench --checksums`): exactness, not just speed.
+case, threads, engine ms, torch ms, engine GFLOP/s, % of performance.md's peak (175 / 345 GFLOP/s for
+1 / 2 threads), % of this host's own register FMA loop (engine_bench --fma-peak), torch/engine. It
+also checks the engine's outputs against torch's (out_sum and out_samples, `engine_bench
+--checksums`): exactness, not just speed.
 
   /usr/bin/python3 tests/bench/compare.py --bench build-perf/tests/bench/engine_bench
   /usr/bin/python3 tests/bench/compare.py --cases audio_s1,stack10 --threads 1 --reps 5
@@ -115,6 +116,10 @@ def main():
     a = parse_args()
     threads = [int(t) for t in a.threads.split(",")]
     load0 = os.getloadavg()[0]
+    host_peak = {}
+    for line in subprocess.run([a.bench, "--fma-peak"], check=True, capture_output=True, text=True).stdout.splitlines():
+        d = json.loads(line)
+        host_peak[d["threads"]] = d["gflops"]
     eng, esums = run_engine(a, threads)
     base = run_engine(a, threads, a.baseline)[0] if a.baseline else {}
     tor, tsums, env = run_torch(a, threads)
@@ -132,6 +137,7 @@ def main():
         ok, why = check_exact(esums[(name, op)], tsums[(name, op)]) if (name, op) in esums else (False, "missing")
         rows.append({"case": name, "op": op, "threads": th, "engine_ms": e["ms"], "torch_ms": t["ms"],
                      "gflops": gf, "pct_peak": 100.0 * gf / PEAK.get(th, PEAK[2]),
+                     "pct_host_peak": 100.0 * gf / host_peak[th] if th in host_peak else float("nan"),
                      "torch_gflops": t["flop"] / (t["ms"] * 1e-3) / 1e9, "ratio": t["ms"] / e["ms"],
                      "exact": ok, "exact_note": why})
         if key in base:
@@ -140,20 +146,23 @@ def main():
     rows.sort(key=lambda r: (r["threads"],))
     print("engine vs PyTorch %s (OpenBLAS core %s, malloc tunables), load average %.2f -> %.2f, medians of %d" % (
         env.get("torch"), env.get("openblas_core"), load0, load1, a.reps))
+    print("peak: performance.md %s GFLOP/s; this host's register FMA loop %s GFLOP/s (1 / 2 threads)" % (
+        " / ".join("%.0f" % PEAK[t] for t in (1, 2)), " / ".join("%.0f" % host_peak.get(t, 0) for t in (1, 2))))
     print()
     before = bool(base)
-    print("| case | op | threads | engine ms | torch ms | engine GFLOP/s | % peak | torch/engine | exact |" +
+    print("| case | op | threads | engine ms | torch ms | engine GFLOP/s | % peak | % host peak | torch/engine | exact |" +
           (" before ms | before torch/engine |" if before else ""))
-    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if before else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if before else ""))
     for r in rows:
-        print("| %s | %s | %d | %s | %s | %.1f | %.0f%% | %.2f× | %s |" % (
+        print("| %s | %s | %d | %s | %s | %.1f | %.0f%% | %.0f%% | %.2f× | %s |" % (
             r["case"], r["op"], r["threads"], fmt_ms(r["engine_ms"]), fmt_ms(r["torch_ms"]), r["gflops"],
-            r["pct_peak"], r["ratio"], "yes" if r["exact"] else "NO (%s)" % r["exact_note"]) +
+            r["pct_peak"], r["pct_host_peak"], r["ratio"], "yes" if r["exact"] else "NO (%s)" % r["exact_note"]) +
             (" %s | %.2f× |" % (fmt_ms(r["before_ms"]), r["before_ratio"]) if "before_ms" in r else
              " — | — |" if before else ""))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"load_before": load0, "load_after": load1, "env": env, "rows": rows}, f, indent=1)
+            json.dump({"load_before": load0, "load_after": load1, "env": env, "host_peak": host_peak, "rows": rows}, f,
+                  indent=1)
     bad = [r for r in rows if not r["exact"]]
     for r in bad:
         print("MISMATCH %s %s: %s" % (r["case"], r["op"], r["exact_note"]), file=sys.stderr)

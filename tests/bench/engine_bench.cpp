@@ -5,6 +5,7 @@
 //
 //   engine_bench [--benchmark_filter=...] [--benchmark_format=json] ...   timings
 //   engine_bench --checksums                                              one JSON line per case
+//   engine_bench --fma-peak                  GFLOP/s of a register-only FMA loop on 1 and 2 threads
 //   engine_bench --profile NAME OP ITERS     one case ITERS times: min / median wall and CPU ms (perf);
 //                                            NAME a case or N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
 #include <benchmark/benchmark.h>
@@ -19,8 +20,12 @@
 #include <cstring>
 #include <set>
 #include <string>
-#include <vector>
 #include <ctime>
+#include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "engine/kernels.h"
 
@@ -173,6 +178,64 @@ double cpuMs() {
   return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
 }
 
+// GFLOP/s of a register-only FMA loop (12 independent zmm chains, or ymm without AVX-512) on
+// `threads` threads at once: the host's practical peak, best of 5 runs of ~0.3 s.
+double fmaPeak(int threads) {
+  const long iters = 100000000;
+  double best = 1e30;
+  for (int rep = 0; rep < 5; ++rep) {
+    const double t0 = omp_get_wtime();
+#pragma omp parallel num_threads(threads)
+    {
+#if defined(__AVX512F__)
+      // distinct start values: equal chains would let the compiler merge them
+      __m512 a0 = _mm512_set1_ps(0.10f), a1 = _mm512_set1_ps(0.11f), a2 = _mm512_set1_ps(0.12f),
+             a3 = _mm512_set1_ps(0.13f), a4 = _mm512_set1_ps(0.14f), a5 = _mm512_set1_ps(0.15f),
+             a6 = _mm512_set1_ps(0.16f), a7 = _mm512_set1_ps(0.17f), a8 = _mm512_set1_ps(0.18f),
+             a9 = _mm512_set1_ps(0.19f), a10 = _mm512_set1_ps(0.20f), a11 = _mm512_set1_ps(0.21f);
+      const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+#define FMA(x) x = _mm512_fmadd_ps(x, b, c)
+#else
+      __m256 a0 = _mm256_set1_ps(0.10f), a1 = _mm256_set1_ps(0.11f), a2 = _mm256_set1_ps(0.12f),
+             a3 = _mm256_set1_ps(0.13f), a4 = _mm256_set1_ps(0.14f), a5 = _mm256_set1_ps(0.15f),
+             a6 = _mm256_set1_ps(0.16f), a7 = _mm256_set1_ps(0.17f), a8 = _mm256_set1_ps(0.18f),
+             a9 = _mm256_set1_ps(0.19f), a10 = _mm256_set1_ps(0.20f), a11 = _mm256_set1_ps(0.21f);
+      const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+#define FMA(x) x = _mm256_fmadd_ps(x, b, c)
+#endif
+      for (long i = 0; i < iters; ++i) {
+        FMA(a0); FMA(a1); FMA(a2); FMA(a3); FMA(a4); FMA(a5); FMA(a6); FMA(a7); FMA(a8); FMA(a9); FMA(a10); FMA(a11);
+        asm volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8),
+                     "+v"(a9), "+v"(a10), "+v"(a11));
+      }
+#undef FMA
+      volatile float sink = 0;  // keeps the chains live without forcing one of them through memory
+#if defined(__AVX512F__)
+      const __m512 s16 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                                                     _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7))),
+                                       _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, s16);
+#else
+      const __m256 s8 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                                                    _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7))),
+                                      _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, s8);
+#endif
+      sink = lanes[0];
+      (void)sink;
+    }
+    best = std::min(best, omp_get_wtime() - t0);
+  }
+#if defined(__AVX512F__)
+  const double width = 16;
+#else
+  const double width = 8;
+#endif
+  return double(iters) * 12 * width * 2 * threads / best * 1e-9;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,6 +289,10 @@ int main(int argc, char** argv) {
         }
       std::fprintf(stderr, "unknown case\n");
       return 1;
+    }
+    if (std::strcmp(argv[i], "--fma-peak") == 0) {  // {"threads": t, "gflops": g} per thread count
+      for (int t : {1, 2}) std::printf("{\"threads\": %d, \"gflops\": %.1f}\n", t, fmaPeak(t));
+      return 0;
     }
     if (std::strcmp(argv[i], "--checksums") == 0) {
       for (const Case& c : kCases) {
