@@ -250,9 +250,10 @@ void ActivationPlots::setSnapshot(SnapshotPtr snap) {
 }
 
 void ActivationPlots::adopt(SnapshotPtr snap, std::shared_ptr<Caches> caches) {
+  const SnapshotPtr prev = std::move(m_snap);
   m_snap = std::move(snap);
   m_caches = std::move(caches);
-  rebuildRows();
+  if (!prev || !updateRows(*prev)) rebuildRows();
   emit ready();
 }
 
@@ -480,6 +481,36 @@ void ActivationPlots::rebuildRows() {
     }
   applyColorScales();
   refreshVisible();
+}
+
+bool ActivationPlots::updateRows(const StackSnapshot& prev) {
+  if (!m_snap || !m_caches || m_rows.empty() || prev.rowCount() != m_snap->rowCount()) return false;
+  // The same rows: rebuildRows() would make one per tensor of rank >= 3, with the same shapes.
+  size_t k = 0;
+  for (int i = 0; i < m_snap->rowCount(); ++i) {
+    const engine::Tensor& t = m_snap->rowTensor(i);
+    if (t.rank() < 3) continue;
+    if (k >= m_rows.size() || m_rows[k]->index != i || t.shape != prev.rowTensor(i).shape) return false;
+    ++k;
+  }
+  if (k != m_rows.size()) return false;
+  std::vector<QCPRange> ranges;
+  for (const auto& r : m_rows) ranges.push_back(r->map ? r->map->dataRange() : QCPRange());
+  applyColorScales();
+  for (size_t j = 0; j < m_rows.size(); ++j) {
+    Row& r = *m_rows[j];
+    // A shared layer output (or the input, same bits) shows what it showed: its layer is the same.
+    const bool same = r.index == 0 ? engine::sameBits(prev.stack.input, m_snap->stack.input)
+                                   : prev.outputs.shared(static_cast<size_t>(r.index - 1)) ==
+                                         m_snap->outputs.shared(static_cast<size_t>(r.index - 1));
+    if (same) {
+      if (r.map && r.map->dataRange() != ranges[j]) r.heat->replot(QCustomPlot::rpQueuedReplot);  // a shared scale moved
+      continue;
+    }
+    r.title->setText(rowTitle(*m_snap, r.index));
+    fillRow(r);
+  }
+  return true;
 }
 
 void ActivationPlots::applyColorScales() {
