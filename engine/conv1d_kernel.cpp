@@ -242,33 +242,46 @@ void forThisThreadsBlocks(const Plan& p, F&& f) {
 // stride `stride`, x indices [lo, hi) of each.
 class Prefetcher {
  public:
+  // The rows x line-columns rectangle is cut into at most `calls` rectangles, one per tile call: whole
+  // columns of colsPer lines when there are fewer columns than calls' worth, else each column split
+  // into row runs (so every line is covered; a per-call count cut at column ends covered only ~2/3).
   void start(const float* base, int64_t stride, int rows, int64_t lo, int64_t hi, int64_t calls) {
     m_base = base;
     m_stride = stride;
     m_rows = rows;
-    m_pos = lo / 16 * 16;
-    m_hi = hi;
+    m_lo = lo / 16 * 16;
+    m_cols = lo < hi && rows > 0 ? (hi - m_lo + 15) / 16 : 0;
     m_row = 0;
-    if (lo >= hi) m_pos = m_hi = 0;
-    const int64_t lines = int64_t(rows) * ((hi - m_pos + 15) / 16);
-    m_per = lo >= hi ? 0 : int(std::max<int64_t>(1, (lines * 5 / 4 + calls) / std::max<int64_t>(calls, 1)));  // slack: a share ends with its column
+    m_col = 0;
+    calls = std::max<int64_t>(calls, 1);
+    if (m_cols == 0) return;
+    const int64_t target = (int64_t(rows) * m_cols + calls - 1) / calls;  // lines per call
+    if (target >= rows) {
+      m_rowsPer = rows;
+      m_colsPer = (target + rows - 1) / rows;
+    } else {
+      m_colsPer = 1;
+      const int64_t parts = std::max<int64_t>(1, calls / m_cols);
+      m_rowsPer = int((rows + parts - 1) / parts);
+    }
   }
-  // The next call's share: one line in each of a run of rows.
+  // The next call's share: a rectangle of rows x lines.
   PfStream next() {
-    if (m_pos >= m_hi) return {};
-    const PfStream r{m_base + int64_t(m_row) * m_stride + m_pos, m_stride, std::min(m_per, m_rows - m_row), 1};
+    if (m_col >= m_cols) return {};
+    const PfStream r{m_base + int64_t(m_row) * m_stride + m_lo + 16 * m_col, m_stride,
+                     std::min(m_rowsPer, m_rows - m_row), int(std::min(m_colsPer, m_cols - m_col))};
     m_row += r.rows;
     if (m_row >= m_rows) {
       m_row = 0;
-      m_pos += 16;
+      m_col += m_colsPer;
     }
     return r;
   }
 
  private:
   const float* m_base = nullptr;
-  int64_t m_stride = 0, m_pos = 0, m_hi = 0;
-  int m_rows = 0, m_row = 0, m_per = 0;
+  int64_t m_stride = 0, m_lo = 0, m_cols = 0, m_col = 0, m_colsPer = 1;
+  int m_rows = 0, m_row = 0, m_rowsPer = 1;
 };
 
 // Runs all blocks: stage, then channel chunks x position tiles x output-channel tiles.
