@@ -115,8 +115,54 @@ void Canvas::rebuildModel() {
   m_hover.reset();
   const int old = m_step;
   m_step = std::clamp(m_step, 0, m_model->steps - 1);
+  syncHudAxis();
   invalidateFrame();
   if (old != m_step) emit stepChanged(m_step);
+}
+
+namespace {
+// A 2-D conv/conv_transpose layer: the HUD shows its sliders per axis.
+bool hudPerAxis(const engine::Layer& l) {
+  return (l.op == engine::Op::Conv || l.op == engine::Op::ConvTranspose) && l.dims == 2;
+}
+// The value the HUD's "pad" slider shows along axis a: pad before (conv) or the crop start (conv_transpose).
+int hudPad(const engine::Layer& l, int a) { return l.op == engine::Op::Conv ? l.ax[size_t(a)].pb : l.ax[size_t(a)].start; }
+// True when H and W agree on every parameter the HUD shows.
+bool hudAxesAgree(const engine::Layer& l) {
+  const engine::Axis &h = l.ax[0], &w = l.ax[1];
+  return h.k == w.k && h.s == w.s && h.d == w.d && hudPad(l, 0) == hudPad(l, 1) &&
+         (l.op != engine::Op::ConvTranspose || h.outputPadding == w.outputPadding);
+}
+}  // namespace
+
+void Canvas::syncHudAxis() {
+  const auto& layers = m_snapshot->stack.layers;
+  if (m_layer >= int(layers.size()) || !hudPerAxis(layers[size_t(m_layer)])) {
+    m_hudAxis = -1;
+    m_hudAxisOwner.clear();
+    return;
+  }
+  const engine::Layer& l = layers[size_t(m_layer)];
+  // Edits of this layer keep the choice (a slider drag must not switch axis under the mouse);
+  // another layer, or the same index of another stack, chooses again.
+  const std::string owner = m_snapshot->stack.file + "\n" + m_snapshot->stack.name + "\n" + std::to_string(layers.size()) +
+                            "\n" + std::to_string(m_layer) + "\n" + engine::opName(l.op);
+  const bool agree = hudAxesAgree(l);
+  if (owner != m_hudAxisOwner) {
+    m_hudAxisOwner = owner;
+    m_hudAxis = agree ? -1 : 0;
+  } else if (m_hudAxis < 0 && !agree) {
+    m_hudAxis = 0;  // changed elsewhere (layer panel, undo): H=W would show H's value for both
+  }
+}
+
+void Canvas::setHudAxis(int axis) {
+  if (!m_snapshot || m_layer >= int(m_snapshot->stack.layers.size()) || !hudPerAxis(m_snapshot->stack.layers[size_t(m_layer)]))
+    return;
+  axis = std::clamp(axis, -1, 1);
+  if (axis == m_hudAxis) return;
+  m_hudAxis = axis;
+  update();
 }
 
 void Canvas::invalidateFrame() {
@@ -292,23 +338,47 @@ void Canvas::drawHud() {
       }
       ImGui::EndCombo();
     }
-    // live parameters of the current layer (axis 0; 2-D layers edit both axes alike)
+    // live parameters of the current layer; a 2-D layer gets an axis selector H | W | H=W first,
+    // and its sliders show and edit the selected axis (H=W: H's values, edits set both axes)
     const engine::Layer& l = layers[size_t(m_layer)];
     const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
     if (conv || convT) {
-      const engine::Axis& a = l.ax[0];
+      const bool perAxis = hudPerAxis(l);
+      const int axis = perAxis ? m_hudAxis : -1;      // emitted with every edit
+      const int shown = std::max(0, axis);            // the axis the sliders read
+      const engine::Axis& a = l.ax[size_t(shown)];
       struct P {
         const char* key;
         const char* label;  // short, so every slider fits on the row
         int value, lo, hi;
+        int other;          // the value along the axis not shown (2-D)
       };
-      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15}, {"stride", "stride", a.s, 1, 8},
-                        {"padding", "pad", conv ? a.pb : a.start, 0, std::max(1, a.d * (a.k - 1))},
-                        {"dilation", "dil", a.d, 1, 6}};
-      if (convT) ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1)});
+      const engine::Axis& o = l.ax[size_t(perAxis ? 1 - shown : shown)];
+      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15, o.k}, {"stride", "stride", a.s, 1, 8, o.s},
+                        {"padding", "pad", hudPad(l, shown), 0, std::max(1, a.d * (a.k - 1)), hudPad(l, perAxis ? 1 - shown : shown)},
+                        {"dilation", "dil", a.d, 1, 6, o.d}};
+      if (convT) ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1), o.outputPadding});
       float labels = 0;
       for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
       ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
+      if (perAxis) {
+        // a segmented toggle: the selected axis drawn as a pressed button
+        static constexpr const char* kAxisLabels[3] = {"H=W", "H", "W"};  // index axis + 1
+        static constexpr const char* kAxisTips[3] = {"Sliders edit both axes alike (H=W)", "Sliders show and edit the height axis (H) only",
+                                                     "Sliders show and edit the width axis (W) only"};
+        ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(1.0f, kSpacingY));
+        for (const int ax : {0, 1, -1}) {
+          const bool on = ax == m_hudAxis;
+          if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+          const std::string id = std::string(kAxisLabels[ax + 1]) + "##hudaxis";
+          if (ImGui::Button(id.c_str()) && !on) later([this, ax] { setHudAxis(ax); });
+          if (on) ImGui::PopStyleColor();
+          if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kAxisTips[ax + 1]);
+          ImGui::SameLine();
+        }
+        ImGui::PopStyleVar();
+        ImGui::SameLine(0, 2 * kSpacingX);
+      }
       const float sliderW = std::max(36.0f, (ImGui::GetContentRegionAvail().x - labels) / float(ps.size()));
       for (size_t i = 0; i < ps.size(); ++i) {
         int v = ps[i].value;
@@ -318,9 +388,13 @@ void Canvas::drawHud() {
         if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
           const int layer = m_layer;
           const QString key = ps[i].key;
-          later([this, layer, key, v] { emit parameterEdited(layer, key, v); });
+          later([this, layer, key, v, axis] { emit parameterEdited(layer, key, v, axis); });
         }
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ps[i].key);
+        if (ImGui::IsItemHovered()) {
+          if (!perAxis) ImGui::SetTooltip("%s", ps[i].key);
+          else if (axis < 0) ImGui::SetTooltip("%s (H and W)", ps[i].key);
+          else ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W", ps[i].other);
+        }
       }
     }
   }

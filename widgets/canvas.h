@@ -12,6 +12,7 @@
 #include <QTimer>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "imgui_bridge.h"
 #include "scene_renderer.h"
@@ -44,6 +45,13 @@ class Canvas : public QOpenGLWidget {
   bool hudCollapsed() const { return m_hudCollapsed; }
   /// Height of the HUD bar docked at the bottom (0 when hidden); the scene is drawn above it.
   double hudHeight() const;
+  /// Axis the HUD parameter sliders of a 2-D conv/conv_transpose layer show and edit: 0 (H), 1 (W)
+  /// or -1 (H=W: both alike; always -1 for 1-D layers). Chosen anew when another layer is shown:
+  /// -1 if the two axes agree on every shown parameter, else 0; an H=W choice falls back to H when
+  /// a new stack makes the axes differ.
+  int hudAxis() const { return m_hudAxis; }
+  /// Picks the HUD axis (-1, 0 or 1; ignored unless the current layer is a 2-D conv/conv_transpose).
+  void setHudAxis(int axis);
 
   int layer() const { return m_layer; }
   /// The view actually drawn (Auto resolved).
@@ -78,8 +86,9 @@ class Canvas : public QOpenGLWidget {
   void layerChanged(int layer);
   void playingChanged(bool playing);
   /// A HUD slider changed a parameter of `layer` (PyTorch name: kernel_size, stride, padding,
-  /// dilation, output_padding). The owner applies it (undo stack) and calls setStack/setSnapshot.
-  void parameterEdited(int layer, const QString& key, int value);
+  /// dilation, output_padding) along `axis`: 0 (H), 1 (W), -1 every axis (1-D layers, H=W).
+  /// The owner applies it (undo stack) and calls setStack/setSnapshot.
+  void parameterEdited(int layer, const QString& key, int value, int axis = -1);
   /// A frame was drawn.
   void frameDrawn();
 
@@ -101,6 +110,8 @@ class Canvas : public QOpenGLWidget {
   void rebuildModel();
   void invalidateFrame();
   void drawHud();
+  /// Re-chooses m_hudAxis for the current layer (see hudAxis()); called when the model is rebuilt.
+  void syncHudAxis();
   void updateHover(QPointF pos);
 
   SnapshotPtr m_snapshot;
@@ -112,6 +123,8 @@ class Canvas : public QOpenGLWidget {
   double m_speed = 2.0;
   bool m_hud = true;
   bool m_hudCollapsed = false;
+  int m_hudAxis = -1;           // hudAxis()
+  std::string m_hudAxisOwner;   // the layer m_hudAxis was chosen for ("" = none yet)
   std::optional<HoverTarget> m_hover;
   QImage m_frame;            // the scene, rendered when the request changed
   bool m_frameDirty = true;
