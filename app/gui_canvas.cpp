@@ -178,9 +178,6 @@ static bool openGlAvailable() {
 /// `axis` -1 writes the value to every axis, 0/1 (H/W of a 2-D layer) only to that axis, the other
 /// axis kept exactly (see axisValue). An edit that would still change the other axis' resolved
 /// geometry (e.g. Keras output_padding None on it) is refused with a status-bar message.
-/// (Declared here, not in gui_canvas.h: attachCanvas is the app's entry; tests/gui/test_hud_axes.cpp
-/// declares it to connect a canvas where no OpenGL context exists.)
-void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas);
 void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
   Document* doc = w.document();
   QObject::connect(canvas, &widgets::Canvas::parameterEdited, &w, [&w, doc](int layer, const QString& key, int value, int axis) {

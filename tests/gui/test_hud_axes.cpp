@@ -10,16 +10,12 @@
 #include <QtTest>
 
 #include "document.h"
+#include "gui_canvas.h"
 #include "main_window.h"
 #include "widgets/canvas.h"
 
 using namespace convscope;
 using nlohmann::json;
-
-namespace convscope::app {
-// app/gui_canvas.cpp: connects the canvas's HUD edits to the window's document (attachCanvas calls it).
-void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas);
-}  // namespace convscope::app
 
 namespace {
 
