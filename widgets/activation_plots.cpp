@@ -485,12 +485,17 @@ void ActivationPlots::rebuildRows() {
 
 bool ActivationPlots::updateRows(const StackSnapshot& prev) {
   if (!m_snap || !m_caches || m_rows.empty() || prev.rowCount() != m_snap->rowCount()) return false;
-  // The same rows: rebuildRows() would make one per tensor of rank >= 3, with the same shapes.
+  // The same rows as rebuildRows() would make (one per tensor of rank >= 3) with the same widgets:
+  // the same rank and channels; a 1-D row may change its length (its time axis follows), a 2-D row
+  // (its plot is sized to the image) may not change at all.
   size_t k = 0;
   for (int i = 0; i < m_snap->rowCount(); ++i) {
     const engine::Tensor& t = m_snap->rowTensor(i);
     if (t.rank() < 3) continue;
-    if (k >= m_rows.size() || m_rows[k]->index != i || t.shape != prev.rowTensor(i).shape) return false;
+    const engine::Tensor& p = prev.rowTensor(i);
+    if (k >= m_rows.size() || m_rows[k]->index != i || t.rank() != p.rank() || t.dim(1) != p.dim(1) ||
+        (t.rank() > 3 && t.shape != p.shape))
+      return false;
     ++k;
   }
   if (k != m_rows.size()) return false;
@@ -508,6 +513,15 @@ bool ActivationPlots::updateRows(const StackSnapshot& prev) {
       continue;
     }
     r.title->setText(rowTitle(*m_snap, r.index));
+    const int64_t length = m_snap->rowTensor(r.index).dim(-1);
+    if (!r.twoD && length != r.length) {  // the same fraction of the new length, as setTimeWindow()
+      r.length = length;
+      const QCPRange range(m_f0 * r.length - 0.5, m_f1 * r.length - 0.5);
+      m_syncing = true;
+      for (QCustomPlot* p : {r.heat, r.lines})
+        if (p) p->xAxis->setRange(range);
+      m_syncing = false;
+    }
     fillRow(r);
   }
   return true;

@@ -78,8 +78,9 @@ class ActivationPlots : public QWidget {
  private:
   void adopt(SnapshotPtr snap, std::shared_ptr<Caches> caches);
   void rebuildRows();
-  /// Keeps the rows when `prev` (the snapshot shown until now) had the same ones: only the rows whose
-  /// tensor is not shared with it are refilled. False when the rows must be rebuilt.
+  /// Keeps the rows when `prev` (the snapshot shown until now) had the same ones (1-D rows may change
+  /// length): only the rows whose tensor is not shared with it are refilled. False when the rows must
+  /// be rebuilt.
   bool updateRows(const StackSnapshot& prev);
   void applyColorScales();
   void onRangeChanged(int row, const QCPRange& r);
