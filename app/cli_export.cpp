@@ -137,8 +137,9 @@ widgets::Theme themeValue(const std::string& cmd, const std::optional<std::strin
 struct StackView {
   std::string name = "auto";
   int layer = 0;
-  int step = -1;
+  int step = -1;  // -1: none given
 };
+constexpr int kLastStep = INT32_MAX;
 StackView stackView(const std::string& path) {
   StackView v;
   try {
@@ -148,7 +149,9 @@ StackView stackView(const std::string& path) {
       const auto& jv = j["view"];
       if (jv.contains("name") && jv["name"].is_string()) v.name = jv["name"].get<std::string>();
       if (jv.contains("layer") && jv["layer"].is_number_integer()) v.layer = jv["layer"].get<int>();
-      if (jv.contains("step") && jv["step"].is_number_integer()) v.step = jv["step"].get<int>();
+      // as the app reads it: -1 or "last" = the view's final step (kLastStep here)
+      if (jv.contains("step") && jv["step"].is_number_integer()) v.step = jv["step"].get<int>() == -1 ? kLastStep : jv["step"].get<int>();
+      if (jv.contains("step") && jv["step"].is_string() && jv["step"].get<std::string>() == "last") v.step = kLastStep;
     }
   } catch (const std::exception&) {
   }
@@ -212,8 +215,8 @@ Scene loadScene(const std::string& cmd, const ExportArgs& a) {
   snap->outputs = std::move(outs);
   s.snapshot = snap;
   s.model = widgets::SceneModel::build(s.snapshot, nLayers ? s.layer : -1, s.view);
-  if (!opt(a, "--view") && !opt(a, "--layer") && fileView.step >= 0 && fileView.step < s.model->steps)
-    s.defaultStep = fileView.step;
+  if (!opt(a, "--view") && !opt(a, "--layer") && fileView.step >= 0)
+    s.defaultStep = fileView.step == kLastStep ? s.model->steps - 1 : std::min(fileView.step, s.model->steps - 1);
   if (!s.model->error.isEmpty()) {
     const auto& l = s.snapshot->stack.layers[size_t(s.layer)];
     throw EngineError({s.snapshot->stack.file, s.layer, engine::opName(l.op), "--view"}, s.model->error.toStdString());

@@ -2,6 +2,7 @@
 // channels × time (2-D: channel 0's image), each with its own diverging scale. Hovering a cell marks
 // what it depends on (earlier rows) and what depends on it (later rows), per spatial axis.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "scene_frame.h"
@@ -50,7 +51,14 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
   const double labelW = 190 * u, availW = f.size.width() - 2 * pad - labelW;
   const double band = (footerTop - y) / rows;
   std::vector<AxisSets> rel;
-  if (r.hover && r.hover->region == R::Tensor) rel = relatedSets(m, r.hover->row, r.hover->pos);
+  if (r.hover && r.hover->region == R::Tensor && r.hover->row >= -1 && r.hover->row < n) {
+    // A hover from another snapshot (stale after an edit) may name a position this one lacks.
+    const engine::Tensor& ht = m.tensorRow(r.hover->row);
+    const bool two = ht.rank() >= 4;
+    const int64_t L0 = two ? ht.dim(2) : 1, L1 = ht.dim(two ? 3 : 2);
+    const int p0 = two ? r.hover->pos[0] : 0, p1 = two ? r.hover->pos[1] : r.hover->pos[0];
+    if (p0 >= 0 && p0 < L0 && p1 >= 0 && p1 < L1) rel = relatedSets(m, r.hover->row, r.hover->pos);
+  }
   for (int row = -1; row < n; ++row) {
     const engine::Tensor& t = m.tensorRow(row);
     const bool two = t.rank() >= 4;
@@ -59,35 +67,61 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     QString label = QString("%1\n%2").arg(tensorName(m, row), shapeText(t));
     if (two && C > 1) label += QString("\nchannel 0 of %1").arg(C);
     const int gridRows = two ? L0 : C;
-    double cw = std::max(0.5, std::min(64 * u, availW / L1));
-    const double ch = std::max(0.5, std::min(two ? cw : 44 * u, band * 0.86 / gridRows));
-    if (two) cw = ch;  // 2-D cells square
-    const double x0 = pad + labelW + std::max(0.0, (availW - L1 * cw) / 2);
+    // Columns (and rows) that would be thinner than kMinCell are binned: a drawn cell stands for a
+    // run of positions (channels) and shows the one of largest |value| there (its sign kept, its
+    // position the hover target), so peaks stay visible and a frame never holds more cells than
+    // fit (a 64 × 16000 tensor is drawn as about 350 × 26 cells, not 1 M).
+    const double kMinCell = 2.0;
+    const double rowSpace = band * 0.86;
+    int binJ = std::max(1, int(std::ceil(L1 * kMinCell / std::max(availW, kMinCell))));
+    int binI = std::max(1, int(std::ceil(gridRows * kMinCell / std::max(rowSpace, kMinCell))));
+    if (two) binI = binJ = std::max(binI, binJ);  // square bins keep the image's aspect
+    const int cols = (L1 + binJ - 1) / binJ, rowsDrawn = (gridRows + binI - 1) / binI;
+    double cw = std::max(kMinCell, std::min(64 * u, availW / cols));
+    const double ch = std::max(kMinCell * 0.5, std::min(two ? cw : 44 * u, rowSpace / rowsDrawn));
+    if (two) cw = std::min(cw, ch), cw = std::max(cw, kMinCell * 0.5);
+    const double chDrawn = two ? cw : ch;
+    const double x0 = pad + labelW + std::max(0.0, (availW - cols * cw) / 2);
     addText(f, QRectF(x0 - labelW, by, labelW - 8 * u, band * 0.9), label, TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
-    const double cy = by + (band * 0.9 - gridRows * ch) / 2;
+    const double cy = by + (band * 0.9 - rowsDrawn * chDrawn) / 2;
     ScenePanel p;
     p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;
-    const int dec = decimalsFor(cw, u);
+    const bool binned = binI > 1 || binJ > 1;
+    const int dec = binned ? -1 : decimalsFor(cw, u);
     p.decimals = dec;
-    p.showValues = dec >= 0 && ch >= 11 * u;
-    p.borders = cw >= 5 * u && ch >= 5 * u;
+    p.showValues = dec >= 0 && chDrawn >= 11 * u;
+    p.borders = cw >= 5 * u && chDrawn >= 5 * u;
     const AxisSets* rs = rel.empty() ? nullptr : &rel[size_t(row + 1)];
-    for (int i = 0; i < gridRows; ++i)
-      for (int j = 0; j < L1; ++j) {
-        const int c = two ? 0 : i;
-        const engine::Pos pos = two ? engine::Pos{i, j} : engine::Pos{j, 0};
+    p.cells.reserve(size_t(rowsDrawn) * cols);
+    for (int bi = 0; bi < rowsDrawn; ++bi)
+      for (int bj = 0; bj < cols; ++bj) {
+        // the peak of the bin [bi·binI, +binI) × [bj·binJ, +binJ)
+        int pi = bi * binI, pj = bj * binJ;
+        float best = -1.0f, v = 0.0f;
+        bool related = false;
+        for (int i = bi * binI; i < std::min(gridRows, (bi + 1) * binI); ++i) {
+          const int c = two ? 0 : i;
+          const float* line = t.data.data() + (int64_t(c) * L0 + (two ? i : 0)) * L1;
+          for (int j = bj * binJ; j < std::min(L1, (bj + 1) * binJ); ++j) {
+            if (std::fabs(line[j]) > best) best = std::fabs(line[j]), v = line[j], pi = i, pj = j;
+            if (rs && !related) {
+              const engine::Pos q = two ? engine::Pos{i, j} : engine::Pos{j, 0};
+              related = rs->at(0).count(q[0]) && rs->at(1).count(q[1]);
+            }
+          }
+        }
         SceneCell cell;
-        cell.rect = QRectF(x0 + j * cw, cy + i * ch, cw, ch);
-        cell.value = t.data[size_t((int64_t(c) * L0 + (two ? i : 0)) * L1 + j)];
-        cell.target = {R::Tensor, row, c, pos};
-        if (rs && rs->at(0).count(pos[0]) && rs->at(1).count(pos[1])) cell.marks |= MarkRelated;
+        cell.rect = QRectF(x0 + bj * cw, cy + bi * chDrawn, cw, chDrawn);
+        cell.value = v;
+        cell.target = {R::Tensor, row, two ? 0 : pi, two ? engine::Pos{pi, pj} : engine::Pos{pj, 0}};
+        if (related) cell.marks |= MarkRelated;
         if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
         p.cells.push_back(cell);
       }
     f.panels.push_back(std::move(p));
     if (m.layerIndex == row && m.view != View::Activations) continue;
     if (row == m.layerIndex)
-      f.boxes.push_back({QRectF(x0 - 3 * u, cy - 3 * u, L1 * cw + 6 * u, gridRows * ch + 6 * u), BoxKind::Kernel, QString()});
+      f.boxes.push_back({QRectF(x0 - 3 * u, cy - 3 * u, cols * cw + 6 * u, rowsDrawn * chDrawn + 6 * u), BoxKind::Kernel, QString()});
   }
 }
 

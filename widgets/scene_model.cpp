@@ -173,7 +173,7 @@ void buildOverlap(SceneModel& m) {
   const Layer& l = m.layer();
   const int dims = l.dims;
   std::array<int, 2> steps{1, 1};
-  std::array<std::vector<std::vector<int>>, 2> hits;  // per axis, per step index: counted positions
+  auto& hits = m.countHits;
   if (isTransposed(l.op)) {
     m.overlap = engine::overlapCounts(l);
     for (int a = 0; a < dims; ++a) {
@@ -197,6 +197,7 @@ void buildOverlap(SceneModel& m) {
       for (int o = 0; o < ax.out; ++o) hits[size_t(a)].push_back(layerSources(l, a, o));
     }
   }
+  m.countSteps = {steps[0], dims == 2 ? steps[1] : 1};
   m.steps = steps[0] * (dims == 2 ? steps[1] : 1);
   const int n0 = m.countShape[0], n1 = dims == 2 ? m.countShape[1] : 1;
   std::vector<int64_t> acc(size_t(n0) * n1, 0);
@@ -252,6 +253,28 @@ void buildReceptiveField(SceneModel& m) {
 }
 
 }  // namespace
+
+std::vector<int64_t> SceneModel::countedBy(int T) const {
+  std::vector<int64_t> out;
+  if (T < 0 || T >= steps || countHits[0].empty()) return out;
+  const int two = countHits[1].empty() ? 0 : 1, n1 = two ? countShape[1] : 1;
+  const int i0 = two ? T / countSteps[1] : T, i1 = two ? T % countSteps[1] : 0;
+  for (int p0 : countHits[0][size_t(i0)]) {
+    if (!two) out.push_back(p0);
+    else
+      for (int p1 : countHits[1][size_t(i1)]) out.push_back(int64_t(p0) * n1 + p1);
+  }
+  return out;
+}
+
+std::vector<int64_t> SceneModel::countsAt(int T) const {
+  if (countsAfter.size() == size_t(steps) && T >= 0 && T < steps) return countsAfter[size_t(T)];
+  if (T >= steps - 1 && !countsAfter.empty()) return countsAfter.back();
+  std::vector<int64_t> acc(countsAfter.empty() ? 0 : countsAfter.back().size(), 0);
+  for (int t = 0; t <= T; ++t)
+    for (int64_t p : countedBy(t)) ++acc[size_t(p)];
+  return acc;
+}
 
 std::vector<int> SlideAxis::window(int m) const {
   std::vector<int> w;

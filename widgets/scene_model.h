@@ -94,7 +94,14 @@ class SceneModel {
 
   // overlap
   std::optional<engine::OverlapCounts> overlap;  // final counts (conv_transpose / unpool / upsample+conv)
-  std::vector<std::vector<int64_t>> countsAfter; // per step: counts over the counted tensor (row-major)
+  std::vector<std::vector<int64_t>> countsAfter; // per step: counts over the counted tensor (row-major);
+                                                 // only the final counts when all steps would be too large
+  std::array<std::vector<std::vector<int>>, 2> countHits;  // per axis, per step index: positions counted
+  std::array<int, 2> countSteps{1, 1};           // step indices per axis (step T = (T / steps[1], T % steps[1]))
+  /// Counts after steps 0..T (from countsAfter when kept, else accumulated from countHits).
+  std::vector<int64_t> countsAt(int T) const;
+  /// Row-major positions step T adds to.
+  std::vector<int64_t> countedBy(int T) const;
   std::array<int, 2> countShape{1, 1};           // counted tensor's spatial sizes
   QString overlapRule;                           // text of the uniformity rule with the live numbers
 

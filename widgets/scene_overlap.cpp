@@ -15,7 +15,8 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
   const double u = f.unit, pad = 14 * u;
   const int T = r.step, dims = l.dims;
   const bool tr = l.op == engine::Op::ConvTranspose || l.op == engine::Op::Unpool;
-  const std::vector<int64_t>& counts = T < int(m.countsAfter.size()) ? m.countsAfter[size_t(T)] : m.countsAfter.back();
+  const std::vector<int64_t> counts = m.countsAt(T);
+  const std::vector<int64_t> added = m.countedBy(T);  // the positions this step adds to (row-major)
   const std::vector<int64_t>& final = m.countsAfter.back();
   const int64_t cmax = std::max<int64_t>(1, *std::max_element(final.begin(), final.end()));
   const QString what = tr ? QString("Contribution counts: how many (input, kernel tap) pairs land on each output — after %1 of %2 inputs").arg(T + 1).arg(m.steps)
@@ -27,13 +28,23 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
   const QString tname = tr ? QString("output y %1").arg(shapeText(m.layerOutput())) : QString("input x %1").arg(shapeText(m.layerInput()));
   if (dims == 1) {
     const double availW = f.size.width() - 2 * pad - 60 * u;
-    const double cw = std::max(2.0, std::min(80 * u, availW / n0));
-    const double x0 = pad + 60 * u + std::max(0.0, (availW - n0 * cw) / 2);
+    std::vector<char> isAdded(size_t(n0), 0);
+    int lo = n0, hi = -1;
+    for (int64_t p : added) isAdded[size_t(p)] = 1, lo = std::min(lo, int(p)), hi = std::max(hi, int(p));
+    if (hi < 0) lo = hi = 0;
+    auto changed = [&](int i) { return isAdded[size_t(i)] != 0; };
+    // A strip longer than cells of 8 px shows a window around this step's positions ("…" for the rest).
+    ColWindow win;
+    const double cw = fitColumns(availW, n0, lo, hi, 8 * u, 80 * u, win);
+    const double mark = win.windowed() ? 0.8 * cw : 0.0;
+    const double x0 = pad + 60 * u + std::max(0.0, (availW - win.count * cw - 2 * mark) / 2) + (win.before() ? mark : 0.0) - win.first * cw;
+    const double stripW = win.count * cw, stripX = x0 + win.first * cw;
     const double chWant = std::min(cw, 56 * u), smallH = fontPx(TextRole::Small, u) * 1.6;
     const double room = footerTop - 10 * u - y - titleH - 8 * u - chWant - 2 * smallH;
     const double barH = std::max(40 * u, std::min(room, std::max(120 * u, room * 0.8)));
     y += std::max(0.0, (room - barH) / 2);  // centred vertically
-    addText(f, QRectF(x0, y, availW, titleH), QString("count per position of %1 (final max %2)").arg(tname).arg(cmax), TextRole::Label);
+    const QString shown = win.windowed() ? QString("  ·  positions %1–%2 of %3").arg(win.first).arg(win.first + win.count - 1).arg(n0) : QString();
+    addText(f, QRectF(stripX, y, availW, titleH), QString("count per position of %1 (final max %2)").arg(tname).arg(cmax) + shown, TextRole::Label);
     y += titleH;
     const double base = y + barH;
     ScenePanel bars;
@@ -41,10 +52,10 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
     bars.showValues = false;
     for (int i = 0; i <= cmax; ++i) {  // gridlines per count
       const double gy = base - barH * i / cmax;
-      f.lines.push_back({QPointF(x0 - 4 * u, gy), QPointF(x0 + n0 * cw, gy), LineKind::Faint});
-      if (cmax <= 12) addText(f, QRectF(x0 - 40 * u, gy - 8 * u, 32 * u, 16 * u), QString::number(i), TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
+      f.lines.push_back({QPointF(stripX - 4 * u, gy), QPointF(stripX + stripW, gy), LineKind::Faint});
+      if (cmax <= 12) addText(f, QRectF(stripX - mark - 40 * u, gy - 8 * u, 32 * u, 16 * u), QString::number(i), TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
     }
-    for (int i = 0; i < n0; ++i) {
+    for (int i = win.first; i < win.first + win.count; ++i) {
       const double h = barH * double(counts[size_t(i)]) / cmax;
       SceneCell cell;
       cell.rect = QRectF(x0 + i * cw + cw * 0.12, base - h, cw * 0.76, h);
@@ -59,45 +70,47 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
     ScenePanel cells;
     cells.countMax = double(cmax);
     cells.showValues = cw >= 9 * u;
-    // which positions this step adds to
-    const std::vector<int64_t>* prev = T > 0 && T - 1 < int(m.countsAfter.size()) && m.countsAfter.size() == size_t(m.steps) ? &m.countsAfter[size_t(T - 1)] : nullptr;
-    for (int i = 0; i < n0; ++i) {
+    for (int i = win.first; i < win.first + win.count; ++i) {
       SceneCell cell;
       cell.rect = QRectF(x0 + i * cw, y, cw, ch);
       cell.style = CellStyle::Count;
       cell.value = double(counts[size_t(i)]);
       cell.target = {R::Count, int(final[size_t(i)]), 0, {i, 0}};
-      if ((prev && (*prev)[size_t(i)] != counts[size_t(i)]) || (!prev && T == 0 && counts[size_t(i)] > 0)) cell.marks |= MarkActive;
+      if (changed(i)) cell.marks |= MarkActive;
       if (r.hover && cell.target.pos == r.hover->pos && r.hover->region == R::Count) cell.marks |= MarkHovered;
       cells.cells.push_back(cell);
     }
     f.panels.push_back(std::move(cells));
+    if (win.before()) addEllipsis(f, QRectF(stripX - mark, y, mark, ch));
+    if (win.after()) addEllipsis(f, QRectF(stripX + stripW, y, mark, ch));
     if (tr && m.overlap) {
       const auto& ax = m.overlap->axes[0];
-      if (ax.interiorEnd > ax.interiorBegin)
-        f.boxes.push_back({QRectF(x0 + ax.interiorBegin * cw, y + ch + 3 * u, (ax.interiorEnd - ax.interiorBegin) * cw, 5 * u), BoxKind::Bracket,
+      const int b0 = std::clamp(int(ax.interiorBegin), win.first, win.first + win.count), b1 = std::clamp(int(ax.interiorEnd), win.first, win.first + win.count);
+      if (b1 > b0)
+        f.boxes.push_back({QRectF(x0 + b0 * cw, y + ch + 3 * u, (b1 - b0) * cw, 5 * u), BoxKind::Bracket,
                            ax.interiorUniform ? "interior: uniform" : "interior: uneven → checkerboard"});
     }
     return;
   }
-  const double availW = f.size.width() - 2 * pad, availH = footerTop - 10 * u - y - titleH;
-  const double cs = std::max(2.0, std::min({80 * u, availW / n1, availH / n0}));
-  const double x0 = pad + std::max(0.0, (availW - n1 * cs) / 2);
-  y += std::max(0.0, (availH - n0 * cs) / 2);  // centred vertically
-  addText(f, QRectF(x0, y, availW, titleH), QString("counts over %1 (max %2)").arg(tname).arg(cmax), TextRole::Label);
-  y += titleH;
+  // One grid: square cells of up to 80 px; a grid too large for cells of 4 px shows a window of
+  // 8-px cells from its top-left corner (the border rows and the periodic interior) with markers.
+  const QRectF area(pad, y + titleH, f.size.width() - 2 * pad, footerTop - 10 * u - y - titleH);
+  const GridPlace g = layoutGrids({GridSpec{n0, n1, 0, std::min(n0 - 1, 8), 0, std::min(n1 - 1, 8), false}}, area, 2.0, 80 * u, 4.0, 8 * u, titleH).front();
+  const double cs = g.cs;
+  addText(f, QRectF(g.at.x(), g.at.y() - titleH, area.width(), titleH), QString("counts over %1 (max %2)").arg(tname).arg(cmax), TextRole::Label);
   ScenePanel grid;
   grid.countMax = double(cmax);
   grid.showValues = cs >= 12 * u;
-  for (int i = 0; i < n0; ++i)
-    for (int j = 0; j < n1; ++j) {
+  for (int i = g.rows.first; i < g.rows.first + g.rows.count; ++i)
+    for (int j = g.cols.first; j < g.cols.first + g.cols.count; ++j) {
       SceneCell cell;
-      cell.rect = QRectF(x0 + j * cs, y + i * cs, cs, cs);
+      cell.rect = g.cell(i, j);
       cell.style = CellStyle::Count;
       cell.value = double(counts[size_t(i) * n1 + j]);
       cell.target = {R::Count, int(final[size_t(i) * n1 + j]), 0, {i, j}};
       grid.cells.push_back(cell);
     }
+  g.addMarkers(f);
   f.panels.push_back(std::move(grid));
 }
 

@@ -40,18 +40,38 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     const engine::Tensor& t = m.tensorRow(row);
     const double by = y + (row + 1) * band;
     const int L0 = two ? int(t.dim(2)) : 1, L1 = int(t.dim(two ? 3 : 2));
-    double cw = std::max(1.5, std::min(72 * u, availW / maxLen));
-    const double ch = std::max(1.5, std::min(band * 0.62 / L0, two ? cw : std::min(cw, 56 * u)));
-    if (two) cw = ch;  // 2-D cells square
-    const double x0 = pad + labelW + (availW - L1 * cw) / 2;
-    addText(f, QRectF(x0 - labelW, by, labelW - 8 * u, band * 0.8), QString("%1\n%2").arg(tensorName(m, row), shapeText(t)), TextRole::Small,
-            int(Qt::AlignRight | Qt::AlignVCenter));
-    const double cy = by + (band * 0.8 - L0 * ch) / 2;
+    // 1-D: cells of one width across rows while every row fits, else at least 14 px (path counts stay
+    // readable) with a window around the field; 2-D: square cells that fit the band.
+    const double minCell1 = 14 * u, maxCell1 = std::min(72 * u, std::max(minCell1, availW / maxLen));
     std::vector<int64_t> paths(size_t(L0) * L1, -1);
     if (row < J)
       for (const auto& pt : fields[size_t(row + 1)].points) paths[two ? size_t(pt.position[0]) * L1 + pt.position[1] : size_t(pt.position[0])] = pt.paths;
     else
       paths[size_t(two ? P[0] * L1 + P[1] : P[0])] = 1;
+    int lo = L1, hi = -1, rlo = L0, rhi = -1;  // the field's columns and rows: kept in view when windowed
+    for (int i = 0; i < L0; ++i)
+      for (int j = 0; j < L1; ++j)
+        if (paths[size_t(i) * L1 + j] > 0) lo = std::min(lo, j), hi = std::max(hi, j), rlo = std::min(rlo, i), rhi = std::max(rhi, i);
+    if (hi < 0) lo = hi = rlo = rhi = 0;
+    // A longer row (2-D: a taller image) shows a window around its field with "…" markers.
+    ColWindow win, rwin;
+    double ch = 0;
+    if (two)  // square cells: rows fit the band (at least 2 px, else windowed), columns follow
+      ch = fitColumns(band * 0.62, L0, rlo, rhi, 2.0, std::min(72 * u, std::max(2.0, availW / maxLen)), rwin);
+    else
+      ch = std::max(1.5, std::min({band * 0.62, 56 * u, maxCell1})), rwin = ColWindow{0, 1, 1};
+    const double cw = two ? fitColumns(availW, L1, lo, hi, ch, ch, win) : fitColumns(availW, L1, lo, hi, minCell1, maxCell1, win);
+    const double mark = win.windowed() ? 0.8 * cw : 0.0;  // fitColumns keeps 1.6 cells for the two markers
+    const double x0 = pad + labelW + std::max(0.0, (availW - win.count * cw - 2 * mark) / 2) + (win.before() ? mark : 0.0);
+    addText(f, QRectF(x0 - (win.before() ? mark : 0.0) - labelW, by, labelW - 8 * u, band * 0.8), QString("%1\n%2").arg(tensorName(m, row), shapeText(t)), TextRole::Small,
+            int(Qt::AlignRight | Qt::AlignVCenter));
+    const double rmark = rwin.windowed() ? 0.8 * ch : 0.0;
+    const double cy = by + (band * 0.8 - rwin.count * ch) / 2 + (rwin.before() ? rmark : 0.0) - rwin.first * ch;
+    const double stripY = cy + rwin.first * ch, stripH = rwin.count * ch;
+    if (win.before()) addEllipsis(f, QRectF(x0 - mark, stripY, mark, stripH));
+    if (win.after()) addEllipsis(f, QRectF(x0 + win.count * cw, stripY, mark, stripH));
+    if (rwin.before()) addEllipsis(f, QRectF(x0, stripY - rmark, win.count * cw, rmark));
+    if (rwin.after()) addEllipsis(f, QRectF(x0, stripY + stripH, win.count * cw, rmark));
     int64_t pmax = 1;
     for (int64_t p : paths) pmax = std::max(pmax, p);
     ScenePanel p;
@@ -60,11 +80,11 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     p.showValues = cw >= 12 * u && ch >= 10 * u;
     p.borders = cw >= 5 * u;
     QRectF hull;
-    for (int i = 0; i < L0; ++i)
-      for (int j = 0; j < L1; ++j) {
+    for (int i = rwin.first; i < rwin.first + rwin.count; ++i)
+      for (int j = win.first; j < win.first + win.count; ++j) {
         const int64_t pv = paths[size_t(i) * L1 + j];
         SceneCell cell;
-        cell.rect = QRectF(x0 + j * cw, cy + i * ch, cw, ch);
+        cell.rect = QRectF(x0 + (j - win.first) * cw, cy + i * ch, cw, ch);
         cell.target = {R::Tensor, row, 0, two ? engine::Pos{i, j} : engine::Pos{j, 0}};
         if (pv > 0) {
           cell.style = CellStyle::Count;

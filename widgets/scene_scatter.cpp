@@ -49,8 +49,11 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     return 0;
   };
   const double bias = l.bias.empty() ? 0.0 : l.bias.data[size_t(o)];
-  QString what = QString("Each input x[i] stamps x[i]·W into the full buffer at i·s + j·d (s = %1%2); overlapping stamps add up; the output is the buffer cropped by start = %3")
-                     .arg(l.ax[0].s).arg(l.ax[0].d > 1 ? QString(", d = %1").arg(l.ax[0].d) : QString()).arg(l.ax[0].start);
+  QString what = l.op == engine::Op::Unpool
+                     ? QString("Unpooling: each input x[i] is copied into the k cells i·s + j of the full buffer (s = %1, k = %2); overlapping copies add up; the output is the buffer cropped by start = %3")
+                           .arg(l.ax[0].s).arg(l.ax[0].k).arg(l.ax[0].start)
+                     : QString("Each input x[i] stamps x[i]·W into the full buffer at i·s + j·d (s = %1%2); overlapping stamps add up; the output is the buffer cropped by start = %3")
+                           .arg(l.ax[0].s).arg(l.ax[0].d > 1 ? QString(", d = %1").arg(l.ax[0].d) : QString()).arg(l.ax[0].start);
   double y = addHeader(f, m, T, what);
   QString legend = "crossed = cropped margin (computed, then cut away)";
   if (!m.margins.tail[0].empty() || (dims == 2 && !m.margins.tail[1].empty())) legend += " · dashed purple = output_padding tail (no stamp, bias only)";
@@ -119,10 +122,16 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     const double xBottom = y + C * ch;
     y += C * ch + gap;
     // the stamp of this step: x[c, i] · W[c, o, j] at i·s + j·d
-    QStringList wtxt;
-    const int og = int(l.weight.dim(1));
-    for (int j = 0; j < k; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
-    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", ")), titlePx);
+    QString stampTitle;
+    if (l.op == engine::Op::Unpool) {  // no weights: every tap copies x (a kernel of ones)
+      stampTitle = QString("stamp x[c, %1] copied into %2 cells (unpooling: a kernel of ones)").arg(ip[0]).arg(k);
+    } else {
+      QStringList wtxt;
+      const int og = int(l.weight.dim(1));
+      for (int j = 0; j < k; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
+      stampTitle = QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", "));
+    }
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, stampTitle, titlePx);
     y += titleH;
     ScenePanel sp;
     sp.absMax = std::max(1e-12, m.absInput * m.absKernel);
@@ -223,7 +232,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     }
     f.panels.push_back(std::move(op));
     ellipses(y, O * ch);
-    f.boxes.push_back({QRectF(colX(clampU(start)), y + O * ch + 2 * u, (clampU(start + out) - clampU(start)) * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
+    if (clampU(start + out) > clampU(start))
+      f.boxes.push_back({QRectF(colX(clampU(start)), y + O * ch + 2 * u, (clampU(start + out) - clampU(start)) * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
     (void)bias;
     return;
   }
