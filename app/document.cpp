@@ -6,6 +6,9 @@
 #include <QPointer>
 #include <QUndoStack>
 #include <QtConcurrent/QtConcurrentRun>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include "commands.h"
 #include "engine/error.h"
@@ -223,7 +226,7 @@ void Document::recompute() {
   const std::string base = m_baseDir.toStdString();
   // The last valid snapshot: layers an edit did not change keep its outputs (compute()).
   const widgets::SnapshotPtr previous = m_hasValid ? m_snapshot : nullptr;
-  if (m_forceSync || workEstimate(m_source) < asyncThreshold()) {
+  if (m_forceSync) {
     if (m_busy) {
       m_busy = false;
       emit busyChanged(false);
@@ -231,15 +234,30 @@ void Document::recompute() {
     adopt(compute(m_source, file, base, nullptr, {}, previous));
     return;
   }
+  // Every recompute runs on a worker. A small stack (workEstimate below asyncThreshold) is waited
+  // for up to kSyncWaitMs and adopted within the edit, as if synchronous; one that takes longer
+  // (small input, huge kernels or channels: the estimate cannot see them) goes on in the background
+  // with the busy state, so the window never freezes on an edit.
+  struct JobState {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    bool taken = false;  // adopted by the wait below; the watcher's finished handler skips it
+  };
+  auto job = std::make_shared<JobState>();
   m_cancel = std::make_shared<std::atomic<bool>>(false);
   auto cancel = m_cancel;
   const uint64_t gen = m_generation;
   auto* watcher = new QFutureWatcher<ComputeResult>(this);
   m_watcher = watcher;
-  connect(watcher, &QFutureWatcher<ComputeResult>::finished, this, [this, watcher, gen]() {
+  connect(watcher, &QFutureWatcher<ComputeResult>::finished, this, [this, watcher, gen, job]() {
+    if (m_watcher == watcher) m_watcher = nullptr;
+    if (job->taken) {
+      watcher->deleteLater();
+      return;
+    }
     // The result is moved out of the future (the activations are tens of MB for a big stack).
     ComputeResult r = watcher->future().takeResult();
-    if (m_watcher == watcher) m_watcher = nullptr;
     watcher->deleteLater();
     if (gen != m_generation) return;  // superseded
     m_busy = false;
@@ -248,15 +266,36 @@ void Document::recompute() {
   });
   QPointer<Document> self(this);
   const nlohmann::json src = m_source;
-  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen, previous]() {
-    return compute(src, file, base, cancel.get(), [self, gen](int done, int total) {
+  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen, previous, job]() {
+    ComputeResult r = compute(src, file, base, cancel.get(), [self, gen, job](int done, int total) {
       QMetaObject::invokeMethod(
-          self.data(), [self, gen, done, total]() {
-            if (self && self->m_generation == gen) emit self->progress(done, total);
+          self.data(), [self, gen, done, total, job]() {
+            if (self && self->m_generation == gen && !job->taken) emit self->progress(done, total);
           },
           Qt::QueuedConnection);
     }, previous);
+    {
+      std::lock_guard<std::mutex> g(job->m);
+      job->done = true;
+    }
+    job->cv.notify_all();
+    return r;
   }));
+  if (workEstimate(m_source) < asyncThreshold()) {
+    std::unique_lock<std::mutex> lk(job->m);
+    if (job->cv.wait_for(lk, std::chrono::milliseconds(kSyncWaitMs), [&] { return job->done; })) {
+      lk.unlock();
+      job->taken = true;
+      ComputeResult r = watcher->future().takeResult();  // waits the moment until the job returns it
+      if (m_watcher == watcher) m_watcher = nullptr;
+      if (m_busy) {
+        m_busy = false;
+        emit busyChanged(false);
+      }
+      adopt(std::move(r));
+      return;
+    }
+  }
   if (!m_busy) {
     m_busy = true;
     emit busyChanged(true);

@@ -3,9 +3,10 @@
 // Stack with its forward outputs. An invalid edit never loses the document: the error is reported
 // (message, layer, parameter) and the last valid state stays on screen.
 //
-// Every edit goes through undoStack() (commands.h). Small stacks recompute synchronously inside
-// the edit (one frame); stacks whose work estimate exceeds asyncThreshold() recompute on a worker
-// thread with progress reports and cancel(); a newer edit supersedes a running one.
+// Every edit goes through undoStack() (commands.h) and recomputes on a worker thread. A small stack
+// (work estimate below asyncThreshold()) is waited for up to kSyncWaitMs and adopted inside the
+// edit (one frame, as if synchronous); a larger or slower one goes on in the background with
+// progress reports and cancel(); a newer edit supersedes a running one.
 #pragma once
 #include <QFutureWatcher>
 #include <QObject>
@@ -108,6 +109,8 @@ class Document : public QObject {
   void waitIdle();
   /// Work estimate (elements touched) above which recomputes go to a worker thread.
   static constexpr int64_t asyncThreshold() { return int64_t(1) << 22; }
+  /// How long an edit of a small stack waits for its recompute before going on in the background.
+  static constexpr int kSyncWaitMs = 60;
   /// Forces every recompute synchronous (true) or automatic (false); tests use it.
   void setForceSynchronous(bool on) { m_forceSync = on; }
 

@@ -1,7 +1,10 @@
 #include "layer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
+
+#include "limits.h"
 
 namespace convscope::engine {
 
@@ -65,6 +68,21 @@ bool sameFloat(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit
 static_assert(sizeof(Axis) == 36, "Axis gained a field: compare it in sameAxis");
 static_assert(sizeof(Layer) == 440, "Layer gained a field: compare it in sameLayer");
 #endif
+
+int64_t multiplyAdds(const Layer& l) {
+  int64_t taps = 1;
+  for (int a = 0; a < l.dims; ++a) taps = mulSaturating(taps, std::max(1, l.ax[size_t(a)].k));
+  const int64_t out = numelSaturating(l.outputShape()), in = numelSaturating(l.inputShape());
+  const int64_t g = std::max(1, l.groups);
+  switch (l.op) {
+    case Op::Conv: return mulSaturating(out, mulSaturating(taps, std::max<int64_t>(1, l.inChannels / g)));
+    case Op::ConvTranspose: return mulSaturating(in, mulSaturating(taps, std::max<int64_t>(1, l.outChannels / g)));
+    case Op::Unpool: return mulSaturating(in, taps);
+    case Op::MaxPool:
+    case Op::AvgPool: return mulSaturating(out, taps);
+    default: return out;
+  }
+}
 
 bool sameLayer(const Layer& a, const Layer& b) {
   if (a.op != b.op || a.dims != b.dims || a.inChannels != b.inChannels || a.outChannels != b.outChannels ||

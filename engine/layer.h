@@ -115,6 +115,10 @@ struct Layer {
 /// (sameBits), so forwardLayer gives bit-identical outputs on the same input. Update it with Layer.
 bool sameLayer(const Layer& a, const Layer& b);
 
+/// Multiply-adds (or comparisons) forwardLayer does for one sample of batch, saturating at INT64_MAX:
+/// conv out·(C/g)·Πk, conv_transpose in·(O/g)·Πk, pools and resampling out·Πk, the rest out.
+int64_t multiplyAdds(const Layer& l);
+
 /// The spatial axes as (H, W): a 1-D layer gets a trivial H axis (in = out = k = s = d = 1, no
 /// pads), so kernels can run every layer as 2-D.
 void axesHW(const Layer& l, Axis& h, Axis& w);

@@ -18,6 +18,7 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 std::atomic<int64_t> g_activation{0};  // 0 = not initialised yet
 std::atomic<int64_t> g_tensor{0};
 std::atomic<int> g_depth{0};
+std::atomic<int64_t> g_macs{0};
 std::once_flag g_init;
 
 void initOnce() {
@@ -27,6 +28,7 @@ void initOnce() {
     g_activation = l.maxActivationBytes;
     g_tensor = l.maxTensorBytes;
     g_depth = l.maxJsonDepth;
+    g_macs = l.maxMultiplyAdds;
   });
 }
 
@@ -65,12 +67,13 @@ bool parseByteSize(const std::string& text, int64_t& out) {
 Limits limitsFromEnvironment() {
   Limits l;
   for (auto [name, field] : {std::pair{"CONVSCOPE_MAX_ACTIVATION_BYTES", &l.maxActivationBytes},
-                             std::pair{"CONVSCOPE_MAX_TENSOR_BYTES", &l.maxTensorBytes}}) {
+                             std::pair{"CONVSCOPE_MAX_TENSOR_BYTES", &l.maxTensorBytes},
+                             std::pair{"CONVSCOPE_MAX_MULTIPLY_ADDS", &l.maxMultiplyAdds}}) {
     const char* v = std::getenv(name);
     if (!v || !*v) continue;
     int64_t x;
     if (parseByteSize(v, x)) *field = x;
-    else std::fprintf(stderr, "convscope: warning: ignoring %s=%s (expected bytes, e.g. 4G)\n", name, v);
+    else std::fprintf(stderr, "convscope: warning: ignoring %s=%s (expected a positive integer, optionally with K/M/G/T, e.g. 4G)\n", name, v);
   }
   return l;
 }
@@ -81,6 +84,7 @@ Limits limits() {
   l.maxActivationBytes = g_activation.load();
   l.maxTensorBytes = g_tensor.load();
   l.maxJsonDepth = g_depth.load();
+  l.maxMultiplyAdds = g_macs.load();
   return l;
 }
 
@@ -89,6 +93,15 @@ void setLimits(const Limits& l) {
   g_activation = l.maxActivationBytes > 0 ? l.maxActivationBytes : kMax;
   g_tensor = l.maxTensorBytes > 0 ? l.maxTensorBytes : kMax;
   g_depth = l.maxJsonDepth > 0 ? l.maxJsonDepth : 64;
+  g_macs = l.maxMultiplyAdds > 0 ? l.maxMultiplyAdds : kMax;
+}
+
+std::string formatCount(int64_t n) {
+  if (n == kMax) return "more than 9.2e+18";
+  if (n < 1000000) return std::to_string(n);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", static_cast<double>(n));
+  return buf;
 }
 
 std::string formatBytes(int64_t bytes) {

@@ -3,9 +3,11 @@
 // of stack-file JSON. Process-wide, thread-safe, independent of any stack file.
 //
 // Defaults (sized for a 24 GiB machine): 4 GiB of activations (input + every layer's output,
-// × batch), 2 GiB for any single tensor (input, weight, one layer's output), JSON nesting 64.
-// The environment overrides the byte caps on first use: CONVSCOPE_MAX_ACTIVATION_BYTES and
-// CONVSCOPE_MAX_TENSOR_BYTES, an integer with an optional K/M/G/T suffix (powers of 1024).
+// × batch), 2 GiB for any single tensor (input, weight, one layer's output), JSON nesting 64, and
+// 2^37 multiply-adds per forward pass (so no edit starts minutes of work the GUI cannot cancel).
+// The environment overrides the caps on first use: CONVSCOPE_MAX_ACTIVATION_BYTES,
+// CONVSCOPE_MAX_TENSOR_BYTES and CONVSCOPE_MAX_MULTIPLY_ADDS, an integer with an optional K/M/G/T
+// suffix (powers of 1024).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
@@ -19,6 +21,8 @@ struct Limits {
   int64_t maxActivationBytes = int64_t(4) << 30;  // input + sum of layer outputs (float32, × batch)
   int64_t maxTensorBytes = int64_t(2) << 30;      // any one tensor (float32)
   int maxJsonDepth = 64;                          // nesting of [ and { in a stack file
+  int64_t maxMultiplyAdds = int64_t(1) << 37;     // a forward pass (Σ multiplyAdds × batch): ~1.4e11,
+                                                  // a few seconds here; what an edit may start
 };
 
 /// The limits in force: the defaults with the environment applied, unless setLimits() was called.
@@ -33,6 +37,8 @@ Limits limitsFromEnvironment();
 bool parseByteSize(const std::string& text, int64_t& out);
 /// "4.0 GiB", "12.5 MiB", "512 bytes" — for messages.
 std::string formatBytes(int64_t bytes);
+/// "2.8e+15" style count for messages (exact below 10^6).
+std::string formatCount(int64_t n);
 
 /// Product of the dims, saturating at INT64_MAX (never overflows). Precondition: dims >= 0.
 int64_t numelSaturating(const Shape& shape);

@@ -246,8 +246,8 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   // allocates any of it; one layer's output over the tensor cap is refused at that layer.
   Shape cur(st.input.shape.begin() + 1, st.input.shape.end());
   const int64_t batch = st.input.shape[0];
-  int64_t activation = tensorBytes(st.input.shape), params = 0, largest = 0;
-  int largestLayer = -1;
+  int64_t activation = tensorBytes(st.input.shape), params = 0, largest = 0, macs = 0, heaviest = 0;
+  int largestLayer = -1, heaviestLayer = -1;
   ResolveContext rc{st.convention, file, baseDir, 0, dims};
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
@@ -262,6 +262,9 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
                             " (CONVSCOPE_MAX_TENSOR_BYTES)");
     }
     activation = addSaturating(activation, outBytes);
+    const int64_t layerMacs = mulSaturating(multiplyAdds(l), batch);
+    macs = addSaturating(macs, layerMacs);
+    if (layerMacs > heaviest) heaviest = layerMacs, heaviestLayer = static_cast<int>(i);
     if (outBytes > largest) {
       largest = outBytes;
       largestLayer = static_cast<int>(i);
@@ -287,6 +290,13 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
                           std::to_string(batch) + "; the largest is layer " + std::to_string(largestLayer) + " with " +
                           formatBytes(largest) + "), more than the activation memory limit of " +
                           formatBytes(lim.maxActivationBytes) + " (set CONVSCOPE_MAX_ACTIVATION_BYTES to raise it)");
+  // Compute budget: an edit that would make a forward pass run for minutes is refused up front.
+  if (macs > lim.maxMultiplyAdds)
+    throw EngineError({file, heaviestLayer, heaviestLayer >= 0 ? opName(st.layers[size_t(heaviestLayer)].op) : "", ""},
+                      "a forward pass would need " + formatCount(macs) + " multiply-adds (layer " +
+                          std::to_string(heaviestLayer) + " alone " + formatCount(heaviest) +
+                          "), more than the compute limit of " + formatCount(lim.maxMultiplyAdds) +
+                          " (set CONVSCOPE_MAX_MULTIPLY_ADDS to raise it)");
   return st;
 }
 

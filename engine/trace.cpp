@@ -247,7 +247,9 @@ TraceStep traceStep(const Layer& layer, const Tensor& x, int step, int n, const 
     throw EngineError({"", -1, opName(layer.op), "--step"}, "step " + std::to_string(step) + " is out of range [0, " +
                                                                 std::to_string(steps) + ")");
   if (n < 0 || n >= x.dim(0)) throw EngineError({"", -1, opName(layer.op), "batch"}, "batch index out of range");
-  const Tensor yy = y.empty() ? forwardLayer(layer, x) : y;
+  Tensor computed;  // only when the caller has no output (y is never copied: steps × numel adds up)
+  if (y.empty()) computed = forwardLayer(layer, x);
+  const Tensor& yy = y.empty() ? computed : y;
   TraceStep ts;
   ts.step = step;
   ts.position = stepPosition(layer, step);

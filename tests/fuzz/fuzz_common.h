@@ -47,25 +47,16 @@ inline void writeFixtures(const std::filesystem::path& dir) {
   put("var.npy", {2});
 }
 
-/// Multiply-adds forward() would do for `st` (saturating); forward is skipped above a budget.
+/// Work forward() would do for `st` (engine::multiplyAdds plus the elements read and written, × batch,
+/// saturating); forward is skipped above a budget.
 inline int64_t forwardCost(const engine::Stack& st) {
   using engine::mulSaturating;
   using engine::addSaturating;
   const int64_t batch = st.input.shape.empty() ? 1 : st.input.shape[0];
   int64_t cost = 0;
   for (const auto& l : st.layers) {
-    int64_t taps = 1;
-    for (int a = 0; a < l.dims; ++a) taps = mulSaturating(taps, l.ax[a].k);
-    const int64_t out = mulSaturating(engine::numelSaturating(l.outputShape()), batch);
-    const int64_t in = mulSaturating(engine::numelSaturating(l.inputShape()), batch);
-    int64_t c = addSaturating(out, in);
-    if (l.op == engine::Op::Conv)
-      c = addSaturating(c, mulSaturating(out, mulSaturating(taps, l.inChannels / std::max(1, l.groups))));
-    else if (l.op == engine::Op::ConvTranspose || l.op == engine::Op::Unpool)
-      c = addSaturating(c, mulSaturating(mulSaturating(in, taps), std::max(1, l.outChannels / std::max(1, l.groups))));
-    else
-      c = addSaturating(c, mulSaturating(out, taps));
-    cost = addSaturating(cost, c);
+    const int64_t io = addSaturating(engine::numelSaturating(l.outputShape()), engine::numelSaturating(l.inputShape()));
+    cost = addSaturating(cost, mulSaturating(addSaturating(io, engine::multiplyAdds(l)), batch));
   }
   return cost;
 }

@@ -25,11 +25,13 @@
 //     points, toggling, floating and resetting the docks.
 //
 // Knobs: CONVSCOPE_ABUSE_SEED (default 8), CONVSCOPE_ABUSE_EDITS (default 2000),
-// CONVSCOPE_ABUSE_SECONDS (time box of part 1, default 45).
+// CONVSCOPE_ABUSE_SECONDS (time box of part 1, default 45), CONVSCOPE_ABUSE_STEP_LIMIT (seconds one
+// step of part 1 may take before the watchdog aborts with what it was doing, default 60).
 #include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QDirIterator>
 #include <QDockWidget>
@@ -51,7 +53,12 @@
 #include <QUndoStack>
 #include <QtTest>
 #include <climits>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "document.h"
 #include "engine/convention.h"
@@ -77,6 +84,55 @@ int envInt(const char* name, int fallback) {
   const int v = qEnvironmentVariable(name).toInt(&ok);
   return ok ? v : fallback;
 }
+
+// ---------------------------------------------------------------- watchdog
+// A step that runs longer than `limitS` (a hang, or a recompute nobody can cancel) aborts the test
+// with what it was doing, instead of CTest's bare timeout: the lesson, the step, the op and the
+// source the step started from.
+class Watchdog {
+ public:
+  explicit Watchdog(int limitS) : m_limitS(limitS), m_thread([this] { run(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> g(m_mutex);
+      m_quit = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  void begin(const QString& what, const std::string& source) {
+    std::lock_guard<std::mutex> g(m_mutex);
+    m_what = what.toStdString();
+    m_source = source.substr(0, 4000);
+    m_since = std::chrono::steady_clock::now();
+    m_active = true;
+  }
+  void end() {
+    std::lock_guard<std::mutex> g(m_mutex);
+    m_active = false;
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_mutex);
+    while (!m_quit) {
+      m_cv.wait_for(lk, std::chrono::seconds(1));
+      if (m_active && std::chrono::steady_clock::now() - m_since > std::chrono::seconds(m_limitS)) {
+        std::fprintf(stderr, "WATCHDOG: %s has run for more than %d s; it started from the source\n%s\n", m_what.c_str(),
+                     m_limitS, m_source.c_str());
+        std::fflush(stderr);
+        std::abort();
+      }
+    }
+  }
+  const int m_limitS;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_quit = false, m_active = false;
+  std::string m_what, m_source;
+  std::chrono::steady_clock::time_point m_since;
+  std::thread m_thread;
+};
 
 // ---------------------------------------------------------------- modal pilot
 // Answers every modal window while it runs: fills a QFileDialog with `fileToOpen` (or cancels it),
@@ -219,6 +275,14 @@ class Abuser {
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
   template <class T>
   const T& pick(const std::vector<T>& v) { return v[size_t(rnd(0, int(v.size()) - 1))]; }
+
+  // The source as JSON text without the lesson prose (for diagnostics).
+  static std::string withoutProse(const json& src) {
+    if (!src.is_object() || !src.contains("description")) return src.dump();
+    json c = src;
+    c.erase("description");
+    return c.dump();
+  }
 
   void startSegment() {
     states.assign(size_t(undo->count()) + 1, json());
@@ -507,12 +571,14 @@ class Abuser {
   }
 
   // Undo/redo storm: `n` undos then `m` redos, random single reversals inside; returns "" or a failure.
-  QString storm() {
+  // Stops early (after the undos it has made, some redos) once `deadline` has passed.
+  QString storm(const QDeadlineTimer& deadline) {
     ++storms;
     doc->waitIdle();
     // Hundreds of undos (a few past the start: refused quietly), then about as many redos.
     const int n = std::min(rnd(50, 400), undo->index() + 5), m = rnd(0, n + 5);
     for (int i = 0; i < n + m; ++i) {
+      if (i >= 20 && deadline.hasExpired()) break;
       const bool back = i < n ? !chance(0.05) : chance(0.05);
       reverse(back, chance(0.1));
       if (const QString p = check(); !p.isEmpty()) return QString("storm step %1 (%2): %3").arg(i).arg(back ? "undo" : "redo").arg(p);
@@ -575,6 +641,7 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
   // The OpenGL canvas wherever there is OpenGL (xvfb); the offscreen platform keeps the layer table.
   if (QGuiApplication::platformName() != "offscreen") QVERIFY(qobject_cast<widgets::Canvas*>(w->canvas()));
   Abuser a(*w, seed);
+  Watchdog watchdog(envInt("CONVSCOPE_ABUSE_STEP_LIMIT", 60));
   const QStringList lessons = app::lessonNames();
   QVERIFY(!lessons.isEmpty());
   QElapsedTimer clock;
@@ -597,12 +664,14 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
     QElapsedTimer seg;
     seg.start();
     int i = 0;
+    const QDeadlineTimer segDeadline(segBudget);
     for (; i < segEdits && seg.elapsed() < segBudget; ++i) {
       QElapsedTimer opClock;
       opClock.start();
+      watchdog.begin(QString("%1 step %2").arg(lesson).arg(i), Abuser::withoutProse(a.doc->source()));
       QString op;
       if (a.undo->index() >= 30 && a.chance(0.02)) {
-        const QString p = a.storm();
+        const QString p = a.storm(segDeadline);
         QVERIFY2(p.isEmpty(), qPrintable(QString("%1, seed %2, step %3: %4").arg(lesson).arg(seed).arg(i).arg(p)));
         op = "storm";
       } else {
@@ -613,6 +682,7 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
         Q_UNUSED(before);
         a.settle(false);
       }
+      watchdog.end();
       ++a.counts[op];
       a.opMs[op] += opClock.elapsed();
       const QString p = a.check();
@@ -634,8 +704,10 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
     const int count = a.undo->count();
     const json top = a.states.back();
     while (a.undo->canUndo()) {
+      watchdog.begin(QString("%1: undo all, at index %2").arg(lesson).arg(a.undo->index()), Abuser::withoutProse(a.doc->source()));
       a.reverse(true, false);
       a.settle(true);
+      watchdog.end();
       const QString p = a.check();
       QVERIFY2(p.isEmpty(), qPrintable(QString("%1: undo all, at index %2: %3 (top command '%4')").arg(lesson).arg(a.undo->index())
                                            .arg(p, a.undo->text(a.undo->count() - 1))));
@@ -653,8 +725,10 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
       QVERIFY(w->document()->outputs()[k].data == fresh.outputs[k].data);
     }
     while (a.undo->canRedo()) {
+      watchdog.begin(QString("%1: redo all, at index %2").arg(lesson).arg(a.undo->index()), Abuser::withoutProse(a.doc->source()));
       a.reverse(false, false);
       a.settle(true);
+      watchdog.end();
       const QString p = a.check();
       QVERIFY2(p.isEmpty(), qPrintable(QString("%1: redo all, at index %2: %3").arg(lesson).arg(a.undo->index()).arg(p)));
     }
