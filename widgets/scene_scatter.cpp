@@ -34,14 +34,34 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   // accumulate stamps of steps 0..T in full coordinates (no bias)
   std::vector<double> full(size_t(O) * FC[0] * fc1, 0.0);
   std::vector<char> touched(full.size(), 0), now(full.size(), 0);
-  for (int s = 0; s <= T && s < int(m.scatter.size()); ++s)
-    for (const engine::Stamp& st : m.scatter[size_t(s)].stamps) {
+  auto addStamps = [&](int s, const std::vector<engine::Stamp>& stamps) {
+    for (const engine::Stamp& st : stamps) {
       const int a = st.fullPosition[0] - F0[0], b = dims == 2 ? st.fullPosition[1] - F0[1] : 0;
       const size_t idx = size_t((int64_t(st.outChannel) * FC[0] + a) * fc1 + b);
       full[idx] += st.product;
       touched[idx] = 1;
       if (s == T) now[idx] = 1;
     }
+  };
+  for (int s = 0; s <= T && s < int(m.scatter.size()); ++s) addStamps(s, m.scatter[size_t(s)].stamps);
+  // Too many stamps to precompute (SceneModel's budget): the steps ≤ T whose stamps reach the full
+  // cells in view are traced now. Per axis, step index i reaches full positions i·s … i·s + d(k−1).
+  auto stepsInView = [&](int axis, int firstFull, int lastFull) {
+    const engine::Axis& ax = l.ax[size_t(axis)];
+    const int d = l.op == engine::Op::Unpool ? 1 : ax.d, span = d * (ax.k - 1);
+    const int lo = std::max(0, (firstFull - span + ax.s - 1) / std::max(1, ax.s) - 1), hi = std::min(ax.in - 1, lastFull / std::max(1, ax.s));
+    return std::pair<int, int>{lo, hi};
+  };
+  std::set<int> traced;  // steps traced for the view (each added once)
+  auto traceInView = [&](int a0, int a1, int b0, int b1) {  // full cells [a0, a1] × [b0, b1] (array indices)
+    if (!m.scatter.empty()) return;
+    const auto [i0, i1] = stepsInView(0, a0 + F0[0], a1 + F0[0]);
+    const auto [j0, j1] = dims == 2 ? stepsInView(1, b0 + F0[1], b1 + F0[1]) : std::pair<int, int>{0, 0};
+    const int width = dims == 2 ? l.ax[1].in : 1;
+    for (int i = i0; i <= i1; ++i)
+      for (int j = j0; j <= j1; ++j)
+        if (const int t = i * width + j; t <= T && traced.insert(t).second) addStamps(t, engine::scatterStep(l, m.layerInput(), t, 0).stamps);
+  };
   auto fullKind = [&](int axis, int uu) {  // 0 inside output, 1 cropped, 2 tail (beyond Lf, inside output)
     const engine::Axis& ax = l.ax[size_t(axis)];
     if (uu < ax.start || uu >= ax.start + ax.out) return 1;
@@ -65,12 +85,23 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     const int Lin = l.ax[0].in, out = l.ax[0].out, s = l.ax[0].s, d = l.ax[0].d, k = l.ax[0].k, start = l.ax[0].start;
     // one column per full-buffer position for every row; a window around this step's stamp when long
     const double labelW = 58 * u, availW = f.size.width() - 2 * pad - labelW;
-    const int rowsTotal = C + cg + O + O;
     const double smallH = fontPx(TextRole::Small, u) * 1.4, bottom = footerTop - 10 * u;
     ColWindow cwin;
     double cw = fitColumns(availW, FC[0], ip[0] * s - F0[0], ip[0] * s + (k - 1) * d - F0[0], 36 * u, 96 * u, cwin);
     const double ellW = cwin.windowed() ? 0.8 * cw : 0.0;
     const double fixedH = 4 * titleH + 3 * gap + 2 * smallH;
+    // Channel rows: all of them while rows of 5 px fit, else a window per block around the channels
+    // in play (this step's input group, the shown output channel o), named in the block titles.
+    ColWindow wIn = windowAround(C, g0, g0 + cg - 1, C), wSt = windowAround(cg, 0, cg - 1, cg), wOut = windowAround(O, o, o, O);
+    if (const int fitRows = std::max(4, int((bottom - y - fixedH) / 5.0)); C + cg + 2 * O > fitRows) {
+      const int cap = std::max(1, fitRows / 4);
+      wIn = windowAround(C, g0, g0, cap), wSt = windowAround(cg, 0, 0, cap), wOut = windowAround(O, o, o, cap);
+    }
+    const int nIn = wIn.count, nSt = wSt.count, nOut = wOut.count;
+    const int rowsTotal = nIn + nSt + 2 * nOut;
+    auto chanNote = [](const ColWindow& w, const char* name, int offset) {
+      return w.windowed() ? QString("  ·  %1 %2–%3 of %4").arg(name).arg(offset + w.first).arg(offset + w.first + w.count - 1).arg(w.total) : QString();
+    };
     double ch = std::min({cw, 80 * u, (bottom - y - fixedH) / rowsTotal});
     ch = std::max(ch, 3.0);
     {  // spare height: titles grow with the cells, the rows move apart a little (up to 0.9 cell), the rest centres them
@@ -82,6 +113,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       gap += extra;
       y += (spare - 3 * extra) / 2;
     }
+    traceInView(cwin.first, cwin.first + cwin.count - 1, 0, 0);  // the output row shares these columns
     const double x0 = pad + labelW + std::max(0.0, (availW - cwin.count * cw) / 2);
     const int dec = decimalsFor(std::min(cw, ch * 1.6), u);
     auto colX = [&](int uu) { return x0 + (uu - F0[0] - cwin.first) * cw; };
@@ -97,18 +129,19 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     };
     const QString shown = cwin.windowed() ? QString("  ·  showing full positions %1–%2 of %3").arg(F0[0] + cwin.first).arg(F0[0] + cwin.first + cwin.count - 1).arg(FC[0]) : QString();
     // input, each x[i] above full position i·s
-    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("input x %1 — x[i] drawn above full position i·s").arg(shapeText(m.layerInput())), titlePx);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("input x %1 — x[i] drawn above full position i·s").arg(shapeText(m.layerInput())) + chanNote(wIn, "channels", 0), titlePx);
     y += titleH;
     ScenePanel xp;
     xp.absMax = m.absInput;
     xp.decimals = dec;
     xp.showValues = dec >= 0;
-    for (int c = 0; c < C; ++c) {
-      rowLabel(y + c * ch, QString("c%1").arg(c));
+    for (int c = wIn.first; c < wIn.first + nIn; ++c) {
+      const double ry = y + (c - wIn.first) * ch;
+      rowLabel(ry, QString("c%1").arg(c));
       for (int i = 0; i < Lin; ++i) {
         if (!vis(i * s)) continue;
         SceneCell cell;
-        cell.rect = QRectF(colX(i * s), y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(i * s), ry, cw, ch);
         cell.value = at2(m.layerInput(), c, i, 0);
         cell.target = {R::Input, 0, c, {i, 0}};
         if (i == ip[0] && c >= g0 && c < g0 + cg) cell.marks |= MarkActive;
@@ -118,9 +151,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(xp));
-    ellipses(y, C * ch);
-    const double xBottom = y + C * ch;
-    y += C * ch + gap;
+    ellipses(y, nIn * ch);
+    const double xBottom = y + nIn * ch;
+    y += nIn * ch + gap;
     // the stamp of this step: x[c, i] · W[c, o, j] at i·s + j·d
     QString stampTitle;
     if (l.op == engine::Op::Unpool) {  // no weights: every tap copies x (a kernel of ones)
@@ -131,51 +164,54 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       for (int j = 0; j < k; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
       stampTitle = QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", "));
     }
-    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, stampTitle, titlePx);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, stampTitle + chanNote(wSt, "channels", g0), titlePx);
     y += titleH;
     ScenePanel sp;
     sp.absMax = std::max(1e-12, m.absInput * m.absKernel);
     sp.decimals = dec;
     sp.showValues = dec >= 0;
     double stampTop = y;
-    for (int c = 0; c < cg; ++c) {
-      rowLabel(y + c * ch, QString("c%1").arg(g0 + c));
+    const std::vector<engine::Stamp> stampsNow = m.scatter.empty() ? engine::scatterStep(l, m.layerInput(), T, 0).stamps : m.scatter[size_t(T)].stamps;
+    for (int c = wSt.first; c < wSt.first + nSt; ++c) {
+      const double ry = y + (c - wSt.first) * ch;
+      rowLabel(ry, QString("c%1").arg(g0 + c));
       for (int j = 0; j < k; ++j) {
         const int uu = ip[0] * s + j * d;
         if (!vis(uu)) continue;
         double prod = 0;
-        for (const engine::Stamp& st : m.scatter.empty() ? std::vector<engine::Stamp>() : m.scatter[size_t(T)].stamps)
+        for (const engine::Stamp& st : stampsNow)
           if (st.inChannel == g0 + c && st.outChannel == o && st.tap[0] == j) prod = st.product;
         SceneCell cell;
-        cell.rect = QRectF(colX(uu), y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(uu), ry, cw, ch);
         cell.value = prod;
         cell.marks |= MarkActive;
         cell.target = {R::Kernel, o, c, {j, 0}};
         sp.cells.push_back(cell);
       }
-      if (k > 1) f.lines.push_back({QPointF(colX(clampU(ip[0] * s)) + cw / 2, y + (c + 0.5) * ch), QPointF(colX(std::min(ip[0] * s + (k - 1) * d, F0[0] + cwin.first + cwin.count - 1)) + cw / 2, y + (c + 0.5) * ch), LineKind::Kernel});
+      if (k > 1) f.lines.push_back({QPointF(colX(clampU(ip[0] * s)) + cw / 2, ry + 0.5 * ch), QPointF(colX(std::min(ip[0] * s + (k - 1) * d, F0[0] + cwin.first + cwin.count - 1)) + cw / 2, y + (c + 0.5) * ch), LineKind::Kernel});
     }
     f.panels.push_back(std::move(sp));
     // link from the active input to its stamp
     f.lines.push_back({QPointF(colX(ip[0] * s) + cw / 2, xBottom), QPointF(colX(ip[0] * s) + cw / 2, stampTop), LineKind::Link});
-    y += cg * ch + gap;
+    y += nSt * ch + gap;
     // full buffer
     const int Lf = l.ax[0].fullLength();
-    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("full buffer, (L−1)·s + d·(k−1) + 1 = %1 cells — stamps add up (%2 of %3 inputs done)").arg(Lf).arg(T + 1).arg(m.steps) + shown, titlePx);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("full buffer, (L−1)·s + d·(k−1) + 1 = %1 cells — stamps add up (%2 of %3 inputs done)").arg(Lf).arg(T + 1).arg(m.steps) + shown + chanNote(wOut, "channels", 0), titlePx);
     y += titleH;
     const double fullTop = y;
     ScenePanel fp;
     fp.absMax = m.absOutput;
     fp.decimals = dec;
     fp.showValues = dec >= 0;
-    for (int oc = 0; oc < O; ++oc) {
-      rowLabel(y + oc * ch, QString("o%1").arg(oc));
+    for (int oc = wOut.first; oc < wOut.first + nOut; ++oc) {
+      const double ry = y + (oc - wOut.first) * ch;
+      rowLabel(ry, QString("o%1").arg(oc));
       for (int a = cwin.first; a < cwin.first + cwin.count; ++a) {
         const int uu = a + F0[0];
         const size_t idx = size_t(int64_t(oc) * FC[0] + a);
         const int kind = fullKind(0, uu);
         SceneCell cell;
-        cell.rect = QRectF(colX(uu), y + oc * ch, cw, ch);
+        cell.rect = QRectF(colX(uu), ry, cw, ch);
         cell.value = full[idx];
         if (uu >= Lf || uu < 0) {
           cell.style = CellStyle::Pending;
@@ -191,23 +227,24 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(fp));
-    ellipses(fullTop, O * ch);
+    ellipses(fullTop, nOut * ch);
     // cropped margins (the part of them in view)
     auto cropBox = [&](int a, int b, const QString& label) {
       a = clampU(a), b = clampU(b);
-      if (b > a) f.boxes.push_back({QRectF(colX(a) - 2 * u, fullTop - 2 * u, (b - a) * cw + 4 * u, O * ch + 4 * u), BoxKind::Crop, label});
+      if (b > a) f.boxes.push_back({QRectF(colX(a) - 2 * u, fullTop - 2 * u, (b - a) * cw + 4 * u, nOut * ch + 4 * u), BoxKind::Crop, label});
     };
     if (start > F0[0]) cropBox(F0[0], start, QString("cropped %1").arg(start));
     if (Lf > start + out) cropBox(start + out, Lf, QString("cropped %1").arg(Lf - start - out));
-    y += O * ch + gap + smallH;
+    y += nOut * ch + gap + smallH;
     // output, aligned with the full positions it takes
-    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("output y %1 = full[%2 … %3] + bias").arg(shapeText(m.layerOutput())).arg(start).arg(start + out - 1), titlePx);
+    addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("output y %1 = full[%2 … %3] + bias").arg(shapeText(m.layerOutput())).arg(start).arg(start + out - 1) + chanNote(wOut, "channels", 0), titlePx);
     y += titleH;
     ScenePanel op;
     op.absMax = m.absOutput;
     op.decimals = dec;
     op.showValues = dec >= 0;
-    for (int oc = 0; oc < O; ++oc) {
+    for (int oc = wOut.first; oc < wOut.first + nOut; ++oc) {
+      const double ry = y + (oc - wOut.first) * ch;
       const double b = l.bias.empty() ? 0.0 : l.bias.data[size_t(oc)];
       for (int mo = 0; mo < out; ++mo) {
         const int uu = start + mo;
@@ -215,7 +252,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
         const size_t idx = size_t(int64_t(oc) * FC[0] + (uu - F0[0]));
         const int kind = fullKind(0, uu);
         SceneCell cell;
-        cell.rect = QRectF(colX(uu), y + oc * ch, cw, ch);
+        cell.rect = QRectF(colX(uu), ry, cw, ch);
         cell.value = full[idx] + b;
         if (kind == 2) {
           cell.style = CellStyle::Tail;
@@ -231,9 +268,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       }
     }
     f.panels.push_back(std::move(op));
-    ellipses(y, O * ch);
+    ellipses(y, nOut * ch);
     if (clampU(start + out) > clampU(start))
-      f.boxes.push_back({QRectF(colX(clampU(start)), y + O * ch + 2 * u, (clampU(start + out) - clampU(start)) * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
+      f.boxes.push_back({QRectF(colX(clampU(start)), y + nOut * ch + 2 * u, (clampU(start + out) - clampU(start)) * cw, 5 * u), BoxKind::Bracket, QString("%1 outputs").arg(out)});
     (void)bias;
     return;
   }
@@ -248,6 +285,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH2, f.size.width() - 2 * pad, footerTop - 10 * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
                                                2.0, 88 * u, 12 * u, 40 * u, titleH2);
   const GridPlace &gx = g[0], &gf = g[1], &go = g[2];
+  traceInView(gf.rows.first, gf.rows.first + gf.rows.count - 1, gf.cols.first, gf.cols.first + gf.cols.count - 1);
+  traceInView(go.rows.first + A0.start - F0[0], go.rows.first + go.rows.count - 1 + A0.start - F0[0],
+              go.cols.first + A1.start - F0[1], go.cols.first + go.cols.count - 1 + A1.start - F0[1]);
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   auto title = [&](const GridPlace& p, const QString& s0) {

@@ -123,8 +123,24 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   double gap = 12 * u;
   const int kRows = hasKernel ? cg : (poolKernel ? 1 : 0);
   const int strips = (zi ? 1 : 0) + 1 + (kRows ? 1 : 0) + 1;
-  const int rowsTotal = (zi ? C : 0) + C + kRows + O;
   const double availW = f.size.width() - 2 * pad - labelW;
+  // Channel rows: all of them while rows of 5 px fit, else a window per strip around the channels
+  // in play (the window's input group, the kernel's first rows, the output channel o).
+  ColWindow wIn = windowAround(C, g0, g0 + cg - 1, C), wK = windowAround(kRows, 0, kRows - 1, kRows), wO = windowAround(O, o, o, O);
+  {
+    const int fitRows = std::max(strips, int((bottom - y - strips * titleH - (strips - 1) * gap) / 5.0));
+    if ((zi ? C : 0) + C + kRows + O > fitRows) {
+      const int cap = std::max(1, fitRows / strips);
+      wIn = windowAround(C, g0, g0, cap), wK = windowAround(kRows, 0, 0, cap), wO = windowAround(O, o, o, cap);
+    }
+  }
+  const int nIn = wIn.count, nK = wK.count, nO = wO.count;
+  const int rowsTotal = (zi ? nIn : 0) + nIn + nK + nO;
+  double ch = 0;  // row height, set below
+  auto rowY = [&](const ColWindow& w, int c) { return (std::clamp(c, w.first, w.first + w.count) - w.first) * ch; };
+  auto chanNote = [](const ColWindow& w, const char* name) {
+    return w.windowed() ? QString("  ·  %1 %2–%3 of %4").arg(name).arg(w.first).arg(w.first + w.count - 1).arg(w.total) : QString();
+  };
   const std::vector<int> win = sa.window(T);
   std::set<int> winSet(win.begin(), win.end());
   ColWindow fit;
@@ -133,7 +149,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   const ColWindow inW = win.empty() ? windowAround(cols, T, T, capacity) : windowAround(cols, win.front(), win.back(), capacity);
   const ColWindow outW = windowAround(out, T, T, capacity);
   const double ellW = fit.windowed() ? 0.8 * cw : 0.0;
-  double ch = std::min({cw, 80 * u, (bottom - y - strips * titleH - (strips - 1) * gap) / std::max(1, rowsTotal)});
+  ch = std::min({cw, 80 * u, (bottom - y - strips * titleH - (strips - 1) * gap) / std::max(1, rowsTotal)});
   ch = std::max(ch, 3.0);
   cw = std::max(cw, 3.0);
   double titlePx = fontPx(TextRole::Label, u);
@@ -194,29 +210,29 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   if (zi) {
     const engine::Tensor& x = m.layerInput();
     const int L = int(x.dim(2));
-    title(x0, y, QString("input x  %1 — each sample moves to position i·s (s = %2)").arg(shapeText(x)).arg(orig.ax[0].s));
+    title(x0, y, QString("input x  %1 — each sample moves to position i·s (s = %2)").arg(shapeText(x)).arg(orig.ax[0].s) + chanNote(wIn, "channels"));
     y += titleH;
     xPanel.absMax = m.absInput;
     xPanel.decimals = dec;
     xPanel.showValues = dec >= 0;
     const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(orig, 0);
-    for (int c = 0; c < C; ++c) {
-      rowLabel(y + c * ch, QString("x c%1").arg(c));
+    for (int c = wIn.first; c < wIn.first + nIn; ++c) {
+      rowLabel(y + rowY(wIn, c), QString("x c%1").arg(c));
       for (int i = 0; i < L; ++i) {
         const int disp = i * za.s - za.firstCell;
         if (!inW.contains(disp)) continue;
         SceneCell cell;
-        cell.rect = QRectF(colX(disp), y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(disp), y + rowY(wIn, c), cw, ch);
         cell.value = x.data[size_t(int64_t(c) * L + i)];
         cell.target = {R::Input, 0, c, {disp, 0}};
         cell.target.region = R::VectorIn;
         cell.target.pos = {c * L + i, 0};
         xPanel.cells.push_back(cell);
-        if (c == C - 1) xCells.push_back(cell.rect);
+        if (c == wIn.first + nIn - 1) xCells.push_back(cell.rect);
       }
     }
-    ellipses(inW, x0, y, C * ch);
-    y += C * ch + gap;
+    ellipses(inW, x0, y, nIn * ch);
+    y += nIn * ch + gap;
   }
 
   // padded input strip
@@ -225,18 +241,18 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     QString t = zi ? QString("zero-inserted, padded input  (C=%1, %2 cells)").arg(C).arg(cols)
                    : QString("input x %1, padded: %2 + %3 + %4 = %5 cells").arg(shapeText(m.layerInput())).arg(orig.ax[0].pb).arg(orig.ax[0].in).arg(orig.ax[0].pe).arg(cols);
     if (!sa.windowed) t = QString("input x %1").arg(shapeText(m.layerInput()));
-    title(x0, y, t + shown(inW));
+    title(x0, y, t + shown(inW) + chanNote(wIn, "channels"));
     y += titleH;
     ScenePanel p;
     p.absMax = m.absInput;
     p.decimals = dec;
     p.showValues = dec >= 0;
-    for (int c = 0; c < C; ++c) {
-      rowLabel(y + c * ch, QString("c%1").arg(c));
+    for (int c = wIn.first; c < wIn.first + nIn; ++c) {
+      rowLabel(y + rowY(wIn, c), QString("c%1").arg(c));
       const bool inGroup = c >= g0 && c < g0 + cg;
       for (int q = inW.first; q < inW.first + inW.count; ++q) {
         SceneCell cell;
-        cell.rect = QRectF(colX(q), y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(q), y + rowY(wIn, c), cw, ch);
         cell.style = styleOf(sa.kind[size_t(q)]);
         cell.value = at(m.slideInput, c, q, 0);
         cell.hasValue = sa.source[size_t(q)] >= 0;
@@ -247,16 +263,17 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
     }
-    ellipses(inW, x0, y, C * ch);
+    ellipses(inW, x0, y, nIn * ch);
     if (zi)  // links x[i] → its cell
       for (size_t i = 0; i < xCells.size(); ++i)
         f.lines.push_back({xCells[i].center() + QPointF(0, ch / 2), QPointF(xCells[i].center().x(), y), LineKind::Faint});
     f.panels.push_back(std::move(p));
     if (sa.windowed && !win.empty()) {
       const double l0 = colX(std::max(win.front(), inW.first)), r0 = colX(std::min(win.back(), inW.first + inW.count - 1) + 1);
-      f.boxes.push_back({QRectF(l0 - 2 * u, y + g0 * ch - 2 * u, r0 - l0 + 4 * u, cg * ch + 4 * u), BoxKind::Window, QString()});
+      if (rowY(wIn, g0 + cg) > rowY(wIn, g0))
+        f.boxes.push_back({QRectF(l0 - 2 * u, y + rowY(wIn, g0) - 2 * u, r0 - l0 + 4 * u, rowY(wIn, g0 + cg) - rowY(wIn, g0) + 4 * u), BoxKind::Window, QString()});
     }
-    y += C * ch + gap;
+    y += nIn * ch + gap;
   }
   if (zi) f.panels.push_back(std::move(xPanel));
 
@@ -267,18 +284,18 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     QString t = hasKernel ? QString("kernel %1[o=%2]: a %3 × %4 slab (C/g × k)%5").arg(name).arg(o).arg(cg).arg(sa.k)
                                 .arg(sa.dilation > 1 ? QString(", dilation %1").arg(sa.dilation) : QString())
                           : QString("%1 window, k = %2").arg(engine::opName(l.op)).arg(sa.k);
-    title(x0, y, t);
+    title(x0, y, t + chanNote(wK, "rows"));
     y += titleH;
     ScenePanel p;
     p.absMax = m.absKernel;
     p.decimals = dec;
     p.showValues = dec >= 0;
-    for (int c = 0; c < kRows; ++c) {
-      if (hasKernel && !win.empty()) rowLabelAt(colX(std::max(win.front(), inW.first)) - 4 * u, y + c * ch, QString("c′%1").arg(c));
+    for (int c = wK.first; c < wK.first + nK; ++c) {
+      if (hasKernel && !win.empty()) rowLabelAt(colX(std::max(win.front(), inW.first)) - 4 * u, y + rowY(wK, c), QString("c′%1").arg(c));
       for (int j = 0; j < sa.k && j < int(win.size()); ++j) {
         if (!inW.contains(win[size_t(j)])) continue;
         SceneCell cell;
-        cell.rect = QRectF(colX(win[size_t(j)]), y + c * ch, cw, ch);
+        cell.rect = QRectF(colX(win[size_t(j)]), y + rowY(wK, c), cw, ch);
         if (hasKernel) cell.value = weightAt(l, o, c, j, 0);
         else {
           cell.style = CellStyle::Count;
@@ -290,29 +307,29 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
       if (win.size() > 1)  // the taps belong together: a line through the gaps
-        f.lines.push_back({QPointF(colX(std::max(win.front(), inW.first)) + 0.5 * cw, y + (c + 0.5) * ch),
-                           QPointF(colX(std::min(win.back(), inW.first + inW.count - 1)) + 0.5 * cw, y + (c + 0.5) * ch), LineKind::Kernel});
+        f.lines.push_back({QPointF(colX(std::max(win.front(), inW.first)) + 0.5 * cw, y + rowY(wK, c) + 0.5 * ch),
+                           QPointF(colX(std::min(win.back(), inW.first + inW.count - 1)) + 0.5 * cw, y + rowY(wK, c) + 0.5 * ch), LineKind::Kernel});
     }
     p.countMax = 1;
     f.panels.push_back(std::move(p));
-    y += kRows * ch;
+    y += nK * ch;
     kBottom = y;
     y += gap;
   }
 
   // output strip
   {
-    title(std::min(x0, ox0), y, QString("output y %1 — %2 of %3 computed").arg(shapeText(m.layerOutput())).arg(T + 1).arg(out) + shown(outW));
+    title(std::min(x0, ox0), y, QString("output y %1 — %2 of %3 computed").arg(shapeText(m.layerOutput())).arg(T + 1).arg(out) + shown(outW) + chanNote(wO, "channels"));
     y += titleH;
     ScenePanel p;
     p.absMax = m.absOutput;
     p.decimals = dec;
     p.showValues = dec >= 0;
-    for (int oc = 0; oc < O; ++oc) {
-      rowLabelAt(ox0 - (outW.before() ? ellW : 0.0), y + oc * ch, QString("o%1").arg(oc));
+    for (int oc = wO.first; oc < wO.first + nO; ++oc) {
+      rowLabelAt(ox0 - (outW.before() ? ellW : 0.0), y + rowY(wO, oc), QString("o%1").arg(oc));
       for (int mo = outW.first; mo < outW.first + outW.count; ++mo) {
         SceneCell cell;
-        cell.rect = QRectF(outX(mo), y + oc * ch, cw, ch);
+        cell.rect = QRectF(outX(mo), y + rowY(wO, oc), cw, ch);
         cell.value = at(m.slideOutput, oc, mo, 0);
         cell.style = mo <= T ? CellStyle::Value : CellStyle::Pending;
         cell.hasValue = mo <= T;
@@ -323,20 +340,20 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         p.cells.push_back(cell);
       }
     }
-    ellipses(outW, ox0, y, O * ch);
+    ellipses(outW, ox0, y, nO * ch);
     f.panels.push_back(std::move(p));
     // link: the window (or its kernel slab) → the output it makes
     if (!win.empty()) {
       const double wx = (colX(std::max(win.front(), inW.first)) + colX(std::min(win.back(), inW.first + inW.count - 1) + 1)) / 2;
-      const QPointF from(wx, kRows ? kBottom + 1 * u : inTop + titleH + (g0 + cg) * ch + 2 * u);
-      const QPointF to(outX(T) + 0.5 * cw, y + o * ch - 1 * u);
+      const QPointF from(wx, kRows ? kBottom + 1 * u : inTop + titleH + rowY(wIn, g0 + cg) + 2 * u);
+      const QPointF to(outX(T) + 0.5 * cw, y + rowY(wO, o) - 1 * u);
       f.lines.push_back({from, to, LineKind::Link});
     }
     if (r.hover && r.hover->region == R::Output && outW.contains(r.hover->pos[0])) {
       const auto w = sa.window(r.hover->pos[0]);
       if (!w.empty() && inW.contains(w.front()) && inW.contains(w.back()))
-        f.lines.push_back({QPointF(outX(r.hover->pos[0]) + 0.5 * cw, y + r.hover->channel * ch),
-                           QPointF((colX(w.front()) + colX(w.back() + 1)) / 2, inTop + titleH + (g0 + cg) * ch), LineKind::Related});
+        f.lines.push_back({QPointF(outX(r.hover->pos[0]) + 0.5 * cw, y + rowY(wO, r.hover->channel)),
+                           QPointF((colX(w.front()) + colX(w.back() + 1)) / 2, inTop + titleH + rowY(wIn, g0 + cg)), LineKind::Related});
     }
   }
 }

@@ -118,7 +118,7 @@ TEST(DenseCells, RasterKeepsEachCellsColourAndVectorsKeepEveryShape) {
   auto snap = std::make_shared<widgets::StackSnapshot>();
   snap->stack = engine::resolveStack(doc, "dense.json", "");
   snap->outputs = engine::forward(snap->stack);
-  const auto model = widgets::SceneModel::build(snap, 0, View::Scatter);
+  const auto model = widgets::SceneModel::build(snap, 0, View::Activations);  // 48 channel rows of ~5 px
   const widgets::SceneRequest req{model, 5, widgets::Theme::Light, QSizeF(kSize), std::nullopt, true};
   const widgets::SceneFrame f = widgets::buildSceneFrame(req);
   ASSERT_FALSE(f.panels.empty());
