@@ -33,7 +33,8 @@ const char* const kRenderHelp =
     "  --step T      step from 0 (output position for slide/zero_insert/matrix/receptive_field,\n"
     "                input position for scatter/overlap); default: the stack's \"view\" step\n"
     "                when neither --view nor --layer is given, else 0\n"
-    "  --size WxH    logical size in pixels, 64..8192 each (default 960x600); PNG is exactly this,\n"
+    "  --size WxH    logical size in pixels, 64..8192 each (default 960x600; for activations\n"
+    "                960 x 170 per plot); PNG is exactly this,\n"
     "                SVG/PDF/TeX use 96 px per inch (1 px = 0.75 pt)\n"
     "  --theme T     light (default) | dark | print (white, thin strokes, colour-blind safe,\n"
     "                readable in greyscale)\n"
@@ -42,6 +43,8 @@ const char* const kRenderHelp =
     "--view activations draws every layer's activation plots (the app's Activations panel) as one\n"
     "figure in .png/.svg/.pdf; as .tex it draws the renderer's activations view (heatmap strips).\n"
     "The file is written to a temporary name and renamed: a failure leaves no partial file.\n";
+
+constexpr int kActivationsRowPx = 170;  // per plot of `render --view activations` (title + axes + ~120 px)
 
 const char* const kAnimateHelp =
     "usage: convscope animate STACK.json [--layer I] [--view VIEW] [--fps N] [--size WxH]\n"
@@ -245,7 +248,7 @@ int cmdRender(const std::vector<std::string>& argv) {
   if (!fmt || !isFigureFormat(*fmt))
     usage(cmd, "-o", "unknown figure extension of '" + *out + "' (use .png, .svg, .pdf or .tex" +
                          (fmt ? "; .gif and .mp4 are made by 'convscope animate')" : ")"));
-  const QSize size = sizeValue(cmd, opt(a, "--size"));
+  QSize size = sizeValue(cmd, opt(a, "--size"));
   const widgets::Theme theme = themeValue(cmd, opt(a, "--theme"));
   try {
     checkWritableTarget(path);
@@ -262,6 +265,15 @@ int cmdRender(const std::vector<std::string>& argv) {
                           std::to_string(s.model->steps - 1) + ")");
   try {
     if (s.view == widgets::View::Activations && *fmt != ExportFormat::Tex) {
+      // One plot per tensor: without --size the figure grows to ~170 px per plot (a 10-layer stack
+      // in 960×600 would leave each heatmap a few pixels tall); with --size, a warning says so.
+      const int rows = s.snapshot->rowCount();
+      const int wanted = std::clamp(60 + rows * kActivationsRowPx, 600, 8192);
+      if (!opt(a, "--size")) size.setHeight(wanted);
+      else if (size.height() < wanted * 2 / 3)
+        std::cerr << "render: warning: " << rows << " activation plots in " << size.height()
+                  << " px leave each about " << std::max(0, (size.height() - 60) / rows - 45)
+                  << " px of heatmap; --size " << size.width() << "x" << wanted << " gives them room\n";
       exportActivations(s.snapshot, size, theme, path);
     } else {
       widgets::SceneRequest r;
