@@ -18,6 +18,7 @@ bool SetSourceCommand::mergeWith(const QUndoCommand* other) {
   const auto* o = dynamic_cast<const SetSourceCommand*>(other);
   if (!o || o->m_mergeKey != m_mergeKey || m_mergeKey < 0) return false;
   m_after = o->m_after;
+  setText(o->text());  // the merged step reads as its last value ("kernel_size = 4", not the first "= 3")
   return true;
 }
 

@@ -111,6 +111,12 @@ void HudAxesTest::pytorchEditsOneAxis() {
   QCOMPARE(f.ax(0, 0).s, 2);
   QCOMPARE(f.ax(0, 1).s, 2);
   QCOMPARE(f.lastUndoText(), QString("layer 0: stride = 2"));
+  // dragging on merges into the same undo step, which then reads as the last value
+  const int steps = f.doc()->undoStack()->count();
+  f.edit(0, "stride", 1, -1);
+  QCOMPARE(f.doc()->undoStack()->count(), steps);
+  QCOMPARE(f.src(0, "stride"), json({1, 1}));
+  QCOMPARE(f.lastUndoText(), QString("layer 0: stride = 1"));
 
   // conv_transpose, explicit [[b, e], ...]: "pad" is the crop start; H := 0 keeps W's (2, 1)
   w = f.ax(1, 1);
