@@ -281,7 +281,8 @@ void MainWindow::onSourceChanged() {
   else if (err) m_statusText->setText("⚠ " + err->message);
   else if (m_doc->hasValidStack()) {
     const auto& w = m_doc->stack().warnings;
-    m_statusText->setText(w.empty() ? QString("%1 layers · ready").arg(m_doc->stack().layers.size())
+    const size_t n = m_doc->stack().layers.size();
+    m_statusText->setText(w.empty() ? QString("%1 %2 · ready").arg(n).arg(n == 1 ? "layer" : "layers")
                                     : QString::fromStdString(w.front()));
   }
   m_statusText->setStyleSheet(err ? "color: #c0392b;" : QString());

@@ -326,8 +326,10 @@ void Canvas::drawHud() {
   if (m_snapshot && !m_snapshot->stack.layers.empty()) {
     const auto& layers = m_snapshot->stack.layers;
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(std::clamp(w * 0.2f, 120.0f, 230.0f));
     const std::string cur = "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
+    // wide enough for the whole name ("layer 12 · conv_transpose") and the arrow, up to 35 % of the HUD
+    const float want = ImGui::CalcTextSize(cur.c_str()).x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
+    ImGui::SetNextItemWidth(std::clamp(want, 120.0f, std::max(120.0f, w * 0.35f)));
     if (ImGui::BeginCombo("##layer", cur.c_str())) {
       for (size_t i = 0; i < layers.size(); ++i) {
         const std::string name = std::to_string(i) + " · " + engine::opName(layers[i].op);
