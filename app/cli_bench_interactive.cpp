@@ -29,6 +29,7 @@
 #include "engine/stack.h"
 #include "export_job.h"
 #include "gui_lessons.h"
+#include "headless_app.h"
 #include "main_window.h"
 #include "widgets/activation_plots.h"
 #include "widgets/canvas.h"
@@ -103,27 +104,6 @@ void printTable(const std::vector<CaseResult>& cases) {
 }
 
 // ---------------------------------------------------------------- 2. the app rig
-
-// A QApplication on the offscreen platform unless QT_QPA_PLATFORM says otherwise (as render/animate).
-class HeadlessApp {
- public:
-  HeadlessApp() {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {  // keeps Qt from warning on every run
-      const QString rt = QDir::tempPath() + QString("/runtime-convscope-%1").arg(getuid());
-      QDir().mkpath(rt);
-      QFile::setPermissions(rt, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-      qputenv("XDG_RUNTIME_DIR", rt.toLocal8Bit());
-    }
-    static int argc = 1;
-    static char name[] = "convscope";
-    static char* argv[] = {name, nullptr};
-    m_app = std::make_unique<QApplication>(argc, argv);
-  }
-
- private:
-  std::unique_ptr<QApplication> m_app;
-};
 
 // Drops the offscreen platform's notes about what it cannot do (a hidden QOpenGLWidget, size hints of
 // a shown window): they say nothing about the measurement. Everything else goes to Qt's handler.

@@ -17,6 +17,7 @@
 #include "engine/error.h"
 #include "engine/stack.h"
 #include "export_job.h"
+#include "headless_app.h"
 #include "widgets/scene_renderer.h"
 
 namespace convscope::app {
@@ -160,28 +161,6 @@ StackView stackView(const std::string& path) {
   }
   return v;
 }
-
-// A QApplication on the offscreen platform (unless QT_QPA_PLATFORM says otherwise) for this scope.
-class HeadlessApp {
- public:
-  HeadlessApp() {
-    if (QCoreApplication::instance()) return;
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {  // keeps Qt from warning on every run
-      const QString rt = QDir::tempPath() + QString("/runtime-convscope-%1").arg(getuid());
-      QDir().mkpath(rt);
-      QFile::setPermissions(rt, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-      qputenv("XDG_RUNTIME_DIR", rt.toLocal8Bit());
-    }
-    static int argc = 1;
-    static char name[] = "convscope";
-    static char* argv[] = {name, nullptr};
-    m_app = std::make_unique<QApplication>(argc, argv);
-  }
-
- private:
-  std::unique_ptr<QApplication> m_app;
-};
 
 // Everything render and animate share: the stack, its outputs and the scene model of the view.
 struct Scene {
