@@ -34,6 +34,16 @@ struct ScenePanel {
   std::vector<SceneCell> cells;
 };
 
+/// A panel of value cells on a diverging scale of ±absMax, numbers printed with `decimals`
+/// (none when decimals < 0).
+inline ScenePanel valuePanel(double absMax, int decimals) {
+  ScenePanel p;
+  p.absMax = absMax;
+  p.decimals = decimals;
+  p.showValues = decimals >= 0;
+  return p;
+}
+
 enum class LineKind { Link, Related, Faint, Kernel };
 struct SceneLine { QPointF a, b; LineKind kind = LineKind::Link; };
 

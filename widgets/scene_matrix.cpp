@@ -70,10 +70,7 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   addText(f, QRectF(tx, y, f.size.width() - tx - pad, titleH),
           QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown, TextRole::Label);
   y += titleH;
-  ScenePanel xp;
-  xp.absMax = m.absInput;
-  xp.decimals = dec;
-  xp.showValues = dec >= 0;
+  ScenePanel xp = valuePanel(m.absInput, dec);
   xp.borders = cs >= 6 * u;
   for (int c = cwn.first; c < cwn.first + nc; ++c) {
     SceneCell cell;
@@ -94,10 +91,7 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const double mtop = y;
   // the matrix
   addText(f, QRectF(pad, y, x0 - hmark - pad - 4 * u, nr * cs), name, TextRole::Title, int(Qt::AlignRight | Qt::AlignVCenter));
-  ScenePanel mp;
-  mp.absMax = std::max(1e-12, m.absKernel);
-  mp.decimals = dec;
-  mp.showValues = dec >= 0;
+  ScenePanel mp = valuePanel(std::max(1e-12, m.absKernel), dec);
   mp.borders = cs >= 6 * u;
   for (int row = rw.first; row < rw.first + nr; ++row)
     for (int c = cwn.first; c < cwn.first + nc; ++c) {
@@ -129,10 +123,7 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const QString yTitle = QString("y %1").arg(shapeText(m.layerOutput()));
   const double yw = textWidth(yTitle, TextRole::Label, u) + 4 * u;
   addText(f, QRectF(std::min(yx - 10 * u, f.size.width() - pad - yw), y - titleH - vmark, yw, titleH), yTitle, TextRole::Label);
-  ScenePanel yp;
-  yp.absMax = m.absOutput;
-  yp.decimals = dec;
-  yp.showValues = dec >= 0;
+  ScenePanel yp = valuePanel(m.absOutput, dec);
   yp.borders = cs >= 6 * u;
   for (int row = rw.first; row < rw.first + nr; ++row) {
     SceneCell cell;

@@ -131,10 +131,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     // input, each x[i] above full position i·s
     addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("input x %1 — x[i] drawn above full position i·s").arg(shapeText(m.layerInput())) + chanNote(wIn, "channels", 0), titlePx);
     y += titleH;
-    ScenePanel xp;
-    xp.absMax = m.absInput;
-    xp.decimals = dec;
-    xp.showValues = dec >= 0;
+    ScenePanel xp = valuePanel(m.absInput, dec);
     for (int c = wIn.first; c < wIn.first + nIn; ++c) {
       const double ry = y + (c - wIn.first) * ch;
       rowLabel(ry, QString("c%1").arg(c));
@@ -166,10 +163,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     }
     addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, stampTitle + chanNote(wSt, "channels", g0), titlePx);
     y += titleH;
-    ScenePanel sp;
-    sp.absMax = std::max(1e-12, m.absInput * m.absKernel);
-    sp.decimals = dec;
-    sp.showValues = dec >= 0;
+    ScenePanel sp = valuePanel(std::max(1e-12, m.absInput * m.absKernel), dec);
     double stampTop = y;
     const std::vector<engine::Stamp> stampsNow = m.scatter.empty() ? engine::scatterStep(l, m.layerInput(), T, 0).stamps : m.scatter[size_t(T)].stamps;
     for (int c = wSt.first; c < wSt.first + nSt; ++c) {
@@ -199,10 +193,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("full buffer, (L−1)·s + d·(k−1) + 1 = %1 cells — stamps add up (%2 of %3 inputs done)").arg(Lf).arg(T + 1).arg(m.steps) + shown + chanNote(wOut, "channels", 0), titlePx);
     y += titleH;
     const double fullTop = y;
-    ScenePanel fp;
-    fp.absMax = m.absOutput;
-    fp.decimals = dec;
-    fp.showValues = dec >= 0;
+    ScenePanel fp = valuePanel(m.absOutput, dec);
     for (int oc = wOut.first; oc < wOut.first + nOut; ++oc) {
       const double ry = y + (oc - wOut.first) * ch;
       rowLabel(ry, QString("o%1").arg(oc));
@@ -239,10 +230,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     // output, aligned with the full positions it takes
     addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, QString("output y %1 = full[%2 … %3] + bias").arg(shapeText(m.layerOutput())).arg(start).arg(start + out - 1) + chanNote(wOut, "channels", 0), titlePx);
     y += titleH;
-    ScenePanel op;
-    op.absMax = m.absOutput;
-    op.decimals = dec;
-    op.showValues = dec >= 0;
+    ScenePanel op = valuePanel(m.absOutput, dec);
     for (int oc = wOut.first; oc < wOut.first + nOut; ++oc) {
       const double ry = y + (oc - wOut.first) * ch;
       const double b = l.bias.empty() ? 0.0 : l.bias.data[size_t(oc)];
@@ -301,10 +289,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
                : QString();
   };
   title(gx, QString("input x, channel %1 of %2%3").arg(g0).arg(C).arg(shown(gx)));
-  ScenePanel xp;
-  xp.absMax = m.absInput;
-  xp.decimals = dec;
-  xp.showValues = dec >= 0;
+  ScenePanel xp = valuePanel(m.absInput, dec);
   for (int i = gx.rows.first; i < gx.rows.first + gx.rows.count; ++i)
     for (int j = gx.cols.first; j < gx.cols.first + gx.cols.count; ++j) {
       SceneCell cell;
@@ -320,10 +305,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   gx.addMarkers(f);
   const QPointF inC = gx.cell(ip[0], ip[1]).center();
   title(gf, QString("full buffer, channel %1 (stamps of step %2 outlined)%3").arg(o).arg(T + 1).arg(shown(gf)));
-  ScenePanel fp;
-  fp.absMax = m.absOutput;
-  fp.decimals = dec;
-  fp.showValues = dec >= 0;
+  ScenePanel fp = valuePanel(m.absOutput, dec);
   QRectF stampRect;
   for (int a = gf.rows.first; a < gf.rows.first + gf.rows.count; ++a)
     for (int b = gf.cols.first; b < gf.cols.first + gf.cols.count; ++b) {
@@ -354,10 +336,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   }
   if (!stampRect.isNull()) f.lines.push_back({inC, stampRect.center(), LineKind::Link});
   title(go, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(go)));
-  ScenePanel op;
-  op.absMax = m.absOutput;
-  op.decimals = dec;
-  op.showValues = dec >= 0;
+  ScenePanel op = valuePanel(m.absOutput, dec);
   for (int i = go.rows.first; i < go.rows.first + go.rows.count; ++i)
     for (int j = go.cols.first; j < go.cols.first + go.cols.count; ++j) {
       const int u0 = A0.start + i, u1 = A1.start + j;

@@ -243,10 +243,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     if (!sa.windowed) t = QString("input x %1").arg(shapeText(m.layerInput()));
     title(x0, y, t + shown(inW) + chanNote(wIn, "channels"));
     y += titleH;
-    ScenePanel p;
-    p.absMax = m.absInput;
-    p.decimals = dec;
-    p.showValues = dec >= 0;
+    ScenePanel p = valuePanel(m.absInput, dec);
     for (int c = wIn.first; c < wIn.first + nIn; ++c) {
       rowLabel(y + rowY(wIn, c), QString("c%1").arg(c));
       const bool inGroup = c >= g0 && c < g0 + cg;
@@ -286,10 +283,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
                           : QString("%1 window, k = %2").arg(engine::opName(l.op)).arg(sa.k);
     title(x0, y, t + chanNote(wK, "rows"));
     y += titleH;
-    ScenePanel p;
-    p.absMax = m.absKernel;
-    p.decimals = dec;
-    p.showValues = dec >= 0;
+    ScenePanel p = valuePanel(m.absKernel, dec);
     for (int c = wK.first; c < wK.first + nK; ++c) {
       if (hasKernel && !win.empty()) rowLabelAt(colX(std::max(win.front(), inW.first)) - 4 * u, y + rowY(wK, c), QString("c′%1").arg(c));
       for (int j = 0; j < sa.k && j < int(win.size()); ++j) {
@@ -321,10 +315,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   {
     title(std::min(x0, ox0), y, QString("output y %1 — %2 of %3 computed").arg(shapeText(m.layerOutput())).arg(T + 1).arg(out) + shown(outW) + chanNote(wO, "channels"));
     y += titleH;
-    ScenePanel p;
-    p.absMax = m.absOutput;
-    p.decimals = dec;
-    p.showValues = dec >= 0;
+    ScenePanel p = valuePanel(m.absOutput, dec);
     for (int oc = wO.first; oc < wO.first + nO; ++oc) {
       rowLabelAt(ox0 - (outW.before() ? ellW : 0.0), y + rowY(wO, oc), QString("o%1").arg(oc));
       for (int mo = outW.first; mo < outW.first + outW.count; ++mo) {
@@ -410,10 +401,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   };
 
   title(gin, QString("%1 channel %2 (%3 × %4)%5").arg(zi ? "zero-inserted input," : "padded input,").arg(c).arg(a0.cols).arg(a1.cols).arg(shown(gin)));
-  ScenePanel in;
-  in.absMax = m.absInput;
-  in.decimals = dec;
-  in.showValues = dec >= 0;
+  ScenePanel in = valuePanel(m.absInput, dec);
   for (int i = gin.rows.first; i < gin.rows.first + gin.rows.count; ++i)
     for (int j = gin.cols.first; j < gin.cols.first + gin.cols.count; ++j) {
       SceneCell cell;
@@ -439,10 +427,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   if (hasKernel) {
     const GridPlace& gk = g[1];
     title(gk, QString("%1[%2, %3]").arg(zi ? "W′" : "W").arg(o).arg(c - g0));
-    ScenePanel kp;
-    kp.absMax = m.absKernel;
-    kp.decimals = dec;
-    kp.showValues = dec >= 0;
+    ScenePanel kp = valuePanel(m.absKernel, dec);
     for (int i = 0; i < a0.k; ++i)
       for (int j = 0; j < a1.k; ++j) {
         SceneCell cell;
@@ -457,10 +442,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     f.boxes.push_back({kRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
   }
   title(gout, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(gout)));
-  ScenePanel op;
-  op.absMax = m.absOutput;
-  op.decimals = dec;
-  op.showValues = dec >= 0;
+  ScenePanel op = valuePanel(m.absOutput, dec);
   for (int i = gout.rows.first; i < gout.rows.first + gout.rows.count; ++i)
     for (int j = gout.cols.first; j < gout.cols.first + gout.cols.count; ++j) {
       const int idx = i * out1 + j;
