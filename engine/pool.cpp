@@ -33,16 +33,12 @@ Shape outShapeOf(const Layer& l, int64_t N, int64_t C) {
   return s;
 }
 
-}  // namespace
-
-// out resolved by the convention (floor/ceil/cover_all); y = max over in-range window taps,
-// padding never wins; NaN anywhere in the window gives NaN (as torch); an all-padding window is -inf.
-Tensor maxPool(const Layer& layer, const Tensor& x) {
-  Axis h, w;
-  axesHW(layer, h, w);
+// y[plane, oh, ow] = windowValue(plane's input, oh, ow) for every (N·C) plane, in parallel when
+// the windows add up to enough work. h, w: the layer's axes as axesHW gives them.
+template <class F>
+Tensor poolPlanes(const Layer& layer, const Tensor& x, const Axis& h, const Axis& w, F windowValue) {
   const int64_t N = x.dim(0), C = x.dim(1);
   Tensor y(outShapeOf(layer, N, C));
-  const std::vector<TapRange> rh = tapRanges(h, h.d), rw = tapRanges(w, w.d);
   const int64_t planes = N * C, inPlane = int64_t(h.in) * w.in, outPlane = int64_t(h.out) * w.out;
   const float* xd = x.ptr();
   float* yd = y.ptr();
@@ -50,23 +46,32 @@ Tensor maxPool(const Layer& layer, const Tensor& x) {
   for (int64_t pl = 0; pl < planes; ++pl) {
     const float* xp = xd + pl * inPlane;
     float* yp = yd + pl * outPlane;
-    for (int oh = 0; oh < h.out; ++oh) {
-      const TapRange& a = rh[size_t(oh)];
-      for (int ow = 0; ow < w.out; ++ow) {
-        const TapRange& b = rw[size_t(ow)];
-        float m = -std::numeric_limits<float>::infinity();
-        for (int jh = a.lo; jh < a.hi; ++jh) {
-          const float* row = xp + int64_t(a.base + jh * h.d) * w.in + b.base;
-          for (int jw = b.lo; jw < b.hi; ++jw) {
-            const float v = row[jw * w.d];
-            if (v > m || std::isnan(v)) m = v;  // torch's update rule: NaN sticks
-          }
-        }
-        yp[int64_t(oh) * w.out + ow] = m;
-      }
-    }
+    for (int oh = 0; oh < h.out; ++oh)
+      for (int ow = 0; ow < w.out; ++ow) yp[int64_t(oh) * w.out + ow] = windowValue(xp, oh, ow);
   }
   return y;
+}
+
+}  // namespace
+
+// out resolved by the convention (floor/ceil/cover_all); y = max over in-range window taps,
+// padding never wins; NaN anywhere in the window gives NaN (as torch); an all-padding window is -inf.
+Tensor maxPool(const Layer& layer, const Tensor& x) {
+  Axis h, w;
+  axesHW(layer, h, w);
+  const std::vector<TapRange> rh = tapRanges(h, h.d), rw = tapRanges(w, w.d);
+  return poolPlanes(layer, x, h, w, [&](const float* xp, int oh, int ow) {
+    const TapRange &a = rh[size_t(oh)], &b = rw[size_t(ow)];
+    float m = -std::numeric_limits<float>::infinity();
+    for (int jh = a.lo; jh < a.hi; ++jh) {
+      const float* row = xp + int64_t(a.base + jh * h.d) * w.in + b.base;
+      for (int jw = b.lo; jw < b.hi; ++jw) {
+        const float v = row[jw * w.d];
+        if (v > m || std::isnan(v)) m = v;  // torch's update rule: NaN sticks
+      }
+    }
+    return m;
+  });
 }
 
 // out resolved by the convention; y = sum of in-range window values / divisor, where per axis
@@ -76,8 +81,6 @@ Tensor avgPool(const Layer& layer, const Tensor& x) {
   Axis h, w;
   axesHW(layer, h, w);
   h.d = w.d = 1;
-  const int64_t N = x.dim(0), C = x.dim(1);
-  Tensor y(outShapeOf(layer, N, C));
   const std::vector<TapRange> rh = tapRanges(h, 1), rw = tapRanges(w, 1);
   auto divisors = [&layer](const Axis& a, const std::vector<TapRange>& r) {
     std::vector<int> dv(r.size());
@@ -95,28 +98,16 @@ Tensor avgPool(const Layer& layer, const Tensor& x) {
     return dv;
   };
   const std::vector<int> dh = divisors(h, rh), dw = divisors(w, rw);
-  const int64_t planes = N * C, inPlane = int64_t(h.in) * w.in, outPlane = int64_t(h.out) * w.out;
-  const float* xd = x.ptr();
-  float* yd = y.ptr();
-#pragma omp parallel for schedule(static) if (planes * outPlane * h.k * w.k > (1 << 16))
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    const float* xp = xd + pl * inPlane;
-    float* yp = yd + pl * outPlane;
-    for (int oh = 0; oh < h.out; ++oh) {
-      const TapRange& a = rh[size_t(oh)];
-      for (int ow = 0; ow < w.out; ++ow) {
-        const TapRange& b = rw[size_t(ow)];
-        float sum = 0.0f;
-        for (int jh = a.lo; jh < a.hi; ++jh) {
-          const float* row = xp + int64_t(a.base + jh) * w.in + b.base;
-          for (int jw = b.lo; jw < b.hi; ++jw) sum += row[jw];
-        }
-        // An empty ExcludePad window divides 0 by 0 (NaN), as torch would.
-        yp[int64_t(oh) * w.out + ow] = sum / static_cast<float>(int64_t(dh[size_t(oh)]) * dw[size_t(ow)]);
-      }
+  return poolPlanes(layer, x, h, w, [&](const float* xp, int oh, int ow) {
+    const TapRange &a = rh[size_t(oh)], &b = rw[size_t(ow)];
+    float sum = 0.0f;
+    for (int jh = a.lo; jh < a.hi; ++jh) {
+      const float* row = xp + int64_t(a.base + jh) * w.in + b.base;
+      for (int jw = b.lo; jw < b.hi; ++jw) sum += row[jw];
     }
-  }
-  return y;
+    // An empty ExcludePad window divides 0 by 0 (NaN), as torch would.
+    return sum / static_cast<float>(int64_t(dh[size_t(oh)]) * dw[size_t(ow)]);
+  });
 }
 
 }  // namespace convscope::engine
