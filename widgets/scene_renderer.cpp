@@ -127,6 +127,10 @@ std::vector<GridPlace> layoutGrids(const std::vector<GridSpec>& specs, QRectF ar
   const int n = int(specs.size());
   std::vector<GridPlace> g(static_cast<size_t>(n));
   if (n == 0) return g;
+  // a frame too small for its titles leaves no room: lay out in a minimal area (drawn clipped),
+  // never with negative cell sizes
+  area.setWidth(std::max(area.width(), 8.0));
+  area.setHeight(std::max(area.height(), 8.0));
   int sumCols = 0, maxRows = 1, sumRows = 0, maxCols = 1;
   for (const GridSpec& s : specs) sumCols += s.cols, maxRows = std::max(maxRows, s.rows), sumRows += s.rows, maxCols = std::max(maxCols, s.cols);
   const double gaps = gapCells * (n - 1);

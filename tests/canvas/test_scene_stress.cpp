@@ -2,19 +2,21 @@
 // every layer × every view that supports it → SceneModel::build, buildSceneFrame at the first, a
 // middle and the last step with a random hover, a rendered image, and hit tests at random points.
 // This is what the canvas does after any edit in the app, so a crash or UB here is a crash there
-// (gui_abuse found one in the scatter view of a 2^21-sample layer).
+// (gui_abuse met one: the scatter view of an unpool layer read weights it has none of).
 //
 // Contract checked per frame: the model has ≥ 1 step; the image has the requested size; the frame
-// holds at most one cell per 4 px² (a view draws what fits, never one cell per element
-// of a large tensor); in frames of at least 640×400 every cell and box lies inside the frame; a hit
-// test returns a cell that contains the point; a scatter frame at its last step shows the layer's
-// output in its output row (stamps precomputed or traced for the cells in view).
+// holds at most one cell per 4 px² (a view draws what fits, never one cell per element of a large
+// tensor); no cell has a negative size; in frames of at least 640×400 every cell and box lies
+// inside the frame; a hit test returns a cell that contains the point; a scatter frame at its last
+// step shows the layer's output in its output row (stamps precomputed or traced for the cells in
+// view).
 //
 //   canvas_scene_stress [--stacks N] [--seconds S] [--seed K] [--verbose]
 // defaults: 300 resolved stacks, 60 s time box, seed 1. Prints what it covered; exits 1 on a broken
 // contract (with the stack JSON, the layer, view and step).
 #include <QGuiApplication>
 #include <QImage>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -165,6 +167,11 @@ int main(int argc, char** argv) {
                 }
               }
           }
+          for (const auto& p : f.panels)  // any frame, however small: no cell of negative size
+            if (std::any_of(p.cells.begin(), p.cells.end(), [](const auto& c) { return c.rect.width() < 0 || c.rect.height() < 0; })) {
+              fail("a cell of negative size", step);
+              break;
+            }
           const QImage img = widgets::renderSceneImage(r);
           ++frames;
           if (img.size() != r.size.toSize()) fail("image of another size", step);
