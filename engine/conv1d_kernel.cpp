@@ -493,8 +493,8 @@ void stageRow(float* row, const float* xc, int64_t i0, int64_t Lin, int64_t RS) 
   std::fill(row + vHi, row + RS, 0.0f);
 }
 
-// Transposed conv with stride S in {1, 2, 4, 8, 16} in polyphase form (see runPhases).
-void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
+// The shape fields every plan has: batch, channels, groups, lengths and the axis' s, d, k.
+Plan planOf(const Layer& l, int N, int Lin) {
   Plan p;
   p.N = N;
   p.C = l.inChannels;
@@ -502,11 +502,17 @@ void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
   p.G = l.groups;
   p.cg = p.C / p.G;
   p.og = p.O / p.G;
-  p.Lin = l.ax[0].in;
+  p.Lin = Lin;
   p.Lout = l.ax[0].out;
   p.s = l.ax[0].s;
   p.d = l.ax[0].d;
   p.k = l.ax[0].k;
+  return p;
+}
+
+// Transposed conv with stride S in {1, 2, 4, 8, 16} in polyphase form (see runPhases).
+void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
+  Plan p = planOf(l, N, l.ax[0].in);
   p.start = l.ax[0].start;
   p.rowsPerC = 1;
   p.aMax = (p.k - 1) * p.d / p.s;
@@ -662,18 +668,7 @@ bool directConv1dSupported(const Layer& l) {
 
 // Conv: tile coordinate = output index p. Staged row (c, r) holds xpad[c][(b0 + v)*s + r].
 void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float* y) {
-  Plan p;
-  p.N = N;
-  p.C = l.inChannels;
-  p.O = l.outChannels;
-  p.G = l.groups;
-  p.cg = p.C / p.G;
-  p.og = p.O / p.G;
-  p.Lin = Lin;
-  p.Lout = l.ax[0].out;
-  p.s = l.ax[0].s;
-  p.d = l.ax[0].d;
-  p.k = l.ax[0].k;
+  Plan p = planOf(l, N, Lin);
   p.pb = pb;
   p.rowsPerC = p.s;
   p.aMax = (p.k - 1) * p.d / p.s;

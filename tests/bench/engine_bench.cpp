@@ -188,41 +188,35 @@ double fmaPeak(int threads) {
 #pragma omp parallel num_threads(threads)
     {
 #if defined(__AVX512F__)
-      // distinct start values: equal chains would let the compiler merge them
-      __m512 a0 = _mm512_set1_ps(0.10f), a1 = _mm512_set1_ps(0.11f), a2 = _mm512_set1_ps(0.12f),
-             a3 = _mm512_set1_ps(0.13f), a4 = _mm512_set1_ps(0.14f), a5 = _mm512_set1_ps(0.15f),
-             a6 = _mm512_set1_ps(0.16f), a7 = _mm512_set1_ps(0.17f), a8 = _mm512_set1_ps(0.18f),
-             a9 = _mm512_set1_ps(0.19f), a10 = _mm512_set1_ps(0.20f), a11 = _mm512_set1_ps(0.21f);
-      const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+      using V = __m512;
+#define SET1 _mm512_set1_ps
+#define ADD _mm512_add_ps
 #define FMA(x) x = _mm512_fmadd_ps(x, b, c)
+#define STORE _mm512_store_ps
 #else
-      __m256 a0 = _mm256_set1_ps(0.10f), a1 = _mm256_set1_ps(0.11f), a2 = _mm256_set1_ps(0.12f),
-             a3 = _mm256_set1_ps(0.13f), a4 = _mm256_set1_ps(0.14f), a5 = _mm256_set1_ps(0.15f),
-             a6 = _mm256_set1_ps(0.16f), a7 = _mm256_set1_ps(0.17f), a8 = _mm256_set1_ps(0.18f),
-             a9 = _mm256_set1_ps(0.19f), a10 = _mm256_set1_ps(0.20f), a11 = _mm256_set1_ps(0.21f);
-      const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+      using V = __m256;
+#define SET1 _mm256_set1_ps
+#define ADD _mm256_add_ps
 #define FMA(x) x = _mm256_fmadd_ps(x, b, c)
+#define STORE _mm256_store_ps
 #endif
+      // distinct start values: equal chains would let the compiler merge them
+      V a0 = SET1(0.10f), a1 = SET1(0.11f), a2 = SET1(0.12f), a3 = SET1(0.13f), a4 = SET1(0.14f), a5 = SET1(0.15f),
+        a6 = SET1(0.16f), a7 = SET1(0.17f), a8 = SET1(0.18f), a9 = SET1(0.19f), a10 = SET1(0.20f), a11 = SET1(0.21f);
+      const V b = SET1(0.999999f), c = SET1(1e-7f);
       for (long i = 0; i < iters; ++i) {
         FMA(a0); FMA(a1); FMA(a2); FMA(a3); FMA(a4); FMA(a5); FMA(a6); FMA(a7); FMA(a8); FMA(a9); FMA(a10); FMA(a11);
         asm volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8),
                      "+v"(a9), "+v"(a10), "+v"(a11));
       }
-#undef FMA
       volatile float sink = 0;  // keeps the chains live without forcing one of them through memory
-#if defined(__AVX512F__)
-      const __m512 s16 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
-                                                     _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7))),
-                                       _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
-      alignas(64) float lanes[16];
-      _mm512_store_ps(lanes, s16);
-#else
-      const __m256 s8 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                                                    _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7))),
-                                      _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
-      alignas(32) float lanes[8];
-      _mm256_store_ps(lanes, s8);
-#endif
+      const V sum = ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7))), ADD(ADD(a8, a9), ADD(a10, a11)));
+      alignas(64) float lanes[sizeof(V) / sizeof(float)];
+      STORE(lanes, sum);
+#undef SET1
+#undef ADD
+#undef FMA
+#undef STORE
       sink = lanes[0];
       (void)sink;
     }

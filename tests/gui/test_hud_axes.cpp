@@ -32,6 +32,11 @@ json layer(json j, int seed) {
 }
 
 /// The window, its document on `source` (synchronous recomputes) and a canvas wired as the app wires it.
+bool sameGeometry(const engine::Axis& x, const engine::Axis& y) {
+  return x.in == y.in && x.out == y.out && x.k == y.k && x.s == y.s && x.d == y.d && x.pb == y.pb && x.pe == y.pe &&
+         x.start == y.start && x.outputPadding == y.outputPadding;
+}
+
 struct Fixture {
   app::MainWindow w{nullptr, false};
   widgets::Canvas canvas;
@@ -48,12 +53,16 @@ struct Fixture {
   /// Emits one HUD slider edit (axis 0 = H, 1 = W, -1 = both).
   void edit(int l, const QString& key, int value, int axis) { emit canvas.parameterEdited(l, key, value, axis); }
   QString lastUndoText() { return doc()->undoStack()->undoText(); }
+  /// One HUD edit of axis `axis` (0 = H, 1 = W): the source's `srcKey` then reads `want`, the other
+  /// axis keeps its resolved geometry, and the edited axis takes `value` in its field `field`.
+  void editAxis(int l, const QString& key, int value, int axis, const char* srcKey, const json& want, int engine::Axis::*field) {
+    const engine::Axis other = ax(l, 1 - axis);
+    edit(l, key, value, axis);
+    QCOMPARE(src(l, srcKey), want);
+    QCOMPARE(ax(l, axis).*field, value);
+    QVERIFY(sameGeometry(ax(l, 1 - axis), other));
+  }
 };
-
-bool sameGeometry(const engine::Axis& x, const engine::Axis& y) {
-  return x.in == y.in && x.out == y.out && x.k == y.k && x.s == y.s && x.d == y.d && x.pb == y.pb && x.pe == y.pe &&
-         x.start == y.start && x.outputPadding == y.outputPadding;
-}
 
 }  // namespace
 
@@ -75,13 +84,10 @@ void HudAxesTest::pytorchEditsOneAxis() {
   Fixture f(original);
   QVERIFY2(!f.doc()->error(), f.doc()->error() ? qPrintable(f.doc()->error()->message) : "");
   QUndoStack* undo = f.doc()->undoStack();
+  engine::Axis h, w;  // geometry an edit of the other axis must keep
 
   // stride (1, 2), W := 3 → (1, 3) in the source and the resolved layer; H untouched
-  engine::Axis h = f.ax(0, 0);
-  f.edit(0, "stride", 3, 1);
-  QCOMPARE(f.src(0, "stride"), json({1, 3}));
-  QCOMPARE(f.ax(0, 1).s, 3);
-  QVERIFY(sameGeometry(f.ax(0, 0), h));
+  f.editAxis(0, "stride", 3, 1, "stride", json({1, 3}), &engine::Axis::s);
   QCOMPARE(f.lastUndoText(), QString("layer 0: stride[W] = 3"));
   QCOMPARE(undo->count(), 1);
   // dragging on: the same axis merges into that undo step
@@ -90,20 +96,12 @@ void HudAxesTest::pytorchEditsOneAxis() {
   QCOMPARE(undo->count(), 1);
 
   // kernel (3, 5), H := 1 → (1, 5): W keeps its kernel
-  engine::Axis w = f.ax(0, 1);
-  f.edit(0, "kernel_size", 1, 0);
-  QCOMPARE(f.src(0, "kernel_size"), json({1, 5}));
-  QCOMPARE(f.ax(0, 0).k, 1);
-  QVERIFY(sameGeometry(f.ax(0, 1), w));
+  f.editAxis(0, "kernel_size", 1, 0, "kernel_size", json({1, 5}), &engine::Axis::k);
   QCOMPARE(f.lastUndoText(), QString("layer 0: kernel_size[H] = 1"));
   QCOMPARE(undo->count(), 2);
 
   // padding given as an int stands for both axes: W := 2 writes [1, 2]
-  h = f.ax(0, 0);
-  f.edit(0, "padding", 2, 1);
-  QCOMPARE(f.src(0, "padding"), json({1, 2}));
-  QCOMPARE(f.ax(0, 1).pb, 2);
-  QVERIFY(sameGeometry(f.ax(0, 0), h));
+  f.editAxis(0, "padding", 2, 1, "padding", json({1, 2}), &engine::Axis::pb);
 
   // axis -1 sets both
   f.edit(0, "stride", 2, -1);
@@ -158,24 +156,15 @@ void HudAxesTest::onnxEditsOneAxis() {
   Fixture f(original);
   QVERIFY2(!f.doc()->error(), f.doc()->error() ? qPrintable(f.doc()->error()->message) : "");
   QUndoStack* undo = f.doc()->undoStack();
+  engine::Axis h, w;  // geometry an edit of the other axis must keep
 
-  engine::Axis h = f.ax(0, 0);
-  f.edit(0, "stride", 3, 1);
-  QCOMPARE(f.src(0, "strides"), json({1, 3}));
-  QCOMPARE(f.ax(0, 1).s, 3);
-  QVERIFY(sameGeometry(f.ax(0, 0), h));
+  f.editAxis(0, "stride", 3, 1, "strides", json({1, 3}), &engine::Axis::s);
   QCOMPARE(f.lastUndoText(), QString("layer 0: stride[W] = 3"));
 
-  engine::Axis w = f.ax(0, 1);
-  f.edit(0, "kernel_size", 1, 0);
-  QCOMPARE(f.src(0, "kernel_shape"), json({1, 5}));
-  QVERIFY(sameGeometry(f.ax(0, 1), w));
+  f.editAxis(0, "kernel_size", 1, 0, "kernel_shape", json({1, 5}), &engine::Axis::k);
 
   // pads [b_H, b_W, e_H, e_W]: H := 0 touches entries 0 and 2 only
-  f.edit(0, "padding", 0, 0);
-  QCOMPARE(f.src(0, "pads"), json({0, 2, 0, 2}));
-  QVERIFY(sameGeometry(f.ax(0, 1), w));
-  QCOMPARE(f.ax(0, 0).pb, 0);
+  f.editAxis(0, "padding", 0, 0, "pads", json({0, 2, 0, 2}), &engine::Axis::pb);
 
   f.edit(0, "stride", 2, -1);
   QCOMPARE(f.src(0, "strides"), json({2, 2}));
