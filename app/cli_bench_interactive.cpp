@@ -28,6 +28,7 @@
 #include "document.h"
 #include "engine/stack.h"
 #include "export_job.h"
+#include "gui_canvas.h"
 #include "gui_lessons.h"
 #include "headless_app.h"
 #include "main_window.h"
@@ -153,6 +154,7 @@ class AppRig {
       apply(r);
     });
     QObject::connect(w->activationPlots(), &widgets::ActivationPlots::ready, canvas, [this]() { m_plotsAt = Clock::now(); });
+    connectParameterEdits(*w, canvas);  // the HUD slider's edit, as the app makes it
     w->show();
     settle();
   }
@@ -169,8 +171,8 @@ class AppRig {
     if (m_window->document()->isBusy()) throw std::runtime_error("the document did not finish computing within 300 s");
   }
 
-  /// One HUD slider move: the edit gui_canvas.cpp makes of Canvas::parameterEdited (pytorch names,
-  /// one merge key per layer and parameter), timed until the canvas frame is rendered.
+  /// One HUD slider move: Canvas::parameterEdited (all axes) through the app's own
+  /// connectParameterEdits (gui_canvas.cpp), timed until the canvas frame is rendered.
   struct Timing {
     double total, toSnapshot, sceneModel, render, windowEvents, plotsReady;
     int reusedLayers;  // Document::reusedLayers() of the new snapshot
@@ -179,14 +181,7 @@ class AppRig {
     Document* doc = m_window->document();
     const uint64_t before = m_snapshots;
     const auto t0 = Clock::now();
-    {
-      nlohmann::json next = doc->source();
-      const int dims = doc->stack().dims;
-      nlohmann::json v = value;
-      if (dims == 2) v = nlohmann::json::array({value, value});
-      next["layers"][size_t(layer)][key.toStdString()] = v;
-      doc->edit(next, QString("layer %1: %2 = %3").arg(layer).arg(key).arg(value), 1000 + layer * 16 + int(qHash(key) % 16));
-    }
+    emit m_canvas->parameterEdited(layer, key, value, -1);  // what a HUD slider emits (all axes)
     if (m_snapshots == before) {  // a background recompute: the app's event loop runs until it lands
       QEventLoop loop;
       QTimer guard;
