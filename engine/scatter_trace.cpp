@@ -49,7 +49,7 @@ Pos scatterStepPosition(const Layer& layer, int step) {
   return {step / layer.ax[1].in, step % layer.ax[1].in};
 }
 
-ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n) {
+ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n, int oFirst, int oCount) {
   requireScatter(layer);
   const int steps = scatterStepCount(layer);
   if (step < 0 || step >= steps)
@@ -67,6 +67,7 @@ ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n) {
     const double xv = x.data[size_t(flatIndex(x, n, c, ss.inPosition))];
     forPairs(layer, c, [&](int o, int op) {
       if (layer.op == Op::Unpool) o = c;
+      if (oCount >= 0 && (o < oFirst || o >= oFirst + oCount)) return;
       for (int jh = 0; jh < kh; ++jh) {
         for (int jw = 0; jw < kw; ++jw) {
           Stamp st;

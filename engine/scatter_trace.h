@@ -41,9 +41,10 @@ struct ScatterMargins {
 int scatterStepCount(const Layer& layer);
 /// Input position of scatter step i.
 Pos scatterStepPosition(const Layer& layer, int step);
-/// The stamps of step i for batch item n. Throws EngineError if the op is not conv_transpose/unpool
-/// or the step is out of range.
-ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n = 0);
+/// The stamps of step i for batch item n, only those into output channels [oFirst, oFirst + oCount)
+/// when oCount >= 0 (a view that shows a few of 64 channels). Throws EngineError if the op is not
+/// conv_transpose/unpool or the step is out of range.
+ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n = 0, int oFirst = 0, int oCount = -1);
 /// Output margins that no stamp reaches, and the cropped extents of the full buffer.
 ScatterMargins scatterMargins(const Layer& layer);
 /// Output (N, O, out...) after steps 0..upTo (inclusive) for every batch item, bias included from

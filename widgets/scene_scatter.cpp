@@ -53,14 +53,15 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     return std::pair<int, int>{lo, hi};
   };
   std::set<int> traced;  // steps traced for the view (each added once)
-  auto traceInView = [&](int a0, int a1, int b0, int b1) {  // full cells [a0, a1] × [b0, b1] (array indices)
+  // full cells [a0, a1] × [b0, b1] (array indices) of output channels [o0, o0 + on)
+  auto traceInView = [&](int a0, int a1, int b0, int b1, int o0, int on) {
     if (!m.scatter.empty()) return;
     const auto [i0, i1] = stepsInView(0, a0 + F0[0], a1 + F0[0]);
     const auto [j0, j1] = dims == 2 ? stepsInView(1, b0 + F0[1], b1 + F0[1]) : std::pair<int, int>{0, 0};
     const int width = dims == 2 ? l.ax[1].in : 1;
     for (int i = i0; i <= i1; ++i)
       for (int j = j0; j <= j1; ++j)
-        if (const int t = i * width + j; t <= T && traced.insert(t).second) addStamps(t, engine::scatterStep(l, m.layerInput(), t, 0).stamps);
+        if (const int t = i * width + j; t <= T && traced.insert(t).second) addStamps(t, engine::scatterStep(l, m.layerInput(), t, 0, o0, on).stamps);
   };
   auto fullKind = [&](int axis, int uu) {  // 0 inside output, 1 cropped, 2 tail (beyond Lf, inside output)
     const engine::Axis& ax = l.ax[size_t(axis)];
@@ -113,7 +114,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       gap += extra;
       y += (spare - 3 * extra) / 2;
     }
-    traceInView(cwin.first, cwin.first + cwin.count - 1, 0, 0);  // the output row shares these columns
+    traceInView(cwin.first, cwin.first + cwin.count - 1, 0, 0, wOut.first, wOut.count);  // the output row shares these columns
     const double x0 = pad + labelW + std::max(0.0, (availW - cwin.count * cw) / 2);
     const int dec = decimalsFor(std::min(cw, ch * 1.6), u);
     auto colX = [&](int uu) { return x0 + (uu - F0[0] - cwin.first) * cw; };
@@ -165,7 +166,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     y += titleH;
     ScenePanel sp = valuePanel(std::max(1e-12, m.absInput * m.absKernel), dec);
     double stampTop = y;
-    const std::vector<engine::Stamp> stampsNow = m.scatter.empty() ? engine::scatterStep(l, m.layerInput(), T, 0).stamps : m.scatter[size_t(T)].stamps;
+    std::vector<engine::Stamp> traced;  // this step's stamps into channel o, when not precomputed
+    if (m.scatter.empty()) traced = engine::scatterStep(l, m.layerInput(), T, 0, o, 1).stamps;
+    const std::vector<engine::Stamp>& stampsNow = m.scatter.empty() ? traced : m.scatter[size_t(T)].stamps;
     for (int c = wSt.first; c < wSt.first + nSt; ++c) {
       const double ry = y + (c - wSt.first) * ch;
       rowLabel(ry, QString("c%1").arg(g0 + c));
@@ -273,9 +276,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH2, f.size.width() - 2 * pad, footerTop - 10 * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
                                                2.0, 88 * u, 12 * u, 40 * u, titleH2);
   const GridPlace &gx = g[0], &gf = g[1], &go = g[2];
-  traceInView(gf.rows.first, gf.rows.first + gf.rows.count - 1, gf.cols.first, gf.cols.first + gf.cols.count - 1);
+  traceInView(gf.rows.first, gf.rows.first + gf.rows.count - 1, gf.cols.first, gf.cols.first + gf.cols.count - 1, o, 1);
   traceInView(go.rows.first + A0.start - F0[0], go.rows.first + go.rows.count - 1 + A0.start - F0[0],
-              go.cols.first + A1.start - F0[1], go.cols.first + go.cols.count - 1 + A1.start - F0[1]);
+              go.cols.first + A1.start - F0[1], go.cols.first + go.cols.count - 1 + A1.start - F0[1], o, 1);
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   auto title = [&](const GridPlace& p, const QString& s0) {
