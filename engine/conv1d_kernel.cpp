@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "cancel.h"
+#include "limits.h"
+
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define CONVSCOPE_DIRECT_CONV1D 1
@@ -32,6 +35,8 @@ constexpr int64_t kTileBytes = 64 * 1024;    // input rows one tile reads per ch
 constexpr double kFlopsPerThread = 1 << 20;  // a thread is worth it from ~10 us of work on
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
+constexpr int kDwNV = 8, kDwPT = 16 * kDwNV;  // depthwise: vectors and positions per step
+constexpr int kDwMaxSpan = 4096;  // longer dilated spans take the generic path (staging per step)
 
 // Lines to prefetch during a tile: p + r*stride + l*16 for r < rows, l < lines (l fastest).
 struct PfStream {
@@ -292,13 +297,16 @@ void run(const Plan& p, const float* x, const float* pack, float* y, PackItem pa
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
   const int nT = p.cg * p.termsPerC;
+  ParallelGuard guard;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < int64_t(p.G) * ((p.og + kOT - 1) / kOT); ++i) packItem(i);
-    float* xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS));
+    float* xs = nullptr;
+    guard.run([&] { xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS)); });
     Prefetcher pf;
-    forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+    if (!guard.stop()) forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+      if (guard.stop()) return;
       const int n = B.n, g = B.g;
       const int64_t b0 = B.b0, bn = B.bn;  // block start (tile coordinates), positions in this block
       // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
@@ -315,6 +323,7 @@ void run(const Plan& p, const float* x, const float* pack, float* y, PackItem pa
       const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
       const float* gpack = pack + int64_t(g) * p.og * nT;
       for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+        if (guard.stop()) return;
         const int c1 = std::min(p.cg, c0 + p.chunkC);
         const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
         // o-tile groups: a group's weights for this chunk stay in L1 across the position tiles,
@@ -350,6 +359,7 @@ void run(const Plan& p, const float* x, const float* pack, float* y, PackItem pa
       }
     });
   }
+  guard.finish();
 }
 
 // Transposed conv, stride S | 16, polyphase: phase r of the output (q = S*Q + r = m + start) is a
@@ -389,21 +399,32 @@ inline void interleaveRows(const __m512* V, __m512* out) {
   }
 }
 
+// Row stride of the per-thread phase buffer (S * kOT rows): a block, odd in cache lines.
+int64_t phaseRowStride(const Plan& p) {
+  return roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
+}
+
 template <int S, class PackItem, class Stage, class Source>
 void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, float* y, PackItem packItem,
                Stage stage, Source source) {
   const double flops = 2.0 * p.N * p.O * double(p.nPos) * p.cg * p.termsPerC;
   const int threads = threadsFor(flops, int64_t(p.N) * p.G * ((p.nPos + kPT - 1) / kPT));
-  const int64_t BS = roundUp(p.PB, kPT) / 16 % 2 ? roundUp(p.PB, kPT) : roundUp(p.PB, kPT) + 16;
+  const int64_t BS = phaseRowStride(p);
   const __mmask16 all[kNV] = {0xFFFF, 0xFFFF, 0xFFFF};
+  ParallelGuard guard;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < int64_t(p.G) * ((p.og + kOT - 1) / kOT); ++i) packItem(i);
-    float* xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
-    float* buf = scratch(tlPhase, size_t(S * kOT) * size_t(BS));  // [r][o - o0][u]
+    float* xs = nullptr;
+    float* buf = nullptr;
+    guard.run([&] {
+      xs = scratch(tlStage, size_t(p.cg) * size_t(p.RS));
+      buf = scratch(tlPhase, size_t(S * kOT) * size_t(BS));  // [r][o - o0][u]
+    });
     Prefetcher pf;
-    forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+    if (!guard.stop()) forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
+      if (guard.stop()) return;
       const int n = B.n, g = B.g;
       const int64_t b0 = B.b0, bn = B.bn;
       const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
@@ -421,6 +442,7 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
       const int64_t mBase = S * (Qlo + b0) - p.start;  // output index of (Q = Qlo + b0, r = 0)
       const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + S * bn);
       for (int o0 = 0; o0 < p.og; o0 += kOT) {
+        if (guard.stop()) return;
         const int ot = std::min(kOT, p.og - o0);
         for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
           const int c1 = std::min(p.cg, c0 + p.chunkC);
@@ -483,6 +505,7 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
       }
     });
   }
+  guard.finish();
 }
 
 // Staged row c of a stride-1 block: row[v] = x[c][i0 + v] for v in [0, RS), 0 outside [0, Lin).
@@ -510,18 +533,41 @@ Plan planOf(const Layer& l, int N, int Lin) {
   return p;
 }
 
-// Transposed conv with stride S in {1, 2, 4, 8, 16} in polyphase form (see runPhases).
-void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
+// Plan of directConv1d (conv, stride s: s staged phase rows per channel); also sizes its scratch.
+Plan convPlan(const Layer& l, int N, int Lin, int pb) {
+  Plan p = planOf(l, N, Lin);
+  p.pb = pb;
+  p.rowsPerC = p.s;
+  p.aMax = (p.k - 1) * p.d / p.s;
+  p.termsPerC = p.k;
+  p.nPos = p.Lout;
+  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  if (p.nPos > 0 && N > 0 && p.O > 0 && !(p.cg == 1 && p.s == 1 && int64_t(p.k - 1) * p.d <= kDwMaxSpan))
+    chooseBlocking(p, p.aMax);
+  return p;
+}
+// directConv1d takes its depthwise loop (no blocking) for this plan.
+bool convIsDepthwise(const Plan& p) { return p.cg == 1 && p.s == 1 && int64_t(p.k - 1) * p.d <= kDwMaxSpan; }
+
+// Plan of convTranspose1dPhases: Q in [Qlo, Qlo + nPos), Qlo = floor(start / s).
+Plan convTransposePlan(const Layer& l, int N) {
   Plan p = planOf(l, N, l.ax[0].in);
   p.start = l.ax[0].start;
   p.rowsPerC = 1;
   p.aMax = (p.k - 1) * p.d / p.s;
   p.termsPerC = p.k;  // all phases' taps: FLOP estimate and weights per channel
   p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  const int64_t Qlo = floorDiv(p.start, p.s);
+  p.nPos = (int64_t(p.start) + p.Lout - 1 - p.s * Qlo) / p.s + 1;
+  chooseBlocking(p, p.aMax);
+  return p;
+}
+
+// Transposed conv with stride S in {1, 2, 4, 8, 16} in polyphase form (see runPhases).
+void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
+  Plan p = convTransposePlan(l, N);
   const int S = p.s;
   const int64_t Qlo = floorDiv(p.start, S);
-  p.nPos = (int64_t(p.start) + p.Lout - 1 - S * Qlo) / S + 1;  // Q in [Qlo, Qlo + nPos)
-  chooseBlocking(p, p.aMax);
 
   const int cg = p.cg, og = p.og, k = p.k, d = p.d, aMax = p.aMax, Lin = p.Lin, C = p.C;
   std::vector<std::vector<int>> taps(static_cast<size_t>(S));
@@ -594,8 +640,6 @@ void convTranspose1dPhases(const Layer& l, const float* x, int N, float* y) {
 // Depthwise, stride 1 (C/g == 1): y[o][m] = b[o] + sum_j w[o][j] * xpad[m + j*d], xpad[i] = x[i - pb]
 // (0 outside [0, Lin)). 128 positions per step (8 accumulators); a step whose reads leave x reads a
 // zero-padded copy instead. Same summation order as the tile kernel (bias, then taps in order).
-constexpr int kDwNV = 8, kDwPT = 16 * kDwNV;
-constexpr int kDwMaxSpan = 4096;  // longer dilated spans take the generic path (staging per step)
 
 void depthwiseRow(const float* xc, int64_t Lin, int64_t pb, const float* w, int k, int d, float bias, float* yr,
                   int64_t m0, int64_t m1, float* tmp) {
@@ -643,44 +687,64 @@ void depthwiseConv1d(const Layer& l, const float* x, int N, int64_t Lin, int64_t
   const float* W = l.weight.ptr();
   const float* bias = l.bias.empty() ? nullptr : l.bias.ptr();
   const int64_t span = int64_t(k - 1) * d;
+  ParallelGuard guard;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
-    float* tmp = scratch(tlStage, size_t(kDwPT + span + 16));
+    float* tmp = nullptr;
+    guard.run([&] { tmp = scratch(tlStage, size_t(kDwPT + span + 16)); });
 #pragma omp for schedule(static)
     for (int64_t it = 0; it < items; ++it) {
+      if (guard.stop()) continue;
       const int64_t row = it / segs, sg = it % segs;
       const int o = int(row % O), n = int(row / O);
       const int64_t m0 = sg * segLen, m1 = std::min(Lout, m0 + segLen);
-      if (m0 >= m1) continue;
-      depthwiseRow(x + (int64_t(n) * C + o / og) * Lin, Lin, pb, W + int64_t(o) * k, k, d, bias ? bias[o] : 0.0f,
-                   y + row * Lout, m0, m1, tmp);
+      // 64 steps between cancel polls (the same steps as one call over [m0, m1))
+      for (int64_t ma = m0; ma < m1; ma += 64 * kDwPT) {
+        if (guard.stop()) break;
+        depthwiseRow(x + (int64_t(n) * C + o / og) * Lin, Lin, pb, W + int64_t(o) * k, k, d, bias ? bias[o] : 0.0f,
+                     y + row * Lout, ma, std::min(m1, ma + 64 * kDwPT), tmp);
+      }
     }
   }
+  guard.finish();
 }
 
 }  // namespace
 
 bool directConv1dSupported(const Layer& l) {
   if (l.dims != 1 || l.groups < 1 || l.inChannels % l.groups || l.outChannels % l.groups) return false;
-  if (l.op == Op::ConvTranspose) return 16 % l.ax[0].s == 0;
+  // transposed: the polyphase kernel computes every Q of out/s positions times all k taps; the true
+  // work is in * k, so a kernel much longer than the input goes to the scatter path instead
+  if (l.op == Op::ConvTranspose)
+    return 16 % l.ax[0].s == 0 && int64_t(l.ax[0].out) / l.ax[0].s + 1 <= 4 * int64_t(l.ax[0].in);
   return l.op == Op::Conv;
+}
+
+ScratchSize directConv1dScratch(const Layer& l, int64_t N, int Lin, int pb) {
+  ScratchSize sz;
+  if (!directConv1dSupported(l) || l.ax[0].out <= 0 || N == 0 || l.outChannels == 0) return sz;
+  const int64_t cg = l.inChannels / l.groups, k = l.ax[0].k;
+  // offsets (2 per term, int) and packed weights (O x cg*k floats), filled before the region
+  sz.shared = addSaturating(mulSaturating(2 * cg * k, sizeof(int)), mulSaturating(int64_t(l.outChannels) * cg * k, sizeof(float)));
+  if (l.op == Op::Conv) {
+    const Plan p = convPlan(l, int(N), Lin, pb);
+    if (convIsDepthwise(p)) return {0, (kDwPT + int64_t(p.k - 1) * p.d + 16) * int64_t(sizeof(float))};
+    sz.perThread = int64_t(p.cg) * p.rowsPerC * p.RS * int64_t(sizeof(float));
+  } else {
+    const Plan p = convTransposePlan(l, int(N));
+    sz.perThread = (int64_t(p.cg) * p.RS + int64_t(p.s) * kOT * phaseRowStride(p)) * int64_t(sizeof(float));
+  }
+  return sz;
 }
 
 // Conv: tile coordinate = output index p. Staged row (c, r) holds xpad[c][(b0 + v)*s + r].
 void directConv1d(const Layer& l, const float* x, int N, int Lin, int pb, float* y) {
-  Plan p = planOf(l, N, Lin);
-  p.pb = pb;
-  p.rowsPerC = p.s;
-  p.aMax = (p.k - 1) * p.d / p.s;
-  p.termsPerC = p.k;
-  p.nPos = p.Lout;
-  p.bias = l.bias.empty() ? nullptr : l.bias.ptr();
+  Plan p = convPlan(l, N, Lin, pb);
   if (p.nPos <= 0 || N == 0 || p.O == 0) return;
-  if (p.cg == 1 && p.s == 1 && int64_t(p.k - 1) * p.d <= kDwMaxSpan) {
+  if (convIsDepthwise(p)) {
     depthwiseConv1d(l, x, N, Lin, pb, y);
     return;
   }
-  chooseBlocking(p, p.aMax);
 
   const int nT = p.cg * p.k;
   tlOffs.resize(size_t(2 * nT));
@@ -753,6 +817,7 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
 bool directConv1dSupported(const Layer&) { return false; }
 void directConv1d(const Layer&, const float*, int, int, int, float*) {}
 void directConvTranspose1d(const Layer&, const float*, int, float*) {}
+ScratchSize directConv1dScratch(const Layer&, int64_t, int, int) { return {}; }
 
 #endif
 

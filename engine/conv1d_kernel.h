@@ -17,8 +17,14 @@
 
 namespace convscope::engine::detail {
 
-/// True when the direct kernels handle this layer (1-D, AVX-512 build; transposed needs s | 16).
+/// True when the direct kernels handle this layer (1-D, AVX-512 build; transposed needs s | 16 and
+/// a polyphase cost out/s <= 4 in, i.e. not a kernel much longer than the input, whose taps would
+/// mostly read zeros: those take the scatter path of convTranspose).
 bool directConv1dSupported(const Layer& layer);
+
+/// Scratch directConv1d (op Conv: Lin, pb as passed to it) or directConvTranspose1d allocates for a
+/// batch of N: packed weights and offsets (shared), staged input and phase rows (per thread).
+ScratchSize directConv1dScratch(const Layer& layer, int64_t N, int Lin, int pb);
 
 /// y (N, O, out) = conv of x (N, C, in) with zero padding (pb, pe) — callers materialise other
 /// pad modes and pass pb = pe = 0. y must be allocated.

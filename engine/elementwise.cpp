@@ -1,25 +1,41 @@
 // elementwise.cpp: batch_norm (inference) and activations, same shape in and out. Formulas follow
 // PyTorch's CPU kernels so NaN/Inf behave the same (no special cases that would swallow NaN).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
 
+#include "cancel.h"
 #include "kernels.h"
 
 namespace convscope::engine {
 namespace {
 
 constexpr int64_t kParallelMin = 1 << 15;
+constexpr int64_t kChunk = 1 << 16;  // elements between cancel polls
 
-// Applies f to every element (f is a lambda, inlined; no per-element indirection).
+// Applies f to every element (f is a lambda, inlined; no per-element indirection), in chunks of
+// kChunk with a cancel poll between them.
 template <typename F>
 void mapAll(const float* x, float* y, int64_t n, F f) {
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  ParallelGuard guard;
 #pragma omp parallel for schedule(static) if (n > kParallelMin)
-  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    if (guard.stop()) continue;
+    const int64_t e = std::min(n, (ch + 1) * kChunk);
+    for (int64_t i = ch * kChunk; i < e; ++i) y[i] = f(x[i]);
+  }
+  guard.finish();
 }
 
 }  // namespace
+
+ScratchSize elementwiseScratch(const Layer& layer, int64_t) {
+  // batch_norm: scale and shift per channel
+  return {layer.op == Op::BatchNorm ? 2 * int64_t(layer.inChannels) * int64_t(sizeof(float)) : 0, 0};
+}
 
 // out = in. batch_norm: y = x*a[c] + b[c], a = gamma/sqrt(var+eps), b = beta - mean*a
 // (torch's inference form of (x-mean)/sqrt(var+eps)*gamma+beta); activations per element.
@@ -41,13 +57,20 @@ Tensor elementwise(const Layer& layer, const Tensor& x) {
         b[size_t(c)] = be - layer.mean.data[size_t(c)] * a[size_t(c)];
       }
       const int64_t planes = N * C;
+      ParallelGuard guard;
 #pragma omp parallel for schedule(static) if (n > kParallelMin)
       for (int64_t pl = 0; pl < planes; ++pl) {
+        if (guard.stop()) continue;
         const float ac = a[size_t(pl % C)], bc = b[size_t(pl % C)];
         const float* xp = xd + pl * inner;
         float* yp = yd + pl * inner;
-        for (int64_t i = 0; i < inner; ++i) yp[i] = xp[i] * ac + bc;
+        for (int64_t i0 = 0; i0 < inner; i0 += kChunk) {
+          if (i0 > 0 && guard.stop()) break;
+          const int64_t e = std::min(inner, i0 + kChunk);
+          for (int64_t i = i0; i < e; ++i) yp[i] = xp[i] * ac + bc;
+        }
       }
+      guard.finish();
       break;
     }
     case Op::Relu:  // torch clamp_min(x, 0): NaN stays NaN

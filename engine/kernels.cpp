@@ -1,12 +1,22 @@
-// kernels.cpp: forwardLayer (dispatch on Layer::op) and padSource (index map of the pad modes).
+// kernels.cpp: forwardLayer (dispatch on Layer::op), scratchBytes (dispatch to the kernels' own
+// scratch plans) and padSource (index map of the pad modes).
 #include "kernels.h"
 
 #include <stdexcept>
 
+#include "cancel.h"
+#include "limits.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace convscope::engine {
 
 // Output shape: whatever the dispatched kernel returns, (N, outChannels, ax[..].out...).
+// Throws Cancelled when the current thread's cancel flag is (or becomes, mid-kernel) set.
 Tensor forwardLayer(const Layer& layer, const Tensor& x) {
+  throwIfCancelled();
   switch (layer.op) {
     case Op::Conv: return conv(layer, x);
     case Op::ConvTranspose: return convTranspose(layer, x);
@@ -24,6 +34,25 @@ Tensor forwardLayer(const Layer& layer, const Tensor& x) {
     case Op::Sigmoid: return elementwise(layer, x);
   }
   throw std::logic_error("forwardLayer: unknown op");
+}
+
+int64_t scratchBytes(const Layer& l, int64_t batch) {
+  ScratchSize s;
+  switch (l.op) {
+    case Op::Conv: s = convScratch(l, batch); break;
+    case Op::ConvTranspose: s = convTransposeScratch(l, batch); break;
+    case Op::Unpool: s = unpoolScratch(l, batch); break;
+    case Op::Upsample: s = upsampleScratch(l, batch); break;
+    case Op::ZeroInsert: break;
+    case Op::MaxPool:
+    case Op::AvgPool: s = poolScratch(l, batch); break;
+    default: s = elementwiseScratch(l, batch); break;
+  }
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  return addSaturating(s.shared, mulSaturating(s.perThread, threads));
 }
 
 // reflect: mirror without repeating the edge (-1 -> 1, len -> len-2), period 2(len-1);

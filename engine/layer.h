@@ -119,6 +119,18 @@ bool sameLayer(const Layer& a, const Layer& b);
 /// conv out·(C/g)·Πk, conv_transpose in·(O/g)·Πk, pools and resampling out·Πk, the rest out.
 int64_t multiplyAdds(const Layer& l);
 
+/// Scratch memory a kernel allocates besides its input and output: `shared` once per call (padded
+/// copies, repacked weights), `perThread` in every OpenMP thread that works on the call. Bytes.
+struct ScratchSize {
+  int64_t shared = 0;
+  int64_t perThread = 0;
+};
+/// Bytes of scratch forwardLayer allocates for `batch` samples: shared + perThread × the OpenMP
+/// thread count, saturating. Each kernel derives it from the same plan function that sizes its
+/// buffers (kernels.h: convScratch, convTransposeScratch, ...), so it cannot drift from them.
+/// Defined in kernels.cpp.
+int64_t scratchBytes(const Layer& l, int64_t batch);
+
 /// The spatial axes as (H, W): a 1-D layer gets a trivial H axis (in = out = k = s = d = 1, no
 /// pads), so kernels can run every layer as 2-D.
 void axesHW(const Layer& l, Axis& h, Axis& w);

@@ -19,6 +19,7 @@ std::atomic<int64_t> g_activation{0};  // 0 = not initialised yet
 std::atomic<int64_t> g_tensor{0};
 std::atomic<int> g_depth{0};
 std::atomic<int64_t> g_macs{0};
+std::atomic<int64_t> g_scratch{0};
 std::once_flag g_init;
 
 void initOnce() {
@@ -29,6 +30,7 @@ void initOnce() {
     g_tensor = l.maxTensorBytes;
     g_depth = l.maxJsonDepth;
     g_macs = l.maxMultiplyAdds;
+    g_scratch = l.maxScratchBytes;
   });
 }
 
@@ -68,7 +70,8 @@ Limits limitsFromEnvironment() {
   Limits l;
   for (auto [name, field] : {std::pair{"CONVSCOPE_MAX_ACTIVATION_BYTES", &l.maxActivationBytes},
                              std::pair{"CONVSCOPE_MAX_TENSOR_BYTES", &l.maxTensorBytes},
-                             std::pair{"CONVSCOPE_MAX_MULTIPLY_ADDS", &l.maxMultiplyAdds}}) {
+                             std::pair{"CONVSCOPE_MAX_MULTIPLY_ADDS", &l.maxMultiplyAdds},
+                             std::pair{"CONVSCOPE_MAX_SCRATCH_BYTES", &l.maxScratchBytes}}) {
     const char* v = std::getenv(name);
     if (!v || !*v) continue;
     int64_t x;
@@ -85,6 +88,7 @@ Limits limits() {
   l.maxTensorBytes = g_tensor.load();
   l.maxJsonDepth = g_depth.load();
   l.maxMultiplyAdds = g_macs.load();
+  l.maxScratchBytes = g_scratch.load();
   return l;
 }
 
@@ -94,6 +98,7 @@ void setLimits(const Limits& l) {
   g_tensor = l.maxTensorBytes > 0 ? l.maxTensorBytes : kMax;
   g_depth = l.maxJsonDepth > 0 ? l.maxJsonDepth : 64;
   g_macs = l.maxMultiplyAdds > 0 ? l.maxMultiplyAdds : kMax;
+  g_scratch = l.maxScratchBytes > 0 ? l.maxScratchBytes : kMax;
 }
 
 std::string formatCount(int64_t n) {

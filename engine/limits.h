@@ -4,10 +4,11 @@
 //
 // Defaults (sized for a 24 GiB machine): 4 GiB of activations (input + every layer's output,
 // × batch), 2 GiB for any single tensor (input, weight, one layer's output), JSON nesting 64, and
-// 2^37 multiply-adds per forward pass (so no edit starts minutes of work the GUI cannot cancel).
-// The environment overrides the caps on first use: CONVSCOPE_MAX_ACTIVATION_BYTES,
-// CONVSCOPE_MAX_TENSOR_BYTES and CONVSCOPE_MAX_MULTIPLY_ADDS, an integer with an optional K/M/G/T
-// suffix (powers of 1024).
+// 2^37 multiply-adds per forward pass (so no edit starts minutes of work), and 1 GiB of kernel
+// scratch per layer (scratchBytes in layer.h: padded copies, repacked weights, per-thread buffers
+// × threads). The environment overrides the caps on first use: CONVSCOPE_MAX_ACTIVATION_BYTES,
+// CONVSCOPE_MAX_TENSOR_BYTES, CONVSCOPE_MAX_MULTIPLY_ADDS and CONVSCOPE_MAX_SCRATCH_BYTES, an
+// integer with an optional K/M/G/T suffix (powers of 1024).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
@@ -23,13 +24,14 @@ struct Limits {
   int maxJsonDepth = 64;                          // nesting of [ and { in a stack file
   int64_t maxMultiplyAdds = int64_t(1) << 37;     // a forward pass (Σ multiplyAdds × batch): ~1.4e11,
                                                   // a few seconds here; what an edit may start
+  int64_t maxScratchBytes = int64_t(1) << 30;     // one layer's kernel scratch (scratchBytes × batch)
 };
 
 /// The limits in force: the defaults with the environment applied, unless setLimits() was called.
 Limits limits();
 /// Replaces the limits for the whole process (tests, fuzzers, embedding applications).
 void setLimits(const Limits& l);
-/// The built-in defaults with CONVSCOPE_MAX_ACTIVATION_BYTES / CONVSCOPE_MAX_TENSOR_BYTES applied
+/// The built-in defaults with the CONVSCOPE_MAX_* variables above applied
 /// (an unparsable value is ignored with the default kept).
 Limits limitsFromEnvironment();
 

@@ -1,10 +1,12 @@
 // pool.cpp: max and average pooling over (N, C, L) / (N, C, H, W); 1-D runs as 2-D with H = 1.
+// Work items are output rows of a plane; the cancel flag is polled between runs of outputs.
 // Windows: max i*s - pb + j*d, avg i*s - pb + j (j < k); out-of-range positions are padding.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "cancel.h"
 #include "kernels.h"
 
 namespace convscope::engine {
@@ -33,26 +35,44 @@ Shape outShapeOf(const Layer& l, int64_t N, int64_t C) {
   return s;
 }
 
-// y[plane, oh, ow] = windowValue(plane's input, oh, ow) for every (N·C) plane, in parallel when
-// the windows add up to enough work. h, w: the layer's axes as axesHW gives them.
+// y[plane, oh, ow] = windowValue(plane's input, oh, ow) for every (N·C) plane, in parallel over
+// (plane, output row) when the windows add up to enough work; polls the cancel flag every ~2^16
+// window taps. h, w: the layer's axes as axesHW gives them.
 template <class F>
 Tensor poolPlanes(const Layer& layer, const Tensor& x, const Axis& h, const Axis& w, F windowValue) {
   const int64_t N = x.dim(0), C = x.dim(1);
   Tensor y(outShapeOf(layer, N, C));
   const int64_t planes = N * C, inPlane = int64_t(h.in) * w.in, outPlane = int64_t(h.out) * w.out;
+  const int64_t rows = planes * h.out, taps = int64_t(h.k) * w.k;
+  const int pollEvery = int(std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(taps, 1)));
   const float* xd = x.ptr();
   float* yd = y.ptr();
-#pragma omp parallel for schedule(static) if (planes * outPlane * h.k * w.k > (1 << 16))
-  for (int64_t pl = 0; pl < planes; ++pl) {
+  ParallelGuard guard;
+#pragma omp parallel for schedule(dynamic, 8) if (planes * outPlane * taps > (1 << 16) && rows > 1)
+  for (int64_t r = 0; r < rows; ++r) {
+    if (guard.stop()) continue;
+    const int64_t pl = r / h.out;
+    const int oh = static_cast<int>(r % h.out);
     const float* xp = xd + pl * inPlane;
-    float* yp = yd + pl * outPlane;
-    for (int oh = 0; oh < h.out; ++oh)
-      for (int ow = 0; ow < w.out; ++ow) yp[int64_t(oh) * w.out + ow] = windowValue(xp, oh, ow);
+    float* yr = yd + pl * outPlane + int64_t(oh) * w.out;
+    for (int ow0 = 0; ow0 < w.out; ow0 += pollEvery) {
+      if (ow0 > 0 && guard.stop()) break;
+      const int ow1 = std::min(w.out, ow0 + pollEvery);
+      for (int ow = ow0; ow < ow1; ++ow) yr[ow] = windowValue(xp, oh, ow);
+    }
   }
+  guard.finish();
   return y;
 }
 
 }  // namespace
+
+ScratchSize poolScratch(const Layer& layer, int64_t) {
+  Axis h, w;
+  axesHW(layer, h, w);
+  // tap ranges and (avg) divisors per output row and column
+  return {(int64_t(h.out) + w.out) * int64_t(sizeof(TapRange) + sizeof(int)), 0};
+}
 
 // out resolved by the convention (floor/ceil/cover_all); y = max over in-range window taps,
 // padding never wins; NaN anywhere in the window gives NaN (as torch); an all-padding window is -inf.

@@ -1,5 +1,6 @@
 // test_conv: forward conv (P1) and padSource: hand-checked tiny cases, then random sweeps of
-// 1-D/2-D configs (groups, stride, dilation, asymmetric pads, every pad mode) vs naive_reference.
+// 1-D/2-D configs (groups, stride, dilation, asymmetric pads, every pad mode) vs naive_reference,
+// and large kernels with large padding on small inputs (im2col rows chunked, scratch bounded).
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -180,6 +181,64 @@ TEST(Conv, OneDEqualsTwoDWithSingletonAxis) {
   Tensor y1 = engine::conv(l1, x1), y2 = engine::conv(l2, x2);
   y2.shape.pop_back();
   EXPECT_TRUE(allClose(y1, y2));
+}
+
+// Kernel far larger than the input, padded so the output exists: zero and replicate padding up
+// to half the span on each side (more where the output needs it), strides 1-3, dilation 1-2, groups. cg * k (1-D) or cg * kh * kw (2-D)
+// exceeds one im2col buffer's rows, so the GEMM runs in row chunks.
+void runLargeKernelConvSweep(int dims, int count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int t = 0; t < count; ++t) {
+    const PadMode mode = R(0, 2) == 0 ? PadMode::Replicate : PadMode::Zeros;
+    auto axis = [&] {
+      const int in = R(1, 8), k = dims == 1 ? R(400, 2000) : R(20, 40), s = R(1, 3), d = R(1, 2);
+      const int span = d * (k - 1) + 1;
+      const int pb = R(0, span / 2);
+      const int pe = std::max(R(0, span / 2), span - in - pb);  // in + pb + pe >= span
+      return convAxis(in, k, s, d, pb, pe);
+    };
+    const int g = R(1, 2), C = g * R(1, 2), O = g * R(1, 2), N = R(1, 2);
+    const Axis a0 = axis();
+    const Axis a1 = dims == 2 ? axis() : Axis{};
+    Layer l = makeConvLayer(Op::Conv, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
+    l.padMode = mode;
+    const Tensor x = randomTensor(inShape(l, N), rng);
+    SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " + std::to_string(g) +
+                 " C " + std::to_string(C) + " O " + std::to_string(O) + " in " + std::to_string(a0.in) + " k " +
+                 std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " + std::to_string(a0.d) + " pads " +
+                 std::to_string(a0.pb) + "," + std::to_string(a0.pe));
+    ASSERT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
+  }
+}
+
+TEST(ConvLargeKernel, SmallInput1D) { runLargeKernelConvSweep(1, 40, 91); }
+TEST(ConvLargeKernel, SmallInput2D) { runLargeKernelConvSweep(2, 30, 92); }
+
+TEST(ConvLargeKernel, CheckerboardScale1DKernel15000) {
+  // kernel_size 15000 on 40 samples, padding 14999 ('full'): 15039 outputs x 15000 taps per
+  // channel pair; the im2col rows (cg * 15000) no longer make a cg*15000 x 64 buffer per thread.
+  std::mt19937 rng(4);
+  Layer l = makeConvLayer(Op::Conv, 1, convAxis(40, 15000, 1, 1, 14999, 14999), Axis{}, 2, 2, 1, true, rng);
+  const Tensor x = randomTensor(inShape(l, 1), rng);
+  EXPECT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
+}
+
+TEST(ConvLargeKernel, Im2colScratchIsCappedPerThread) {
+  // 64 channels x kernel 15000 (1-D) and 64 x 300 x 300 (2-D): the old im2col buffer had K x 64
+  // rows (K = 960000 or 5.76e6: 245 MiB / 1.4 GiB per thread); now at most kColBufferFloats.
+  std::mt19937 rng(6);
+  Layer a = makeConvLayer(Op::Conv, 1, convAxis(40, 15000, 1, 1, 14999, 14999), Axis{}, 64, 2, 1, false, rng);
+  Layer b = makeConvLayer(Op::Conv, 2, convAxis(24, 300, 8, 1, 299, 299), convAxis(24, 300, 8, 1, 299, 299), 64, 2, 1,
+                          false, rng);
+  for (const Layer* l : {&a, &b}) {
+    const engine::ScratchSize s = engine::convScratch(*l, 1);
+    EXPECT_LE(s.perThread, int64_t(1) << 20);
+    EXPECT_EQ(s.shared, 0);
+  }
+  // replicate padding materialises the padded input, counted as shared scratch
+  b.padMode = PadMode::Replicate;
+  EXPECT_EQ(engine::convScratch(b, 2).shared, int64_t(2) * 64 * (24 + 598) * (24 + 598) * 4);
 }
 
 }  // namespace

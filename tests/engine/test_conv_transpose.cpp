@@ -1,7 +1,10 @@
-// test_conv_transpose: polyphase transposed conv (P2): hand-checked tiny cases, the zero-insertion
+// test_conv_transpose: transposed conv (P2): hand-checked tiny cases, the zero-insertion
 // equivalence of conv-semantics.md §6a, and random sweeps vs naive_reference (negative start,
-// k < s, dilation, groups, output windows past the full buffer).
+// k < s, dilation, groups, output windows past the full buffer), each run in both forms (polyphase
+// gather-GEMM and direct scatter) and in the form the engine picks; large kernels on small inputs
+// (the scatter form's reason) in 1-D and 2-D, with their scratch and peak memory bounded.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <limits>
 
@@ -77,6 +80,15 @@ TEST(ConvTranspose, NanPropagatesOnlyWhereReached) {
   EXPECT_EQ(y.data[2], 1.0f);
 }
 
+using Form = engine::detail::ConvTransposeForm;
+constexpr Form kForms[] = {Form::Auto, Form::Gather, Form::Scatter};
+
+// Forces convTranspose's form for its lifetime (Auto again afterwards).
+struct FormScope {
+  explicit FormScope(Form f) { engine::detail::setConvTransposeForm(f); }
+  ~FormScope() { engine::detail::setConvTransposeForm(Form::Auto); }
+};
+
 Axis randomConvTAxis(std::mt19937& rng) {
   auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const int in = R(1, 9), k = R(1, 5), s = R(1, 4), d = R(1, 3);
@@ -100,7 +112,12 @@ void runConvTSweep(int dims, int count, uint32_t seed) {
                  std::to_string(O) + " in " + std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " +
                  std::to_string(a0.s) + " d " + std::to_string(a0.d) + " start " + std::to_string(a0.start) +
                  " out " + std::to_string(a0.out));
-    ASSERT_TRUE(allClose(engine::convTranspose(l, x), naiveConvTranspose(l, x)));
+    const Tensor ref = naiveConvTranspose(l, x);
+    for (const Form f : kForms) {
+      const FormScope scope(f);
+      SCOPED_TRACE("form " + std::to_string(int(f)));
+      ASSERT_TRUE(allClose(engine::convTranspose(l, x), ref));
+    }
   }
 }
 
@@ -165,6 +182,95 @@ TEST(ConvTranspose, EqualsConvOfZeroInsertedInput) {
                 lt.weight.data[size_t(((G * cg + c) * og + o) * k + (k - 1 - j))];
     ASSERT_EQ(lc.ax[0].out, a.out);
     EXPECT_TRUE(allClose(engine::convTranspose(lt, x), engine::conv(lc, xu))) << "case " << t;
+  }
+}
+
+// Kernel much larger than the input (and s * in): k in [8, 60] on in in [1, 6], strides 1-3,
+// dilation 1-2, groups, padding (start) and output_padding (out past the full buffer), both forms.
+void runLargeKernelSweep(int dims, int count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto axis = [&] {
+    Axis a = convTAxis(R(1, 6), R(8, 60), R(1, 3), R(1, 2));
+    const int Lf = a.fullLength();
+    const int p = R(0, std::min(a.span() - 1, Lf / 2 - 1 > 0 ? Lf / 2 - 1 : 0));  // PyTorch padding
+    a.start = R(0, 4) == 0 ? -R(1, 3) : p;
+    a.out = std::max(1, Lf - a.start - (a.start > 0 ? a.start : 0) + R(0, a.s - 1));  // + output_padding
+    return a;
+  };
+  for (int t = 0; t < count; ++t) {
+    const int g = R(1, 2), C = g * R(1, 2), O = g * R(1, 3), N = R(1, 2);
+    const Axis a0 = axis();
+    const Axis a1 = dims == 2 ? axis() : Axis{};
+    Layer l = makeConvLayer(Op::ConvTranspose, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
+    const Tensor x = randomTensor(inShape(l, N), rng);
+    SCOPED_TRACE("case " + std::to_string(t) + " g " + std::to_string(g) + " C " + std::to_string(C) + " O " +
+                 std::to_string(O) + " in " + std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " +
+                 std::to_string(a0.s) + " d " + std::to_string(a0.d) + " start " + std::to_string(a0.start) +
+                 " out " + std::to_string(a0.out));
+    const Tensor ref = naiveConvTranspose(l, x);
+    for (const Form f : kForms) {
+      const FormScope scope(f);
+      SCOPED_TRACE("form " + std::to_string(int(f)));
+      ASSERT_TRUE(allClose(engine::convTranspose(l, x), ref));
+    }
+  }
+}
+
+TEST(ConvTransposeLargeKernel, SmallInput1DBothForms) { runLargeKernelSweep(1, 200, 71); }
+TEST(ConvTransposeLargeKernel, SmallInput2DBothForms) { runLargeKernelSweep(2, 60, 72); }
+
+TEST(ConvTransposeLargeKernel, CheckerboardScale1D) {
+  // The checkerboard lesson at scale: a few dozen samples, kernel_size 15000, strides 1-3, dilation,
+  // groups, PyTorch padding and output_padding; the form the engine picks, vs the naive reference.
+  std::mt19937 rng(5);
+  struct Cfg {
+    int in, k, s, d, start, extra, C, O, g;
+  };
+  for (const Cfg c : {Cfg{40, 15000, 2, 1, 0, 0, 1, 1, 1}, Cfg{33, 15000, 3, 1, 7, 2, 2, 2, 2},
+                      Cfg{24, 7001, 1, 2, 100, 0, 2, 3, 1}}) {
+    Axis a = convTAxis(c.in, c.k, c.s, c.d, c.start);
+    a.out += c.extra;
+    Layer l = makeConvLayer(Op::ConvTranspose, 1, a, Axis{}, c.C, c.O, c.g, true, rng);
+    const Tensor x = randomTensor(inShape(l, 1), rng);
+    EXPECT_TRUE(allClose(engine::convTranspose(l, x), naiveConvTranspose(l, x))) << "k " << c.k;
+  }
+}
+
+int64_t peakRssBytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return int64_t(u.ru_maxrss) * 1024;
+}
+
+TEST(ConvTransposeLargeKernel, TwoDKernel1000OnA24x24InputRunsInBoundedMemory) {
+  // 1x1x24x24, k = 1000, s = 2: 5.8e8 true multiply-adds, output 1046x1046 (4.2 MiB). The polyphase
+  // gather computed all 523^2 positions of 4 phases x 250000 taps (1.4e11) with a 250000 x 64 gather
+  // buffer per thread; the scatter form needs no scratch. Peak memory must stay near the output.
+  std::mt19937 rng(8);
+  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(24, 1000, 2), convTAxis(24, 1000, 2), 1, 1, 1, true, rng);
+  const Tensor x = randomTensor(inShape(l, 1), rng);
+  EXPECT_LE(engine::scratchBytes(l, 1), int64_t(4) << 20);
+  const int64_t before = peakRssBytes();
+  const Tensor y = engine::convTranspose(l, x);
+  const int64_t grown = peakRssBytes() - before;
+  EXPECT_LT(grown, int64_t(64) << 20) << "peak RSS grew by " << grown << " bytes";
+  EXPECT_TRUE(allClose(y, naiveConvTranspose(l, x)));
+}
+
+TEST(ConvTransposeLargeKernel, GatherScratchStaysUnderTheCapForManyChannels) {
+  // 256 input channels, k = 32, s = 2: gather rows K = 256 * 16 * 16 = 65536 per phase. The old
+  // gather buffer was K x 64 floats (16 MiB) per thread; rows are now chunked.
+  std::mt19937 rng(9);
+  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(16, 32, 2), convTAxis(16, 32, 2), 256, 4, 1, false, rng);
+  {
+    const FormScope scope(Form::Gather);
+    EXPECT_LE(engine::convTransposeScratch(l, 1).perThread, int64_t(2) << 20);
+  }
+  const Tensor x = randomTensor(inShape(l, 1), rng);
+  for (const Form f : {Form::Gather, Form::Scatter}) {
+    const FormScope scope(f);
+    EXPECT_TRUE(allClose(engine::convTranspose(l, x), naiveConvTranspose(l, x))) << int(f);
   }
 }
 
