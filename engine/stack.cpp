@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cancel.h"
 #include "error.h"
 #include "input_generator.h"
 #include "input_file.h"
@@ -265,6 +266,14 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     const int64_t layerMacs = mulSaturating(multiplyAdds(l), batch);
     macs = addSaturating(macs, layerMacs);
     if (layerMacs > heaviest) heaviest = layerMacs, heaviestLayer = static_cast<int>(i);
+    // Scratch budget: the buffers the layer's kernel would allocate (kernels' own plans), refused
+    // here rather than failing (or swapping) inside forward().
+    if (const int64_t scratch = scratchBytes(l, batch); scratch > lim.maxScratchBytes)
+      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
+                        "forward() would need " + formatBytes(scratch) + " of scratch memory for this layer (" +
+                            opName(l.op) + " kernel buffers, batch " + std::to_string(batch) +
+                            "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
+                            " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
     if (outBytes > largest) {
       largest = outBytes;
       largestLayer = static_cast<int>(i);
@@ -305,14 +314,18 @@ std::vector<Tensor> forward(const Stack& stack) {
   outs.reserve(stack.layers.size());
   const Tensor* x = &stack.input;
   for (const Layer& l : stack.layers) {
-    outs.push_back(forwardLayer(l, *x));
+    outs.push_back(forwardLayer(l, *x));  // throws Cancelled when the thread's cancel flag is set
     x = &outs.back();
   }
   return outs;
 }
 
 std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
-                                const std::function<bool(int)>& beforeLayer) {
+                                const std::function<bool(int)>& beforeLayer, const std::atomic<bool>* cancel) {
+  if (cancel) {
+    const CancelScope scope(cancel);
+    return forwardFrom(stack, first, x, beforeLayer, nullptr);
+  }
   const int n = static_cast<int>(stack.layers.size());
   if (first < 0 || first > n) throw std::invalid_argument("forwardFrom: layer " + std::to_string(first) + " of " + std::to_string(n));
   if (first < n) {
@@ -327,6 +340,7 @@ std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
   const Tensor* in = &x;
   for (int i = first; i < n; ++i) {
     if (beforeLayer && !beforeLayer(i)) break;
+    throwIfCancelled();
     outs.push_back(forwardLayer(stack.layers[static_cast<size_t>(i)], *in));
     in = &outs.back();
   }

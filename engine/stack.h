@@ -1,5 +1,6 @@
 // Stack: a resolved stack file — input tensor plus canonical layers — and its forward pass.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,10 +37,14 @@ std::vector<Tensor> forward(const Stack& stack);
 /// Runs layers first..end on `x`, the input of layer `first` (stack.input when first == 0, else layer
 /// first-1's output); result[i - first] is layer i's output, bit-identical to forward(stack)[i].
 /// `beforeLayer` (may be empty) is called with i before layer i runs; returning false stops there
-/// (the outputs so far are returned). Precondition: 0 <= first <= layers.size(), x has layer first's
-/// input shape (with batch). Throws std::invalid_argument otherwise.
+/// (the outputs so far are returned). `cancel` (may be null) is installed as the thread's cancel
+/// flag (cancel.h) for the call: once it is set, forwardFrom throws engine::Cancelled, also from
+/// inside a running layer; forward() and forwardFrom honour a flag installed by a CancelScope too.
+/// Precondition: 0 <= first <= layers.size(), x has layer first's input shape (with batch). Throws
+/// std::invalid_argument otherwise.
 std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
-                                const std::function<bool(int)>& beforeLayer = {});
+                                const std::function<bool(int)>& beforeLayer = {},
+                                const std::atomic<bool>* cancel = nullptr);
 /// Number of leading layers whose outputs a forward pass of `prev` gives `next` exactly: 0 unless
 /// both have the same convention, layout, rank and input bit for bit; then the count of leading
 /// layers that are the same resolved layer (sameLayer: parameters, weights bit for bit).
