@@ -270,9 +270,9 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     // here rather than failing (or swapping) inside forward().
     if (const int64_t scratch = scratchBytes(l, batch); scratch > lim.maxScratchBytes)
       throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
-                        "forward() would need " + formatBytes(scratch) + " of scratch memory for this layer (" +
-                            opName(l.op) + " kernel buffers, batch " + std::to_string(batch) +
-                            "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
+                        "forward() would need " + formatBytes(scratch) + " of scratch memory for this layer (the " +
+                            opName(l.op) + " kernel's padded copies, repacked weights and per-thread buffers, batch " +
+                            std::to_string(batch) + "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
                             " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
     if (outBytes > largest) {
       largest = outBytes;
