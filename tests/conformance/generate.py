@@ -13,6 +13,7 @@ Sources of cases:
   * error cases ("err_*")
   * ONNX's own Conv/ConvTranspose node test vectors from python3-onnx ("onnx_vec_*")
   * random configurations over all ops x conventions x dims x batch x layout ("r*")
+  * kernels far larger than the input, 1-D and 2-D conv / conv_transpose ("lk_*")
 References come from refimpl.py (torch float64; torch itself is the oracle for pytorch).
 """
 import argparse
@@ -418,6 +419,39 @@ def property_cases(g):
                    desc="counts %s" % cnt.astype(int).tolist()))
     lays = [{"op": "conv", "filters": 2, "kernel_size": [2, 3], "padding": "same", "init": {"kind": "ones"}}]
     build(g, "init_ones_keras_conv2d", "keras", 2, (3, 4, 5), lays, layout="channels_last", tags=("init_ones",))
+
+
+def large_kernel_cases(g):
+    """Kernels far larger than the input (1-D kernel_size up to 15000 on a few dozen samples, 2-D up
+    to 200 on 8x8): conv_transpose in the engine's direct scatter form, conv with im2col rows
+    chunked; strides 1-3, dilation 1-2, groups, padding / output_padding, replicate padding."""
+    P = "pytorch"
+    T = ("large_kernel",)
+    ct, cv = "conv_transpose", "conv"
+    build(g, "lk_convT1d_k15000_s2", P, 1, (1, 40),
+          [{"op": ct, "out_channels": 1, "kernel_size": 15000, "stride": 2, "_w": (1, 1, 15000)}], tags=T)
+    build(g, "lk_convT1d_k3000_s3_d2_g2_p100_op2", P, 1, (4, 12),
+          [{"op": ct, "out_channels": 4, "kernel_size": 3000, "stride": 3, "dilation": 2, "groups": 2,
+            "padding": 100, "output_padding": 2, "_w": (4, 2, 3000)}], tags=T)
+    build(g, "lk_convT1d_k2000_s1_p50", P, 1, (2, 20),
+          [{"op": ct, "out_channels": 3, "kernel_size": 2000, "padding": 50, "_w": (2, 3, 2000)}], batch=2, tags=T)
+    build(g, "lk_convT2d_k200_s2_p10_op1", P, 2, (1, 8, 8),
+          [{"op": ct, "out_channels": 2, "kernel_size": 200, "stride": 2, "padding": 10, "output_padding": 1,
+            "_w": (1, 2, 200, 200)}], tags=T)
+    build(g, "lk_convT2d_k120x90_s3x1_d1x2_g2", P, 2, (2, 6, 5),
+          [{"op": ct, "out_channels": 4, "kernel_size": [120, 90], "stride": [3, 1], "dilation": [1, 2],
+            "groups": 2, "padding": [5, 7], "output_padding": [2, 1], "_w": (2, 2, 120, 90)}], tags=T)
+    build(g, "lk_conv1d_k15000_full", P, 1, (2, 40),
+          [{"op": cv, "out_channels": 2, "kernel_size": 15000, "padding": 14999, "_w": (2, 2, 15000)}], tags=T)
+    build(g, "lk_conv1d_k3000_s3_d2_g2_replicate", P, 1, (4, 10),
+          [{"op": cv, "out_channels": 2, "kernel_size": 3000, "stride": 3, "dilation": 2, "groups": 2,
+            "padding": 3000, "padding_mode": "replicate", "_w": (2, 2, 3000)}], tags=T)
+    build(g, "lk_conv2d_k60_p59_s2", P, 2, (3, 8, 8),
+          [{"op": cv, "out_channels": 2, "kernel_size": 60, "stride": 2, "padding": 59, "_w": (2, 3, 60, 60)}],
+          tags=T)
+    build(g, "lk_conv2d_k50x40_s3x1_d1x2_g2", P, 2, (2, 6, 6),
+          [{"op": cv, "out_channels": 2, "kernel_size": [50, 40], "stride": [3, 1], "dilation": [1, 2], "groups": 2,
+            "padding": [49, 60], "_w": (2, 1, 50, 40)}], batch=2, tags=T)
 
 
 def error_cases(g):
@@ -898,6 +932,7 @@ def main():
             continue
         g.add(c)
         i += 1
+    large_kernel_cases(g)  # after the random cases: their draws from the seed stay the same
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
     os.makedirs(args.out)
