@@ -249,6 +249,8 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   const int64_t batch = st.input.shape[0];
   int64_t activation = tensorBytes(st.input.shape), params = 0, largest = 0, macs = 0, heaviest = 0;
   int largestLayer = -1, heaviestLayer = -1;
+  int64_t scratchMost = 0;
+  int scratchLayer = -1;
   ResolveContext rc{st.convention, file, baseDir, 0, dims};
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
@@ -266,14 +268,10 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     const int64_t layerMacs = mulSaturating(multiplyAdds(l), batch);
     macs = addSaturating(macs, layerMacs);
     if (layerMacs > heaviest) heaviest = layerMacs, heaviestLayer = static_cast<int>(i);
-    // Scratch budget: the buffers the layer's kernel would allocate (kernels' own plans), refused
-    // here rather than failing (or swapping) inside forward().
-    if (const int64_t scratch = scratchBytes(l, batch); scratch > lim.maxScratchBytes)
-      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
-                        "forward() would need " + formatBytes(scratch) + " of scratch memory for this layer (the " +
-                            opName(l.op) + " kernel's padded copies, repacked weights and per-thread buffers, batch " +
-                            std::to_string(batch) + "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
-                            " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
+    // Scratch budget: the buffers the layer's kernel would allocate (kernels' own plans); the
+    // largest is refused after the loop, rather than failing (or swapping) inside forward().
+    if (const int64_t scratch = scratchBytes(l, batch); scratch > scratchMost)
+      scratchMost = scratch, scratchLayer = static_cast<int>(i);
     if (outBytes > largest) {
       largest = outBytes;
       largestLayer = static_cast<int>(i);
@@ -306,6 +304,14 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
                           std::to_string(heaviestLayer) + " alone " + formatCount(heaviest) +
                           "), more than the compute limit of " + formatCount(lim.maxMultiplyAdds) +
                           " (set CONVSCOPE_MAX_MULTIPLY_ADDS to raise it)");
+  if (scratchMost > lim.maxScratchBytes) {
+    const char* op = opName(st.layers[size_t(scratchLayer)].op);
+    throw EngineError({file, scratchLayer, op, ""},
+                      "forward() would need " + formatBytes(scratchMost) + " of scratch memory for this layer (the " +
+                          op + " kernel's padded copies, repacked weights and per-thread buffers, batch " +
+                          std::to_string(batch) + "), more than the scratch limit of " +
+                          formatBytes(lim.maxScratchBytes) + " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
+  }
   return st;
 }
 
