@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "stack_source.h"
 #include "engine/csv_output.h"
 #include "engine/error.h"
 #include "engine/kernels.h"
@@ -92,6 +93,9 @@ const std::map<std::string, std::string> kHelp = {
      "                                   default lesson on a 120-sample input             (target 2000 ms)\n"
      "  app_start_to_first_frame         launches 'convscope --quit-after-first-frame'; wall time until\n"
      "                                   its first painted frame of the default lesson   (target 1000 ms)\n"
+     "  heavy_edit_stays_live            an edit whose recompute would take minutes: longest gap between\n"
+     "                                   painted frames while it runs                     (target 50 ms),\n"
+     "                                   then a newer edit: time until the old job's thread is free (100 ms)\n"
      "  N repeats (default 30) after 2 warm-up changes; GIF min(N, 3) and app start min(N, 10) repeats\n"
      "  after one warm-up. A missed target is reported, not an error (exit status 0).\n"
      "--case NAME[,NAME]  run only these cases (e.g. under perf record)\n"
@@ -183,7 +187,7 @@ void printWarnings(const engine::Stack& st) {
 
 int cmdCheck(const std::vector<std::string>& argv) {
   const Args a = parseArgs("check", argv, {}, {"--json"});
-  const auto st = engine::loadStack(oneStack(a, "check"));
+  const auto st = loadStackSource(oneStack(a, "check"));
   printWarnings(st);
   if (a.flags.count("--json")) {
     json layers = json::array();
@@ -224,7 +228,7 @@ int cmdRun(const std::vector<std::string>& argv) {
   const std::string stackPath = oneStack(a, "run");
   std::string outDir = a.opts.count("--out") ? a.opts.at("--out") : (a.opts.count("-o") ? a.opts.at("-o") : "");
   if (outDir.empty()) throw UsageError("run: --out DIR is required");
-  const auto st = engine::loadStack(stackPath);
+  const auto st = loadStackSource(stackPath);
   printWarnings(st);
   const auto outs = engine::forward(st);
   std::error_code ec;
@@ -291,7 +295,7 @@ int cmdBench(const std::vector<std::string>& argv) {
   const int repeat = intOption(a, "bench", "--repeat", 20, 1);
   const int threads = intOption(a, "bench", "--threads", omp_get_max_threads(), 1);
   omp_set_num_threads(threads);
-  const auto st = engine::loadStack(stackPath);
+  const auto st = loadStackSource(stackPath);
   printWarnings(st);
   const size_t n = st.layers.size();
   std::vector<std::vector<double>> per(n);

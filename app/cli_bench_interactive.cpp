@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "document.h"
+#include "engine/limits.h"
 #include "engine/stack.h"
 #include "export_job.h"
 #include "gui_canvas.h"
@@ -34,6 +35,7 @@
 #include "main_window.h"
 #include "widgets/activation_plots.h"
 #include "widgets/canvas.h"
+#include "widgets/latest_job.h"
 #include "widgets/scene_renderer.h"
 #include "widgets/stack_editor.h"
 
@@ -327,6 +329,88 @@ CaseResult stack10Case(int repeat) {
   return c;
 }
 
+// A stack whose layer 0 is cheap with kernel_size 3 and takes far over 10 s with kHeavyKernel
+// (128 x 131072 samples, conv 128 -> 128: 1.1e12 multiply-adds; the case raises the compute limit).
+constexpr int kHeavyKernel = 511;
+nlohmann::json heavyEditJson() {
+  return {{"convscope", 1},
+          {"convention", "pytorch"},
+          {"name", "heavy edit (bench)"},
+          {"input", {{"shape", {128, 131072}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
+          {"layers", {{{"op", "conv"}, {"out_channels", 128}, {"kernel_size", 3}, {"padding", "same"},
+                       {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
+}
+
+// An edit whose recompute would take minutes, then a newer edit. Measured per repeat: the longest
+// gap between painted frames while the heavy recompute runs (the main window repainted and a canvas
+// frame rendered every 16 ms, as the app's timers do), and the time from the newer edit to the
+// heavy job's thread being free (LatestJob::jobEnded of the cancelled job).
+CaseResult heavyEditCase(int repeat) {
+  const engine::Limits saved = engine::limits();
+  engine::Limits raised = saved;
+  raised.maxMultiplyAdds = int64_t(1) << 42;
+  engine::setLimits(raised);
+  struct Restore {
+    engine::Limits l;
+    ~Restore() { engine::setLimits(l); }
+  } restore{saved};
+  AppRig rig;
+  rig.window().openDocument(heavyEditJson(), QString(), "heavy edit", QString());
+  rig.settle();
+  Document* doc = rig.window().document();
+  CaseResult c{"heavy_edit_stays_live", {}, 50, json::object()};
+  std::vector<double> cancelMs, frames;
+  const int reps = std::max(1, std::min(repeat, 3));
+  for (int i = 0; i < reps; ++i) {
+    const uint64_t before = doc->jobs()->latest();
+    emit rig.canvas().parameterEdited(0, "kernel_size", kHeavyKernel, -1);
+    const uint64_t heavy = doc->jobs()->latest();
+    if (heavy == before || !doc->isBusy()) throw std::runtime_error("heavy edit: the recompute did not go to the background");
+    // Paint for 1.5 s while it runs.
+    std::vector<Clock::time_point> painted;
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, [&]() {
+      rig.window().repaint();
+      const QImage frame = widgets::renderSceneImage(rig.canvas().currentRequest(), 1.0);
+      if (!frame.isNull()) painted.push_back(Clock::now());
+    });
+    tick.start(16);
+    spin(1500);
+    tick.stop();
+    if (!doc->isBusy()) throw std::runtime_error("heavy edit: the recompute ended within 1.5 s; make the case heavier");
+    double gap = 0;
+    for (size_t k = 1; k < painted.size(); ++k) gap = std::max(gap, msBetween(painted[k - 1], painted[k]));
+    if (painted.size() < 2) gap = 1500;
+    c.ms.push_back(gap);
+    frames.push_back(double(painted.size()));
+    // The newer edit: back to the cheap kernel. The heavy job must give its thread up.
+    qint64 endedNs = -1;
+    auto conn = QObject::connect(doc->jobs(), &widgets::LatestJob::jobEnded, [&](quint64 id, bool, qint64 ns) {
+      if (id == heavy) endedNs = ns;
+    });
+    const auto t0 = Clock::now();
+    emit rig.canvas().parameterEdited(0, "kernel_size", 3, -1);
+    QElapsedTimer guard;
+    guard.start();
+    while (endedNs < 0 && guard.elapsed() < 120000) spin(1);
+    QObject::disconnect(conn);
+    if (endedNs < 0) throw std::runtime_error("heavy edit: the superseded recompute did not stop within 120 s");
+    const double t0ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count());
+    cancelMs.push_back(std::max(0.0, (double(endedNs) - t0ns) / 1e6));
+    rig.settle();
+  }
+  c.extra["cancel_to_thread_free_ms"] = cancelMs.size() == 1 ? json(round3(cancelMs[0])) : json(cancelMs);
+  c.extra["cancel_target_ms"] = 100;
+  c.extra["cancel_met"] = *std::max_element(cancelMs.begin(), cancelMs.end()) <= 100;
+  c.extra["frames_in_1500_ms"] = json(frames);
+  c.extra["note"] = "128 x 131072 noise, conv 128->128: HUD kernel_size 3 -> " + std::to_string(kHeavyKernel) +
+                    " (1.1e12 multiply-adds, compute limit raised for the case) runs on the document's job thread; "
+                    "ms = longest gap between painted frames (MainWindow::repaint + a canvas frame every 16 ms) over "
+                    "1.5 s of it; then kernel_size back to 3: cancel_to_thread_free = newer edit -> the heavy job returned";
+  c.extra["platform"] = QGuiApplication::platformName().toStdString();
+  return c;
+}
+
 // ---------------------------------------------------------------- 4. GIF export
 
 CaseResult gifCase(int repeat) {
@@ -442,7 +526,8 @@ CaseResult appStartCase(int repeat, const QByteArray& userPlatform) {
 
 const std::vector<std::string>& interactiveBenchCases() {
   static const std::vector<std::string> names = {"default_lesson_param_change", "stack10_64ch_16000_param_change",
-                                                 "gif_60_frames_800x400", "app_start_to_first_frame"};
+                                                 "gif_60_frames_800x400", "app_start_to_first_frame",
+                                                 "heavy_edit_stays_live"};
   return names;
 }
 
@@ -460,6 +545,7 @@ int runInteractiveBench(int repeat, bool jsonOut, const std::vector<std::string>
   run("stack10_64ch_16000_param_change", [&] { return stack10Case(repeat); });
   run("gif_60_frames_800x400", [&] { return gifCase(repeat); });
   run("app_start_to_first_frame", [&] { return appStartCase(repeat, userPlatform); });
+  run("heavy_edit_stays_live", [&] { return heavyEditCase(repeat); });
   if (jsonOut) {
     json list = json::array();
     for (const CaseResult& c : cases) list.push_back(caseJson(c));

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "stack_source.h"
 #include "engine/error.h"
 #include "engine/stack.h"
 #include "export_job.h"
@@ -180,7 +181,7 @@ Scene loadScene(const std::string& cmd, const ExportArgs& a) {
   if (!view)
     usage(cmd, "--view", "unknown view '" + viewName +
                              "' (slide, scatter, zero_insert, matrix, overlap, receptive_field, activations, auto)");
-  auto st = engine::loadStack(a.stack);
+  auto st = loadStackSource(a.stack);
   for (const auto& w : st.warnings) std::cerr << w << "\n";
   Scene s;
   s.view = *view;

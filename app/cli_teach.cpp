@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "stack_source.h"
 #include "engine/equivalence.h"
 #include "engine/error.h"
 #include "engine/kernels.h"
@@ -143,7 +144,7 @@ json posJson(const engine::Pos& p, int dims) {
 int cmdEquiv(const std::vector<std::string>& argv) {
   const TeachArgs a = parse(argv, {"--layer"});
   const int li = intArg(a, "equiv", "--layer", true, 0);
-  const engine::Stack st = engine::loadStack(a.stack);
+  const engine::Stack st = loadStackSource(a.stack);
   const engine::Layer& l = layerAt(st, li, "--layer");
   if (l.op != engine::Op::Conv && l.op != engine::Op::ConvTranspose)
     throw EngineError({st.file, li, engine::opName(l.op), "--layer"},
@@ -171,7 +172,7 @@ int cmdTrace(const std::vector<std::string>& argv) {
   const TeachArgs a = parse(argv, {"--layer", "--step"});
   const int li = intArg(a, "trace", "--layer", true, 0);
   const int step = intArg(a, "trace", "--step", true, 0);
-  const engine::Stack st = engine::loadStack(a.stack);
+  const engine::Stack st = loadStackSource(a.stack);
   const engine::Layer& l = layerAt(st, li, "--layer");
   if (!engine::hasTrace(l.op))
     throw EngineError({st.file, li, engine::opName(l.op), "--layer"},
@@ -226,7 +227,7 @@ int cmdField(const std::vector<std::string>& argv) {
   const int li = intArg(a, "field", "--layer", true, 0);
   const int from = intArg(a, "field", "--from", false, -1);
   if (!a.opts.count("--position")) usage("field", "--position", "--position is required");
-  const engine::Stack st = engine::loadStack(a.stack);
+  const engine::Stack st = loadStackSource(a.stack);
   const engine::Layer& l = layerAt(st, li, "--layer");
   // --position: "5", "3,4" or "[3, 4]".
   std::string ptxt = a.opts.at("--position");

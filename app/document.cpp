@@ -5,12 +5,10 @@
 #include <QFileInfo>
 #include <QPointer>
 #include <QUndoStack>
-#include <QtConcurrent/QtConcurrentRun>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include "commands.h"
+#include "engine/cancel.h"
 #include "engine/error.h"
 #include "engine/limits.h"
 #include "engine/kernels.h"
@@ -18,13 +16,16 @@
 namespace convscope::app {
 
 Document::Document(QObject* parent)
-    : QObject(parent), m_undo(new QUndoStack(this)), m_snapshot(std::make_shared<widgets::StackSnapshot>()) {
+    : QObject(parent),
+      m_undo(new QUndoStack(this)),
+      m_snapshot(std::make_shared<widgets::StackSnapshot>()),
+      m_jobs(new widgets::LatestJob(this)) {
   connect(m_undo, &QUndoStack::cleanChanged, this, &Document::fileStateChanged);
 }
 
 Document::~Document() {
-  if (m_cancel) m_cancel->store(true);
-  if (m_watcher) m_watcher->waitForFinished();
+  delete m_jobs;  // cancels a running recompute and joins its thread before the members go
+  m_jobs = nullptr;
 }
 
 QString Document::title() const {
@@ -36,11 +37,12 @@ QString Document::title() const {
 bool Document::isModified() const { return m_unsaved || m_source != m_savedSource; }
 
 void Document::reset(const nlohmann::json& source, const QString& path, const QString& displayName,
-                     const QString& baseDir) {
+                     const QString& baseDir, engine::DataAccess access) {
   m_undo->clear();
   m_path = path;
   m_displayName = displayName;
   m_baseDir = baseDir;
+  m_access = access;
   m_savedSource = source;
   m_unsaved = false;
   m_hasValid = false;
@@ -168,15 +170,16 @@ int Document::reusableSourceLayers(const nlohmann::json& prev, const nlohmann::j
 
 ComputeResult Document::compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
                                 const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
-                                const widgets::SnapshotPtr& previous) {
+                                const widgets::SnapshotPtr& previous, engine::DataAccess access) {
   ComputeResult r;
   try {
-    r.stack = engine::resolveStack(source, file, baseDir);
+    r.stack = engine::resolveStack(source, file, baseDir, access);
     const int total = static_cast<int>(r.stack.layers.size());
     // Reuse needs both: the same source for layers 0..j-1 and everything global, and the same resolved
     // layers and input bits (weight and data files are read again by the resolve and may have changed).
     int reuse = 0;
-    if (previous && previous->outputs.size() == previous->stack.layers.size() && previous->stack.baseDir == r.stack.baseDir) {
+    if (previous && previous->outputs.size() == previous->stack.layers.size() && previous->stack.baseDir == r.stack.baseDir &&
+        previous->stack.access == r.stack.access) {
       reuse = std::min(reusableSourceLayers(previous->stack.source, source), engine::reusableLayers(previous->stack, r.stack));
       double abs = 0;
       if ((reuse > 0 || engine::sameBits(previous->stack.input, r.stack.input)) && previous->inputAbsMaxKnown(&abs))
@@ -186,17 +189,17 @@ ComputeResult Document::compute(const nlohmann::json& source, const std::string&
     for (int i = 0; i < reuse; ++i) r.outputs.push_back(previous->outputs.shared(static_cast<size_t>(i)));
     r.reused = reuse;
     if (progress && reuse > 0) progress(reuse, total);
-    bool stopped = false;
-    std::vector<engine::Tensor> outs =
-        engine::forwardFrom(r.stack, reuse, reuse == 0 ? r.stack.input : r.outputs.back(), [&](int i) {
-          if (cancel && cancel->load()) {
-            stopped = true;
-            return false;
-          }
-          if (progress && i > reuse) progress(i, total);
-          return true;
-        });
-    if (stopped) {
+    // The cancel flag stops the pass between layers and inside a running one (engine/cancel.h).
+    std::vector<engine::Tensor> outs;
+    try {
+      outs = engine::forwardFrom(
+          r.stack, reuse, reuse == 0 ? r.stack.input : r.outputs.back(),
+          [&](int i) {
+            if (progress && i > reuse) progress(i, total);
+            return true;
+          },
+          cancel);
+    } catch (const engine::Cancelled&) {
       r.cancelled = true;
       return r;
     }
@@ -220,87 +223,50 @@ ComputeResult Document::compute(const nlohmann::json& source, const std::string&
 }
 
 void Document::recompute() {
-  ++m_generation;
-  if (m_cancel) m_cancel->store(true);  // supersede a running job
   const std::string file = (m_path.isEmpty() ? title() : m_path).toStdString();
   const std::string base = m_baseDir.toStdString();
+  const engine::DataAccess access = m_access;
   // The last valid snapshot: layers an edit did not change keep its outputs (compute()).
   const widgets::SnapshotPtr previous = m_hasValid ? m_snapshot : nullptr;
   if (m_forceSync) {
-    if (m_busy) {
-      m_busy = false;
-      emit busyChanged(false);
-    }
-    adopt(compute(m_source, file, base, nullptr, {}, previous));
+    m_jobs->cancel();
+    setBusy(false);
+    adopt(compute(m_source, file, base, nullptr, {}, previous, access));
     return;
   }
-  // Every recompute runs on a worker. A small stack (workEstimate below asyncThreshold) is waited
-  // for up to kSyncWaitMs and adopted within the edit, as if synchronous; one that takes longer
-  // (small input, huge kernels or channels: the estimate cannot see them) goes on in the background
-  // with the busy state, so the window never freezes on an edit.
-  struct JobState {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    bool taken = false;  // adopted by the wait below; the watcher's finished handler skips it
-  };
-  auto job = std::make_shared<JobState>();
-  m_cancel = std::make_shared<std::atomic<bool>>(false);
-  auto cancel = m_cancel;
-  const uint64_t gen = m_generation;
-  auto* watcher = new QFutureWatcher<ComputeResult>(this);
-  m_watcher = watcher;
-  connect(watcher, &QFutureWatcher<ComputeResult>::finished, this, [this, watcher, gen, job]() {
-    if (m_watcher == watcher) m_watcher = nullptr;
-    if (job->taken) {
-      watcher->deleteLater();
-      return;
-    }
-    // The result is moved out of the future (the activations are tens of MB for a big stack).
-    ComputeResult r = watcher->future().takeResult();
-    watcher->deleteLater();
-    if (gen != m_generation) return;  // superseded
-    m_busy = false;
-    emit busyChanged(false);
-    if (!r.cancelled) adopt(std::move(r));
-  });
+  // Every recompute runs on the document's own job thread; a newer edit cancels the running one
+  // (the engine polls the flag between tiles). A small stack (workEstimate below asyncThreshold)
+  // is waited for up to kSyncWaitMs and adopted within the edit, as if synchronous; one that takes
+  // longer (small input, huge kernels or channels: the estimate cannot see them) goes on in the
+  // background with the busy state, so the window never freezes on an edit.
   QPointer<Document> self(this);
   const nlohmann::json src = m_source;
-  watcher->setFuture(QtConcurrent::run([src, file, base, cancel, self, gen, previous, job]() {
-    ComputeResult r = compute(src, file, base, cancel.get(), [self, gen, job](int done, int total) {
+  auto idHolder = std::make_shared<std::atomic<uint64_t>>(0);
+  const uint64_t id = m_jobs->submit([=](const std::atomic<bool>& cancel) -> widgets::LatestJob::Deliver {
+    auto r = std::make_shared<ComputeResult>(compute(src, file, base, &cancel, [self, idHolder](int done, int total) {
+      const uint64_t me = idHolder->load();
       QMetaObject::invokeMethod(
-          self.data(), [self, gen, done, total, job]() {
-            if (self && self->m_generation == gen && !job->taken) emit self->progress(done, total);
+          self.data(), [self, me, done, total]() {
+            if (self && self->m_busy && self->m_jobs->latest() == me) emit self->progress(done, total);
           },
           Qt::QueuedConnection);
-    }, previous);
-    {
-      std::lock_guard<std::mutex> g(job->m);
-      job->done = true;
-    }
-    job->cv.notify_all();
-    return r;
-  }));
-  if (workEstimate(m_source) < asyncThreshold()) {
-    std::unique_lock<std::mutex> lk(job->m);
-    if (job->cv.wait_for(lk, std::chrono::milliseconds(kSyncWaitMs), [&] { return job->done; })) {
-      lk.unlock();
-      job->taken = true;
-      ComputeResult r = watcher->future().takeResult();  // waits the moment until the job returns it
-      if (m_watcher == watcher) m_watcher = nullptr;
-      if (m_busy) {
-        m_busy = false;
-        emit busyChanged(false);
-      }
-      adopt(std::move(r));
-      return;
-    }
-  }
-  if (!m_busy) {
-    m_busy = true;
-    emit busyChanged(true);
-  }
+    }, previous, access));
+    return [self, r]() {
+      if (!self) return;
+      self->setBusy(false);
+      if (!r->cancelled) self->adopt(std::move(*r));
+    };
+  });
+  idHolder->store(id);
+  if (workEstimate(m_source) < asyncThreshold() && m_jobs->waitDelivered(id, kSyncWaitMs)) return;
+  setBusy(true);
   emit progress(0, 1);
+}
+
+void Document::setBusy(bool busy) {
+  if (m_busy == busy) return;
+  m_busy = busy;
+  emit busyChanged(busy);
 }
 
 void Document::adopt(ComputeResult&& r) {
@@ -324,17 +290,17 @@ void Document::adopt(ComputeResult&& r) {
 
 void Document::cancel() {
   if (!m_busy) return;
-  if (m_cancel) m_cancel->store(true);
-  ++m_generation;  // the running job's result is dropped
-  m_busy = false;
-  emit busyChanged(false);
+  m_jobs->cancel();  // the running job stops at its next poll; its result is dropped
+  setBusy(false);
 }
 
 void Document::waitIdle() {
-  while (m_watcher) {
-    m_watcher->waitForFinished();
-    QCoreApplication::processEvents();
+  while (m_jobs->busy()) {
+    m_jobs->waitIdle();
+    QCoreApplication::sendPostedEvents(m_jobs, QEvent::MetaCall);
   }
+  QCoreApplication::sendPostedEvents(m_jobs, QEvent::MetaCall);
+  QCoreApplication::processEvents();
 }
 
 }  // namespace convscope::app

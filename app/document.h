@@ -8,7 +8,6 @@
 // edit (one frame, as if synchronous); a larger or slower one goes on in the background with
 // progress reports and cancel(); a newer edit supersedes a running one.
 #pragma once
-#include <QFutureWatcher>
 #include <QObject>
 #include <QString>
 #include <atomic>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "engine/stack.h"
+#include "widgets/latest_job.h"
 #include "widgets/stack_snapshot.h"
 
 class QUndoStack;
@@ -79,8 +79,10 @@ class Document : public QObject {
 
   QUndoStack* undoStack() const { return m_undo; }
 
-  /// Replaces the document (no undo history): `file` names it in messages, `baseDir` anchors data paths.
-  void reset(const nlohmann::json& source, const QString& path, const QString& displayName, const QString& baseDir);
+  /// Replaces the document (no undo history): `file` names it in messages, `baseDir` anchors data
+  /// paths, `access` says which files they may name (a project's: its own data/ members only).
+  void reset(const nlohmann::json& source, const QString& path, const QString& displayName, const QString& baseDir,
+             engine::DataAccess access = engine::DataAccess::Anywhere);
   /// A minimal new stack (impulse input, one conv).
   void newDocument();
   /// Loads a stack file; false with `errorOut` set when it cannot be read or is not JSON.
@@ -90,6 +92,9 @@ class Document : public QObject {
   bool save(const QString& path, QString* errorOut);
   /// Directory relative data paths of source() are anchored at ("" = the working directory).
   QString baseDir() const { return m_baseDir; }
+  /// Which files the data paths of source() may name: ProjectDataOnly for a document opened from a
+  /// project (or its autosave), whose stack came from whoever wrote the project.
+  engine::DataAccess dataAccess() const { return m_access; }
   /// Adopts `path` as the file path and the current source as saved, without writing anything
   /// (the project writer saved it); relative data paths stay anchored at baseDir().
   void markSaved(const QString& path);
@@ -103,6 +108,8 @@ class Document : public QObject {
   /// Applies a source without touching the undo stack (used by the commands themselves).
   void applySource(const nlohmann::json& next);
 
+  /// The recompute thread, for measurements (bench --interactive heavy_edit_stays_live).
+  const widgets::LatestJob* jobs() const { return m_jobs; }
   /// Cancels a running background recompute (the last valid state stays).
   void cancel();
   /// Blocks until no background recompute runs (tests, screenshots).
@@ -124,7 +131,8 @@ class Document : public QObject {
   /// the data paths are anchored at the same directory — the same bits as a full computation.
   static ComputeResult compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
                                const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
-                               const widgets::SnapshotPtr& previous = nullptr);
+                               const widgets::SnapshotPtr& previous = nullptr,
+                               engine::DataAccess access = engine::DataAccess::Anywhere);
   /// Leading layers whose source is the same in `prev` and `next` (JSON equality), 0 when anything
   /// outside "layers" differs except the descriptive "name", "description", "lesson" and "view".
   static int reusableSourceLayers(const nlohmann::json& prev, const nlohmann::json& next);
@@ -146,11 +154,13 @@ class Document : public QObject {
  private:
   void recompute();
   void adopt(ComputeResult&& r);
+  void setBusy(bool busy);
 
   nlohmann::json m_source;
   nlohmann::json m_savedSource;
   bool m_unsaved = false;  // markUnsaved(): modified whatever the source
   QString m_path, m_displayName, m_baseDir;
+  engine::DataAccess m_access = engine::DataAccess::Anywhere;
   QUndoStack* m_undo = nullptr;
   widgets::SnapshotPtr m_snapshot;
   bool m_hasValid = false;
@@ -158,9 +168,7 @@ class Document : public QObject {
   std::optional<DocumentError> m_error;
   bool m_busy = false;
   bool m_forceSync = false;
-  uint64_t m_generation = 0;
-  std::shared_ptr<std::atomic<bool>> m_cancel;
-  QFutureWatcher<ComputeResult>* m_watcher = nullptr;  // the running job, if any
+  widgets::LatestJob* m_jobs = nullptr;  // the recompute thread: latest edit wins, superseded jobs cancelled
 };
 
 }  // namespace convscope::app

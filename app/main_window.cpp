@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QShortcut>
 #include <QStatusBar>
 #include <QTextBrowser>
 #include <QTimer>
@@ -49,11 +50,18 @@ MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent
   m_progress = new QProgressBar(this);
   m_progress->setMaximumWidth(180);
   m_progress->hide();
-  m_cancel = new QPushButton("Cancel", this);
+  m_cancel = new QPushButton(tr("Cancel (Esc)"), this);
+  m_cancel->setToolTip(tr("Stop the computation; the last valid result stays on screen"));
   m_cancel->hide();
   statusBar()->addPermanentWidget(m_progress);
   statusBar()->addPermanentWidget(m_cancel);
   connect(m_cancel, &QPushButton::clicked, m_doc, &Document::cancel);
+  // Esc cancels a long recompute wherever the focus is; enabled only while one runs, so Esc keeps
+  // its usual meaning otherwise.
+  m_cancelShortcut = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+  m_cancelShortcut->setContext(Qt::WindowShortcut);
+  m_cancelShortcut->setEnabled(false);
+  connect(m_cancelShortcut, &QShortcut::activated, m_doc, &Document::cancel);
 
   connect(m_doc, &Document::sourceChanged, this, &MainWindow::onSourceChanged);
   connect(m_doc, &Document::errorChanged, this, &MainWindow::onSourceChanged);
@@ -62,13 +70,14 @@ MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent
   connect(m_doc, &Document::busyChanged, this, [this](bool busy) {
     m_progress->setVisible(busy);
     m_cancel->setVisible(busy);
+    m_cancelShortcut->setEnabled(busy);
     if (busy) m_progress->setRange(0, 0);
     onSourceChanged();
   });
   connect(m_doc, &Document::progress, this, [this](int done, int total) {
     m_progress->setRange(0, std::max(1, total));
     m_progress->setValue(done);
-    m_progress->setFormat(QString("layer %1 / %2").arg(done).arg(total));
+    m_progress->setFormat(tr("layer %1 / %2").arg(done).arg(total));
   });
   connect(m_stackEditor, &widgets::StackEditor::editRequested, m_doc, &Document::edit);
   connect(m_inputEditor, &widgets::InputEditor::editRequested, m_doc, &Document::edit);
@@ -212,8 +221,8 @@ bool MainWindow::openFile(const QString& path, QString* errorOut) {
 }
 
 void MainWindow::openDocument(const nlohmann::json& source, const QString& path, const QString& displayName,
-                              const QString& baseDir) {
-  m_doc->reset(source, path, displayName, baseDir);
+                              const QString& baseDir, engine::DataAccess access) {
+  m_doc->reset(source, path, displayName, baseDir, access);
   announceView();
 }
 
@@ -277,7 +286,7 @@ void MainWindow::onSourceChanged() {
   const bool inputErr = err && err->layer < 0;
   m_inputEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? m_doc->stack().dims : 1,
                                   inputErr ? err->rule : QString());
-  if (m_doc->isBusy()) m_statusText->setText("computing…");
+  if (m_doc->isBusy()) m_statusText->setText(tr("computing… (Esc cancels; the last valid result stays)"));
   else if (err) m_statusText->setText("⚠ " + err->message);
   else if (m_doc->hasValidStack()) {
     const auto& w = m_doc->stack().warnings;

@@ -7,6 +7,8 @@
 #include <QPointer>
 #include <limits>
 
+class QShortcut;
+
 #include "document.h"
 #include "widgets/stack_snapshot.h"
 
@@ -45,7 +47,7 @@ class MainWindow : public QMainWindow {
   ProjectController* projectController() const { return m_project; }
   /// Replaces the document with `source` (Document::reset) and shows its view.
   void openDocument(const nlohmann::json& source, const QString& path, const QString& displayName,
-                    const QString& baseDir);
+                    const QString& baseDir, engine::DataAccess access = engine::DataAccess::Anywhere);
   /// Shows `view` / `layer` / `step` as a project saved them (not pinned like --view).
   void applyViewState(const QString& view, int layer, int step);
   /// Asks about unsaved changes (Save / Discard / Cancel); false if the user cancelled.
@@ -132,6 +134,7 @@ class MainWindow : public QMainWindow {
   QLabel* m_statusText = nullptr;
   QProgressBar* m_progress = nullptr;
   QPushButton* m_cancel = nullptr;
+  QShortcut* m_cancelShortcut = nullptr;  // Esc while a recompute runs
   QString m_view;
   int m_viewLayer = -1;
   int m_step = -1;

@@ -117,14 +117,14 @@ bool ProjectController::openProject(const QString& path, QString* errorOut) {
     if (!work.isEmpty()) QDir(work).removeRecursively();
     return false;
   }
-  m_window->openDocument(r.project.stack, path, QString(), work);
+  m_window->openDocument(r.project.stack, path, QString(), work, engine::DataAccess::ProjectDataOnly);
   applyView(r.project.view);
   return true;
 }
 
-project::Project ProjectController::collectCurrent(QStringList* warnings) const {
+project::Project ProjectController::collectCurrent(QStringList* warnings, QStringList* bundled) const {
   const Document* doc = m_window->document();
-  project::Project p = project::collectProject(doc->source(), doc->baseDir(), warnings);
+  project::Project p = project::collectProject(doc->source(), doc->baseDir(), warnings, doc->dataAccess(), bundled);
   p.title = doc->title();
   p.origin = doc->filePath();
   p.view.layer = m_window->currentLayer();
@@ -141,10 +141,20 @@ project::Project ProjectController::collectCurrent(QStringList* warnings) const 
 
 bool ProjectController::saveProject(const QString& path, QString* errorOut) {
   m_warnings.clear();
-  const project::Project p = collectCurrent(&m_warnings);
+  m_bundled.clear();
+  const bool fromProject = m_window->document()->dataAccess() == engine::DataAccess::ProjectDataOnly;
+  const project::Project p = collectCurrent(&m_warnings, &m_bundled);
   if (!project::writeProjectFile(path, p, errorOut)) return false;
   m_window->document()->markSaved(path);
-  if (!m_warnings.isEmpty()) showStatus("Saved with warnings: " + m_warnings.join("; "), 10000);
+  // Say which files went into the project (and from where, for a stack's own files), so nobody
+  // sends a file away without seeing it.
+  QStringList carried;
+  for (const QString& b : m_bundled) carried << (fromProject ? b.section(" <- ", 0, 0) : b.section(" <- ", 1));
+  QString msg = carried.isEmpty() ? tr("Saved %1 (no data files)").arg(QFileInfo(path).fileName())
+                                  : tr("Saved %1 with %n data file(s): %2", nullptr, int(carried.size()))
+                                        .arg(QFileInfo(path).fileName(), carried.join(", "));
+  if (!m_warnings.isEmpty()) msg += " · " + tr("warnings: %1").arg(m_warnings.join("; "));
+  showStatus(msg, 15000);
   return true;
 }
 
@@ -250,9 +260,24 @@ bool ProjectController::openInput(const QString& path, QString* errorOut) {
     if (errorOut) *errorOut = QString::fromStdString(e.what());
     return false;
   }
-  // A path relative to the document's folder when the file lies inside it, else absolute.
+  // A path relative to the document's folder when the file lies inside it, else absolute. A
+  // project's stack may only name its own data/ members: the chosen file is copied in as one.
   QString ref = fi.absoluteFilePath();
-  if (!doc->baseDir().isEmpty()) {
+  if (doc->dataAccess() == engine::DataAccess::ProjectDataOnly) {
+    QString name = fi.fileName();
+    name.replace(QRegularExpression("[^A-Za-z0-9._-]"), "_");
+    while (name.startsWith('.')) name.remove(0, 1);
+    if (name.isEmpty()) name = "input" + (fi.suffix().isEmpty() ? QString() : "." + fi.suffix());
+    const QDir data(doc->baseDir() + "/data");
+    QString member = name;
+    for (int n = 2; QFileInfo::exists(data.filePath(member)); ++n)
+      member = QString("%1_%2.%3").arg(QFileInfo(name).completeBaseName()).arg(n).arg(fi.suffix());
+    if (!data.mkpath(".") || !QFile::copy(fi.absoluteFilePath(), data.filePath(member))) {
+      if (errorOut) *errorOut = tr("%1: cannot copy the input into the project's data folder %2").arg(path, data.path());
+      return false;
+    }
+    ref = "data/" + member;
+  } else if (!doc->baseDir().isEmpty()) {
     const QString rel = QDir(doc->baseDir()).relativeFilePath(ref);
     if (!rel.startsWith("..") && !QDir::isAbsolutePath(rel)) ref = rel;
   }
@@ -485,7 +510,8 @@ bool ProjectController::offerRecovery(RecoverAnswer answer) {
   // A recovered project keeps its file (Save overwrites it); anything else is saved anew.
   const bool fromProject = kindOf(r.project.origin) == FileKind::Project;
   const QString shown = title.endsWith(" (recovered)") ? title : title + " (recovered)";
-  m_window->openDocument(r.project.stack, fromProject ? r.project.origin : QString(), shown, work);
+  m_window->openDocument(r.project.stack, fromProject ? r.project.origin : QString(), shown, work,
+                         engine::DataAccess::ProjectDataOnly);
   m_window->document()->markUnsaved();
   applyView(r.project.view);
   m_lastRecentPath = m_window->document()->filePath();

@@ -74,6 +74,8 @@ class ProjectController : public QObject {
   QString lastError() const { return m_lastError; }
   /// Warnings of the last project save (data files that could not be included).
   QStringList lastWarnings() const { return m_warnings; }
+  /// Data files the last project save carried: "data/<name> <- <file it was read from>".
+  QStringList lastBundled() const { return m_bundled; }
 
   // ---- recent files
   QStringList recentFiles() const;
@@ -105,13 +107,14 @@ class ProjectController : public QObject {
 
  private:
   QString newWorkDir();
-  project::Project collectCurrent(QStringList* warnings) const;
+  project::Project collectCurrent(QStringList* warnings, QStringList* bundled = nullptr) const;
   void applyView(const project::ViewState& v);
 
   MainWindow* m_window;
   bool m_interactive = true;
   QString m_lastError;
   QStringList m_warnings;
+  QStringList m_bundled;
   QString m_lastRecentPath;
   // session
   QString m_sessionDir;

@@ -6,7 +6,11 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include "engine/data_path.h"
 #include "engine/limits.h"
+#include "engine/npy.h"
+#include "engine/stack.h"
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -34,17 +38,24 @@ ReadResult fail(ReadError kind, const QString& message) {
   return r;
 }
 
-/// Reads one entry fully, growing the buffer with the data actually decompressed (never trusting
-/// the declared size for the allocation). Empty optional + `why` on failure.
-bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QString* why) {
+/// Reads one entry fully into `out`. The entry's declared uncompressed size is checked against
+/// `cap` before anything is inflated; `checkPrefix` (may be empty) sees the first `prefixBytes` (or
+/// the whole entry when shorter) and may refuse it before the rest is inflated. The buffer is sized
+/// once from the declared size (after those checks) and reading stops as soon as the data exceeds
+/// it, so an entry whose header lies never makes the reader allocate more than it declared.
+bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QString* why,
+               const std::function<bool(const QByteArray&, zip_uint64_t, QString*)>& checkPrefix = {},
+               int64_t prefixBytes = 0) {
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat_index(za, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
     *why = "unreadable entry";
     return false;
   }
-  if (st.size > static_cast<zip_uint64_t>(cap)) {
-    *why = QString("entry is %1 bytes, more than the limit of %2").arg(st.size).arg(cap);
+  if (st.size > static_cast<zip_uint64_t>(std::max<int64_t>(cap, 0))) {
+    *why = QString("the entry would inflate to %1, more than the %2 it may need")
+               .arg(QString::fromStdString(engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))),
+                    QString::fromStdString(engine::formatBytes(cap)));
     return false;
   }
   zip_file_t* f = zip_fopen_index(za, index, 0);
@@ -53,22 +64,49 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
     return false;
   }
   out->clear();
-  char buf[65536];
   bool ok = true;
-  for (;;) {
-    const zip_int64_t n = zip_fread(f, buf, sizeof buf);
-    if (n < 0) {
-      *why = zipErrorText(zip_file_get_error(f));
-      ok = false;
-      break;
+  try {
+    const zip_uint64_t probe = checkPrefix ? std::min<zip_uint64_t>(st.size, static_cast<zip_uint64_t>(prefixBytes)) : 0;
+    out->reserve(static_cast<qsizetype>(probe));
+    char buf[65536];
+    bool checked = !checkPrefix;
+    for (;;) {
+      if (!checked && static_cast<zip_uint64_t>(out->size()) >= probe) {
+        if (!checkPrefix(*out, st.size, why)) {
+          ok = false;
+          break;
+        }
+        checked = true;
+        out->reserve(static_cast<qsizetype>(st.size));
+      }
+      const zip_uint64_t want = checked ? sizeof buf : std::min<zip_uint64_t>(sizeof buf, probe - out->size());
+      const zip_int64_t n = zip_fread(f, buf, want);
+      if (n < 0) {
+        *why = zipErrorText(zip_file_get_error(f));
+        ok = false;
+        break;
+      }
+      if (n == 0) {
+        if (!checked) {  // shorter than the probe: check what there is
+          if (!checkPrefix(*out, st.size, why)) ok = false;
+          checked = true;
+        }
+        break;
+      }
+      if (static_cast<zip_uint64_t>(out->size()) + static_cast<zip_uint64_t>(n) > st.size) {
+        *why = "entry holds more data than its header declares";
+        ok = false;
+        break;
+      }
+      if (checked && out->capacity() < out->size() + n) out->reserve(static_cast<qsizetype>(st.size));
+      out->append(buf, static_cast<qsizetype>(n));
     }
-    if (n == 0) break;
-    if (static_cast<zip_uint64_t>(out->size()) + static_cast<zip_uint64_t>(n) > st.size) {
-      *why = "entry holds more data than its header declares";
-      ok = false;
-      break;
-    }
-    out->append(buf, static_cast<qsizetype>(n));
+  } catch (const std::bad_alloc&) {
+    *why = QString("not enough memory to inflate the entry (%1)")
+               .arg(QString::fromStdString(engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))));
+    out->clear();
+    out->squeeze();
+    ok = false;
   }
   zip_fclose(f);
   if (ok && static_cast<zip_uint64_t>(out->size()) != st.size) {
@@ -76,6 +114,24 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
     ok = false;
   }
   return ok;
+}
+
+/// A data member's own header bounds what it may inflate to: a .npy must be exactly its header plus
+/// the data its shape and dtype declare (the shape within the engine's tensor limit).
+bool checkNpyPrefix(const QString& name, const QByteArray& prefix, zip_uint64_t declared, QString* why) {
+  try {
+    const engine::NpyHeader h = engine::parseNpyHeader(prefix.toStdString(), name.toStdString());
+    const zip_uint64_t need = static_cast<zip_uint64_t>(h.dataOffset + h.dataBytes);
+    if (declared != need) {
+      *why = QString("the entry would inflate to %1 bytes, but its .npy header (shape %2) needs %3")
+                 .arg(declared).arg(QString::fromStdString(engine::shapeToString(h.shape))).arg(need);
+      return false;
+    }
+    return true;
+  } catch (const engine::EngineError& e) {
+    *why = QString::fromStdString(e.rule());
+    return false;
+  }
 }
 
 nlohmann::json parseJson(const QByteArray& text, const QString& what, QString* why) {
@@ -90,7 +146,7 @@ nlohmann::json parseJson(const QByteArray& text, const QString& what, QString* w
     }
     return nlohmann::json::parse(text.constData(), text.constData() + text.size());
   } catch (const nlohmann::json::exception& e) {
-    *why = what + " is not valid JSON (" + QString::fromUtf8(e.what()) + ")";
+    *why = what + " is not valid JSON (" + QString::fromStdString(engine::jsonErrorText(e)) + ")";
     return nlohmann::json::value_t::discarded;
   }
 }
@@ -105,16 +161,13 @@ QString sanitizedFileName(const QString& name) {
 
 }  // namespace
 
-bool isSafeDataName(const QString& name) {
-  if (!name.startsWith("data/") || name.size() > 512) return false;
-  for (QChar c : name)
-    if (c.unicode() < 0x20 || c == '\\' || c == ':' || c.unicode() == 0x7f) return false;
-  const QStringList parts = name.split('/');
-  if (parts.size() < 2) return false;
-  for (const QString& p : parts)
-    if (p.isEmpty() || p == "." || p == "..") return false;
-  return true;
+int64_t ReadLimits::defaultNpyEntryBytes() {
+  return engine::addSaturating(engine::mulSaturating(engine::limits().maxTensorBytes, 2), int64_t(1) << 20);
 }
+int64_t ReadLimits::defaultEntryBytes() { return engine::limits().maxTensorBytes; }
+int64_t ReadLimits::defaultTotalBytes() { return engine::mulSaturating(engine::limits().maxTensorBytes, 4); }
+
+bool isSafeDataName(const QString& name) { return engine::isProjectDataReference(name.toStdString()); }
 
 std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& stack) {
   std::vector<nlohmann::json::json_pointer> refs;
@@ -212,19 +265,45 @@ ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadL
   if (p.stack.is_discarded()) return corrupt(why);
   if (!p.stack.is_object()) return corrupt(QString::fromStdString(stackName) + " is not a JSON object");
 
+  // Data members: the manifest lists them; only those the stack names are inflated. Every data
+  // reference of the stack must be one of them (engine/data_path.h: a project reads nothing else).
+  std::set<QString> listed;
   if (manifest.contains("files")) {
     if (!manifest["files"].is_array()) return corrupt("manifest \"files\" is not a list");
     for (const auto& f : manifest["files"]) {
       if (!f.is_string()) return corrupt("manifest \"files\" holds a non-string");
       const QString fname = QString::fromStdString(f.get<std::string>());
-      if (!isSafeDataName(fname)) return corrupt("unsafe data file name '" + fname.left(80) + "'");
-      if (p.files.count(fname)) return corrupt("data file '" + fname + "' listed twice");
-      const zip_int64_t fi = locate(fname);
-      if (fi < 0) return corrupt("data file '" + fname + "' is missing");
-      QByteArray data;
-      if (!read(fi, limits.maxEntryBytes, &data)) return corrupt(fname + ": " + why);
-      p.files.emplace(fname, std::move(data));
+      if (!isSafeDataName(fname))
+        return corrupt("unsafe data file name '" + QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
+      if (!listed.insert(fname).second) return corrupt("data file '" + fname + "' listed twice");
     }
+  }
+  const QString stackLabel = QString::fromStdString(stackName);
+  for (const auto& ptr : fileReferences(p.stack)) {
+    const std::string ref = p.stack.at(ptr).get<std::string>();
+    const QString qref = QString::fromStdString(ref);
+    const QString where = stackLabel + " " + QString::fromStdString(ptr.to_string());
+    if (!isSafeDataName(qref))
+      return fail(ReadError::Unsafe,
+                  QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
+                          "only read members of its own data/ folder); nothing outside the project was read")
+                      .arg(label, where, QString::fromStdString(engine::excerpt(ref, 64))));
+    if (!listed.count(qref)) return corrupt(where + " names '" + qref + "', which the manifest does not list");
+    if (p.files.count(qref)) continue;
+    const zip_int64_t fi = locate(qref);
+    if (fi < 0) return corrupt("data file '" + qref + "' is missing");
+    QByteArray data;
+    const bool isNpy = qref.endsWith(".npy", Qt::CaseInsensitive);
+    const int64_t cap = isNpy ? limits.maxNpyEntryBytes : limits.maxEntryBytes;
+    auto check = [&](const QByteArray& prefix, zip_uint64_t declared, QString* w) {
+      return checkNpyPrefix(qref, prefix, declared, w);
+    };
+    if (!readEntry(za.get(), static_cast<zip_uint64_t>(fi), std::min(cap, limits.maxTotalBytes - total), &data, &why,
+                   isNpy ? std::function<bool(const QByteArray&, zip_uint64_t, QString*)>(check) : nullptr,
+                   limits.npyHeaderProbeBytes))
+      return corrupt(qref + ": " + why);
+    total += data.size();
+    p.files.emplace(qref, std::move(data));
   }
   if (manifest.contains("view") && manifest["view"].is_object()) {
     const auto& v = manifest["view"];
@@ -362,7 +441,8 @@ bool writeProjectFile(const QString& path, const Project& p, QString* errorOut) 
 }
 
 // ---------------------------------------------------------------- documents
-Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings) {
+Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
+                       engine::DataAccess access, QStringList* bundled) {
   Project p;
   p.stack = source;
   const QDir base(baseDir.isEmpty() ? QDir::currentPath() : baseDir);
@@ -370,7 +450,18 @@ Project collectProject(const nlohmann::json& source, const QString& baseDir, QSt
   std::set<QString> used;
   for (const auto& ptr : fileReferences(source)) {
     const QString ref = QString::fromStdString(source.at(ptr).get<std::string>());
-    const QString abs = QDir::isAbsolutePath(ref) ? ref : base.absoluteFilePath(ref);
+    QString abs = QDir::isAbsolutePath(ref) ? ref : base.absoluteFilePath(ref);
+    if (access == engine::DataAccess::ProjectDataOnly) {
+      try {
+        abs = QString::fromStdString(engine::dataFilePath(ref.toStdString(), base.absolutePath().toStdString(), access, {}));
+      } catch (const engine::EngineError&) {
+        if (warnings) *warnings << QString("%1: '%2' is not one of the project's data files; it was not read and "
+                                           "the reference is saved as written")
+                                        .arg(QString::fromStdString(ptr.to_string()),
+                                             QString::fromStdString(engine::excerpt(ref.toStdString(), 64)));
+        continue;
+      }
+    }
     const QString canonical = QFileInfo(abs).canonicalFilePath();
     if (canonical.isEmpty() || !QFileInfo(canonical).isFile()) {
       if (warnings) *warnings << QString("%1: file '%2' not found; the reference is saved as written")
@@ -393,6 +484,7 @@ Project collectProject(const nlohmann::json& source, const QString& baseDir, QSt
         name = QString("data/%1_%2%3").arg(fi.completeBaseName()).arg(n).arg(fi.suffix().isEmpty() ? "" : "." + fi.suffix());
       }
       used.insert(name);
+      if (bundled) *bundled << name + " <- " + canonical;
       p.files.emplace(name, std::move(data));
       known = byCanonical.emplace(canonical, name).first;
     }

@@ -10,6 +10,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/data_path.h"
+
 namespace convscope::app::project {
 
 /// The format version this build writes and the newest it reads.
@@ -37,7 +39,9 @@ struct Project {
   int formatVersion = kFormatVersion;     // as read from the manifest
 };
 
-enum class ReadError { None, Io, Corrupt, NewerVersion };
+/// Io: the file cannot be read; Corrupt: not a well-formed project; NewerVersion: a newer format;
+/// Unsafe: well-formed, but its stack names a file outside the project's data/ members.
+enum class ReadError { None, Io, Corrupt, NewerVersion, Unsafe };
 
 struct ReadResult {
   ReadError error = ReadError::None;
@@ -46,14 +50,26 @@ struct ReadResult {
   bool ok() const { return error == ReadError::None; }
 };
 
-/// Limits for untrusted input (a fuzzer lowers them).
+/// Limits for untrusted input (a fuzzer lowers them). Defaults follow the engine's limits
+/// (engine/limits.h): a member is refused from its declared size before anything is inflated.
 struct ReadLimits {
-  int64_t maxEntryBytes = int64_t(4) << 30;   // one uncompressed entry
-  int64_t maxTotalBytes = int64_t(16) << 30;  // all uncompressed entries together
+  /// A .npy member: its header's shape within the tensor limit, stored as float64 at most.
+  int64_t maxNpyEntryBytes = defaultNpyEntryBytes();
+  /// Any other member (audio, CSV input): decoded to float32 it must fit the tensor limit.
+  int64_t maxEntryBytes = defaultEntryBytes();
+  /// All members read together (the zip itself is read into memory first and counts too).
+  int64_t maxTotalBytes = defaultTotalBytes();
   int64_t maxEntries = 10000;
+  /// How much of a .npy member is inflated to read its header before the rest.
+  int64_t npyHeaderProbeBytes = int64_t(1) << 16;
+
+  static int64_t defaultNpyEntryBytes();
+  static int64_t defaultEntryBytes();
+  static int64_t defaultTotalBytes();
 };
 
-/// Decodes a project from the bytes of a .convscope file; `name` names it in messages.
+/// Decodes a project from the bytes of a .convscope file; `name` names it in messages. Only the data
+/// members the stack names are inflated; a stack naming anything else is refused (Unsafe).
 ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadLimits& limits = {});
 /// Reads and decodes the project file `path`.
 ReadResult readProjectFile(const QString& path, const ReadLimits& limits = {});
@@ -70,9 +86,13 @@ std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& s
 
 /// Builds a project from a document: reads every file the source references (relative paths
 /// anchored at `baseDir`, or the working directory when it is empty) into "data/<name>" and points
-/// the stored stack at them. A reference that cannot be read is kept as written and reported in
-/// `warnings` (the save still succeeds: the document is never lost for a missing data file).
-Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings);
+/// the stored stack at them. Under DataAccess::ProjectDataOnly (a document opened from a project)
+/// only references the engine would read (engine::dataFilePath) are read; anything else is never
+/// opened. A reference that cannot be read is kept as written and reported in `warnings` (the save
+/// still succeeds: the document is never lost for a missing data file). `bundled` (may be null)
+/// receives one line per file carried: "data/<name> <- <the file it was read from>".
+Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
+                       engine::DataAccess access = engine::DataAccess::Anywhere, QStringList* bundled = nullptr);
 
 /// Writes the project's data files under `dir` (created if needed); the project's stack then
 /// resolves with `dir` as its base directory. False with `errorOut` set on failure.

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "data_path.h"
 #include "error.h"
 #include "limits.h"
 
@@ -53,7 +54,7 @@ std::string dictValue(const std::string& header, const std::string& key, const s
 
 }  // namespace
 
-Tensor parseNpy(const std::string& bytes, const std::string& label, const std::string& what) {
+NpyHeader parseNpyHeader(const std::string& bytes, const std::string& label, const std::string& what) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
     fail(label, what, "not a .npy file (bad magic; expected \\x93NUMPY)");
   const unsigned major = static_cast<unsigned char>(bytes[6]);
@@ -82,10 +83,10 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
   if (descr == "<f4" || descr == "=f4" || descr == "f4") elemSize = 4;
   else if (descr == "<f8" || descr == "=f8" || descr == "f8") elemSize = 8;
   else
-    fail(label, what, "dtype '" + descr + "' is not supported; expected float32 ('<f4') or float64 ('<f8')");
+    fail(label, what, "dtype '" + excerpt(descr, 24) + "' is not supported; expected float32 ('<f4') or float64 ('<f8')");
 
   if (shapeText.size() < 2 || shapeText.front() != '(' || shapeText.back() != ')')
-    fail(label, what, "corrupt .npy header: the shape must be a tuple, got '" + shapeText.substr(0, 40) + "'");
+    fail(label, what, "corrupt .npy header: the shape must be a tuple, got '" + excerpt(shapeText, 32) + "'");
   Shape shape;
   {
     std::string inner = shapeText.substr(1, shapeText.size() - 2);
@@ -97,7 +98,7 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
       size_t b = tok.find_last_not_of(" \tL");
       std::string t = tok.substr(a, b - a + 1);
       if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos || t.size() > 15)
-        fail(label, what, "corrupt .npy header: bad shape " + shapeText);
+        fail(label, what, "corrupt .npy header: bad shape " + excerpt(shapeText, 32));
       shape.push_back(std::stoll(t));
     }
   }
@@ -110,7 +111,21 @@ Tensor parseNpy(const std::string& bytes, const std::string& label, const std::s
     fail(label, what, "declared shape " + shapeToString(shape) + " would need " + formatBytes(tensorBytes(shape)) +
                           " as float32, more than the tensor limit of " + formatBytes(limits().maxTensorBytes) +
                           " (CONVSCOPE_MAX_TENSOR_BYTES)");
-  const size_t need = static_cast<size_t>(n) * elemSize;
+  NpyHeader h;
+  h.shape = std::move(shape);
+  h.elementSize = elemSize;
+  h.dataOffset = static_cast<int64_t>(dataStart);
+  h.dataBytes = n * elemSize;
+  return h;
+}
+
+Tensor parseNpy(const std::string& bytes, const std::string& label, const std::string& what) {
+  const NpyHeader h = parseNpyHeader(bytes, label, what);
+  const Shape& shape = h.shape;
+  const int elemSize = h.elementSize;
+  const size_t dataStart = static_cast<size_t>(h.dataOffset);
+  const int64_t n = numelSaturating(shape);
+  const size_t need = static_cast<size_t>(h.dataBytes);
   if (bytes.size() - dataStart < need)
     fail(label, what, "truncated .npy data: shape " + shapeToString(shape) + " needs " + std::to_string(need) +
                           " bytes, the file has " + std::to_string(bytes.size() - dataStart));

@@ -1,11 +1,12 @@
 // Convention resolution: one stack-file layer (JSON, the convention's parameter names) plus the
 // shape it receives → a canonical Layer (layer.h) with every size, pad and crop decided exactly as
-// that framework decides it (../shared/conv-semantics.md). Refuses what the framework refuses.
+// that framework decides it . Refuses what the framework refuses.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "convention.h"
+#include "data_path.h"
 #include "layer.h"
 
 namespace convscope::engine {
@@ -16,6 +17,7 @@ struct ResolveContext {
   std::string baseDir;  // directory that relative data paths are resolved against
   int index = 0;        // layer index
   int dims = 1;         // spatial rank of the stack
+  DataAccess access = DataAccess::Anywhere;  // which files data paths may name (data_path.h)
 };
 
 /// Resolves `spec` (a JSON object with "op") for an input of shape `inShape` = (C, spatial...).

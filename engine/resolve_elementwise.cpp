@@ -55,11 +55,12 @@ void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& 
         ErrorContext c = pr.context();
         c.param = key;
         const std::string rel = pr.path(key);
-        std::filesystem::path path(rel);
-        if (path.is_relative() && !rc.baseDir.empty()) path = std::filesystem::path(rc.baseDir) / path;
+        ErrorContext pc = c;
+        pc.file = rc.file;
+        const std::string path = dataFilePath(rel, rc.baseDir, rc.access, pc);
         Tensor t;
         try {
-          t = readNpy(path.lexically_normal().string(), key);
+          t = readNpy(path, key);
         } catch (const EngineError& e) {
           c.file = rc.file + " -> " + e.context().file;
           throw EngineError(c, e.rule());

@@ -47,18 +47,14 @@ void fillUniform(std::vector<float>& v, unsigned long long seed, float bound) {
   }
 }
 
-static std::string dataPath(const ResolveContext& rc, const std::string& rel) {
-  std::filesystem::path p(rel);
-  if (p.is_relative() && !rc.baseDir.empty()) p = std::filesystem::path(rc.baseDir) / p;
-  return p.lexically_normal().string();
-}
-
 static Tensor readData(ParamReader& pr, const ResolveContext& rc, const std::string& key) {
   const std::string rel = pr.path(key);
   ErrorContext c = pr.context();
   c.param = key;
+  c.file = rc.file;
+  const std::string path = dataFilePath(rel, rc.baseDir, rc.access, c);
   try {
-    return readNpy(dataPath(rc, rel), key);
+    return readNpy(path, key);
   } catch (const EngineError& e) {
     c.file = e.context().file.empty() ? rc.file : rc.file + " -> " + e.context().file;
     throw EngineError(c, e.rule());

@@ -23,7 +23,7 @@ constexpr int kSupportedVersion = 1;
 
 // Spatial rank implied by the layers: the first layer with a kernel/stride list (its length) or,
 // for conv and conv_transpose, a weight file (4-D → 2, else 1). 0 when nothing says.
-int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
+int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir, DataAccess access) {
   if (!layers.is_array()) return 0;
   for (const auto& l : layers) {
     if (!l.is_object()) continue;
@@ -33,10 +33,8 @@ int dimsFromLayers(const nlohmann::json& layers, const std::string& baseDir) {
     const bool convLike = l.contains("op") && l.at("op").is_string() &&
                           (l.at("op") == "conv" || l.at("op") == "conv_transpose");
     if (convLike && l.contains("weight") && l.at("weight").is_string()) {
-      std::filesystem::path p(l.at("weight").get<std::string>());
-      if (p.is_relative()) p = std::filesystem::path(baseDir) / p;
       try {
-        const Tensor w = readNpy(p.string());
+        const Tensor w = readNpy(dataFilePath(l.at("weight").get<std::string>(), baseDir, access, {}));
         if (w.rank() == 4) return 2;
         if (w.rank() == 3) return 1;
       } catch (const EngineError&) {
@@ -63,6 +61,22 @@ std::pair<size_t, size_t> lineColumn(const std::string& text, size_t pos) {
 
 }  // namespace
 
+std::string jsonErrorText(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (const auto pos = what.find("parse error"); pos != std::string::npos) what = what.substr(pos);
+  else if (const auto br = what.find("] "); br != std::string::npos) what = what.substr(br + 2);
+  // nlohmann quotes everything it read since the last token ("last read: '...'"): for a binary or
+  // huge file that is a slice of the file; keep a token's worth.
+  const std::string tag = "last read: '";
+  if (const auto at = what.find(tag); at != std::string::npos) {
+    const size_t from = at + tag.size();
+    const size_t to = what.rfind('\'');
+    const std::string token = to != std::string::npos && to >= from ? what.substr(from, to - from) : what.substr(from);
+    what = what.substr(0, from) + excerpt(token, 24) + "'" + (to != std::string::npos && to >= from ? what.substr(to + 1) : "");
+  }
+  return what;
+}
+
 nlohmann::json parseStackJson(const std::string& text, const std::string& file) {
   // nlohmann::json copies, compares and dumps recursively: refuse deep nesting before parsing.
   const int cap = limits().maxJsonDepth;
@@ -78,16 +92,12 @@ nlohmann::json parseStackJson(const std::string& text, const std::string& file) 
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based offset of the error; turn it into line:column.
     const auto [line, col] = lineColumn(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    const auto pos = what.find("parse error");
-    if (pos != std::string::npos) what = what.substr(pos);
+    const std::string what = jsonErrorText(e);
     throw EngineError({file, -1, "", ""}, "malformed JSON at line " + std::to_string(line) + ", column " +
                                               std::to_string(col) + ": " + what);
   } catch (const nlohmann::json::exception& e) {
     // e.g. out_of_range 406 for a number beyond double ("1e999"); it carries no offset.
-    std::string what = e.what();
-    if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-    throw EngineError({file, -1, "", ""}, "malformed JSON: " + what);
+    throw EngineError({file, -1, "", ""}, "malformed JSON: " + jsonErrorText(e));
   }
 }
 
@@ -104,12 +114,13 @@ Stack loadStack(const std::string& path) {
   return resolveStack(doc, path, base);
 }
 
-Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir) {
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir, DataAccess access) {
   ErrorContext top{file, -1, "", ""};
   if (!doc.is_object()) throw EngineError(top, "a stack file must be a JSON object, got " + jsonTypeName(doc));
   Stack st;
   st.file = file;
   st.baseDir = baseDir;
+  st.access = access;
   st.source = doc;
   ParamReader pr(doc, top, 1);
   if (!doc.contains("convscope")) pr.fail("convscope", "missing; a stack file starts with {\"convscope\": 1, ...}");
@@ -162,11 +173,12 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   bool signalData = false;  // audio/CSV: (C, L), gains a batch of 1 when input.shape has one
   if (ir.has("data") && ir.has("generator")) ir.fail("data", "give either \"data\" or \"generator\", not both");
   if (ir.has("data")) {
-    std::filesystem::path p(ir.path("data"));
-    if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
+    ErrorContext dctx = ictx;
+    dctx.param = "data";
+    const std::string p = dataFilePath(ir.path("data"), baseDir, access, dctx);
     try {
-      signalData = isSignalFile(p.string());
-      data = readInputFile(p.lexically_normal().string(), "data", st.channelsLast);
+      signalData = isSignalFile(p);
+      data = readInputFile(p, "data", st.channelsLast);
     } catch (const EngineError& e) {
       ErrorContext c = ictx;
       c.param = "data";
@@ -208,7 +220,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (dims == 0) {
     if (shape.size() == 2) dims = 1;
     else if (shape.size() == 4) dims = 2;
-    else dims = dimsFromLayers(layers, baseDir) == 2 ? 2 : 1;
+    else dims = dimsFromLayers(layers, baseDir, access) == 2 ? 2 : 1;
   }
   const size_t need = static_cast<size_t>(dims + 1);
   if (shape.size() != need && shape.size() != need + 1)
@@ -251,7 +263,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   int largestLayer = -1, heaviestLayer = -1;
   int64_t scratchMost = 0;
   int scratchLayer = -1;
-  ResolveContext rc{st.convention, file, baseDir, 0, dims};
+  ResolveContext rc{st.convention, file, baseDir, 0, dims, access};
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
     Layer l = resolveLayer(layers[i], rc, cur);

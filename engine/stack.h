@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "convention.h"
+#include "data_path.h"
 #include "layer.h"
 
 namespace convscope::engine {
@@ -14,6 +15,7 @@ namespace convscope::engine {
 struct Stack {
   std::string file;        // path as given (for messages); "" for in-memory stacks
   std::string baseDir;     // directory of the stack file
+  DataAccess access = DataAccess::Anywhere;  // which files its data paths may name (data_path.h)
   std::string name, description;
   Convention convention = Convention::PyTorch;
   bool channelsLast = false;
@@ -27,8 +29,13 @@ struct Stack {
 
 /// Reads and resolves a stack file. Throws EngineError (exit status 2 material).
 Stack loadStack(const std::string& path);
-/// Resolves an already parsed stack document; `file` names it in messages, `baseDir` anchors data paths.
-Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir);
+/// Resolves an already parsed stack document; `file` names it in messages, `baseDir` anchors data
+/// paths and `access` says which files they may name (a project's stack: ProjectDataOnly).
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir,
+                   DataAccess access = DataAccess::Anywhere);
+/// The message of a JSON parse error without nlohmann's prefix, quoting at most a short token of the
+/// text it read ("last read: '...'").
+std::string jsonErrorText(const nlohmann::json::exception& e);
 /// Parses JSON text with a clear error on malformed input (line/column).
 nlohmann::json parseStackJson(const std::string& text, const std::string& file);
 

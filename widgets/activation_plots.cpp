@@ -9,7 +9,7 @@
 #include <QScrollBar>
 #include <QVBoxLayout>
 #include <QWheelEvent>
-#include <QtConcurrent/QtConcurrentRun>
+#include <QPointer>
 #include <algorithm>
 #include <cmath>
 #include <qcustomplot.h>
@@ -170,7 +170,7 @@ QVector<int> parseChannelList(const QString& text) {
   return out;
 }
 
-ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent) {
+ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent), m_build(new LatestJob(this)) {
   auto* outer = new QVBoxLayout(this);
   outer->setContentsMargins(4, 4, 4, 4);
   outer->setSpacing(4);
@@ -194,7 +194,7 @@ ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent) {
   bar->addStretch(1);
   m_status = new QLabel(this);
   m_status->setStyleSheet("color: palette(mid);");
-  m_status->setText("drag: pan · Ctrl+wheel: zoom time · double-click: reset");
+  m_status->setText(tr("drag: pan · Ctrl+wheel: zoom time · double-click: reset"));
   bar->addWidget(m_status);
   outer->addLayout(bar);
 
@@ -220,33 +220,34 @@ ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent) {
 ActivationPlots::~ActivationPlots() = default;
 
 void ActivationPlots::setSnapshot(SnapshotPtr snap) {
-  const uint64_t gen = ++m_buildGeneration;
   if (!snap) {
+    m_build->cancel();
+    m_building = false;
     m_snap.reset();
     m_caches.reset();
     rebuildRows();
     return;
   }
   if (snapshotElements(snap) < (int64_t(1) << 22)) {
+    m_build->cancel();
     m_building = false;
     adopt(snap, buildCaches(snap, m_snap, m_caches));
     return;
   }
   m_building = true;
-  m_status->setText("building level-of-detail caches…");
-  auto* watcher = new QFutureWatcher<std::shared_ptr<Caches>>(this);
-  connect(watcher, &QFutureWatcher<std::shared_ptr<Caches>>::finished, this, [this, watcher, snap, gen]() {
-    auto caches = watcher->result();
-    watcher->deleteLater();
-    if (gen != m_buildGeneration) return;
-    m_building = false;
-    m_status->setText("drag: pan · Ctrl+wheel: zoom time · double-click: reset");
-    adopt(snap, caches);
-  });
+  m_status->setText(tr("building level-of-detail caches…"));
   // Rows shared with the snapshot shown now (an edit of layer j keeps rows 0..j) keep their caches.
-  watcher->setFuture(QtConcurrent::run([snap, prevSnap = m_snap, prevCaches = m_caches]() {
-    return buildCaches(snap, prevSnap, prevCaches);
-  }));
+  // A newer snapshot supersedes this build (LatestJob delivers only the latest).
+  QPointer<ActivationPlots> self(this);
+  m_build->submit([self, snap, prevSnap = m_snap, prevCaches = m_caches](const std::atomic<bool>&) -> LatestJob::Deliver {
+    auto caches = buildCaches(snap, prevSnap, prevCaches);
+    return [self, snap, caches]() {
+      if (!self) return;
+      self->m_building = false;
+      self->m_status->setText(tr("drag: pan · Ctrl+wheel: zoom time · double-click: reset"));
+      self->adopt(snap, caches);
+    };
+  });
 }
 
 void ActivationPlots::adopt(SnapshotPtr snap, std::shared_ptr<Caches> caches) {

@@ -6,12 +6,12 @@
 // the same stretch of signal as its input). Long signals are drawn from SignalPyramid min/max
 // caches, built once per snapshot (on a worker thread for big data), never in paint events.
 #pragma once
-#include <QFutureWatcher>
 #include <QVector>
 #include <QWidget>
 #include <memory>
 #include <vector>
 
+#include "latest_job.h"
 #include "signal_pyramid.h"
 #include "stack_snapshot.h"
 
@@ -99,7 +99,7 @@ class ActivationPlots : public QWidget {
   bool m_syncing = false;
   bool m_refreshPending = false;
   bool m_building = false;
-  uint64_t m_buildGeneration = 0;
+  LatestJob* m_build = nullptr;  // level-of-detail cache builds off the GUI thread, latest wins
 
   QComboBox* m_modeBox = nullptr;
   QComboBox* m_scaleBox = nullptr;

@@ -23,8 +23,9 @@
 #include <ctime>
 #include <vector>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+#define CONVSCOPE_BENCH_FMA_PEAK 1
 #endif
 
 #include "engine/kernels.h"
@@ -181,6 +182,10 @@ double cpuMs() {
 // GFLOP/s of a register-only FMA loop (12 independent zmm chains, or ymm without AVX-512) on
 // `threads` threads at once: the host's practical peak, best of 5 runs of ~0.3 s.
 double fmaPeak(int threads) {
+#if !defined(CONVSCOPE_BENCH_FMA_PEAK)
+  (void)threads;
+  return 0;  // built without AVX2+FMA: no vector FMA loop to time
+#else
   const long iters = 100000000;
   double best = 1e30;
   for (int rep = 0; rep < 5; ++rep) {
@@ -228,6 +233,7 @@ double fmaPeak(int threads) {
   const double width = 8;
 #endif
   return double(iters) * 12 * width * 2 * threads / best * 1e-9;
+#endif
 }
 
 }  // namespace

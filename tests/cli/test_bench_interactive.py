@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""bench_interactive: `convscope bench --interactive --json --repeat 3` (issue 7, item 3).
+"""bench_interactive: `convscope bench --interactive --json --repeat 3`.
 
-Checks the JSON contract — {"cases": [{"name", "median_ms", "p95_ms", ...}]} with the four cases, every
+Checks the JSON contract — {"cases": [{"name", "median_ms", "p95_ms", ...}]} with the five cases, every
 number positive and finite — plus bad arguments (exit 2) and the help text. Speed is only measured,
 never asserted: the targets are reported in "target_ms"/"met", whatever they say.
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 CASES = ["default_lesson_param_change", "stack10_64ch_16000_param_change", "gif_60_frames_800x400",
-         "app_start_to_first_frame"]
+         "app_start_to_first_frame", "heavy_edit_stays_live"]
 
 
 def numbers(value, path):
@@ -43,7 +43,7 @@ def main():
             print("FAIL:", msg)
 
     r = subprocess.run([args.convscope, "bench", "--interactive", "--json", "--repeat", "3"], capture_output=True,
-                       text=True, env=env, timeout=150)
+                       text=True, env=env, timeout=400)
     check(r.returncode == 0, f"bench --interactive exited {r.returncode}: {r.stderr[-2000:]}")
     try:
         doc = json.loads(r.stdout)
@@ -77,6 +77,10 @@ def main():
     check(by.get("default_lesson_param_change", {}).get("layers_reused") == 0,
           "default lesson: its layer 0 changes, nothing can be reused")
     check("platform" in by.get("app_start_to_first_frame", {}), "app start: no platform reported")
+    heavy = by.get("heavy_edit_stays_live", {})
+    cancel = heavy.get("cancel_to_thread_free_ms")
+    check(isinstance(cancel, list) and len(cancel) == 3, f"heavy edit: cancel_to_thread_free_ms {cancel!r} is not 3 samples")
+    check(isinstance(heavy.get("cancel_met"), bool), "heavy edit: 'cancel_met' is not a bool")
     print(r.stdout)
 
     for bad in (["--repeat", "0"], ["--repeat", "x"], ["--threads", "2"], ["stack.json"], ["--bogus"], ["--repeat"]):

@@ -22,6 +22,7 @@ namespace {
 ReadLimits smallLimits() {
   ReadLimits l;
   l.maxEntryBytes = int64_t(8) << 20;
+  l.maxNpyEntryBytes = int64_t(8) << 20;
   l.maxTotalBytes = int64_t(32) << 20;
   l.maxEntries = 256;
   return l;
