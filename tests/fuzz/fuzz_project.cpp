@@ -1,7 +1,8 @@
 // fuzz_project: any bytes as a .convscope project file (a zip: manifest.json, stack.json, data/...)
 // → readProject. Contract: a Project or a ReadResult error with a message naming the file; never a
 // crash, leak or UB. An accepted project must survive encodeProject → readProject unchanged (stack,
-// data files, view state) and every data name it holds must be safe to extract (isSafeDataName).
+// data files, view state), every data name it holds must be safe to extract (isSafeDataName), and
+// every data path its stack names must be one of those members.
 #include <QByteArray>
 #include <QString>
 #include <cstdio>
@@ -44,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& [archiveName, contents] : r.project.files)
     if (!isSafeDataName(archiveName)) contractBroken("an accepted project holds an unsafe data name");
+  // Every data path of an accepted project's stack is one of its own data/ members.
+  for (const auto& ptr : fileReferences(r.project.stack)) {
+    const QString ref = QString::fromStdString(r.project.stack.at(ptr).get<std::string>());
+    if (!isSafeDataName(ref) || !r.project.files.count(ref))
+      contractBroken("an accepted project's stack names a file that is not one of its data/ members");
+  }
   QByteArray again;
   QString error;
   if (!encodeProject(r.project, &again, &error)) return 0;  // e.g. a stack nlohmann cannot dump

@@ -149,6 +149,37 @@ def project_seeds(out):
         "manifest_not_json.convscope": project([("manifest.json", b"{not json"), ("stack.json", stack_text)]),
         "not_a_zip.convscope": b"PK\x03\x04 but nothing else",
     }
+    # Stacks naming files outside the project's data/ members (all must be refused, nothing opened).
+    for tag, key, ref in (("abs_weight", "weight", "/etc/passwd"), ("dotdot_weight", "weight", "data/../../etc/passwd"),
+                          ("home_weight", "weight", "~/.ssh/id_rsa"), ("unlisted_weight", "weight", "data/other.npy"),
+                          ("abs_input", "input", "/proc/self/environ"), ("bn_mean", "mean", "/etc/shadow")):
+        st = json.loads(stack_text)
+        if key == "input":
+            st["input"]["data"] = ref
+        elif key == "mean":
+            st["layers"].append({"op": "batch_norm", "mean": ref})
+        else:
+            st["layers"][0]["weight"] = ref
+        seeds["path_" + tag + ".convscope"] = project(
+            [("manifest.json", manifest(files)), ("stack.json", json.dumps(st).encode())] + sorted(npys.items()))
+    # A member stored as a symlink (zip unix mode 0120777): read as bytes, never followed.
+    link = zipfile.ZipInfo("data/w.npy")
+    link.external_attr = 0o120777 << 16
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("manifest.json", manifest(files))
+        z.writestr("stack.json", stack_text)
+        z.writestr("data/x.npy", npys["data/x.npy"])
+        z.writestr(link, b"/etc/passwd")
+    seeds["symlink_member.convscope"] = buf.getvalue()
+    # Members that inflate far beyond what they need: a .npy whose header declares 12 floats followed
+    # by 16 MiB of zeros, and a 64 MiB member (over the fuzzer's 8 MiB cap) of zeros.
+    seeds["npy_longer_than_header.convscope"] = project(
+        [("manifest.json", manifest(files)), ("stack.json", stack_text), ("data/x.npy", npys["data/x.npy"]),
+         ("data/w.npy", npys["data/w.npy"] + bytes(16 << 20))])
+    seeds["inflates_past_cap.convscope"] = project(
+        [("manifest.json", manifest(files)), ("stack.json", stack_text), ("data/x.npy", npys["data/x.npy"]),
+         ("data/w.npy", bytes(64 << 20))])
     for name, data in seeds.items():
         put(out, "project", name, data)
     return len(seeds)
