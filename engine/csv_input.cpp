@@ -52,7 +52,9 @@ Tensor parseCsv(const std::string& text, const std::string& label, const std::st
     throw EngineError(c, rule);
   };
   std::vector<std::vector<float>> rows;
-  std::istringstream in(text);
+  // A UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of the first field.
+  const bool bom = text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0;
+  std::istringstream in(bom ? text.substr(3) : text);
   std::string line;
   size_t lineNo = 0;
   char sep = 0;
