@@ -15,6 +15,7 @@
 #include "npy.h"
 #include "param_reader.h"
 #include "resolve.h"
+#include "view_spec.h"
 
 namespace convscope::engine {
 namespace {
@@ -302,6 +303,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
     cur = l.outputShape();
     st.layers.push_back(std::move(l));
   }
+  validateViewSpec(doc, file, st.layers.size());
   if (activation > lim.maxActivationBytes)
     throw EngineError({file, -1, "", ""},
                       "the stack's activations would need " + formatBytes(activation) + " (input " +

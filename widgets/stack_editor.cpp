@@ -65,6 +65,19 @@ QString meaningOf(const std::string& key, Convention c) {
   return {};
 }
 
+// The stack's own "view" names a layer by index (the engine refuses one out of range): after an
+// edit that inserts, removes or reorders layers it follows its layer to the new index. `map` takes
+// the old index to the new one, or -1 when that layer is gone (then "view.layer" is dropped and the
+// view opens on the default layer).
+void followViewLayer(nlohmann::json& doc, const std::function<int(int)>& map) {
+  if (!doc.is_object() || !doc.contains("view") || !doc["view"].is_object()) return;
+  nlohmann::json& v = doc["view"];
+  if (!v.contains("layer") || !v["layer"].is_number_integer()) return;
+  const int to = map(v["layer"].get<int>());
+  if (to < 0) v.erase("layer");
+  else v["layer"] = to;
+}
+
 }  // namespace
 
 const std::vector<std::string>& editorOps() {
@@ -338,6 +351,7 @@ void StackEditor::addLayer(const std::string& op) {
   }
   auto& arr = next["layers"];
   arr.insert(arr.begin() + at, defaultLayer(op, convention(), inChannels, at));
+  followViewLayer(next, [at](int i) { return i >= at ? i + 1 : i; });
   m_selected = at;
   emitEdit(next, QString("Add %1 layer").arg(QString::fromStdString(op)));
 }
@@ -348,6 +362,7 @@ void StackEditor::removeCurrentLayer() {
   nlohmann::json next = m_source;
   next["layers"].erase(next["layers"].begin() + m_selected);
   const int removed = m_selected;
+  followViewLayer(next, [removed](int i) { return i == removed ? -1 : i > removed ? i - 1 : i; });
   m_selected = std::min(m_selected, static_cast<int>(next["layers"].size()) - 1);
   emitEdit(next, QString("Remove layer %1").arg(removed));
 }
@@ -359,6 +374,7 @@ void StackEditor::duplicateCurrentLayer() {
   auto& arr = next["layers"];
   arr.insert(arr.begin() + m_selected + 1, arr[static_cast<size_t>(m_selected)]);
   const int from = m_selected;
+  followViewLayer(next, [from](int i) { return i > from ? i + 1 : i; });
   m_selected = from + 1;
   emitEdit(next, QString("Duplicate layer %1").arg(from));
 }
@@ -370,6 +386,7 @@ void StackEditor::moveCurrentLayer(int delta) {
   nlohmann::json next = m_source;
   std::swap(next["layers"][static_cast<size_t>(m_selected)], next["layers"][static_cast<size_t>(to)]);
   const int from = m_selected;
+  followViewLayer(next, [from, to](int i) { return i == from ? to : i == to ? from : i; });
   m_selected = to;
   emitEdit(next, QString("Move layer %1 %2").arg(from).arg(delta < 0 ? "up" : "down"));
 }

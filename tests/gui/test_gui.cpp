@@ -43,6 +43,7 @@ class GuiTest : public QObject {
   void middleLayerEditInBackgroundMatchesAFreshComputation();
   void plotsKeepCachesOfSharedRowsAndMatchAFreshBuild();
   void screenshotOfEveryLesson();
+  void layerEditsKeepTheStacksViewOnItsLayer();
 };
 
 void GuiTest::invalidEditShowsErrorAndKeepsLastValidState() {
@@ -548,6 +549,46 @@ void GuiTest::screenshotOfEveryLesson() {
       for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
     QVERIFY2(colours.size() > 64, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
   }
+}
+
+void GuiTest::layerEditsKeepTheStacksViewOnItsLayer() {
+  // The lesson opens on layer 2 ("view": {"layer": 2}); the engine refuses a view layer out of
+  // range, so removing, adding and moving layers must carry the view's index along.
+  app::MainWindow w(nullptr, false);
+  QVERIFY(w.openLesson("conv1d_basics"));
+  app::Document* doc = w.document();
+  auto viewLayer = [doc]() {
+    const auto& v = doc->source()["view"];
+    return v.contains("layer") ? v["layer"].get<int>() : -1;
+  };
+  nlohmann::json src = doc->source();
+  src["view"]["layer"] = 2;
+  doc->edit(src, "view on layer 2");
+  QVERIFY(!doc->error());
+  auto* ed = w.stackEditor();
+  ed->setCurrentLayer(0);
+  ed->removeCurrentLayer();
+  doc->waitIdle();
+  QVERIFY2(!doc->error(), qPrintable(doc->error() ? doc->error()->message : QString()));
+  QCOMPARE(viewLayer(), 1);
+  ed->setCurrentLayer(0);
+  ed->duplicateCurrentLayer();
+  QCOMPARE(viewLayer(), 2);
+  ed->setCurrentLayer(2);
+  ed->moveCurrentLayer(-1);
+  QCOMPARE(viewLayer(), 1);
+  ed->setCurrentLayer(1);
+  ed->removeCurrentLayer();  // the view's own layer: the view falls back to the default layer
+  doc->waitIdle();
+  QCOMPARE(viewLayer(), -1);
+  QVERIFY2(!doc->error(), qPrintable(doc->error() ? doc->error()->message : QString()));
+  // An out-of-range view layer written by hand is refused under its own key.
+  src = doc->source();
+  src["view"]["layer"] = 9;
+  doc->edit(src, "view on layer 9");
+  doc->waitIdle();
+  QVERIFY(doc->error().has_value());
+  QVERIFY2(doc->error()->message.contains("view.layer"), qPrintable(doc->error()->message));
 }
 
 QTEST_MAIN(GuiTest)
