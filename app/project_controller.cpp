@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QRegularExpression>
 #include <QLockFile>
 #include <QMenu>
@@ -19,6 +20,8 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <filesystem>
+#include <system_error>
 
 #include "engine/error.h"
 #include "engine/input_file.h"
@@ -397,27 +400,58 @@ QString ProjectController::autosavePath() const {
   return m_sessionDir.isEmpty() ? QString() : m_sessionDir + "/autosave.convscope";
 }
 
+namespace {
+// Creates `dir` and its parents; "" on success, else why not (the system's words).
+QString makeFolder(const QString& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(QFile::encodeName(dir).toStdString()), ec);
+  if (ec) return QString::fromLocal8Bit(ec.message().c_str());
+  if (!QFileInfo(dir).isDir()) return ProjectController::tr("not a folder");
+  return {};
+}
+}  // namespace
+
 bool ProjectController::startSession() {
   if (!m_sessionDir.isEmpty()) return true;
   const QString sessions = dataDir() + "/sessions";
-  if (!QDir().mkpath(sessions)) return false;
+  if (const QString why = makeFolder(sessions); !why.isEmpty()) {
+    reportAutosaveOff(dataDir(), why);
+    return false;
+  }
   const QString id = QString("%1-%2").arg(QCoreApplication::applicationPid()).arg(QDateTime::currentMSecsSinceEpoch());
   m_lock = std::make_unique<QLockFile>(sessions + "/" + id + ".lock");
   m_lock->setStaleLockTime(0);
   if (!m_lock->tryLock(0)) {
+    const QLockFile::LockError e = m_lock->error();
     m_lock.reset();
+    reportAutosaveOff(sessions, e == QLockFile::PermissionError ? tr("permission denied")
+                                : e == QLockFile::LockFailedError ? tr("the session is locked by another process")
+                                                                  : tr("cannot create the session's lock file"));
     return false;
   }
   m_sessionDir = sessions + "/" + id;
-  if (!QDir().mkpath(m_sessionDir)) {
+  if (const QString why = makeFolder(m_sessionDir); !why.isEmpty()) {
     m_lock.reset();
     m_sessionDir.clear();
+    reportAutosaveOff(sessions, why);
     return false;
   }
   m_timer = new QTimer(this);
   connect(m_timer, &QTimer::timeout, this, &ProjectController::autosaveNow);
   m_timer->start(autosaveIntervalMs());
   return true;
+}
+
+void ProjectController::reportAutosaveOff(const QString& folder, const QString& why) {
+  if (m_autosaveNotice) return;  // once per window
+  // A permanent status-bar widget: temporary messages and the document's status do not cover it.
+  m_autosaveNotice = new QLabel(m_window);
+  m_autosaveNotice->setObjectName("autosaveOffNotice");
+  m_autosaveNotice->setText(tr("⚠ Autosave is off: cannot use %1 (%2)").arg(QDir::toNativeSeparators(folder), why));
+  m_autosaveNotice->setToolTip(tr("Unsaved changes are not kept if ConvScope stops unexpectedly. Make the folder "
+                                  "writable, or point CONVSCOPE_DATA_DIR at one that is, and restart."));
+  m_autosaveNotice->setStyleSheet("color: #c0392b;");
+  m_window->statusBar()->addPermanentWidget(m_autosaveNotice);
 }
 
 bool ProjectController::autosaveNow() {

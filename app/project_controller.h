@@ -21,6 +21,7 @@
 
 #include "project_file.h"
 
+class QLabel;
 class QLockFile;
 class QMenu;
 class QMessageBox;
@@ -87,7 +88,9 @@ class ProjectController : public QObject {
   static QString dataDir();
   /// Autosave interval: $CONVSCOPE_AUTOSAVE_MS (tests), else 30 000 ms.
   static int autosaveIntervalMs();
-  /// Takes the clean-exit marker and starts the autosave timer (the real app only).
+  /// Takes the clean-exit marker and starts the autosave timer (the real app only). When the data
+  /// folder cannot hold a session, autosave is off: the window shows a lasting notice naming the
+  /// folder and the reason (once), and this returns false.
   bool startSession();
   QString sessionDir() const { return m_sessionDir; }
   QString autosavePath() const;
@@ -109,6 +112,7 @@ class ProjectController : public QObject {
   QString newWorkDir();
   project::Project collectCurrent(QStringList* warnings, QStringList* bundled = nullptr) const;
   void applyView(const project::ViewState& v);
+  void reportAutosaveOff(const QString& folder, const QString& why);
 
   MainWindow* m_window;
   bool m_interactive = true;
@@ -122,6 +126,7 @@ class ProjectController : public QObject {
   std::unique_ptr<QTemporaryDir> m_tempWork;  // work folders when no session runs
   QTimer* m_timer = nullptr;
   nlohmann::json m_lastAutosaved;
+  QPointer<QLabel> m_autosaveNotice;  // shown once autosave turned out to be off
   bool m_closeAccepted = false;
   bool m_recovered = false;  // this session holds recovered work
   int m_workCounter = 0;

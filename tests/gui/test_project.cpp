@@ -14,11 +14,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProcess>
+#include <QScopeGuard>
+#include <QStatusBar>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -123,6 +126,7 @@ class ProjectTest : public QObject {
   void dragAndDropOpensEachKind();
   void recentFilesKeepEightNewestFirst();
   void autosaveOnlyWhileModified();
+  void autosaveOffIsToldInTheWindow();
   void crashRecoveryOfTheRealApp();
   void screenshotsOfPromptAndMenu();
 
@@ -455,6 +459,43 @@ void ProjectTest::autosaveOnlyWhileModified() {
   }
   QVERIFY(!QFileInfo::exists(sessionDir));
   QVERIFY(!QFileInfo::exists(sessionDir + ".lock"));
+}
+
+void ProjectTest::autosaveOffIsToldInTheWindow() {
+  // A data folder that cannot be created (its parent is a regular file; permissions would not stop
+  // root): the session cannot start and the window says so, with the folder and the reason.
+  QTemporaryDir tmp;
+  const QString blocker = tmp.filePath("not-a-folder");
+  writeText(blocker, "a file where the data folder's parent should be");
+  const QString dataDir = blocker + "/convscope-data";
+  const QByteArray saved = qgetenv("CONVSCOPE_DATA_DIR");
+  qputenv("CONVSCOPE_DATA_DIR", dataDir.toUtf8());
+  auto restore = qScopeGuard([&]() { qputenv("CONVSCOPE_DATA_DIR", saved); });
+  app::MainWindow w(nullptr, false);
+  QVERIFY(w.openLesson("conv1d_basics"));
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  ProjectController* pc = w.projectController();
+  QVERIFY(!pc->startSession());
+  QVERIFY(!pc->startSession());  // asked again: still one notice
+  auto notices = [&]() {
+    QList<QLabel*> found;
+    for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+      if (l->text().contains(dataDir) || l->text().contains(QDir::toNativeSeparators(dataDir))) found << l;
+    return found;
+  };
+  QTRY_COMPARE(notices().size(), 1);
+  QLabel* notice = notices().front();
+  QVERIFY2(notice->text().contains("autosave", Qt::CaseInsensitive), qPrintable(notice->text()));
+  QVERIFY2(notice->text().contains("Not a directory", Qt::CaseInsensitive) || notice->text().contains("not a folder", Qt::CaseInsensitive),
+           qPrintable(notice->text()));
+  QTRY_VERIFY(notice->isVisible());
+  // It stays: other status messages come and go, an edit recomputes, the notice is still shown.
+  pc->showStatus("something else", 50);
+  QVERIFY(w.stackEditor()->setParamText("stride", "1"));
+  QTest::qWait(200);
+  QVERIFY(notice->isVisible());
+  QVERIFY(!pc->autosaveNow());
 }
 
 void ProjectTest::crashRecoveryOfTheRealApp() {
