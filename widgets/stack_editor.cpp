@@ -232,6 +232,7 @@ StackEditor::StackEditor(QWidget* parent) : QWidget(parent) {
   connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
     if (row == m_selected) return;
     m_selected = row;
+    updateButtons();
     refreshPanel();
     emit currentLayerChanged(row);
   });
@@ -325,7 +326,13 @@ void StackEditor::refreshList() {
   if (m_selected >= n) m_selected = n - 1;
   if (m_selected < 0 && n > 0) m_selected = 0;
   m_list->setCurrentRow(m_selected);
-  const bool sel = m_selected >= 0;
+  updateButtons();
+}
+
+void StackEditor::updateButtons() {
+  const nlohmann::json* ls = layers();
+  const int n = ls ? static_cast<int>(ls->size()) : 0;
+  const bool sel = m_selected >= 0 && m_selected < n;
   m_remove->setEnabled(sel);
   m_duplicate->setEnabled(sel);
   m_up->setEnabled(sel && m_selected > 0);

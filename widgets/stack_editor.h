@@ -88,6 +88,8 @@ class StackEditor : public QWidget {
   };
   void emitEdit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
   void refreshList();
+  /// Enables the layer buttons for the selected layer (m_selected); called whenever it changes.
+  void updateButtons();
   void refreshPanel();
   void showErrors();
   void showContextMenu(const QPoint& pos);

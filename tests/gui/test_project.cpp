@@ -20,6 +20,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProcess>
+#include <QPushButton>
 #include <QScopeGuard>
 #include <QStatusBar>
 #include <QSettings>
@@ -127,6 +128,7 @@ class ProjectTest : public QObject {
   void recentFilesKeepEightNewestFirst();
   void autosaveOnlyWhileModified();
   void autosaveOffIsToldInTheWindow();
+  void recoveryWithTheLastLayerSelectedMovesItUp();
   void crashRecoveryOfTheRealApp();
   void screenshotsOfPromptAndMenu();
 
@@ -496,6 +498,47 @@ void ProjectTest::autosaveOffIsToldInTheWindow() {
   QTest::qWait(200);
   QVERIFY(notice->isVisible());
   QVERIFY(!pc->autosaveNow());
+}
+
+void ProjectTest::recoveryWithTheLastLayerSelectedMovesItUp() {
+  // A window quit without asking while the last layer is selected leaves its autosave (the same
+  // path as a crash); the next start recovers it, selects that layer again, and ▲ / ▼ must be the
+  // buttons that apply to the last layer.
+  {
+    app::MainWindow w(nullptr, false);
+    ProjectController* pc = w.projectController();
+    QVERIFY(pc->startSession());
+    QVERIFY(w.openLesson("conv1d_basics"));
+    QVERIFY(w.stackEditor()->setParamText("stride", "1"));
+    w.stackEditor()->setCurrentLayer(2);
+    QCOMPARE(w.currentLayer(), 2);
+    QVERIFY(pc->autosaveNow());
+  }
+  app::MainWindow w(nullptr, false);
+  ProjectController* pc = w.projectController();
+  pc->setInteractive(false);
+  QVERIFY(pc->offerRecovery(ProjectController::RecoverAnswer::Yes));
+  w.document()->waitIdle();
+  QCoreApplication::processEvents();
+  QCOMPARE(w.currentLayer(), 2);
+  QCOMPARE(w.document()->source()["layers"][2]["op"].get<std::string>(), std::string("conv_transpose"));
+  QPushButton *up = nullptr, *down = nullptr;
+  for (QPushButton* b : w.stackEditor()->findChildren<QPushButton*>()) {
+    if (b->text() == QString::fromUtf8("▲")) up = b;
+    if (b->text() == QString::fromUtf8("▼")) down = b;
+  }
+  QVERIFY(up && down);
+  QVERIFY2(up->isEnabled(), "move up is disabled for the last layer");
+  QVERIFY2(!down->isEnabled(), "move down is enabled for the last layer");
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  QTest::mouseClick(up, Qt::LeftButton);
+  QCOMPARE(w.document()->source()["layers"][1]["op"].get<std::string>(), std::string("conv_transpose"));
+  QCOMPARE(w.currentLayer(), 1);
+  QVERIFY(up->isEnabled() && down->isEnabled());
+  w.document()->undoStack()->undo();
+  w.stackEditor()->setCurrentLayer(0);
+  QVERIFY(!up->isEnabled() && down->isEnabled());
 }
 
 void ProjectTest::crashRecoveryOfTheRealApp() {
