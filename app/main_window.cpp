@@ -111,6 +111,9 @@ void MainWindow::buildDocks() {
   m_lesson = new QTextBrowser(this);
   m_lesson->setOpenExternalLinks(true);
   m_lesson->setFrameShape(QFrame::NoFrame);
+  // A text browser would let the layout squeeze it to a few pixels (and keep it there when the
+  // window grows again, the room going to the canvas): the lesson keeps a width that reads.
+  m_lesson->setMinimumWidth(kMinDockWidth);
   m_stackEditor = new widgets::StackEditor(this);
   m_inputEditor = new widgets::InputEditor(this);
   m_plots = new widgets::ActivationPlots(this);

@@ -80,6 +80,9 @@ class MainWindow : public QMainWindow {
 
   /// The default size of the window (screenshots use it).
   static QSize defaultSize() { return {1400, 900}; }
+  /// The narrowest the lesson dock gets, however small the window is made (the stack and input
+  /// editors' own layouts already keep them wider).
+  static constexpr int kMinDockWidth = 220;
 
  signals:
   /// Space: play or pause the canvas animation.

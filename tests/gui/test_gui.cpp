@@ -3,6 +3,7 @@
 // activation plots of a lesson, the min/max pyramid, and the real app's --screenshot per lesson.
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
@@ -43,6 +44,7 @@ class GuiTest : public QObject {
   void middleLayerEditInBackgroundMatchesAFreshComputation();
   void plotsKeepCachesOfSharedRowsAndMatchAFreshBuild();
   void screenshotOfEveryLesson();
+  void docksKeepAReadableWidthAfterTheWindowShrinks();
   void layerEditsKeepTheStacksViewOnItsLayer();
 };
 
@@ -549,6 +551,30 @@ void GuiTest::screenshotOfEveryLesson() {
       for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
     QVERIFY2(colours.size() > 64, qPrintable(QString("%1: only %2 colours").arg(name).arg(colours.size())));
   }
+}
+
+void GuiTest::docksKeepAReadableWidthAfterTheWindowShrinks() {
+  app::MainWindow w(nullptr, false);
+  QVERIFY(w.openLesson("conv1d_basics"));
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  QTest::qWait(50);
+  auto* lesson = w.findChild<QDockWidget*>("dock.lesson");
+  auto* stack = w.findChild<QDockWidget*>("dock.stack");
+  auto* input = w.findChild<QDockWidget*>("dock.input");
+  QVERIFY(lesson && stack && input);
+  QVERIFY(lesson->width() >= 200);
+  w.resize(200, 150);
+  QTest::qWait(100);
+  w.resize(app::MainWindow::defaultSize());
+  QTRY_COMPARE(w.size(), app::MainWindow::defaultSize());
+  QTest::qWait(100);
+  const QString widths = QString("lesson %1, stack %2, input %3").arg(lesson->width()).arg(stack->width()).arg(input->width());
+  // The lesson text at ~50 px wraps letter by letter; 200 px holds a few words per line.
+  QVERIFY2(lesson->width() >= 200, qPrintable(widths));
+  QVERIFY2(stack->width() >= 200 && input->width() >= 200, qPrintable(widths));
+  if (!qEnvironmentVariableIsEmpty("CONVSCOPE_SHOT_DIR"))
+    w.grab().save(qEnvironmentVariable("CONVSCOPE_SHOT_DIR") + "/docks_after_shrink.png");
 }
 
 void GuiTest::layerEditsKeepTheStacksViewOnItsLayer() {
