@@ -159,7 +159,12 @@ void MainWindow::buildMenus() {
   QAction* undo = m_doc->undoStack()->createUndoAction(this, "&Undo");
   undo->setShortcut(QKeySequence::Undo);
   QAction* redo = m_doc->undoStack()->createRedoAction(this, "&Redo");
-  redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence::Redo});
+  // Ctrl+Shift+Z and Ctrl+Y everywhere, plus the platform's own redo keys. Each sequence once: an
+  // action listing one twice is an ambiguous shortcut to Qt, which then triggers nothing.
+  QList<QKeySequence> redoKeys{QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)};
+  for (const QKeySequence& k : QKeySequence::keyBindings(QKeySequence::Redo))
+    if (!k.isEmpty() && !redoKeys.contains(k)) redoKeys << k;
+  redo->setShortcuts(redoKeys);
   edit->addAction(undo);
   edit->addAction(redo);
   edit->addSeparator();
