@@ -249,6 +249,7 @@ void Canvas::paintGL() {
     drawHud();
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (m_imgui.hasPendingInput()) update();  // a release held back for this frame, or more clicks
   }
   if (!m_frameReady) {
     m_frameReady = true;

@@ -59,20 +59,34 @@ void ImGuiBridge::beginFrame(QSize size, double dpr, double dt) {
   io.DisplaySize = ImVec2(float(size.width()), float(size.height()));
   io.DisplayFramebufferScale = ImVec2(float(dpr), float(dpr));
   io.DeltaTime = float(dt > 0 ? dt : 1.0 / 60.0);
+  // Hand over queued mouse input in order, stopping before a second change of a button this frame.
+  bool changed[3] = {false, false, false};
+  while (!m_mouse.empty()) {
+    const MouseInput& in = m_mouse.front();
+    if (in.button >= 0 && io.MouseDown[in.button] != in.down) {
+      if (changed[in.button]) break;
+      changed[in.button] = true;
+      io.MouseDown[in.button] = in.down;
+    }
+    io.MousePos = ImVec2(float(in.pos.x()), float(in.pos.y()));
+    m_mouse.pop_front();
+  }
 }
 
 bool ImGuiBridge::mouseMove(QPointF pos) {
   makeCurrent();
-  ImGui::GetIO().MousePos = ImVec2(float(pos.x()), float(pos.y()));
+  if (m_mouse.empty()) ImGui::GetIO().MousePos = ImVec2(float(pos.x()), float(pos.y()));
+  else if (m_mouse.back().button < 0) m_mouse.back().pos = pos;  // only the latest of consecutive moves matters
+  else m_mouse.push_back({pos, -1, false});
   return ImGui::GetIO().WantCaptureMouse;
 }
 
 bool ImGuiBridge::mouseButton(QMouseEvent* ev, bool down) {
   makeCurrent();
   ImGuiIO& io = ImGui::GetIO();
-  io.MousePos = ImVec2(float(ev->position().x()), float(ev->position().y()));
   const int b = ev->button() == Qt::LeftButton ? 0 : ev->button() == Qt::RightButton ? 1 : ev->button() == Qt::MiddleButton ? 2 : -1;
-  if (b >= 0) io.MouseDown[b] = down;
+  if (m_mouse.size() >= 256) m_mouse.pop_front();  // no frames are drawn (no OpenGL): keep the newest
+  m_mouse.push_back({ev->position(), b, down});
   return io.WantCaptureMouse;
 }
 
@@ -102,7 +116,8 @@ bool ImGuiBridge::key(QKeyEvent* ev, bool down) {
 
 void ImGuiBridge::mouseLeave() {
   makeCurrent();
-  ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  if (m_mouse.empty()) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  else m_mouse.push_back({QPointF(-FLT_MAX, -FLT_MAX), -1, false});
 }
 
 bool ImGuiBridge::wantsMouse() const {

@@ -1,22 +1,99 @@
 // Widget tests that need a real X server (run under `xvfb-run -a`, platform xcb), where the
 // offscreen platform would hide the defect:
+//  * the canvas HUD under a real OpenGL context: a click whose press and release reach the canvas
+//    in one turn of the event loop, before any frame — a touchpad tap, a fast click — still presses
+//    the ImGui button (ImGui 1.86 samples the mouse once per frame);
 //  * the window's redo keys: on X11 the platform's QKeySequence::Redo is Ctrl+Shift+Z itself.
 #include <QAction>
 #include <QListWidget>
+#include <QOpenGLContext>
+#include <QSignalSpy>
 #include <QUndoStack>
 #include <QtTest>
 
 #include "document.h"
+#include "engine/stack.h"
 #include "main_window.h"
+#include "widgets/canvas.h"
 #include "widgets/stack_editor.h"
 
 using namespace convscope;
 
+namespace {
+
+widgets::SnapshotPtr conv1dSnapshot() {
+  const auto doc = nlohmann::json::parse(R"({
+    "convscope": 1,
+    "input": {"shape": [1, 16], "generator": {"kind": "impulse", "position": 7}},
+    "layers": [{"op": "conv", "out_channels": 1, "kernel_size": 3, "init": {"kind": "random", "seed": 1}}]
+  })");
+  auto snap = std::make_shared<widgets::StackSnapshot>();
+  snap->stack = engine::resolveStack(doc, "hud_click.json", "");
+  snap->outputs = engine::forward(snap->stack);
+  return snap;
+}
+
+// Draws `n` more frames of `canvas`.
+bool drawFrames(widgets::Canvas& canvas, int n) {
+  QSignalSpy swapped(&canvas, &QOpenGLWidget::frameSwapped);
+  for (int i = 0; i < n; ++i) {
+    const int before = swapped.count();
+    canvas.update();
+    if (!QTest::qWaitFor([&]() { return swapped.count() > before; }, 5000)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 class X11Test : public QObject {
   Q_OBJECT
  private slots:
+  void clickWithinOneEventLoopTurnPressesPlay();
   void redoByKeyboardWithCtrlShiftZAndCtrlY();
 };
+
+void X11Test::clickWithinOneEventLoopTurnPressesPlay() {
+  widgets::Canvas canvas;
+  canvas.resize(900, 500);
+  canvas.setSnapshot(conv1dSnapshot());
+  canvas.setLayer(0);
+  canvas.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&canvas));
+  QVERIFY(drawFrames(canvas, 2));
+  if (!canvas.context() || !canvas.context()->isValid()) QSKIP("no OpenGL context: the canvas draws no HUD");
+  QVERIFY(canvas.stepCount() > 3);
+  // The Play button in the HUD's first row (ImGui's 7 px wide default font, the canvas's fixed
+  // style): collapse arrow (21 px), "|<" and "<", then "Play " from x = 92 to 139.
+  const QPoint play(115, int(canvas.height() - canvas.hudHeight() + 6 + 10));
+  QTest::mouseMove(&canvas, play);
+  QVERIFY(drawFrames(canvas, 2));
+  QVERIFY(!canvas.isPlaying());
+
+  // A click held over a few frames plays: the position is the Play button.
+  QTest::mousePress(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QVERIFY(drawFrames(canvas, 2));
+  QTest::mouseRelease(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QTRY_VERIFY_WITH_TIMEOUT(canvas.isPlaying(), 3000);
+  canvas.pause();
+  canvas.first();
+  QVERIFY(drawFrames(canvas, 2));
+  QVERIFY(!canvas.isPlaying());
+
+  // Press and release delivered together, before the canvas draws again.
+  QTest::mousePress(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QTest::mouseRelease(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QTRY_VERIFY_WITH_TIMEOUT(canvas.isPlaying(), 3000);
+  canvas.pause();
+
+  // Two such clicks in one turn: play, then pause — neither is lost.
+  QVERIFY(drawFrames(canvas, 2));
+  QTest::mouseClick(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QTest::mouseClick(&canvas, Qt::LeftButton, Qt::NoModifier, play);
+  QSignalSpy playing(&canvas, &widgets::Canvas::playingChanged);
+  QTRY_VERIFY_WITH_TIMEOUT(playing.count() >= 2, 3000);
+  QVERIFY(!canvas.isPlaying());
+}
 
 void X11Test::redoByKeyboardWithCtrlShiftZAndCtrlY() {
   // Keys sent to the shown window, as a user types them: each redo key must redo one step (an
