@@ -3,6 +3,7 @@
 #include "export_job.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -14,7 +15,12 @@
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
+#include <system_error>
 #include <qcustomplot.h>
 
 #include "gif_writer.h"
@@ -84,6 +90,33 @@ class TempTarget {
     if (!m_committed) QFile::remove(m_temp);
   }
   const QString& path() const { return m_temp; }
+  /// Writing the temporary file failed for `cause` (the system's words): throws ExportWriteError
+  /// naming the target (the temporary file goes with this object).
+  [[noreturn]] void failed(const QString& cause) const {
+    throw ExportWriteError("cannot write '" + m_target.toStdString() + "': " + cause.toStdString() +
+                           " (nothing was written)");
+  }
+  /// Writes `bytes` as the whole temporary file. POSIX calls, not QFile: a short write (the disk
+  /// filled up part-way) must still report the system's reason, which QFile then drops.
+  void write(const QByteArray& bytes) const {
+    auto reason = [](int err) { return QString::fromLocal8Bit(std::generic_category().message(err).c_str()); };
+    const int fd = ::open(QFile::encodeName(m_temp).constData(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) failed(reason(errno));
+    const char* p = bytes.constData();
+    qint64 left = bytes.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd, p, size_t(left));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : ENOSPC;
+        ::close(fd);
+        failed(reason(err));
+      }
+      p += n;
+      left -= n;
+    }
+    if (::close(fd) != 0) failed(reason(errno));
+  }
   qint64 commit() {
     std::error_code ec;
     std::filesystem::rename(m_temp.toStdString(), m_target.toStdString(), ec);
@@ -112,9 +145,13 @@ QString sceneTitle(const SceneRequest& r) {
       .arg(std::clamp(r.step, 0, m.steps - 1));
 }
 
-// Paints into `path` (temporary) as `fmt` with `paint(QPainter&)` at logical `size`.
+// The file's bytes as `fmt`, painted with `paint(QPainter&)` at logical `size`. Encoded in memory
+// so that writing them (TempTarget::write) is one step whose failure has the system's reason.
 template <class PainterT = QPainter, class Paint>
-void paintTo(ExportFormat fmt, const QString& path, QSize size, const QString& title, Paint&& paint) {
+QByteArray paintTo(ExportFormat fmt, QSize size, const QString& title, Paint&& paint) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
   switch (fmt) {
     case ExportFormat::Png: {
       QImage img(size, QImage::Format_ARGB32_Premultiplied);
@@ -125,13 +162,13 @@ void paintTo(ExportFormat fmt, const QString& path, QSize size, const QString& t
       }
       img.setText("Title", title);
       img.setText("Software", "ConvScope");
-      if (!img.convertToFormat(QImage::Format_RGB32).save(path, "PNG"))
+      if (!img.convertToFormat(QImage::Format_RGB32).save(&buffer, "PNG"))
         throw std::runtime_error("cannot encode the PNG");
       break;
     }
     case ExportFormat::Svg: {
       QSvgGenerator gen;
-      gen.setFileName(path);
+      gen.setOutputDevice(&buffer);
       gen.setSize(size);
       gen.setViewBox(QRect(QPoint(0, 0), size));
       gen.setResolution(96);
@@ -144,7 +181,7 @@ void paintTo(ExportFormat fmt, const QString& path, QSize size, const QString& t
       break;
     }
     case ExportFormat::Pdf: {
-      QPdfWriter pdf(path);
+      QPdfWriter pdf(&buffer);
       pdf.setResolution(96);
       pdf.setPageSize(QPageSize(QSizeF(size.width() * 0.75, size.height() * 0.75), QPageSize::Point, QString(),
                                 QPageSize::ExactMatch));
@@ -166,14 +203,13 @@ void paintTo(ExportFormat fmt, const QString& path, QSize size, const QString& t
         PainterT p(&dev);
         paint(p);
       }
-      QFile f(path);
-      if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) throw ExportPathError("cannot write '" + path.toStdString() + "'");
-      f.write(dev.document().toUtf8());
-      if (!f.flush()) throw std::runtime_error("cannot write the .tex file");
+      buffer.write(dev.document().toUtf8());
       break;
     }
     default: throw std::invalid_argument("not a figure format");
   }
+  buffer.close();
+  return bytes;
 }
 
 }  // namespace
@@ -184,7 +220,7 @@ void exportFigure(const SceneRequest& request, const QString& path) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || !isFigureFormat(*fmt)) throw std::invalid_argument("unknown figure format: " + path.toStdString());
   TempTarget tmp(path);
-  paintTo(*fmt, tmp.path(), intSize(request.size), sceneTitle(request), [&](QPainter& p) { widgets::renderScene(p, request); });
+  tmp.write(paintTo(*fmt, intSize(request.size), sceneTitle(request), [&](QPainter& p) { widgets::renderScene(p, request); }));
   tmp.commit();
 }
 
@@ -264,7 +300,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   plots.setTimeWindow(0.0, 1.0);  // refills every row for its laid-out size
   for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
   const QString name = QString::fromStdString(snapshot->stack.name);
-  paintTo<QCPPainter>(*fmt, tmp.path(), size, "ConvScope — activations", [&](QCPPainter& p) {
+  const QByteArray bytes = paintTo<QCPPainter>(*fmt, size, "ConvScope — activations", [&](QCPPainter& p) {
     p.setMode(QCPPainter::pmVectorized, *fmt != ExportFormat::Png);
     p.setMode(QCPPainter::pmNoCaching, true);
     p.setRenderHint(QPainter::Antialiasing, true);
@@ -309,6 +345,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
       y += it.natural;
     }
   });
+  tmp.write(bytes);
   tmp.commit();
 }
 
@@ -359,28 +396,33 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
   const int fps = std::clamp(o.fps, 1, 60);
   TempTarget tmp(path);
   AnimationResult res;
-  if (*fmt == ExportFormat::Gif) {
-    std::vector<QImage> samples;
-    const int nSamples = std::min(total, 6);
-    for (int i = 0; i < nSamples; ++i)
-      samples.push_back(frameImage(model, o, first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
-    GifWriter gif;
-    gif.open(tmp.path(), o.size, int(std::lround(100.0 / fps)), themeColors(o.theme), samples);
-    for (int t = first; t <= last; ++t) {
-      gif.addFrame(frameImage(model, o, t));
-      if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
+  // The writers report a failed write (disk full, ...) as std::system_error with the system's reason.
+  try {
+    if (*fmt == ExportFormat::Gif) {
+      std::vector<QImage> samples;
+      const int nSamples = std::min(total, 6);
+      for (int i = 0; i < nSamples; ++i)
+        samples.push_back(frameImage(model, o, first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
+      GifWriter gif;
+      gif.open(tmp.path(), o.size, int(std::lround(100.0 / fps)), themeColors(o.theme), samples);
+      for (int t = first; t <= last; ++t) {
+        gif.addFrame(frameImage(model, o, t));
+        if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
+      }
+      gif.finish();
+      res.codec = "gif";
+    } else {
+      VideoWriter video;
+      video.open(tmp.path(), o.size, fps);
+      for (int t = first; t <= last; ++t) {
+        video.addFrame(frameImage(model, o, t));
+        if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
+      }
+      video.finish();
+      res.codec = video.codecName();
     }
-    gif.finish();
-    res.codec = "gif";
-  } else {
-    VideoWriter video;
-    video.open(tmp.path(), o.size, fps);
-    for (int t = first; t <= last; ++t) {
-      video.addFrame(frameImage(model, o, t));
-      if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
-    }
-    video.finish();
-    res.codec = video.codecName();
+  } catch (const std::system_error& e) {
+    tmp.failed(QString::fromLocal8Bit(e.code().message().c_str()));
   }
   res.frames = total;
   res.bytes = tmp.commit();

@@ -29,6 +29,12 @@ inline bool isFigureFormat(ExportFormat f) { return f != ExportFormat::Gif && f 
 struct ExportPathError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+/// Writing the file failed part-way (disk full, quota or file size limit, I/O error): a problem of
+/// the environment, reported like a bad target. what() names the target file and the system's
+/// reason; nothing was left at the target (an older file there is unchanged).
+struct ExportWriteError : ExportPathError {
+  using ExportPathError::ExportPathError;
+};
 /// The user cancelled (progress returned false); nothing was written.
 struct ExportCancelled : std::runtime_error {
   ExportCancelled() : std::runtime_error("export cancelled") {}

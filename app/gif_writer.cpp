@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 
 namespace convscope::app {
@@ -101,6 +103,11 @@ GifWriter::~GifWriter() {
 }
 
 void GifWriter::fail(const char* what, int err) {
+  const int sysErr = errno;  // set by the write, fclose or open giflib reports as failed
+  const bool io = err == E_GIF_ERR_OPEN_FAILED || err == E_GIF_ERR_WRITE_FAILED || err == E_GIF_ERR_DISK_IS_FULL ||
+                  err == E_GIF_ERR_CLOSE_FAILED;
+  if (io && sysErr != 0)
+    throw std::system_error(sysErr, std::generic_category(), std::string("GIF: ") + what);
   const char* msg = GifErrorString(err);
   throw std::runtime_error(std::string("GIF: ") + what + ": " + (msg ? msg : "error " + std::to_string(err)));
 }
@@ -149,6 +156,7 @@ void GifWriter::open(const QString& path, QSize size, int delayCs, const std::ve
   m_prev.assign(size_t(size.width()) * size_t(size.height()), 0);
 
   int err = 0;
+  errno = 0;
   m_gif = EGifOpenFileName(path.toLocal8Bit().constData(), false, &err);
   if (!m_gif) fail("cannot open the output", err);
   EGifSetGifVersion(m_gif, true);

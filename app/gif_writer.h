@@ -24,7 +24,9 @@ class GifWriter {
 
   /// Builds the palette from `exactColors` (kept exactly, at most 200) and the colours of
   /// `samples` (frames of the animation), then opens `path` for `size` frames shown `delayCs`
-  /// hundredths of a second each. Throws std::runtime_error on failure.
+  /// hundredths of a second each. Throws std::runtime_error on failure, std::system_error (a
+  /// runtime_error with the system's error code) when the file cannot be written (disk full, ...),
+  /// as addFrame() and finish() do.
   void open(const QString& path, QSize size, int delayCs, const std::vector<QRgb>& exactColors,
             const std::vector<QImage>& samples);
   /// Appends a frame (any format; converted to RGB32; must have the size given to open()).

@@ -3,6 +3,7 @@
 #include <QPainter>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -20,6 +21,14 @@ std::string avError(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(err, buf, sizeof buf);
   return buf;
+}
+
+// An error of writing the file: FFmpeg passes the system's errno on as AVERROR(errno), which
+// becomes a std::system_error (disk full, ...); anything else stays a runtime_error.
+[[noreturn]] void writeFailed(const std::string& what, int rc) {
+  const int e = AVUNERROR(rc);
+  if (e > 0 && e < 4096) throw std::system_error(e, std::generic_category(), "MP4: " + what);
+  throw std::runtime_error("MP4: " + what + ": " + avError(rc));
 }
 
 }  // namespace
@@ -91,9 +100,8 @@ void VideoWriter::open(const QString& path, QSize size, int fps) {
   m_stream->time_base = m_ctx->time_base;
   m_stream->avg_frame_rate = m_ctx->framerate;
   avcodec_parameters_from_context(m_stream->codecpar, m_ctx);
-  if ((rc = avio_open(&m_fmt->pb, file.constData(), AVIO_FLAG_WRITE)) < 0)
-    throw std::runtime_error("MP4: cannot write " + file.toStdString() + ": " + avError(rc));
-  if ((rc = avformat_write_header(m_fmt, nullptr)) < 0) throw std::runtime_error("MP4: header: " + avError(rc));
+  if ((rc = avio_open(&m_fmt->pb, file.constData(), AVIO_FLAG_WRITE)) < 0) writeFailed("cannot write " + file.toStdString(), rc);
+  if ((rc = avformat_write_header(m_fmt, nullptr)) < 0) writeFailed("header", rc);
   m_headerWritten = true;
 
   m_frame = av_frame_alloc();
@@ -138,7 +146,7 @@ void VideoWriter::drain(bool flush) {
     av_packet_rescale_ts(m_pkt, m_ctx->time_base, m_stream->time_base);
     m_pkt->stream_index = m_stream->index;
     const int w = av_interleaved_write_frame(m_fmt, m_pkt);
-    if (w < 0) throw std::runtime_error("MP4: write: " + avError(w));
+    if (w < 0) writeFailed("write", w);
   }
   (void)flush;
 }
@@ -149,7 +157,12 @@ void VideoWriter::finish() {
   drain(true);
   if (m_headerWritten) {
     const int rc = av_write_trailer(m_fmt);
-    if (rc < 0) throw std::runtime_error("MP4: trailer: " + avError(rc));
+    if (rc < 0) writeFailed("trailer", rc);
+  }
+  // The last buffered bytes reach the file only here.
+  if (m_fmt && m_fmt->pb) {
+    const int rc = avio_closep(&m_fmt->pb);
+    if (rc < 0) writeFailed("closing the file", rc);
   }
   release();
 }

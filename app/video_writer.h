@@ -24,7 +24,8 @@ class VideoWriter {
   VideoWriter& operator=(const VideoWriter&) = delete;
 
   /// Opens `path` (MP4 container whatever its name) for frames of `size` at `fps` frames per
-  /// second. Throws std::runtime_error when no encoder works or the file cannot be written.
+  /// second. Throws std::runtime_error when no encoder works; a failed write of the file (here, in
+  /// addFrame() or finish()) throws std::system_error with the system's error code (disk full, ...).
   void open(const QString& path, QSize size, int fps);
   /// Encodes one frame (converted to ARGB32; must have the size given to open()).
   void addFrame(const QImage& frame);

@@ -298,11 +298,55 @@ def test_run_csv(cs, work):
           "run --csv-only: %s %s" % (r.stderr, os.listdir(out2) if os.path.isdir(out2) else None))
 
 
+def test_write_fails_part_way(cs, work):
+    """A write that fails part-way is a problem of the environment, not of ConvScope: exit 2, one
+    message naming the file and the system's reason, and nothing left behind (not even the
+    temporary file). A full disk needs a mount to make; a file size limit (RLIMIT_FSIZE, SIGXFSZ
+    ignored) fails the same write() calls with EFBIG ("File too large") instead of ENOSPC."""
+    import resource
+    import signal
+    stack = os.path.join(LESSONS, "conv1d_basics.json")
+    d = os.path.join(work, "write_fails")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    limit = 2048  # bytes: every target below is larger
+
+    def small_file_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cases = [
+        ["render", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.png")],
+        ["render", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.svg")],
+        ["render", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.pdf")],
+        ["render", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.tex")],
+        ["render", stack, "--view", "activations", "-o", os.path.join(d, "activations.png")],
+        ["animate", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.gif")],
+        ["animate", stack, "--layer", "0", "--view", "slide", "-o", os.path.join(d, "slide.mp4")],
+    ]
+    for args in cases:
+        target = args[-1]
+        name = os.path.basename(target)
+        r = subprocess.run([cs] + args, capture_output=True, text=True, preexec_fn=small_file_limit)
+        check(r.returncode == 2, "%s: exit %d (expected 2): %s" % (name, r.returncode, r.stderr.strip()))
+        check(target in r.stderr, "%s: message does not name the file: %r" % (name, r.stderr.strip()))
+        check("File too large" in r.stderr, "%s: message lacks the system's reason: %r" % (name, r.stderr.strip()))
+        check("internal error" not in r.stderr, "%s: reported as an internal error: %r" % (name, r.stderr.strip()))
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        check(len(lines) == 1, "%s: %d lines on stderr (one message expected): %r" % (name, len(lines), r.stderr))
+    left = os.listdir(d)
+    check(not left, "failed writes left files behind: %s" % left)
+    # Without the limit the same commands succeed (the limit, not the arguments, made them fail).
+    r = run([cs] + cases[0])
+    check(r.returncode == 0 and png_size(cases[0][-1]) is not None, "render without a limit: %s" % r.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--convscope", required=True)
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "convscope_export_test"))
     ap.add_argument("--regenerate-golden", action="store_true")
+    ap.add_argument("--only", help="run only the test functions whose name contains this")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if a.regenerate_golden:
@@ -314,7 +358,10 @@ def main():
         return r.returncode
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
-    for t in (test_bad_arguments, test_run_csv, test_lesson_step_default, test_figures, test_animations, test_golden):
+    for t in (test_bad_arguments, test_write_fails_part_way, test_run_csv, test_lesson_step_default, test_figures,
+              test_animations, test_golden):
+        if a.only and a.only not in t.__name__:
+            continue
         print("==", t.__name__, flush=True)
         t(a.convscope, a.work)
     print("%d failures" % len(failures))
