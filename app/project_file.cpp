@@ -276,6 +276,7 @@ ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadL
       if (!isSafeDataName(fname))
         return corrupt("unsafe data file name '" + QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
       if (!listed.insert(fname).second) return corrupt("data file '" + fname + "' listed twice");
+      if (locate(fname) < 0) return corrupt("data file '" + fname + "' is missing");  // present, not inflated
     }
   }
   const QString stackLabel = QString::fromStdString(stackName);
