@@ -3,7 +3,17 @@
 #include <QMetaObject>
 #include <QPointer>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace convscope::widgets {
+
+namespace {
+constexpr int kJobNice = 10;  // nice value of the job thread (0 = the GUI thread's)
+}  // namespace
 
 LatestJob::LatestJob(QObject* parent) : QObject(parent) { m_thread = std::thread([this]() { run(); }); }
 
@@ -50,6 +60,11 @@ LatestJob::Clock::time_point LatestJob::lastJobEnded() const {
 }
 
 void LatestJob::run() {
+#if defined(__linux__)
+  // Below the GUI thread: the job (and the OpenMP workers it starts, which inherit the value) yields
+  // the cores to painting and input when both want them. Linux nice values are per thread.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kJobNice);
+#endif
   for (;;) {
     Job job;
     {
