@@ -368,8 +368,10 @@ int runCli(const std::vector<std::string>& args) {
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
-    std::cerr << "convscope " << cmd << ": out of memory\n";
-    return 1;
+    // The machine could not give the memory the input asks for: the input's problem, not ours.
+    std::cerr << "convscope " << cmd << ": not enough memory for this input (an allocation failed); lower the "
+              << "limits (CONVSCOPE_MAX_ACTIVATION_BYTES, CONVSCOPE_MAX_TENSOR_BYTES) or use a smaller stack\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "convscope " << cmd << ": internal error: " << e.what() << "\n";
     return 1;

@@ -19,6 +19,7 @@
 
 #include "gui_canvas.h"
 #include "gui_lessons.h"
+#include "guarded_application.h"
 #include "main_window.h"
 #include "project_controller.h"
 #include "widgets/canvas.h"
@@ -139,7 +140,7 @@ int runGui(int argc, char** argv) {
       for (const QString& n : lessonNames()) std::cout << n.toStdString() << "\n";
       return 0;
     }
-  QApplication app(argc, argv);
+  GuardedApplication app(argc, argv);
   QApplication::setApplicationName("ConvScope");
   QApplication::setOrganizationName("ConvScope");
   QCommandLineParser parser;
@@ -233,6 +234,7 @@ int runGui(int argc, char** argv) {
   const bool screenshot = parser.isSet(shotOpt);
   const bool quitAfterFirstFrame = parser.isSet(firstFrameOpt);
   MainWindow w(nullptr, /*persistLayout=*/!screenshot && !quitAfterFirstFrame);
+  app.setErrorHandler([&w](const QString& message) { w.projectController()->reportError(MainWindow::tr("Not completed"), message); });
   attachCanvas(w);
   if (parser.isSet(viewOpt) || parser.isSet(layerOpt) || parser.isSet(stepOpt)) w.setRequestedView(view, layer, step);
   if (pos.size() == 1) {

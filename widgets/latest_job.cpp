@@ -84,6 +84,9 @@ void LatestJob::run() {
     }
     const bool cancelled = job.cancel->load();
     const Clock::time_point ended = Clock::now();
+    const uint64_t id = job.id;
+    const qint64 endedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(ended.time_since_epoch()).count();
+    QPointer<LatestJob> self(this);
     {
       std::lock_guard<std::mutex> g(m_mutex);
       m_runningId = 0;
@@ -91,18 +94,16 @@ void LatestJob::run() {
       m_lastEnded = ended;
       m_finishedId = job.id;
       m_finishedDeliver = cancelled || job.id != m_latest.load() ? Deliver{} : std::move(d);
+      // Posted before anyone can see the job finished: waitIdle() then finds the delivery queued.
+      QMetaObject::invokeMethod(
+          this, [self, id, cancelled, endedNs]() {
+            if (!self) return;
+            emit self->jobEnded(id, cancelled, endedNs);
+            self->deliver(id);
+          },
+          Qt::QueuedConnection);
     }
     m_done.notify_all();
-    const uint64_t id = job.id;
-    QPointer<LatestJob> self(this);
-    const qint64 endedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(ended.time_since_epoch()).count();
-    QMetaObject::invokeMethod(
-        this, [self, id, cancelled, endedNs]() {
-          if (!self) return;
-          emit self->jobEnded(id, cancelled, endedNs);
-          self->deliver(id);
-        },
-        Qt::QueuedConnection);
   }
 }
 

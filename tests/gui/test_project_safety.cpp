@@ -21,6 +21,7 @@
 #include <cmath>
 
 #include "document.h"
+#include "guarded_application.h"
 #include "engine/limits.h"
 #include "engine/npy.h"
 #include "main_window.h"
@@ -88,6 +89,7 @@ class ProjectSafetyTest : public QObject {
   void recomputeNeverUsesTheGlobalPool();
   void newerEditCancelsAHeavyRecompute();
   void escapeCancelsAndKeepsTheLastResult();
+  void exceptionInAnEventHandlerIsReportedNotFatal();
 
  private:
   QTemporaryDir m_data;
@@ -283,5 +285,34 @@ void ProjectSafetyTest::escapeCancelsAndKeepsTheLastResult() {
   w.document()->waitIdle();
 }
 
-QTEST_MAIN(ProjectSafetyTest)
+namespace {
+/// Throws from its event handler, as a view whose allocation fails would.
+class Thrower : public QObject {
+ public:
+  bool event(QEvent* e) override {
+    if (e->type() == QEvent::User) throw std::bad_alloc();
+    return QObject::event(e);
+  }
+};
+}  // namespace
+
+void ProjectSafetyTest::exceptionInAnEventHandlerIsReportedNotFatal() {
+  auto* app = dynamic_cast<app::GuardedApplication*>(QCoreApplication::instance());
+  QVERIFY(app);
+  QString told;
+  app->setErrorHandler([&](const QString& m) { told = m; });
+  const int before = app->caughtCount();
+  Thrower t;
+  QCoreApplication::postEvent(&t, new QEvent(QEvent::User));
+  QCoreApplication::postEvent(&t, new QEvent(QEvent::User));
+  QTRY_COMPARE(app->caughtCount(), before + 2);
+  QTRY_VERIFY(told.contains("Not enough memory"));
+  app->setErrorHandler({});
+}
+
+int main(int argc, char** argv) {
+  app::GuardedApplication a(argc, argv);
+  ProjectSafetyTest t;
+  return QTest::qExec(&t, argc, argv);
+}
 #include "test_project_safety.moc"
