@@ -1,6 +1,7 @@
 // scatter_trace.cpp: stamps of a transposed convolution, step by step (see scatter_trace.h).
 #include "scatter_trace.h"
 
+#include <algorithm>
 #include <string>
 
 #include "error.h"
@@ -90,6 +91,83 @@ ScatterStep scatterStep(const Layer& layer, const Tensor& x, int step, int n, in
     });
   }
   return ss;
+}
+
+std::vector<std::pair<int, int>> scatterAxisPairs(const Layer& layer, int axis, int u) {
+  const Axis& ax = layer.ax[size_t(axis)];
+  const int s = std::max(1, ax.s), d = std::max(1, dilationOf(layer, axis));
+  std::vector<std::pair<int, int>> pairs;
+  if (u < 0 || int64_t(u) >= ax.fullLength64()) return pairs;
+  if (ax.in <= ax.k) {
+    for (int i = 0; i < ax.in && int64_t(i) * s <= u; ++i) {
+      const int r = u - i * s;
+      if (r % d == 0 && r / d < ax.k) pairs.emplace_back(i, r / d);
+    }
+  } else {
+    for (int j = std::min(ax.k - 1, u / d); j >= 0; --j) {  // decreasing j: increasing i
+      const int r = u - j * d;
+      if (r % s == 0 && r / s < ax.in) pairs.emplace_back(r / s, j);
+    }
+  }
+  return pairs;
+}
+
+double stampWeight(const Layer& layer, int c, int o, const Pos& tap) {
+  if (layer.op == Op::Unpool) return c == o ? 1.0 : 0.0;
+  const int g = std::max(1, layer.groups), C = layer.inChannels, O = layer.outChannels;
+  if (c / (C / g) != o / (O / g)) return 0.0;
+  const bool two = layer.dims == 2;
+  return weightOf(layer, c, o % (O / g), two ? tap[0] : 0, two ? tap[1] : tap[0]);
+}
+
+ScatterWindow scatterWindow(const Layer& layer, const Tensor& x, int n, int o, const std::array<std::vector<int>, 2>& positions, int upTo) {
+  requireScatter(layer);
+  const bool two = layer.dims == 2;
+  ScatterWindow w;
+  w.rows = int(positions[0].size());
+  w.cols = two ? int(positions[1].size()) : 1;
+  const size_t cells = size_t(w.rows) * size_t(w.cols);
+  w.sum.assign(cells, 0.0);
+  w.touched.assign(cells, 0);
+  w.now.assign(cells, 0);
+  // Input channels stamping into o: its group (unpool: o itself).
+  int c0 = o, cn = 1;
+  if (layer.op != Op::Unpool) {
+    const int g = std::max(1, layer.groups), cg = layer.inChannels / g;
+    c0 = (o / (layer.outChannels / g)) * cg;
+    cn = cg;
+  }
+  const int width = two ? layer.ax[1].in : 1;
+  std::vector<std::vector<std::pair<int, int>>> colPairs;
+  if (two)
+    for (int u : positions[1]) colPairs.push_back(scatterAxisPairs(layer, 1, u));
+  const std::vector<std::pair<int, int>> single{{0, 0}};
+  for (int r = 0; r < w.rows; ++r) {
+    const std::vector<std::pair<int, int>> rp = scatterAxisPairs(layer, 0, positions[0][size_t(r)]);
+    for (int cc = 0; cc < w.cols; ++cc) {
+      const std::vector<std::pair<int, int>>& cp = two ? colPairs[size_t(cc)] : single;
+      const size_t idx = w.index(r, cc);
+      double acc = 0.0;
+      // Step order (row-major over the input positions), then channel order: the order in which
+      // the stamps of scatterStep add into this cell.
+      for (const auto& [i0, j0] : rp) {
+        for (const auto& [i1, j1] : cp) {
+          const int t = two ? i0 * width + i1 : i0;
+          if (t > upTo) break;  // i1 increases along cp
+          w.touched[idx] = 1;
+          if (t == upTo) w.now[idx] = 1;
+          const Pos ip = two ? Pos{i0, i1} : Pos{i0, 0};
+          const Pos tap = two ? Pos{j0, j1} : Pos{j0, 0};
+          for (int c = c0; c < c0 + cn; ++c) {
+            const double xv = x.data[size_t(flatIndex(x, n, c, ip))];
+            acc += xv * stampWeight(layer, c, o, tap);
+          }
+        }
+      }
+      w.sum[idx] = acc;
+    }
+  }
+  return w;
 }
 
 ScatterMargins scatterMargins(const Layer& layer) {

@@ -1,8 +1,8 @@
 // Scatter view: a transposed conv as stamps. Step i takes input x[:, i], multiplies the kernel by it
 // and adds the stamp into the full buffer at i·s + j·d; overlaps accumulate. The output is the full
 // buffer from `start` on (cropped margins crossed), with the output_padding tail holding the bias only.
+#include <QCoreApplication>
 #include <algorithm>
-#include <set>
 
 #include "scene_frame.h"
 
@@ -11,6 +11,8 @@ namespace convscope::widgets {
 using R = HoverTarget::Region;
 
 namespace {
+
+constexpr int kTitleTaps = 16;  // kernel taps printed in the stamp title
 
 double at2(const engine::Tensor& t, int c, int a, int b) {  // (N, C, A[, B]) batch 0
   const int64_t A = t.dim(2), B = t.rank() >= 4 ? t.dim(3) : 1;
@@ -30,38 +32,11 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const auto [g0, cg] = groupInputs(l, o);
   const engine::Pos ip = engine::scatterStepPosition(l, T);
   const std::array<int, 2> F0 = m.fullFirst, FC = m.fullCols;
-  const int fc1 = dims == 2 ? FC[1] : 1;
-  // accumulate stamps of steps 0..T in full coordinates (no bias)
-  std::vector<double> full(size_t(O) * FC[0] * fc1, 0.0);
-  std::vector<char> touched(full.size(), 0), now(full.size(), 0);
-  auto addStamps = [&](int s, const std::vector<engine::Stamp>& stamps) {
-    for (const engine::Stamp& st : stamps) {
-      const int a = st.fullPosition[0] - F0[0], b = dims == 2 ? st.fullPosition[1] - F0[1] : 0;
-      const size_t idx = size_t((int64_t(st.outChannel) * FC[0] + a) * fc1 + b);
-      full[idx] += st.product;
-      touched[idx] = 1;
-      if (s == T) now[idx] = 1;
-    }
-  };
-  for (int s = 0; s <= T && s < int(m.scatter.size()); ++s) addStamps(s, m.scatter[size_t(s)].stamps);
-  // Too many stamps to precompute (SceneModel's budget): the steps ≤ T whose stamps reach the full
-  // cells in view are traced now. Per axis, step index i reaches full positions i·s … i·s + d(k−1).
-  auto stepsInView = [&](int axis, int firstFull, int lastFull) {
-    const engine::Axis& ax = l.ax[size_t(axis)];
-    const int d = l.op == engine::Op::Unpool ? 1 : ax.d, span = d * (ax.k - 1);
-    const int lo = std::max(0, (firstFull - span + ax.s - 1) / std::max(1, ax.s) - 1), hi = std::min(ax.in - 1, lastFull / std::max(1, ax.s));
-    return std::pair<int, int>{lo, hi};
-  };
-  std::set<int> traced;  // steps traced for the view (each added once)
-  // full cells [a0, a1] × [b0, b1] (array indices) of output channels [o0, o0 + on)
-  auto traceInView = [&](int a0, int a1, int b0, int b1, int o0, int on) {
-    if (!m.scatter.empty()) return;
-    const auto [i0, i1] = stepsInView(0, a0 + F0[0], a1 + F0[0]);
-    const auto [j0, j1] = dims == 2 ? stepsInView(1, b0 + F0[1], b1 + F0[1]) : std::pair<int, int>{0, 0};
-    const int width = dims == 2 ? l.ax[1].in : 1;
-    for (int i = i0; i <= i1; ++i)
-      for (int j = j0; j <= j1; ++j)
-        if (const int t = i * width + j; t <= T && traced.insert(t).second) addStamps(t, engine::scatterStep(l, m.layerInput(), t, 0, o0, on).stamps);
+  // The full buffer after steps 0..T (no bias) is computed only at the cells drawn: per cell, the
+  // steps whose stamps reach it (engine::scatterWindow), so the cost follows the cells in view,
+  // never the whole buffer or the kernel.
+  auto window = [&](int oc, std::vector<int> rows, std::vector<int> cols) {
+    return engine::scatterWindow(l, m.layerInput(), 0, oc, {std::move(rows), std::move(cols)}, T);
   };
   auto fullKind = [&](int axis, int uu) {  // 0 inside output, 1 cropped, 2 tail (beyond Lf, inside output)
     const engine::Axis& ax = l.ax[size_t(axis)];
@@ -114,7 +89,12 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       gap += extra;
       y += (spare - 3 * extra) / 2;
     }
-    traceInView(cwin.first, cwin.first + cwin.count - 1, 0, 0, wOut.first, wOut.count);  // the output row shares these columns
+    std::vector<engine::ScatterWindow> fullRows;  // per shown output channel: full positions F0 + cwin (the output row shares them)
+    {
+      std::vector<int> cols;
+      for (int a = cwin.first; a < cwin.first + cwin.count; ++a) cols.push_back(a + F0[0]);
+      for (int oc = wOut.first; oc < wOut.first + wOut.count; ++oc) fullRows.push_back(window(oc, cols, {}));
+    }
     const double x0 = pad + labelW + std::max(0.0, (availW - cwin.count * cw) / 2);
     const int dec = decimalsFor(std::min(cw, ch * 1.6), u);
     auto colX = [&](int uu) { return x0 + (uu - F0[0] - cwin.first) * cw; };
@@ -159,25 +139,26 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     } else {
       QStringList wtxt;
       const int og = int(l.weight.dim(1));
-      for (int j = 0; j < k; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
+      const int kShown = k <= kTitleTaps ? k : kTitleTaps;  // a long kernel: its first taps, then "…"
+      for (int j = 0; j < kShown; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
+      if (kShown < k) wtxt << QCoreApplication::translate("Scene", "… (%1 taps)").arg(k);
       stampTitle = QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", "));
     }
     addTitle(f, x0, y, f.size.width() - x0 - pad, titleH, stampTitle + chanNote(wSt, "channels", g0), titlePx);
     y += titleH;
     ScenePanel sp = valuePanel(std::max(1e-12, m.absInput * m.absKernel), dec);
     double stampTop = y;
-    std::vector<engine::Stamp> traced;  // this step's stamps into channel o, when not precomputed
-    if (m.scatter.empty()) traced = engine::scatterStep(l, m.layerInput(), T, 0, o, 1).stamps;
-    const std::vector<engine::Stamp>& stampsNow = m.scatter.empty() ? traced : m.scatter[size_t(T)].stamps;
     for (int c = wSt.first; c < wSt.first + nSt; ++c) {
       const double ry = y + (c - wSt.first) * ch;
       rowLabel(ry, QString("c%1").arg(g0 + c));
-      for (int j = 0; j < k; ++j) {
+      // only the taps whose cells are in view: ip·s + j·d in [F0 + cwin.first, F0 + cwin.first + cwin.count)
+      const int jFirst = std::max(0, (F0[0] + cwin.first - ip[0] * s + d - 1) / d);
+      const int jEnd = std::min(k, (F0[0] + cwin.first + cwin.count - ip[0] * s + d - 1) / d);
+      for (int j = jFirst; j < jEnd; ++j) {
         const int uu = ip[0] * s + j * d;
         if (!vis(uu)) continue;
-        double prod = 0;
-        for (const engine::Stamp& st : stampsNow)
-          if (st.inChannel == g0 + c && st.outChannel == o && st.tap[0] == j) prod = st.product;
+        // the stamp's product x[g0 + c, i] · W[g0 + c, o′, j], as scatterStep computes it
+        const double prod = double(at2(m.layerInput(), g0 + c, ip[0], 0)) * engine::stampWeight(l, g0 + c, o, {j, 0});
         SceneCell cell;
         cell.rect = QRectF(colX(uu), ry, cw, ch);
         cell.value = prod;
@@ -202,19 +183,20 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       rowLabel(ry, QString("o%1").arg(oc));
       for (int a = cwin.first; a < cwin.first + cwin.count; ++a) {
         const int uu = a + F0[0];
-        const size_t idx = size_t(int64_t(oc) * FC[0] + a);
+        const engine::ScatterWindow& fw = fullRows[size_t(oc - wOut.first)];
+        const size_t idx = fw.index(a - cwin.first, 0);
         const int kind = fullKind(0, uu);
         SceneCell cell;
         cell.rect = QRectF(colX(uu), ry, cw, ch);
-        cell.value = full[idx];
+        cell.value = fw.sum[idx];
         if (uu >= Lf || uu < 0) {
           cell.style = CellStyle::Pending;
           cell.hasValue = false;
         } else {
-          cell.style = kind == 1 ? CellStyle::Cropped : (touched[idx] ? CellStyle::Value : CellStyle::Pending);
-          cell.hasValue = touched[idx];
+          cell.style = kind == 1 ? CellStyle::Cropped : (fw.touched[idx] ? CellStyle::Value : CellStyle::Pending);
+          cell.hasValue = fw.touched[idx];
         }
-        if (now[idx]) cell.marks |= MarkActive;
+        if (fw.now[idx]) cell.marks |= MarkActive;
         cell.target = {R::Full, kind, oc, {uu, 0}};
         if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
         fp.cells.push_back(cell);
@@ -240,19 +222,20 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       for (int mo = 0; mo < out; ++mo) {
         const int uu = start + mo;
         if (!vis(uu)) continue;
-        const size_t idx = size_t(int64_t(oc) * FC[0] + (uu - F0[0]));
+        const engine::ScatterWindow& fw = fullRows[size_t(oc - wOut.first)];
+        const size_t idx = fw.index(uu - F0[0] - cwin.first, 0);
         const int kind = fullKind(0, uu);
         SceneCell cell;
         cell.rect = QRectF(colX(uu), ry, cw, ch);
-        cell.value = full[idx] + b;
+        cell.value = fw.sum[idx] + b;
         if (kind == 2) {
           cell.style = CellStyle::Tail;
           cell.value = b;
         } else {
-          cell.style = touched[idx] ? CellStyle::Value : CellStyle::Pending;
-          cell.hasValue = touched[idx];
+          cell.style = fw.touched[idx] ? CellStyle::Value : CellStyle::Pending;
+          cell.hasValue = fw.touched[idx];
         }
-        if (now[idx]) cell.marks |= MarkActive;
+        if (fw.now[idx]) cell.marks |= MarkActive;
         cell.target = {R::Output, 0, oc, {mo, 0}};
         if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
         op.cells.push_back(cell);
@@ -276,9 +259,13 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH2, f.size.width() - 2 * pad, footerTop - 10 * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
                                                2.0, 88 * u, 12 * u, 40 * u, titleH2);
   const GridPlace &gx = g[0], &gf = g[1], &go = g[2];
-  traceInView(gf.rows.first, gf.rows.first + gf.rows.count - 1, gf.cols.first, gf.cols.first + gf.cols.count - 1, o, 1);
-  traceInView(go.rows.first + A0.start - F0[0], go.rows.first + go.rows.count - 1 + A0.start - F0[0],
-              go.cols.first + A1.start - F0[1], go.cols.first + go.cols.count - 1 + A1.start - F0[1], o, 1);
+  auto span = [](int first, int count, int offset) {
+    std::vector<int> v;
+    for (int i = first; i < first + count; ++i) v.push_back(i + offset);
+    return v;
+  };
+  const engine::ScatterWindow fullWin = window(o, span(gf.rows.first, gf.rows.count, F0[0]), span(gf.cols.first, gf.cols.count, F0[1]));
+  const engine::ScatterWindow outWin = window(o, span(go.rows.first, go.rows.count, A0.start), span(go.cols.first, go.cols.count, A1.start));
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   auto title = [&](const GridPlace& p, const QString& s0) {
@@ -313,15 +300,15 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   for (int a = gf.rows.first; a < gf.rows.first + gf.rows.count; ++a)
     for (int b = gf.cols.first; b < gf.cols.first + gf.cols.count; ++b) {
       const int u0 = a + F0[0], u1 = b + F0[1];
-      const size_t idx = size_t((int64_t(o) * FC[0] + a) * FC[1] + b);
+      const size_t idx = fullWin.index(a - gf.rows.first, b - gf.cols.first);
       const int k0 = fullKind(0, u0), k1 = fullKind(1, u1);
       const bool beyond = u0 >= A0.fullLength() || u1 >= A1.fullLength() || u0 < 0 || u1 < 0;
       SceneCell cell;
       cell.rect = gf.cell(a, b);
-      cell.value = full[idx];
-      cell.style = beyond ? CellStyle::Pending : ((k0 == 1 || k1 == 1) ? CellStyle::Cropped : (touched[idx] ? CellStyle::Value : CellStyle::Pending));
-      cell.hasValue = touched[idx] && !beyond;
-      if (now[idx]) {
+      cell.value = fullWin.sum[idx];
+      cell.style = beyond ? CellStyle::Pending : ((k0 == 1 || k1 == 1) ? CellStyle::Cropped : (fullWin.touched[idx] ? CellStyle::Value : CellStyle::Pending));
+      cell.hasValue = fullWin.touched[idx] && !beyond;
+      if (fullWin.now[idx]) {
         cell.marks |= MarkActive;
         stampRect = stampRect.isNull() ? cell.rect : stampRect.united(cell.rect);
       }
@@ -343,14 +330,14 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   for (int i = go.rows.first; i < go.rows.first + go.rows.count; ++i)
     for (int j = go.cols.first; j < go.cols.first + go.cols.count; ++j) {
       const int u0 = A0.start + i, u1 = A1.start + j;
-      const size_t idx = size_t((int64_t(o) * FC[0] + (u0 - F0[0])) * FC[1] + (u1 - F0[1]));
+      const size_t idx = outWin.index(i - go.rows.first, j - go.cols.first);
       const bool tail = fullKind(0, u0) == 2 || fullKind(1, u1) == 2;
       SceneCell cell;
       cell.rect = go.cell(i, j);
-      cell.value = full[idx] + bias;
-      cell.style = tail ? CellStyle::Tail : (touched[idx] ? CellStyle::Value : CellStyle::Pending);
-      cell.hasValue = touched[idx] || tail;
-      if (now[idx]) cell.marks |= MarkActive;
+      cell.value = outWin.sum[idx] + bias;
+      cell.style = tail ? CellStyle::Tail : (outWin.touched[idx] ? CellStyle::Value : CellStyle::Pending);
+      cell.hasValue = outWin.touched[idx] || tail;
+      if (outWin.now[idx]) cell.marks |= MarkActive;
       cell.target = {R::Output, 0, o, {i, j}};
       op.cells.push_back(cell);
     }
