@@ -286,7 +286,7 @@ int runGui(int argc, char** argv) {
     return 0;
   }
   if (w.document()->error()) std::cerr << w.document()->error()->message.toStdString() << "\n";
-  if (screenshot) w.resize(MainWindow::defaultSize());
+  if (screenshot) w.resize(MainWindow::defaultSize());  // figures of one size, whatever the screen
   if (quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
   w.show();
   if (screenshot) scheduleScreenshot(&w, parser.value(shotOpt));

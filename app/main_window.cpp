@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QShortcut>
 #include <QStatusBar>
@@ -86,13 +87,21 @@ MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent
     emit currentLayerChanged(layer);
   });
 
-  resize(defaultSize());
+  resize(fittedDefaultSize());
   m_defaultState = saveState();
   if (m_persist) {
     QSettings s;
     if (s.contains("window/geometry")) restoreGeometry(s.value("window/geometry").toByteArray());
     if (s.contains("window/state")) restoreState(s.value("window/state").toByteArray());
   }
+}
+
+QSize MainWindow::fittedDefaultSize() const {
+  const QScreen* sc = screen() ? screen() : QGuiApplication::primaryScreen();
+  if (!sc) return defaultSize();
+  // The frame (title bar, borders) comes on top of the client size on a real desktop.
+  const QSize avail = sc->availableGeometry().size() - QSize(16, 48);
+  return defaultSize().boundedTo(avail.expandedTo(minimumSizeHint()));
 }
 
 MainWindow::~MainWindow() {

@@ -80,6 +80,8 @@ class MainWindow : public QMainWindow {
 
   /// The default size of the window (screenshots use it).
   static QSize defaultSize() { return {1400, 900}; }
+  /// defaultSize() bounded by the screen's available area (a 1280×720 screen gets a window that fits).
+  QSize fittedDefaultSize() const;
   /// The narrowest the lesson dock gets, however small the window is made (the stack and input
   /// editors' own layouts already keep them wider).
   static constexpr int kMinDockWidth = 220;

@@ -195,7 +195,11 @@ ActivationPlots::ActivationPlots(QWidget* parent) : QWidget(parent), m_build(new
   m_status = new QLabel(this);
   m_status->setStyleSheet("color: palette(mid);");
   m_status->setText(tr("drag: pan · Ctrl+wheel: zoom time · double-click: reset"));
-  bar->addWidget(m_status);
+  m_status->setToolTip(m_status->text());
+  // A hint, not a control: it may be cut when the dock is narrow (the window must fit 1280×720).
+  m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  m_status->setMinimumWidth(0);
+  bar->addWidget(m_status, 1);
   outer->addLayout(bar);
 
   m_scroll = new QScrollArea(this);
@@ -636,6 +640,11 @@ void ActivationPlots::fillRow(Row& row) {
   QCustomPlot* ref = row.heat ? row.heat : row.lines;
   const QCPRange xr = ref->xAxis->range();
   const double x0 = xr.lower + 0.5, x1 = xr.upper + 0.5;  // sample i covers [i - 0.5, i + 0.5)
+  // The axis rect as laid out for the plot's current size: QCustomPlot lays out on replot, which may
+  // still be queued after a resize (a stale width would bin the row for the old width).
+  ref->plotLayout()->update(QCPLayoutElement::upPreparation);
+  ref->plotLayout()->update(QCPLayoutElement::upMargins);
+  ref->plotLayout()->update(QCPLayoutElement::upLayout);
   const int px = std::max(100, ref->axisRect()->width() > 10 ? ref->axisRect()->width() : 800);
   const int64_t i0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(x0)));
   const int64_t i1 = std::min<int64_t>(row.length, static_cast<int64_t>(std::ceil(x1)));
