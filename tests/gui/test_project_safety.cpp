@@ -58,13 +58,14 @@ QString writeProject(const QString& path, const nlohmann::json& stack, std::map<
   return path;
 }
 
-// 128 x 131072 noise through conv 128 -> 128: cheap with kernel_size 3, ~1e12 multiply-adds (tens of
-// seconds or more here) with kernel_size 511.
+// 64 x 32768 noise through conv 64 -> 64: cheap with kernel_size 3 (4e8 multiply-adds, also under
+// the sanitizers), 5.5e11 with kernel_size kHeavy (many seconds here, minutes under ASan).
+constexpr int kHeavy = 4095;
 nlohmann::json heavyStack() {
   return {{"convscope", 1},
           {"name", "heavy"},
-          {"input", {{"shape", {128, 131072}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
-          {"layers", {{{"op", "conv"}, {"out_channels", 128}, {"kernel_size", 3}, {"padding", "same"},
+          {"input", {{"shape", {64, 32768}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
+          {"layers", {{{"op", "conv"}, {"out_channels", 64}, {"kernel_size", 3}, {"padding", "same"},
                        {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
 }
 
@@ -216,7 +217,7 @@ void ProjectSafetyTest::recomputeNeverUsesTheGlobalPool() {
   doc.reset(heavyStack(), QString(), "heavy", QString());
   doc.waitIdle();
   QVERIFY(doc.hasValidStack());
-  QVERIFY(doc.edit(withKernel(heavyStack(), 511), "heavy"));
+  QVERIFY(doc.edit(withKernel(heavyStack(), kHeavy), "heavy"));
   QVERIFY(doc.isBusy());
   QTest::qWait(200);
   QVERIFY(doc.isBusy());
@@ -230,7 +231,7 @@ void ProjectSafetyTest::newerEditCancelsAHeavyRecompute() {
   doc.reset(heavyStack(), QString(), "heavy", QString());
   doc.waitIdle();
   QVERIFY(doc.hasValidStack());
-  QVERIFY(doc.edit(withKernel(heavyStack(), 511), "heavy"));
+  QVERIFY(doc.edit(withKernel(heavyStack(), kHeavy), "heavy"));
   const uint64_t heavy = doc.jobs()->latest();
   QVERIFY(doc.isBusy());
   // The event loop keeps running while it computes.
@@ -273,7 +274,7 @@ void ProjectSafetyTest::escapeCancelsAndKeepsTheLastResult() {
   w.activateWindow();
   QVERIFY(QTest::qWaitForWindowActive(&w));
   const auto before = w.document()->snapshot();
-  QVERIFY(w.document()->edit(withKernel(heavyStack(), 511), "heavy"));
+  QVERIFY(w.document()->edit(withKernel(heavyStack(), kHeavy), "heavy"));
   QVERIFY(w.document()->isBusy());
   QTest::qWait(100);
   QTest::keyClick(&w, Qt::Key_Escape);
