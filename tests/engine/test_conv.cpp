@@ -120,6 +120,19 @@ Axis randomConvAxis(std::mt19937& rng, PadMode mode) {
   }
 }
 
+// One random case against the naive reference (case parameters in the trace).
+void checkConvCase(int t, PadMode mode, int dims, const Axis& a0, const Axis& a1, int C, int O, int g, int N, bool bias,
+                   std::mt19937& rng) {
+  Layer l = makeConvLayer(Op::Conv, dims, a0, a1, C, O, g, bias, rng);
+  l.padMode = mode;
+  const Tensor x = randomTensor(inShape(l, N), rng);
+  SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " + std::to_string(g) +
+               " C " + std::to_string(C) + " O " + std::to_string(O) + " in " + std::to_string(a0.in) + " k " +
+               std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " + std::to_string(a0.d) + " pads " +
+               std::to_string(a0.pb) + "," + std::to_string(a0.pe));
+  ASSERT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
+}
+
 void runConvSweep(int dims, int count, uint32_t seed) {
   std::mt19937 rng(seed);
   auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -129,14 +142,8 @@ void runConvSweep(int dims, int count, uint32_t seed) {
     const int g = R(1, 3), C = g * R(1, 3), O = g * R(1, 3), N = R(1, 2);
     Axis a0 = randomConvAxis(rng, mode);
     Axis a1 = dims == 2 ? randomConvAxis(rng, mode) : Axis{};
-    Layer l = makeConvLayer(Op::Conv, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
-    l.padMode = mode;
-    const Tensor x = randomTensor(inShape(l, N), rng);
-    SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " + std::to_string(g) +
-                 " C " + std::to_string(C) + " O " + std::to_string(O) + " in " + std::to_string(a0.in) + " k " +
-                 std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " + std::to_string(a0.d) + " pads " +
-                 std::to_string(a0.pb) + "," + std::to_string(a0.pe));
-    ASSERT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
+    checkConvCase(t, mode, dims, a0, a1, C, O, g, N, R(0, 1) == 1, rng);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -201,14 +208,8 @@ void runLargeKernelConvSweep(int dims, int count, uint32_t seed) {
     const int g = R(1, 2), C = g * R(1, 2), O = g * R(1, 2), N = R(1, 2);
     const Axis a0 = axis();
     const Axis a1 = dims == 2 ? axis() : Axis{};
-    Layer l = makeConvLayer(Op::Conv, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
-    l.padMode = mode;
-    const Tensor x = randomTensor(inShape(l, N), rng);
-    SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " + std::to_string(g) +
-                 " C " + std::to_string(C) + " O " + std::to_string(O) + " in " + std::to_string(a0.in) + " k " +
-                 std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " + std::to_string(a0.d) + " pads " +
-                 std::to_string(a0.pb) + "," + std::to_string(a0.pe));
-    ASSERT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
+    checkConvCase(t, mode, dims, a0, a1, C, O, g, N, R(0, 1) == 1, rng);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 

@@ -99,6 +99,23 @@ Axis randomConvTAxis(std::mt19937& rng) {
   return a;
 }
 
+// One random case through every form, against the naive reference (case parameters in the trace).
+void checkEveryForm(int t, int dims, const Axis& a0, const Axis& a1, int C, int O, int g, int N, bool bias,
+                    std::mt19937& rng) {
+  Layer l = makeConvLayer(Op::ConvTranspose, dims, a0, a1, C, O, g, bias, rng);
+  const Tensor x = randomTensor(inShape(l, N), rng);
+  SCOPED_TRACE("case " + std::to_string(t) + " g " + std::to_string(g) + " C " + std::to_string(C) + " O " +
+               std::to_string(O) + " in " + std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " +
+               std::to_string(a0.s) + " d " + std::to_string(a0.d) + " start " + std::to_string(a0.start) +
+               " out " + std::to_string(a0.out));
+  const Tensor ref = naiveConvTranspose(l, x);
+  for (const Form f : kForms) {
+    const FormScope scope(f);
+    SCOPED_TRACE("form " + std::to_string(int(f)));
+    ASSERT_TRUE(allClose(engine::convTranspose(l, x), ref));
+  }
+}
+
 void runConvTSweep(int dims, int count, uint32_t seed) {
   std::mt19937 rng(seed);
   auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -106,18 +123,8 @@ void runConvTSweep(int dims, int count, uint32_t seed) {
     const int g = R(1, 3), C = g * R(1, 3), O = g * R(1, 3), N = R(1, 2);
     Axis a0 = randomConvTAxis(rng);
     Axis a1 = dims == 2 ? randomConvTAxis(rng) : Axis{};
-    Layer l = makeConvLayer(Op::ConvTranspose, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
-    const Tensor x = randomTensor(inShape(l, N), rng);
-    SCOPED_TRACE("case " + std::to_string(t) + " g " + std::to_string(g) + " C " + std::to_string(C) + " O " +
-                 std::to_string(O) + " in " + std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " +
-                 std::to_string(a0.s) + " d " + std::to_string(a0.d) + " start " + std::to_string(a0.start) +
-                 " out " + std::to_string(a0.out));
-    const Tensor ref = naiveConvTranspose(l, x);
-    for (const Form f : kForms) {
-      const FormScope scope(f);
-      SCOPED_TRACE("form " + std::to_string(int(f)));
-      ASSERT_TRUE(allClose(engine::convTranspose(l, x), ref));
-    }
+    checkEveryForm(t, dims, a0, a1, C, O, g, N, R(0, 1) == 1, rng);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -202,18 +209,8 @@ void runLargeKernelSweep(int dims, int count, uint32_t seed) {
     const int g = R(1, 2), C = g * R(1, 2), O = g * R(1, 3), N = R(1, 2);
     const Axis a0 = axis();
     const Axis a1 = dims == 2 ? axis() : Axis{};
-    Layer l = makeConvLayer(Op::ConvTranspose, dims, a0, a1, C, O, g, R(0, 1) == 1, rng);
-    const Tensor x = randomTensor(inShape(l, N), rng);
-    SCOPED_TRACE("case " + std::to_string(t) + " g " + std::to_string(g) + " C " + std::to_string(C) + " O " +
-                 std::to_string(O) + " in " + std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " +
-                 std::to_string(a0.s) + " d " + std::to_string(a0.d) + " start " + std::to_string(a0.start) +
-                 " out " + std::to_string(a0.out));
-    const Tensor ref = naiveConvTranspose(l, x);
-    for (const Form f : kForms) {
-      const FormScope scope(f);
-      SCOPED_TRACE("form " + std::to_string(int(f)));
-      ASSERT_TRUE(allClose(engine::convTranspose(l, x), ref));
-    }
+    checkEveryForm(t, dims, a0, a1, C, O, g, N, R(0, 1) == 1, rng);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 

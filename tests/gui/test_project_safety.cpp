@@ -76,6 +76,14 @@ nlohmann::json withKernel(nlohmann::json s, int k) {
 
 using Clock = std::chrono::steady_clock;
 
+/// The cheap stack computed, then the edit whose recompute takes many seconds (running on return).
+void startHeavyEdit(app::Document& doc) {
+  doc.reset(heavyStack(), QString(), "heavy", QString());
+  doc.waitIdle();
+  QVERIFY(doc.hasValidStack());
+  QVERIFY(doc.edit(withKernel(heavyStack(), kHeavy), "heavy"));
+}
+
 }  // namespace
 
 class ProjectSafetyTest : public QObject {
@@ -214,10 +222,8 @@ void ProjectSafetyTest::saveAsProjectSaysWhatItCarries() {
 
 void ProjectSafetyTest::recomputeNeverUsesTheGlobalPool() {
   app::Document doc;
-  doc.reset(heavyStack(), QString(), "heavy", QString());
-  doc.waitIdle();
-  QVERIFY(doc.hasValidStack());
-  QVERIFY(doc.edit(withKernel(heavyStack(), kHeavy), "heavy"));
+  startHeavyEdit(doc);
+  if (QTest::currentTestFailed()) return;
   QVERIFY(doc.isBusy());
   QTest::qWait(200);
   QVERIFY(doc.isBusy());
@@ -228,10 +234,8 @@ void ProjectSafetyTest::recomputeNeverUsesTheGlobalPool() {
 
 void ProjectSafetyTest::newerEditCancelsAHeavyRecompute() {
   app::Document doc;
-  doc.reset(heavyStack(), QString(), "heavy", QString());
-  doc.waitIdle();
-  QVERIFY(doc.hasValidStack());
-  QVERIFY(doc.edit(withKernel(heavyStack(), kHeavy), "heavy"));
+  startHeavyEdit(doc);
+  if (QTest::currentTestFailed()) return;
   const uint64_t heavy = doc.jobs()->latest();
   QVERIFY(doc.isBusy());
   // The event loop keeps running while it computes.
