@@ -45,9 +45,10 @@ std::string dataFilePath(const std::string& ref, const std::string& baseDir, Dat
     if (p.is_relative() && !baseDir.empty()) p = fs::path(baseDir) / p;
     return p.lexically_normal().string();
   }
-  const std::string why = "'" + excerpt(ref, 64) + "' is not one of the project's data files: a project may only read " +
-                          "members of its own data/ folder (\"data/name.npy\"; no absolute path, no \"..\"); " +
-                          "nothing outside the project was read";
+  std::string why = "'";  // appended piecewise: GCC 12 warns (-Wrestrict) on "'" + std::string&&
+  why += excerpt(ref, 64);
+  why += "' is not one of the project's data files: a project may only read members of its own data/ folder "
+         "(\"data/name.npy\"; no absolute path, no \"..\"); nothing outside the project was read";
   if (!isProjectDataReference(ref) || baseDir.empty()) throw EngineError(ctx, why);
   // Symlinks: the member and the folder it is in are followed to their real place, which must
   // still be inside the project's unpacked data/ folder.

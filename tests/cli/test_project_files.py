@@ -143,7 +143,8 @@ class TestPathsOutsideTheProject(Base):
                 proc = cli(*cmd, timeout=20)
             except subprocess.TimeoutExpired:
                 self.fail("%s opened a file outside the project (it blocked on the FIFO)" % " ".join(cmd))
-            self.assertRefused(proc, p, *needles)
+            # A path is quoted up to 64 characters (then "…"): look for its start.
+            self.assertRefused(proc, p, *[n[:40] for n in needles])
             self.assertIn("not one of the project's data files", proc.stderr, fmt(proc))
         self.assertFalse(os.path.exists(os.path.join(self.dir, "o_" + name, "layer_0.npy")))
 
@@ -175,7 +176,7 @@ class TestPathsOutsideTheProject(Base):
         p = self.project("long.convscope", conv_stack(weight_ref=ref))
         proc = cli("check", p)
         self.assertEqual(proc.returncode, 2, fmt(proc))
-        self.assertLess(len(proc.stderr), 600, fmt(proc))
+        self.assertLess(len(proc.stderr) - len(p), 500, fmt(proc))
 
 
 class TestInflationLimits(Base):
@@ -217,11 +218,11 @@ class TestMessages(Base):
     def test_garbage_json_is_quoted_as_a_token(self):
         path = os.path.join(self.dir, "garbage.json")
         with open(path, "w") as f:
-            f.write("{\"convscope\": 1, \"layers\": " + "x" * 4000 + "}")
+            f.write("{\"convscope\": 1, \"layers\": " + "q" * 4000 + "}")
         proc = cli("check", path)
         self.assertEqual(proc.returncode, 2, fmt(proc))
-        self.assertNotIn("x" * 40, proc.stderr)
-        self.assertLess(len(proc.stderr), 400, fmt(proc))
+        self.assertNotIn("q" * 40, proc.stderr)
+        self.assertLess(len(proc.stderr) - len(path), 300, fmt(proc))
 
     def test_not_a_zip(self):
         p = os.path.join(self.dir, "plain.convscope")
