@@ -221,7 +221,7 @@ class TestMessages(Base):
             f.write("{\"convscope\": 1, \"layers\": " + "q" * 4000 + "}")
         proc = cli("check", path)
         self.assertEqual(proc.returncode, 2, fmt(proc))
-        self.assertNotIn("q" * 40, proc.stderr)
+        self.assertNotIn("q" * 40, proc.stderr.replace(path, ""))
         self.assertLess(len(proc.stderr) - len(path), 300, fmt(proc))
 
     def test_not_a_zip(self):
@@ -230,7 +230,7 @@ class TestMessages(Base):
             f.write("PK" + "y" * 5000)
         proc = cli("check", p)
         self.assertRefused(proc, p)
-        self.assertNotIn("y" * 40, proc.stderr)
+        self.assertNotIn("y" * 40, proc.stderr.replace(p, ""))
 
     def test_project_stack_with_bad_json(self):
         p = os.path.join(self.dir, "badjson.convscope")
@@ -240,7 +240,7 @@ class TestMessages(Base):
             z.writestr("stack.json", "{\"layers\": \"" + "z" * 3000)
         proc = cli("check", p)
         self.assertRefused(proc, p, "stack.json")
-        self.assertNotIn("z" * 40, proc.stderr)
+        self.assertNotIn("z" * 40, proc.stderr.replace(p, ""))
 
 
 def main():
