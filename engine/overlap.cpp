@@ -7,6 +7,7 @@
 #include <string>
 
 #include "error.h"
+#include "scatter_trace.h"
 
 namespace convscope::engine {
 
@@ -47,7 +48,7 @@ void combine(OverlapCounts& oc) {
 
 }  // namespace
 
-OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps) {
+OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps, bool combined) {
   if (layer.op != Op::ConvTranspose && layer.op != Op::Unpool)
     throw EngineError({"", -1, opName(layer.op), ""},
                       std::string("overlap counts need a conv_transpose or unpool layer, got '") + opName(layer.op) + "'");
@@ -59,14 +60,9 @@ OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps) {
     const std::vector<char> used = axisTapUsed(layer, a, ignoreZeroTaps);
     OverlapAxis& ax = oc.axes[size_t(a)];
     ax.counts.assign(size_t(x.out), 0);
-    for (int m = 0; m < x.out; ++m) {
-      const int t = x.start + m;
-      for (int j = 0; j < x.k; ++j) {
-        if (!used[size_t(j)]) continue;
-        const int u = t - j * d;
-        if (u >= 0 && u % x.s == 0 && u / x.s < x.in) ++ax.counts[size_t(m)];
-      }
-    }
+    for (int m = 0; m < x.out; ++m)  // the pairs i·s + j·d = start + m: O(min(in, k)) per output
+      for (const auto& [i, j] : scatterAxisPairs(layer, a, x.start + m))
+        if (used[size_t(j)]) ++ax.counts[size_t(m)];
     // Interior: full positions d(k-1) <= t <= (in-1)s, where every tap could land on an input.
     ax.interiorBegin = std::clamp(d * (x.k - 1) - x.start, 0, x.out);
     ax.interiorEnd = std::clamp((x.in - 1) * x.s - x.start + 1, ax.interiorBegin, x.out);
@@ -78,7 +74,7 @@ OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps) {
     ax.ruleUniform = overlapUniformRule(x.k, x.s, d);
     finishAxis(ax);
   }
-  combine(oc);
+  if (combined) combine(oc);
   return oc;
 }
 

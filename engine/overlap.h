@@ -42,8 +42,10 @@ struct OverlapCounts {
 };
 
 /// Counts of a conv_transpose or unpool layer. With ignoreZeroTaps, kernel taps whose weights are all
-/// zero are not counted (e.g. the [0, 1, 0] zero-insertion kernel). Throws EngineError for other ops.
-OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps = false);
+/// zero are not counted (e.g. the [0, 1, 0] zero-insertion kernel). With combined false, `counts`
+/// (the product grid, GBs for two long axes) is left empty and only the per-axis counts are made.
+/// O(out · min(in, k)) per axis. Throws EngineError for other ops.
+OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps = false, bool combined = true);
 /// Counts of nearest upsample `up` followed by conv `conv` (conv.ax[a].in == up.ax[a].out).
 OverlapCounts overlapUpsampleConv(const Layer& up, const Layer& conv);
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <unordered_map>
 
 #include "error.h"
 
@@ -74,7 +75,9 @@ std::string rationalString(const Rational& r) {
   return std::to_string(r.num) + "/" + std::to_string(r.den);
 }
 
-ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const Pos& position, int from) {
+namespace {
+
+void checkField(const std::vector<Layer>& layers, int layer, const Pos& position, int from) {
   const int n = int(layers.size());
   if (layer < 0 || layer >= n)
     throw EngineError({"", layer, "", "--layer"}, "layer index " + std::to_string(layer) + " is out of range [0, " +
@@ -83,69 +86,145 @@ ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const
     throw EngineError({"", layer, "", "--from"}, "--from must name an earlier layer (or -1 for the input), got " +
                                                      std::to_string(from));
   const Layer& top = layers[size_t(layer)];
-  const int dims = top.dims;
-  for (int a = 0; a < dims; ++a)
+  for (int a = 0; a < top.dims; ++a)
     if (position[size_t(a)] < 0 || position[size_t(a)] >= top.ax[size_t(a)].out)
       throw EngineError({"", layer, opName(top.op), "--position"},
                         "position " + std::to_string(position[size_t(a)]) + " is outside the output [0, " +
                             std::to_string(top.ax[size_t(a)].out) + ") along axis " + std::to_string(a));
+}
+
+// The taps of one output index along one axis, summarised for the propagation.
+struct TapSummary {
+  std::vector<AxisTap> taps;      // every tap (for layers whose tap mask has zeros)
+  std::vector<int> sources;       // src of the taps with a non-zero factor and src >= 0, tap order
+  bool anyLive = false;           // some tap has a non-zero factor
+  bool livePadding = false;       // some padding tap has a non-zero factor
+};
+
+TapSummary summarise(std::vector<AxisTap> taps) {
+  TapSummary t;
+  for (const AxisTap& a : taps) {
+    if (a.factor == 0.0) continue;
+    t.anyLive = true;
+    if (a.cell == CellKind::Padding) t.livePadding = true;
+    if (a.src >= 0) t.sources.push_back(a.src);
+  }
+  t.taps = std::move(taps);
+  return t;
+}
+
+// Exact propagation of one element down the stack over sparse grids (points sorted row-major):
+// visit(l, points, H, W, touchesPadding, skippedZeroTaps) after each layer l (the field on layer
+// l - 1's output). Work follows the points and their taps, never the dense tensors.
+template <class Visit>
+void propagate(const std::vector<Layer>& layers, int layer, const Pos& position, int from, Visit visit) {
+  const int dims = layers[size_t(layer)].dims;
+  const Layer& top = layers[size_t(layer)];
+  int W = top.ax[dims == 2 ? 1 : 0].out;
+  std::vector<std::pair<int64_t, int64_t>> cur{{int64_t(dims == 2 ? position[0] : 0) * W + (dims == 2 ? position[1] : position[0]), 1}};
+  bool touches = false, skipped = false;
+  for (int l = layer; l > from; --l) {
+    const Layer& L = layers[size_t(l)];
+    const int Hi = dims == 2 ? L.ax[0].in : 1, Wi = L.ax[dims == 2 ? 1 : 0].in;
+    const std::vector<char> mask = tapMask(L);
+    const int kw = L.ax[dims == 2 ? 1 : 0].k;
+    const bool masked = hasTrace(L.op) && (L.op == Op::Conv || L.op == Op::ConvTranspose) &&
+                        std::find(mask.begin(), mask.end(), 0) != mask.end();
+    std::unordered_map<int, TapSummary> rowTaps, colTaps;
+    auto rowOf = [&](int mh) -> const TapSummary& {
+      auto it = rowTaps.find(mh);
+      if (it == rowTaps.end())
+        it = rowTaps.emplace(mh, summarise(dims == 2 ? axisTaps(L, 0, mh) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}})).first;
+      return it->second;
+    };
+    auto colOf = [&](int mw) -> const TapSummary& {
+      auto it = colTaps.find(mw);
+      if (it == colTaps.end()) it = colTaps.emplace(mw, summarise(axisTaps(L, dims == 2 ? 1 : 0, mw))).first;
+      return it->second;
+    };
+    std::vector<std::pair<int64_t, int64_t>> adds;
+    for (const auto& [idx, c] : cur) {
+      const TapSummary& th = rowOf(int(idx / W));
+      const TapSummary& tw = colOf(int(idx % W));
+      if (!masked) {  // every tap pair with non-zero factors counts
+        if ((th.livePadding && tw.anyLive) || (tw.livePadding && th.anyLive)) touches = true;
+        for (int a : th.sources)
+          for (int b : tw.sources) adds.emplace_back(int64_t(a) * Wi + b, c);
+        continue;
+      }
+      for (const AxisTap& a : th.taps)
+        for (const AxisTap& b : tw.taps) {
+          if (a.factor == 0.0 || b.factor == 0.0) continue;
+          if (!mask[size_t(a.tap) * kw + b.tap]) {
+            skipped = true;
+            continue;
+          }
+          if (a.cell == CellKind::Padding || b.cell == CellKind::Padding) touches = true;
+          if (a.src < 0 || b.src < 0) continue;
+          adds.emplace_back(int64_t(a.src) * Wi + b.src, c);
+        }
+    }
+    std::sort(adds.begin(), adds.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    cur.clear();
+    for (const auto& [idx, c] : adds) {
+      if (!cur.empty() && cur.back().first == idx) cur.back().second = satAdd(cur.back().second, c);
+      else cur.emplace_back(idx, c);
+    }
+    (void)Hi;
+    W = Wi;
+    visit(l, cur, W, touches, skipped);
+  }
+}
+
+ReceptiveField fieldFrom(const std::vector<Layer>& layers, int layer, const Pos& position, int from,
+                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches, bool skipped);
+
+}  // namespace
+
+ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const Pos& position, int from) {
+  checkField(layers, layer, position, from);
+  ReceptiveField rf;
+  propagate(layers, layer, position, from, [&](int l, const auto& cur, int W, bool touches, bool skipped) {
+    if (l == from + 1) rf = fieldFrom(layers, layer, position, from, cur, W, touches, skipped);
+  });
+  return rf;
+}
+
+std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, int layer, const Pos& position) {
+  checkField(layers, layer, position, -1);
+  std::vector<ReceptiveField> fields(size_t(layer + 1));
+  propagate(layers, layer, position, -1, [&](int l, const auto& cur, int W, bool touches, bool skipped) {
+    fields[size_t(l)] = fieldFrom(layers, layer, position, l - 1, cur, W, touches, skipped);
+  });
+  return fields;
+}
+
+namespace {
+
+ReceptiveField fieldFrom(const std::vector<Layer>& layers, int layer, const Pos& position, int from,
+                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches, bool skipped) {
+  const int dims = layers[size_t(layer)].dims;
   ReceptiveField rf;
   rf.layer = layer;
   rf.from = from;
   rf.dims = dims;
   rf.position = position;
-
-  // Exact propagation over dense spatial grids.
-  int H = dims == 2 ? top.ax[0].out : 1, W = top.ax[dims == 2 ? 1 : 0].out;
-  std::vector<int64_t> cur(size_t(H) * W, 0);
-  cur[size_t((dims == 2 ? position[0] : 0)) * W + (dims == 2 ? position[1] : position[0])] = 1;
-  for (int l = layer; l > from; --l) {
-    const Layer& L = layers[size_t(l)];
-    const int Hi = dims == 2 ? L.ax[0].in : 1, Wi = L.ax[dims == 2 ? 1 : 0].in;
-    std::vector<int64_t> next(size_t(Hi) * Wi, 0);
-    const std::vector<char> mask = tapMask(L);
-    const int kw = L.ax[dims == 2 ? 1 : 0].k;
-    const bool taps = hasTrace(L.op);
-    for (int mh = 0; mh < H; ++mh) {
-      const std::vector<AxisTap> th =
-          dims == 2 ? axisTaps(L, 0, mh) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}};
-      for (int mw = 0; mw < W; ++mw) {
-        const int64_t c = cur[size_t(mh) * W + mw];
-        if (!c) continue;
-        const std::vector<AxisTap> tw = axisTaps(L, dims == 2 ? 1 : 0, mw);
-        for (const AxisTap& a : th)
-          for (const AxisTap& b : tw) {
-            if (a.factor == 0.0 || b.factor == 0.0) continue;
-            if (taps && (L.op == Op::Conv || L.op == Op::ConvTranspose) && !mask[size_t(a.tap) * kw + b.tap]) {
-              rf.skippedZeroTaps = true;
-              continue;
-            }
-            if (a.cell == CellKind::Padding || b.cell == CellKind::Padding) rf.touchesPadding = true;
-            if (a.src < 0 || b.src < 0) continue;
-            int64_t& dst = next[size_t(a.src) * Wi + b.src];
-            dst = satAdd(dst, c);
-          }
-      }
-    }
-    cur.swap(next);
-    H = Hi;
-    W = Wi;
-  }
+  rf.touchesPadding = touches;
+  rf.skippedZeroTaps = skipped;
   rf.hull = {{{std::numeric_limits<int>::max(), -1}, {std::numeric_limits<int>::max(), -1}}};
-  for (int h = 0; h < H; ++h)
-    for (int w = 0; w < W; ++w) {
-      const int64_t c = cur[size_t(h) * W + w];
-      if (!c) continue;
-      FieldPoint p;
-      p.position = dims == 2 ? Pos{h, w} : Pos{w, 0};
-      p.paths = c;
-      rf.totalPaths = satAdd(rf.totalPaths, c);
-      for (int a = 0; a < dims; ++a) {
-        rf.hull[size_t(a)][0] = std::min(rf.hull[size_t(a)][0], p.position[size_t(a)]);
-        rf.hull[size_t(a)][1] = std::max(rf.hull[size_t(a)][1], p.position[size_t(a)]);
-      }
-      rf.points.push_back(p);
+  for (const auto& [idx, c] : cur) {
+    if (!c) continue;
+    FieldPoint p;
+    const int h = int(idx / W), w = int(idx % W);
+    p.position = dims == 2 ? Pos{h, w} : Pos{w, 0};
+    p.paths = c;
+    rf.totalPaths = satAdd(rf.totalPaths, c);
+    for (int a = 0; a < dims; ++a) {
+      rf.hull[size_t(a)][0] = std::min(rf.hull[size_t(a)][0], p.position[size_t(a)]);
+      rf.hull[size_t(a)][1] = std::max(rf.hull[size_t(a)][1], p.position[size_t(a)]);
     }
+    rf.points.push_back(p);
+  }
 
   // Closed form, per axis.
   FieldClosedForm& cf = rf.closedForm;
@@ -198,6 +277,8 @@ ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const
   }
   return rf;
 }
+
+}  // namespace
 
 ReceptiveField receptiveField(const Stack& stack, int layer, const Pos& position, int from) {
   return receptiveField(stack.layers, layer, position, from);

@@ -65,6 +65,10 @@ struct ReceptiveField {
 /// Field of layer `layer`'s output element at `position` on the output of layer `from` (-1: input).
 /// `layers` are canonical layers of one stack. Throws EngineError for a bad index or position.
 ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const Pos& position, int from = -1);
+/// The fields of that element on every earlier tensor in one propagation: element from + 1 is the
+/// field with `from` (-1: the input), each equal to receptiveField(layers, layer, position, from).
+/// Cost follows the field's points and their taps (no dense grid of any tensor).
+std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, int layer, const Pos& position);
 /// Same for a resolved stack.
 ReceptiveField receptiveField(const Stack& stack, int layer, const Pos& position, int from = -1);
 

@@ -132,6 +132,40 @@ std::vector<AxisTap> axisTaps(const Layer& layer, int axis, int m) {
   return taps;
 }
 
+std::vector<int> axisSources(const Layer& layer, int axis, int m) {
+  const Axis& a = layer.ax[size_t(axis)];
+  std::vector<int> src;
+  const bool zeroPad = layer.op != Op::Conv || layer.padMode == PadMode::Zeros;
+  if ((layer.op == Op::Conv || layer.op == Op::MaxPool || layer.op == Op::AvgPool) && zeroPad) {
+    const int d = layer.op == Op::AvgPool ? 1 : std::max(1, a.d);
+    const int64_t t0 = int64_t(m) * a.s - a.pb;  // tap j reads t0 + j·d; keep 0 <= t < in
+    const int64_t jFirst = t0 >= 0 ? 0 : (-t0 + d - 1) / d;
+    for (int64_t j = jFirst; j < a.k && t0 + j * d < a.in; ++j) src.push_back(int(t0 + j * d));
+    return src;
+  }
+  if (layer.op == Op::ConvTranspose || layer.op == Op::Unpool) {
+    // u = start + m - j·d = i·s: the pairs of start + m, in tap order (increasing j)
+    const int s = std::max(1, a.s), d = layer.op == Op::Unpool ? 1 : std::max(1, a.d);
+    const int64_t u = int64_t(a.start) + m;
+    if (u < 0) return src;
+    if (a.in <= a.k) {
+      for (int64_t i = std::min<int64_t>(a.in - 1, u / s); i >= 0; --i) {  // decreasing i: increasing j
+        const int64_t r = u - i * s;
+        if (r % d == 0 && r / d < a.k) src.push_back(int(i));
+      }
+    } else {
+      for (int64_t j = 0; j < a.k && j * d <= u; ++j) {
+        const int64_t r = u - j * d;
+        if (r % s == 0 && r / s < a.in) src.push_back(int(r / s));
+      }
+    }
+    return src;
+  }
+  for (const AxisTap& tp : axisTaps(layer, axis, m))
+    if (tp.src >= 0 && std::find(src.begin(), src.end(), tp.src) == src.end()) src.push_back(tp.src);
+  return src;
+}
+
 int traceStepCount(const Layer& layer) {
   int n = 1;
   for (int a = 0; a < layer.dims; ++a) n *= layer.ax[size_t(a)].out;

@@ -46,6 +46,12 @@ struct AxisTap {
 ///  elementwise one tap src = m.
 std::vector<AxisTap> axisTaps(const Layer& layer, int axis, int m);
 
+/// The distinct input indices output m reads along axis a, in the order of their first tap: the data
+/// taps' sources and (conv with a non-zero pad mode) the padding cells' sources — the src >= 0 of
+/// axisTaps without repeats. Zero-padded conv and pools: O(sources); conv_transpose and unpool:
+/// O(min(in, k)) (the pairs i·s + j·d = start + m); other ops as axisTaps.
+std::vector<int> axisSources(const Layer& layer, int axis, int m);
+
 /// Position along the spatial axes (unused entries 0).
 using Pos = std::array<int, 2>;
 

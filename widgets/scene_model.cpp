@@ -19,6 +19,10 @@ constexpr int64_t kStampBudget = 3'000'000;     // stamps precomputed for scatte
 constexpr int64_t kMatrixBudget = 1'000'000;    // dense matrix entries
 constexpr int64_t kCountBudget = 4'000'000;     // per-step overlap counts
 constexpr int64_t kFieldBudget = 20'000;        // receptive fields precomputed (steps × tensors)
+constexpr int64_t kFieldWork = 20'000'000;     // taps visited precomputing the receptive fields
+constexpr int64_t kSlideCells = 32'000'000;     // slide input cells materialised (C × display cells)
+constexpr int64_t kZeroInsertBudget = 4'000'000;  // zero_insert: padded cells and kernel entries materialised
+constexpr int64_t kZeroInsertMacs = 1'000'000'000;  // zero_insert: multiply-adds of the equivalent conv
 
 bool isTransposed(Op op) { return op == Op::ConvTranspose || op == Op::Unpool; }
 bool isWindowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
@@ -49,10 +53,20 @@ int spatialCount(const engine::Shape& s) {  // prod of spatial sizes of (N, C, s
   return int(n);
 }
 
+/// A copy of l's geometry and small tensors, without its weight (which may be GBs).
+Layer withoutWeight(const Layer& l) {
+  Layer c;
+  c.op = l.op, c.dims = l.dims, c.ax = l.ax, c.inChannels = l.inChannels, c.outChannels = l.outChannels, c.groups = l.groups;
+  c.padMode = l.padMode, c.upsampleMode = l.upsampleMode, c.avgDivisor = l.avgDivisor, c.alpha = l.alpha, c.geluTanh = l.geluTanh;
+  c.eps = l.eps, c.bias = l.bias, c.mean = l.mean, c.var = l.var, c.gamma = l.gamma, c.beta = l.beta, c.formula = l.formula;
+  return c;
+}
+
 /// Fills slideInput (C, cols...) from the layer input, cell sources per axis.
 void fillSlideInput(SceneModel& m, const Tensor& x, int dims) {
   const int C = int(x.dim(1));
   const int c0 = m.slide[0].cols, c1 = dims == 2 ? m.slide[1].cols : 1;
+  if (int64_t(C) * c0 * c1 > kSlideCells) return;  // slideIn reads the cells drawn from x
   engine::Shape shape{C, c0};
   if (dims == 2) shape.push_back(c1);
   m.slideInput = Tensor(shape);
@@ -89,6 +103,11 @@ void buildSlide(SceneModel& m) {
       sa.kind.assign(size_t(ax.in), CellKind::Data);
       for (int t = 0; t < ax.in; ++t) sa.source.push_back(t);
       for (int o = 0; o < ax.out; ++o) {
+        // conv_transpose / unpool: the data taps are the distinct sources (O(min(in, k)) each)
+        if (isTransposed(l.op)) {
+          sa.taps.push_back(engine::axisSources(l, a, o));
+          continue;
+        }
         std::vector<int> w;
         for (const auto& tp : engine::axisTaps(l, a, o))
           if (tp.src >= 0 && tp.cell == CellKind::Data) w.push_back(tp.src);
@@ -97,8 +116,8 @@ void buildSlide(SceneModel& m) {
     }
   }
   fillSlideInput(m, x, l.dims);
-  m.slideLayer = l;
-  m.slideOutput = batch0(m.layerOutput());
+  m.slideLayer = withoutWeight(l);  // the view reads the layer's own weights (slideConv): no copy
+  // slideOutput stays empty: slideOut reads the layer output (no copy of it)
   m.steps = engine::traceStepCount(l);
   if (int64_t(m.steps) * l.outChannels * engine::termsPerOutput(l) <= kTraceBudget)
     for (int T = 0; T < m.steps; ++T) m.trace.push_back(engine::traceStep(l, x, T, 0, m.layerOutput()));
@@ -106,6 +125,40 @@ void buildSlide(SceneModel& m) {
 
 void buildZeroInsert(SceneModel& m) {
   const Layer& l = m.layer();
+  // The form (padded input, flipped kernel W′, the conv's output) when it is small; else only its
+  // geometry: the view then shows the layer's own outputs (equal by the identity) and no kernel.
+  int64_t padded = l.inChannels, kernel = l.weight.numel(), macs = l.outChannels;
+  for (int a = 0; a < l.dims; ++a) {
+    const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(l, a);
+    padded *= za.paddedLength;
+    macs *= int64_t(l.ax[size_t(a)].out) * l.ax[size_t(a)].k;
+  }
+  macs *= l.inChannels / std::max(1, l.op == Op::Unpool ? l.inChannels : l.groups);
+  if (padded > kZeroInsertBudget || kernel > kZeroInsertBudget || macs > kZeroInsertMacs) {
+    engine::Layer cv = withoutWeight(l);
+    cv.op = Op::Conv;
+    cv.bias = Tensor();
+    if (l.op == Op::Unpool) cv.groups = l.inChannels;
+    for (int a = 0; a < l.dims; ++a) {
+      const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(l, a);
+      SlideAxis& sa = m.slide[size_t(a)];
+      sa.cols = int(za.cells.size());
+      sa.offset = -za.padLeft - za.firstCell;
+      sa.stride = 1;
+      sa.dilation = za.d;
+      sa.k = za.k;
+      for (const auto& c : za.cells) {
+        sa.kind.push_back(c.kind);
+        sa.source.push_back(c.kind == CellKind::Data || c.kind == CellKind::Cropped ? c.source : -1);
+      }
+      engine::Axis& ax = cv.ax[size_t(a)];
+      ax.in = za.paddedLength, ax.s = 1, ax.d = za.d, ax.pb = ax.pe = 0, ax.start = 0, ax.outputPadding = 0;
+    }
+    fillSlideInput(m, m.layerInput(), l.dims);
+    m.slideLayer = cv;
+    m.steps = engine::traceStepCount(cv);
+    return;
+  }
   const engine::ZeroInsertionForm z = engine::zeroInsertionForm(l, m.layerInput());
   for (int a = 0; a < l.dims; ++a) {
     const engine::ZeroInsertionAxis& za = z.axes[size_t(a)];
@@ -175,7 +228,7 @@ void buildOverlap(SceneModel& m) {
   std::array<int, 2> steps{1, 1};
   auto& hits = m.countHits;
   if (isTransposed(l.op)) {
-    m.overlap = engine::overlapCounts(l);
+    m.overlap = engine::overlapCounts(l, false, false);  // per-axis counts only: the view reads the axes
     for (int a = 0; a < dims; ++a) {
       const engine::Axis& ax = l.ax[size_t(a)];
       m.countShape[size_t(a)] = ax.out;
@@ -200,9 +253,17 @@ void buildOverlap(SceneModel& m) {
   m.countSteps = {steps[0], dims == 2 ? steps[1] : 1};
   m.steps = steps[0] * (dims == 2 ? steps[1] : 1);
   const int n0 = m.countShape[0], n1 = dims == 2 ? m.countShape[1] : 1;
-  std::vector<int64_t> acc(size_t(n0) * n1, 0);
+  // per axis, per counted position: the step indices whose hits reach it (ascending)
+  for (int a = 0; a < dims; ++a) {
+    auto& readers = m.countReaders[size_t(a)];
+    readers.assign(size_t(m.countShape[size_t(a)]), {});
+    for (int i = 0; i < steps[size_t(a)]; ++i)
+      for (int p : hits[size_t(a)][size_t(i)]) readers[size_t(p)].push_back(i);
+  }
   const bool keepAll = int64_t(m.steps) * n0 * n1 <= kCountBudget;
-  for (int T = 0; T < m.steps; ++T) {
+  if (!keepAll) m.countsAfter.clear();  // too large: countAt computes each drawn cell from the readers
+  std::vector<int64_t> acc(keepAll ? size_t(n0) * n1 : 0, 0);
+  for (int T = 0; keepAll && T < m.steps; ++T) {
     const int i0 = dims == 2 ? T / steps[1] : T, i1 = dims == 2 ? T % steps[1] : 0;
     for (int p0 : hits[0][size_t(i0)]) {
       if (dims == 1) {
@@ -211,7 +272,7 @@ void buildOverlap(SceneModel& m) {
       }
       for (int p1 : hits[1][size_t(i1)]) ++acc[size_t(p0) * n1 + p1];
     }
-    if (keepAll || T == m.steps - 1) m.countsAfter.push_back(acc);
+    m.countsAfter.push_back(acc);
   }
   // the uniformity rule, with the live numbers
   QString rule;
@@ -244,12 +305,14 @@ void buildReceptiveField(SceneModel& m) {
   const engine::Shape& out = m.layerOutput().shape;
   m.steps = spatialCount(out);
   if (int64_t(m.steps) * (m.layerIndex + 1) > kFieldBudget) return;
-  for (int T = 0; T < m.steps; ++T) {
-    std::vector<engine::ReceptiveField> f;
-    for (int from = -1; from < m.layerIndex; ++from)
-      f.push_back(engine::receptiveField(m.stack(), m.layerIndex, positionOf(out, T), from));
-    m.fields.push_back(std::move(f));
+  int64_t taps = 0;  // work of one propagation, bounded by the taps of one point per layer
+  for (int l = 0; l <= m.layerIndex; ++l) {
+    int64_t t = 1;
+    for (int a = 0; a < m.stack().layers[size_t(l)].dims; ++a) t *= m.stack().layers[size_t(l)].ax[size_t(a)].k;
+    taps += t;
   }
+  if (int64_t(m.steps) * taps > kFieldWork) return;  // computed per frame instead
+  for (int T = 0; T < m.steps; ++T) m.fields.push_back(engine::receptiveFields(m.stack().layers, m.layerIndex, positionOf(out, T)));
 }
 
 }  // namespace
@@ -267,10 +330,54 @@ std::vector<int64_t> SceneModel::countedBy(int T) const {
   return out;
 }
 
+double SceneModel::slideIn(int c, int q0, int q1) const {
+  const int dims = slideConv().dims;
+  if (!slideInput.empty()) {
+    const int64_t c0 = slide[0].cols, c1 = dims == 2 ? slide[1].cols : 1;
+    return slideInput.data[size_t((int64_t(c) * c0 + q0) * c1 + q1)];
+  }
+  const int s0 = slide[0].source[size_t(q0)], s1 = dims == 2 ? slide[1].source[size_t(q1)] : 0;
+  if (s0 < 0 || s1 < 0) return 0.0;
+  const Tensor& x = layerInput();
+  return x.data[size_t(engine::flatIndex(x, 0, c, dims == 2 ? engine::Pos{s0, s1} : engine::Pos{s0, 0}))];
+}
+
+double SceneModel::slideOut(int o, int m0, int m1) const {
+  const Tensor& y = slideOutput.empty() ? layerOutput() : slideOutput;
+  const bool batched = slideOutput.empty();
+  const int64_t A = y.dim(batched ? 2 : 1), B = y.rank() >= (batched ? 4 : 3) ? y.dim(batched ? 3 : 2) : 1;
+  return y.data[size_t((int64_t(o) * A + m0) * B + m1)];  // batch 0
+}
+
+int64_t SceneModel::countAt(int T, int p0, int p1) const {
+  const int two = countReaders[1].empty() ? 0 : 1, n1 = two ? countShape[1] : 1;
+  if (p0 < 0 || p0 >= countShape[0] || p1 < 0 || p1 >= n1 || countReaders[0].empty()) return 0;
+  T = std::min(T, steps - 1);
+  if (T >= 0 && size_t(T) < countsAfter.size()) return countsAfter[size_t(T)][size_t(p0) * n1 + p1];
+  const std::vector<int>& r0 = countReaders[0][size_t(p0)];
+  if (!two) return std::upper_bound(r0.begin(), r0.end(), T) - r0.begin();
+  const std::vector<int>& r1 = countReaders[1][size_t(p1)];
+  int64_t c = 0;
+  for (int i0 : r0) {  // step (i0, i1) = i0·steps1 + i1 <= T
+    const int64_t rest = int64_t(T) - int64_t(i0) * countSteps[1];
+    if (rest < 0) break;
+    c += std::upper_bound(r1.begin(), r1.end(), int(std::min<int64_t>(rest, INT32_MAX))) - r1.begin();
+  }
+  return c;
+}
+
+int64_t SceneModel::countMax() const {
+  int64_t mx[2] = {0, 1};
+  for (int a = 0; a < 2; ++a)
+    for (const auto& r : countReaders[size_t(a)]) mx[a] = std::max<int64_t>(mx[a], int64_t(r.size()));
+  return mx[0] * mx[1];  // the final count of (p0, p1) is |readers0[p0]| · |readers1[p1]|
+}
+
 std::vector<int64_t> SceneModel::countsAt(int T) const {
   if (countsAfter.size() == size_t(steps) && T >= 0 && T < steps) return countsAfter[size_t(T)];
   if (T >= steps - 1 && !countsAfter.empty()) return countsAfter.back();
-  std::vector<int64_t> acc(countsAfter.empty() ? 0 : countsAfter.back().size(), 0);
+  const size_t cells = size_t(countShape[0]) * size_t(countHits[1].empty() ? 1 : countShape[1]);
+  std::vector<int64_t> acc(cells, 0);
   for (int t = 0; t <= T; ++t)
     for (int64_t p : countedBy(t)) ++acc[size_t(p)];
   return acc;
@@ -332,12 +439,7 @@ bool viewSupports(View v, const Layer& layer) {
   return false;
 }
 
-std::vector<int> layerSources(const Layer& l, int axis, int m) {
-  std::vector<int> s;
-  for (const auto& tp : engine::axisTaps(l, axis, m))
-    if (tp.src >= 0 && std::find(s.begin(), s.end(), tp.src) == s.end()) s.push_back(tp.src);
-  return s;
-}
+std::vector<int> layerSources(const Layer& l, int axis, int m) { return engine::axisSources(l, axis, m); }
 
 std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int layer, View view) {
   auto m = std::make_shared<SceneModel>();

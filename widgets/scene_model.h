@@ -77,9 +77,18 @@ class SceneModel {
 
   // slide / zero_insert: the conv as drawn
   std::array<SlideAxis, 2> slide;     // per spatial axis
-  engine::Tensor slideInput;          // (C, display cells...) values shown in the strip (batch 0)
-  engine::Layer slideLayer;           // the layer whose weights/bias make the outputs (zero_insert: W')
-  engine::Tensor slideOutput;         // (O, out...) batch 0
+  engine::Tensor slideInput;          // (C, display cells...) values shown in the strip (batch 0); empty
+                                      // when larger than kSlideCells (then slideIn reads the layer input)
+  engine::Layer slideLayer;           // zero_insert: the equivalent stride-1 conv (W'; no weight when too
+                                      // large); slide: the layer's geometry without its weight (slideConv)
+  /// The conv the slide view draws: the layer itself (slide) or slideLayer (zero_insert).
+  const engine::Layer& slideConv() const { return view == View::ZeroInsert ? slideLayer : layer(); }
+  engine::Tensor slideOutput;         // (O, out...) batch 0; empty for a zero_insert view too large to
+                                      // materialise (its outputs are the layer's: slideOut reads those)
+  /// Value of display cell (c, q0, q1) (1-D: q1 = 0): x[0, c, source...] or 0 for a zero cell.
+  double slideIn(int c, int q0, int q1) const;
+  /// Output (o, m0, m1) of batch 0 as the slide view shows it (1-D: m1 = 0).
+  double slideOut(int o, int m0, int m1) const;
   std::vector<engine::TraceStep> trace;  // per step (empty when too large; then computed per frame)
 
   // scatter
@@ -95,11 +104,18 @@ class SceneModel {
   // overlap
   std::optional<engine::OverlapCounts> overlap;  // final counts (conv_transpose / unpool / upsample+conv)
   std::vector<std::vector<int64_t>> countsAfter; // per step: counts over the counted tensor (row-major);
-                                                 // only the final counts when all steps would be too large
+                                                 // empty when all steps would be too large
   std::array<std::vector<std::vector<int>>, 2> countHits;  // per axis, per step index: positions counted
   std::array<int, 2> countSteps{1, 1};           // step indices per axis (step T = (T / steps[1], T % steps[1]))
   /// Counts after steps 0..T (from countsAfter when kept, else accumulated from countHits).
+  /// Dense over the counted tensor: the view uses countAt for the cells it draws.
   std::vector<int64_t> countsAt(int T) const;
+  /// Count of position (p0, p1) (1-D: p1 = 0) after steps 0..T; T >= steps-1 gives the final count.
+  /// From countsAfter when kept, else O(|countReaders[0][p0]| · log) from the readers.
+  int64_t countAt(int T, int p0, int p1) const;
+  /// Largest final count over the counted tensor.
+  int64_t countMax() const;
+  std::array<std::vector<std::vector<int>>, 2> countReaders;  // per axis, per position: step indices counting it (ascending)
   /// Row-major positions step T adds to.
   std::vector<int64_t> countedBy(int T) const;
   std::array<int, 2> countShape{1, 1};           // counted tensor's spatial sizes

@@ -15,10 +15,10 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
   const double u = f.unit, pad = 14 * u;
   const int T = r.step, dims = l.dims;
   const bool tr = l.op == engine::Op::ConvTranspose || l.op == engine::Op::Unpool;
-  const std::vector<int64_t> counts = m.countsAt(T);
-  const std::vector<int64_t> added = m.countedBy(T);  // the positions this step adds to (row-major)
-  const std::vector<int64_t>& final = m.countsAfter.back();
-  const int64_t cmax = std::max<int64_t>(1, *std::max_element(final.begin(), final.end()));
+  // counts only at the cells drawn (SceneModel::countAt), never over the whole counted tensor
+  auto count = [&](int p0, int p1) { return m.countAt(T, p0, p1); };
+  auto finalCount = [&](int p0, int p1) { return m.countAt(m.steps - 1, p0, p1); };
+  const int64_t cmax = std::max<int64_t>(1, m.countMax());
   const QString what = tr ? QString("Contribution counts: how many (input, kernel tap) pairs land on each output — after %1 of %2 inputs").arg(T + 1).arg(m.steps)
                           : QString("How many windows read each input position — after %1 of %2 outputs (this is the overlap of the conv's gradient)").arg(T + 1).arg(m.steps);
   double y = addHeader(f, m, T, what);
@@ -28,6 +28,7 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
   const QString tname = tr ? QString("output y %1").arg(shapeText(m.layerOutput())) : QString("input x %1").arg(shapeText(m.layerInput()));
   if (dims == 1) {
     const double availW = f.size.width() - 2 * pad - 60 * u;
+    const std::vector<int64_t> added = m.countedBy(T);  // the positions this step adds to (1-D: one axis)
     std::vector<char> isAdded(size_t(n0), 0);
     int lo = n0, hi = -1;
     for (int64_t p : added) isAdded[size_t(p)] = 1, lo = std::min(lo, int(p)), hi = std::max(hi, int(p));
@@ -56,12 +57,13 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
       if (cmax <= 12) addText(f, QRectF(stripX - mark - 40 * u, gy - 8 * u, 32 * u, 16 * u), QString::number(i), TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter));
     }
     for (int i = win.first; i < win.first + win.count; ++i) {
-      const double h = barH * double(counts[size_t(i)]) / cmax;
+      const int64_t c = count(i, 0);
+      const double h = barH * double(c) / cmax;
       SceneCell cell;
       cell.rect = QRectF(x0 + i * cw + cw * 0.12, base - h, cw * 0.76, h);
       cell.style = CellStyle::Count;
-      cell.value = double(counts[size_t(i)]);
-      cell.target = {R::Count, int(final[size_t(i)]), 0, {i, 0}};
+      cell.value = double(c);
+      cell.target = {R::Count, int(finalCount(i, 0)), 0, {i, 0}};
       if (h > 0) bars.cells.push_back(cell);
     }
     f.panels.push_back(std::move(bars));
@@ -74,8 +76,8 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
       SceneCell cell;
       cell.rect = QRectF(x0 + i * cw, y, cw, ch);
       cell.style = CellStyle::Count;
-      cell.value = double(counts[size_t(i)]);
-      cell.target = {R::Count, int(final[size_t(i)]), 0, {i, 0}};
+      cell.value = double(count(i, 0));
+      cell.target = {R::Count, int(finalCount(i, 0)), 0, {i, 0}};
       if (changed(i)) cell.marks |= MarkActive;
       if (r.hover && cell.target.pos == r.hover->pos && r.hover->region == R::Count) cell.marks |= MarkHovered;
       cells.cells.push_back(cell);
@@ -106,8 +108,8 @@ void buildOverlapFrame(SceneFrame& f, const SceneRequest& r) {
       SceneCell cell;
       cell.rect = g.cell(i, j);
       cell.style = CellStyle::Count;
-      cell.value = double(counts[size_t(i) * n1 + j]);
-      cell.target = {R::Count, int(final[size_t(i) * n1 + j]), 0, {i, j}};
+      cell.value = double(count(i, j));
+      cell.target = {R::Count, int(finalCount(i, j)), 0, {i, j}};
       grid.cells.push_back(cell);
     }
   g.addMarkers(f);

@@ -2,6 +2,7 @@
 // earlier tensor (engine::receptiveField). Cells in the field show their path counts; the field's
 // hull is joined row to row, so the cone of dependence is visible; the closed form is printed below.
 #include <algorithm>
+#include <unordered_map>
 
 #include "scene_frame.h"
 
@@ -19,7 +20,7 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
   std::vector<engine::ReceptiveField> fields;
   if (T < int(m.fields.size())) fields = m.fields[size_t(T)];
   else
-    for (int from = -1; from < J; ++from) fields.push_back(engine::receptiveField(m.stack(), J, P, from));
+    fields = engine::receptiveFields(m.stack().layers, J, P);
   const engine::ReceptiveField& f0 = fields.front();
   const auto& cf = f0.closedForm;
   QString closed = QString("field on the input: positions %1 … %2 (%3 cells)").arg(f0.hull[0][0]).arg(f0.hull[0][1]).arg(f0.hull[0][1] - f0.hull[0][0] + 1);
@@ -43,15 +44,22 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     // 1-D: cells of one width across rows while every row fits, else at least 14 px (path counts stay
     // readable) with a window around the field; 2-D: square cells that fit the band.
     const double minCell1 = 14 * u, maxCell1 = std::min(72 * u, std::max(minCell1, availW / maxLen));
-    std::vector<int64_t> paths(size_t(L0) * L1, -1);
+    // path counts of the field's points only (row-major index → paths); the tensor is never made dense
+    std::unordered_map<int64_t, int64_t> paths;
     if (row < J)
-      for (const auto& pt : fields[size_t(row + 1)].points) paths[two ? size_t(pt.position[0]) * L1 + pt.position[1] : size_t(pt.position[0])] = pt.paths;
+      for (const auto& pt : fields[size_t(row + 1)].points) paths[two ? int64_t(pt.position[0]) * L1 + pt.position[1] : int64_t(pt.position[0])] = pt.paths;
     else
-      paths[size_t(two ? P[0] * L1 + P[1] : P[0])] = 1;
+      paths[two ? int64_t(P[0]) * L1 + P[1] : int64_t(P[0])] = 1;
+    auto pathsAt = [&](int i, int j) {
+      const auto it = paths.find(int64_t(i) * L1 + j);
+      return it == paths.end() ? int64_t(-1) : it->second;
+    };
     int lo = L1, hi = -1, rlo = L0, rhi = -1;  // the field's columns and rows: kept in view when windowed
-    for (int i = 0; i < L0; ++i)
-      for (int j = 0; j < L1; ++j)
-        if (paths[size_t(i) * L1 + j] > 0) lo = std::min(lo, j), hi = std::max(hi, j), rlo = std::min(rlo, i), rhi = std::max(rhi, i);
+    for (const auto& [q, pv] : paths)
+      if (pv > 0) {
+        const int i = int(q / L1), j = int(q % L1);
+        lo = std::min(lo, j), hi = std::max(hi, j), rlo = std::min(rlo, i), rhi = std::max(rhi, i);
+      }
     if (hi < 0) lo = hi = rlo = rhi = 0;
     // A longer row (2-D: a taller image) shows a window around its field with "…" markers.
     ColWindow win, rwin;
@@ -73,7 +81,7 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     if (rwin.before()) addEllipsis(f, QRectF(x0, stripY - rmark, win.count * cw, rmark));
     if (rwin.after()) addEllipsis(f, QRectF(x0, stripY + stripH, win.count * cw, rmark));
     int64_t pmax = 1;
-    for (int64_t p : paths) pmax = std::max(pmax, p);
+    for (const auto& [q, pv] : paths) pmax = std::max(pmax, pv);
     ScenePanel p;
     p.countMax = double(pmax);
     p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;
@@ -82,7 +90,7 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     QRectF hull;
     for (int i = rwin.first; i < rwin.first + rwin.count; ++i)
       for (int j = win.first; j < win.first + win.count; ++j) {
-        const int64_t pv = paths[size_t(i) * L1 + j];
+        const int64_t pv = pathsAt(i, j);
         SceneCell cell;
         cell.rect = QRectF(x0 + (j - win.first) * cw, cy + i * ch, cw, ch);
         cell.target = {R::Tensor, row, 0, two ? engine::Pos{i, j} : engine::Pos{j, 0}};

@@ -24,11 +24,6 @@ CellStyle styleOf(CellKind k) {
   }
 }
 
-double at(const engine::Tensor& t, int c, int a, int b) {  // (C, A[, B])
-  const int64_t A = t.dim(1), B = t.rank() >= 3 ? t.dim(2) : 1;
-  return t.data[size_t((int64_t(c) * A + a) * B + b)];
-}
-
 double weightAt(const engine::Layer& l, int o, int c, int j0, int j1) {
   const engine::Tensor& w = l.weight;
   const int64_t k0 = l.ax[0].k, k1 = l.dims == 2 ? l.ax[1].k : 1;
@@ -43,7 +38,7 @@ int focusChannel(const SceneRequest& r, int O) {
 }
 
 QString equationText(const SceneModel& m, int step, int o, int maxTerms) {
-  const engine::Layer& l = m.slideLayer;
+  const engine::Layer& l = m.slideConv();
   engine::TraceStep ts;
   if (step < int(m.trace.size())) ts = m.trace[size_t(step)];
   else return QString();
@@ -73,7 +68,7 @@ QString equationText(const SceneModel& m, int step, int o, int maxTerms) {
 
 QString kindLegend(const SceneModel& m) {
   std::set<CellKind> kinds;
-  for (int a = 0; a < m.slideLayer.dims; ++a)
+  for (int a = 0; a < m.slideConv().dims; ++a)
     for (CellKind k : m.slide[size_t(a)].kind) kinds.insert(k);
   QStringList s;
   if (kinds.count(CellKind::Padding)) s << "dashed = padding";
@@ -93,13 +88,13 @@ double addEquation(SceneFrame& f, const QString& eq, double footerTop) {
 
 void build1d(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
-  const engine::Layer& l = m.slideLayer;
+  const engine::Layer& l = m.slideConv();
   const engine::Layer& orig = m.layer();
   const bool zi = m.view == View::ZeroInsert;
   const double u = f.unit, pad = 14 * u;
   const int T = r.step;
-  const int C = int(m.slideInput.dim(0)), O = int(m.slideOutput.dim(0));
-  const int cols = m.slide[0].cols, out = int(m.slideOutput.dim(1));
+  const int C = l.inChannels, O = l.outChannels;
+  const int cols = m.slide[0].cols, out = l.ax[0].out;
   const SlideAxis& sa = m.slide[0];
   const int o = focusChannel(r, O);
   const auto [g0, cg] = groupInputs(l, o);
@@ -251,7 +246,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
         SceneCell cell;
         cell.rect = QRectF(colX(q), y + rowY(wIn, c), cw, ch);
         cell.style = styleOf(sa.kind[size_t(q)]);
-        cell.value = at(m.slideInput, c, q, 0);
+        cell.value = m.slideIn(c, q, 0);
         cell.hasValue = sa.source[size_t(q)] >= 0;
         cell.target = {R::Input, 0, c, {q, 0}};
         if (inGroup && winSet.count(q)) cell.marks |= MarkActive;
@@ -321,7 +316,7 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
       for (int mo = outW.first; mo < outW.first + outW.count; ++mo) {
         SceneCell cell;
         cell.rect = QRectF(outX(mo), y + rowY(wO, oc), cw, ch);
-        cell.value = at(m.slideOutput, oc, mo, 0);
+        cell.value = m.slideOut(oc, mo, 0);
         cell.style = mo <= T ? CellStyle::Value : CellStyle::Pending;
         cell.hasValue = mo <= T;
         if (mo == T) cell.marks |= MarkActive;
@@ -351,13 +346,13 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
 
 void build2d(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
-  const engine::Layer& l = m.slideLayer;
+  const engine::Layer& l = m.slideConv();
   const bool zi = m.view == View::ZeroInsert;
   const double u = f.unit, pad = 14 * u;
   const int T = r.step;
-  const int C = int(m.slideInput.dim(0)), O = int(m.slideOutput.dim(0));
+  const int C = l.inChannels, O = l.outChannels;
   const SlideAxis &a0 = m.slide[0], &a1 = m.slide[1];
-  const int out0 = int(m.slideOutput.dim(1)), out1 = int(m.slideOutput.dim(2));
+  const int out0 = l.ax[0].out, out1 = l.ax[1].out;
   const int o = focusChannel(r, O);
   const auto [g0, cg] = groupInputs(l, o);
   int c = g0;
@@ -407,7 +402,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
       SceneCell cell;
       cell.rect = gin.cell(i, j);
       cell.style = styleOf(engine::combineCells(a0.kind[size_t(i)], a1.kind[size_t(j)]));
-      cell.value = at(m.slideInput, c, i, j);
+      cell.value = m.slideIn(c, i, j);
       cell.hasValue = a0.source[size_t(i)] >= 0 && a1.source[size_t(j)] >= 0;
       cell.target = {R::Input, 0, c, {i, j}};
       if (s0.count(i) && s1.count(j)) cell.marks |= MarkActive;
@@ -448,7 +443,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
       const int idx = i * out1 + j;
       SceneCell cell;
       cell.rect = gout.cell(i, j);
-      cell.value = at(m.slideOutput, o, i, j);
+      cell.value = m.slideOut(o, i, j);
       cell.style = idx <= T ? CellStyle::Value : CellStyle::Pending;
       cell.hasValue = idx <= T;
       if (idx == T) cell.marks |= MarkActive;
@@ -465,7 +460,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
 }  // namespace
 
 void buildSlideFrame(SceneFrame& f, const SceneRequest& r) {
-  if (r.model->slideLayer.dims == 2) build2d(f, r);
+  if (r.model->slideConv().dims == 2) build2d(f, r);
   else build1d(f, r);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels.h"
+#include "engine/receptive_field.h"
 #include "engine/scatter_trace.h"
 #include "engine/trace.h"
 #include "engine/zero_insertion.h"
@@ -273,6 +274,64 @@ TEST(TraceZeroInsertion, FlipMattersForAsymmetricKernels) {
   double diff = 0;
   for (size_t i = 0; i < y.data.size(); ++i) diff = std::max(diff, double(std::fabs(wrong.data[i] - y.data[i])));
   EXPECT_GT(diff, 0.5);
+}
+
+}  // namespace
+}  // namespace convscope::engine
+
+namespace convscope::engine {
+namespace {
+
+TEST(TraceSources, AxisSourcesAreTheDistinctSourcesOfAxisTaps) {
+  std::mt19937 rng(4321);
+  const Op ops[] = {Op::Conv, Op::ConvTranspose, Op::Unpool, Op::MaxPool, Op::AvgPool};
+  const PadMode modes[] = {PadMode::Zeros, PadMode::Reflect, PadMode::Replicate, PadMode::Circular};
+  for (int it = 0; it < 1000; ++it) {
+    const Op op = ops[it % 5];
+    Layer l = teachtest::randomLayer(rng, op, 1);
+    if (op == Op::Conv) l.padMode = modes[(it / 5) % 4];
+    if (it % 7 == 0) {  // long kernels: k > in
+      l.ax[0].k += 9;
+      if (op == Op::ConvTranspose || op == Op::Unpool) l.ax[0].out = std::max(1, l.ax[0].fullLength() - l.ax[0].start);
+    }
+    for (int m = 0; m < l.ax[0].out; ++m) {
+      std::vector<int> want;
+      for (const AxisTap& tp : axisTaps(l, 0, m))
+        if (tp.src >= 0 && std::find(want.begin(), want.end(), tp.src) == want.end()) want.push_back(tp.src);
+      ASSERT_EQ(axisSources(l, 0, m), want) << it << " " << opName(op) << " m " << m;
+    }
+  }
+}
+
+TEST(TraceSources, ReceptiveFieldsInOnePassEqualOneFieldPerLayer) {
+  std::mt19937 rng(2024);
+  int configs = 0;
+  for (int it = 0; it < 200; ++it) {
+    Stack st;
+    ASSERT_TRUE(teachtest::randomResolvedStack(rng, teachtest::conventions()[size_t(it % 4)], 1 + it % 2, teachtest::rnd(rng, 1, 3), st));
+    const int J = int(st.layers.size()) - 1;
+    const Layer& top = st.layers.back();
+    Pos P{teachtest::rnd(rng, 0, top.ax[0].out - 1), top.dims == 2 ? teachtest::rnd(rng, 0, top.ax[1].out - 1) : 0};
+    const std::vector<ReceptiveField> all = receptiveFields(st.layers, J, P);
+    ASSERT_EQ(int(all.size()), J + 1);
+    for (int from = -1; from < J; ++from) {
+      const ReceptiveField one = receptiveField(st.layers, J, P, from);
+      const ReceptiveField& f = all[size_t(from + 1)];
+      ASSERT_EQ(f.points.size(), one.points.size()) << it << " from " << from;
+      for (size_t i = 0; i < f.points.size(); ++i) {
+        EXPECT_EQ(f.points[i].position, one.points[i].position);
+        EXPECT_EQ(f.points[i].paths, one.points[i].paths);
+      }
+      EXPECT_EQ(f.hull, one.hull);
+      EXPECT_EQ(f.touchesPadding, one.touchesPadding);
+      EXPECT_EQ(f.skippedZeroTaps, one.skippedZeroTaps);
+      EXPECT_EQ(f.totalPaths, one.totalPaths);
+      EXPECT_EQ(f.from, from);
+      EXPECT_EQ(f.closedForm.hullMatches, one.closedForm.hullMatches);
+    }
+    ++configs;
+  }
+  EXPECT_EQ(configs, 200);
 }
 
 }  // namespace
