@@ -32,14 +32,9 @@ void forEachConvTap(const Layer& l, F f) {
   const int Ho = two ? l.ax[0].out : 1, Wo = l.ax[two ? 1 : 0].out;
   const int Wi = l.ax[two ? 1 : 0].in;
   std::vector<std::vector<AxisTap>> th(static_cast<size_t>(Ho)), tw(static_cast<size_t>(Wo));
-  // only the taps with a source are kept (a long kernel over a short input: O(out · in), not O(out · k))
-  auto sourced = [](std::vector<AxisTap> t) {
-    t.erase(std::remove_if(t.begin(), t.end(), [](const AxisTap& a) { return a.src < 0; }), t.end());
-    t.shrink_to_fit();
-    return t;
-  };
-  for (int m = 0; m < Ho; ++m) th[size_t(m)] = two ? sourced(axisTaps(l, 0, m)) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}};
-  for (int m = 0; m < Wo; ++m) tw[size_t(m)] = sourced(axisTaps(l, two ? 1 : 0, m));
+  // only the taps with a source (a long kernel over a short input: O(out · in), not O(out · k))
+  for (int m = 0; m < Ho; ++m) th[size_t(m)] = two ? axisSourceTaps(l, 0, m) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}};
+  for (int m = 0; m < Wo; ++m) tw[size_t(m)] = axisSourceTaps(l, two ? 1 : 0, m);
   for (int o = 0; o < O; ++o) {
     const int G = o / (O / g);
     for (int mh = 0; mh < Ho; ++mh)

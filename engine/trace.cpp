@@ -132,6 +132,34 @@ std::vector<AxisTap> axisTaps(const Layer& layer, int axis, int m) {
   return taps;
 }
 
+std::vector<AxisTap> axisSourceTaps(const Layer& layer, int axis, int m) {
+  const Axis& a = layer.ax[size_t(axis)];
+  std::vector<AxisTap> taps;
+  if (layer.op == Op::Conv && layer.padMode == PadMode::Zeros) {
+    const int d = std::max(1, a.d);
+    const int64_t t0 = int64_t(m) * a.s - a.pb;  // tap j reads t0 + j·d
+    for (int64_t j = t0 >= 0 ? 0 : (-t0 + d - 1) / d; j < a.k && t0 + j * d < a.in; ++j)
+      taps.push_back({int(j), CellKind::Data, int(t0 + j * d), 1.0});
+    return taps;
+  }
+  if (layer.op == Op::ConvTranspose || layer.op == Op::Unpool) {
+    const int s = std::max(1, a.s), d = layer.op == Op::Unpool ? 1 : std::max(1, a.d);
+    const int64_t u = int64_t(a.start) + m;  // tap j reads xu[u - j·d], data at multiples of s
+    if (u < 0) return taps;
+    if (a.in <= a.k) {
+      for (int64_t i = std::min<int64_t>(a.in - 1, u / s); i >= 0; --i)
+        if ((u - i * s) % d == 0 && (u - i * s) / d < a.k) taps.push_back({int((u - i * s) / d), CellKind::Data, int(i), 1.0});
+    } else {
+      for (int64_t j = 0; j < a.k && j * d <= u; ++j)
+        if ((u - j * d) % s == 0 && (u - j * d) / s < a.in) taps.push_back({int(j), CellKind::Data, int((u - j * d) / s), 1.0});
+    }
+    return taps;
+  }
+  for (const AxisTap& tp : axisTaps(layer, axis, m))
+    if (tp.src >= 0) taps.push_back(tp);
+  return taps;
+}
+
 std::vector<int> axisSources(const Layer& layer, int axis, int m) {
   const Axis& a = layer.ax[size_t(axis)];
   std::vector<int> src;
@@ -206,6 +234,8 @@ std::vector<Term> gatherTerms(const Layer& layer, const Tensor& x, int n, int o,
   std::vector<AxisTap> tw = axisTaps(layer, two ? 1 : 0, two ? p[1] : p[0]);
   const int kh = two ? layer.ax[0].k : 1, kw = layer.ax[two ? 1 : 0].k;
 
+  if ((layer.op == Op::Conv || layer.op == Op::ConvTranspose) && layer.weight.empty())
+    throw EngineError({"", -1, opName(layer.op), ""}, "the layer carries no weights to trace (too large to keep)");
   // Input channels read by output channel o, and the weight accessor.
   std::vector<int> chans;
   const int C = layer.inChannels, O = layer.outChannels, g = std::max(1, layer.groups);

@@ -46,6 +46,10 @@ struct AxisTap {
 ///  elementwise one tap src = m.
 std::vector<AxisTap> axisTaps(const Layer& layer, int axis, int m);
 
+/// The taps of axisTaps(layer, axis, m) with src >= 0, in tap order. Zero-padded conv and pools:
+/// O(sources); conv_transpose and unpool: O(min(in, k)); other ops filter axisTaps.
+std::vector<AxisTap> axisSourceTaps(const Layer& layer, int axis, int m);
+
 /// The distinct input indices output m reads along axis a, in the order of their first tap: the data
 /// taps' sources and (conv with a non-zero pad mode) the padding cells' sources — the src >= 0 of
 /// axisTaps without repeats. Zero-padded conv and pools: O(sources); conv_transpose and unpool:
@@ -92,7 +96,7 @@ Pos stepPosition(const Layer& layer, int step);
 int termsPerOutput(const Layer& layer);
 
 /// Terms of output (batch n, channel o, position p). x is the layer input (N, C, spatial...).
-/// Throws EngineError for ops without a trace.
+/// Throws EngineError for ops without a trace and for a conv/conv_transpose without weights.
 std::vector<Term> gatherTerms(const Layer& layer, const Tensor& x, int n, int o, const Pos& p);
 
 /// Trace of step T for batch item n. `y` is the layer's forward output (computed when empty).

@@ -125,8 +125,9 @@ void buildSlide(SceneModel& m) {
 
 void buildZeroInsert(SceneModel& m) {
   const Layer& l = m.layer();
-  // The form (padded input, flipped kernel W′, the conv's output) when it is small; else only its
-  // geometry: the view then shows the layer's own outputs (equal by the identity) and no kernel.
+  // The form (padded input, flipped kernel W′, the conv's output) when it is small; else its geometry
+  // and W′ (unless the kernel itself is too large: then none is drawn), with the layer's own outputs
+  // (equal by the identity).
   int64_t padded = l.inChannels, kernel = l.weight.numel(), macs = l.outChannels;
   for (int a = 0; a < l.dims; ++a) {
     const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(l, a);
@@ -137,7 +138,8 @@ void buildZeroInsert(SceneModel& m) {
   if (padded > kZeroInsertBudget || kernel > kZeroInsertBudget || macs > kZeroInsertMacs) {
     engine::Layer cv = withoutWeight(l);
     cv.op = Op::Conv;
-    cv.bias = Tensor();
+    if (kernel <= kZeroInsertBudget) cv.weight = engine::flippedSwappedKernel(l);  // W′, drawn and traced
+    if (l.op == Op::Unpool) cv.bias = Tensor();
     if (l.op == Op::Unpool) cv.groups = l.inChannels;
     for (int a = 0; a < l.dims; ++a) {
       const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(l, a);

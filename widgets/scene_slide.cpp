@@ -15,6 +15,8 @@ using R = HoverTarget::Region;
 
 namespace {
 
+constexpr int64_t kWholeKernel = 64 * 64;  // 2-D kernels drawn whole up to this many taps
+
 CellStyle styleOf(CellKind k) {
   switch (k) {
     case CellKind::Padding: return CellStyle::Padding;
@@ -371,7 +373,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   const std::vector<int> w0 = a0.window(P[0]), w1 = a1.window(P[1]);
   std::vector<GridSpec> specs;
   specs.push_back({a0.cols, a1.cols, w0.empty() ? 0 : w0.front(), w0.empty() ? 0 : w0.back(), w1.empty() ? 0 : w1.front(), w1.empty() ? 0 : w1.back(), false});
-  if (hasKernel) specs.push_back({a0.k, a1.k, 0, 0, 0, 0, true});
+  // a kernel of more than kWholeKernel cells is windowed like the other grids (from its first taps)
+  if (hasKernel) specs.push_back({a0.k, a1.k, 0, 0, 0, 0, int64_t(a0.k) * a1.k <= kWholeKernel});
   specs.push_back({out0, out1, P[0], P[0], P[1], P[1], false});
   const std::vector<GridPlace> g = layoutGrids(specs, QRectF(pad, y + titleH, f.size.width() - 2 * pad, bottom - y - titleH - fontPx(TextRole::Small, u) * 1.6),
                                                2.0, 88 * u, 12 * u, 40 * u, titleH);
@@ -423,8 +426,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     const GridPlace& gk = g[1];
     title(gk, QString("%1[%2, %3]").arg(zi ? "W′" : "W").arg(o).arg(c - g0));
     ScenePanel kp = valuePanel(m.absKernel, dec);
-    for (int i = 0; i < a0.k; ++i)
-      for (int j = 0; j < a1.k; ++j) {
+    for (int i = gk.rows.first; i < gk.rows.first + gk.rows.count; ++i)
+      for (int j = gk.cols.first; j < gk.cols.first + gk.cols.count; ++j) {
         SceneCell cell;
         cell.rect = gk.cell(i, j);
         cell.value = weightAt(l, o, c - g0, i, j);
@@ -433,7 +436,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
         kp.cells.push_back(cell);
       }
     f.panels.push_back(std::move(kp));
-    const QRectF kRect(gk.x(0), gk.y(0), a1.k * cs, a0.k * cs);
+    gk.addMarkers(f);
+    const QRectF kRect(gk.x(gk.cols.first), gk.y(gk.rows.first), gk.cols.count * cs, gk.rows.count * cs);
     f.boxes.push_back({kRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
   }
   title(gout, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(gout)));

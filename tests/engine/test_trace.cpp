@@ -299,6 +299,17 @@ TEST(TraceSources, AxisSourcesAreTheDistinctSourcesOfAxisTaps) {
       for (const AxisTap& tp : axisTaps(l, 0, m))
         if (tp.src >= 0 && std::find(want.begin(), want.end(), tp.src) == want.end()) want.push_back(tp.src);
       ASSERT_EQ(axisSources(l, 0, m), want) << it << " " << opName(op) << " m " << m;
+      std::vector<AxisTap> sourced;
+      for (const AxisTap& tp : axisTaps(l, 0, m))
+        if (tp.src >= 0) sourced.push_back(tp);
+      const std::vector<AxisTap> got = axisSourceTaps(l, 0, m);
+      ASSERT_EQ(got.size(), sourced.size()) << it << " " << opName(op) << " m " << m;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].tap, sourced[i].tap);
+        EXPECT_EQ(got[i].src, sourced[i].src);
+        EXPECT_EQ(got[i].cell, sourced[i].cell);
+        EXPECT_EQ(got[i].factor, sourced[i].factor);
+      }
     }
   }
 }
