@@ -126,10 +126,12 @@ void propagate(const std::vector<Layer>& layers, int layer, const Pos& position,
   for (int l = layer; l > from; --l) {
     const Layer& L = layers[size_t(l)];
     const int Hi = dims == 2 ? L.ax[0].in : 1, Wi = L.ax[dims == 2 ? 1 : 0].in;
-    const std::vector<char> mask = tapMask(L);
+    // The tap mask (kh × kw chars) only when some weight is zero: a kernel without zeros masks nothing.
+    const bool weighted = hasTrace(L.op) && (L.op == Op::Conv || L.op == Op::ConvTranspose);
+    const bool anyZero = weighted && std::find(L.weight.data.begin(), L.weight.data.end(), 0.0f) != L.weight.data.end();
+    const std::vector<char> mask = anyZero ? tapMask(L) : std::vector<char>();
     const int kw = L.ax[dims == 2 ? 1 : 0].k;
-    const bool masked = hasTrace(L.op) && (L.op == Op::Conv || L.op == Op::ConvTranspose) &&
-                        std::find(mask.begin(), mask.end(), 0) != mask.end();
+    const bool masked = anyZero && std::find(mask.begin(), mask.end(), 0) != mask.end();
     std::unordered_map<int, TapSummary> rowTaps, colTaps;
     auto rowOf = [&](int mh) -> const TapSummary& {
       auto it = rowTaps.find(mh);
