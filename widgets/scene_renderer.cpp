@@ -3,6 +3,8 @@
 //   3. frame building and the public entry points (render, image, hit test)   4. tooltips
 #include "scene_renderer.h"
 
+#include <QCoreApplication>
+
 #include <QFontMetricsF>
 #include <QPaintEngine>
 #include <QPainterPath>
@@ -554,6 +556,9 @@ int sceneStepCount(SnapshotPtr snapshot, int layer, View view) { return SceneMod
 
 namespace {
 
+constexpr int64_t kTooltipTerms = 4096;  // a hover lists at most this many terms of an output
+
+
 QString posText(const engine::Pos& p, int dims) { return dims == 2 ? QString("%1, %2").arg(p[0]).arg(p[1]) : QString::number(p[0]); }
 
 QString termsText(const std::vector<engine::Term>& terms, double bias, double value, int maxTerms = 12) {
@@ -598,7 +603,7 @@ QString tooltipFor(const SceneModel& m, int step, const HoverTarget& t) {
         const engine::Layer& l = m.view == View::ZeroInsert ? m.slideLayer : m.layer();
         if (l.weight.empty()) return QString("tap %1 (no weight)").arg(posText(t.pos, dims));
         const int o = t.row;
-        engine::Tensor w = l.weight;
+        const engine::Tensor& w = l.weight;
         const int64_t k0 = l.ax[0].k, k1 = dims == 2 ? l.ax[1].k : 1;
         const int64_t idx = ((int64_t(o) * w.dim(1) + t.channel) * k0 + t.pos[0]) * k1 + t.pos[1];
         const QString name = m.view == View::ZeroInsert ? "W′" : "W";
@@ -608,7 +613,12 @@ QString tooltipFor(const SceneModel& m, int step, const HoverTarget& t) {
         const engine::Layer& l = m.view == View::ZeroInsert ? m.slideLayer : m.layer();
         const double v = tensorAt(m.layerOutput(), t.channel, t.pos);
         QString s = QString("y[%1, %2] = %3").arg(t.channel).arg(posText(t.pos, dims)).arg(formatValue(v, 6));
-        if (engine::hasTrace(l.op)) {
+        // The terms are listed while they are few; a huge kernel (or a zero-insertion form too large to
+        // build, slideLayer without W') gets their count only, so a hover never costs more than a frame.
+        const int64_t terms = engine::hasTrace(l.op) ? int64_t(l.inChannels / std::max(1, l.groups)) * engine::termsPerOutput(l) : 0;
+        if (engine::hasTrace(l.op) && (terms > kTooltipTerms || l.weight.empty())) {
+          s += "\n" + QCoreApplication::translate("Scene", "sum of %1 terms (too many to list here)").arg(terms);
+        } else if (engine::hasTrace(l.op)) {
           const engine::Tensor& x = m.view == View::ZeroInsert ? engine::zeroInsertionForm(m.layer(), m.layerInput()).padded : m.layerInput();
           const auto terms = engine::gatherTerms(l, x, 0, t.channel, t.pos);
           const double b = l.bias.empty() ? 0.0 : l.bias.data[size_t(t.channel)];
@@ -623,8 +633,7 @@ QString tooltipFor(const SceneModel& m, int step, const HoverTarget& t) {
           const engine::CellKind k = a0.kind[size_t(c0)];
           const engine::CellKind k1 = dims == 2 ? m.slide[1].kind[size_t(c1)] : engine::CellKind::Data;
           const engine::CellKind kind = engine::combineCells(k, k1);
-          const int64_t cols1 = dims == 2 ? m.slide[1].cols : 1;
-          const double v = m.slideInput.data[size_t((int64_t(t.channel) * a0.cols + c0) * cols1 + c1)];
+          const double v = m.slideIn(t.channel, c0, c1);
           QString s = QString("%1 cell (channel %2)\nvalue %3").arg(engine::cellKindName(kind)).arg(t.channel).arg(formatValue(v, 6));
           if (a0.source[size_t(c0)] >= 0 && (dims == 1 || m.slide[1].source[size_t(c1)] >= 0))
             s += QString("\nreads x[%1, %2]").arg(t.channel).arg(dims == 2 ? QString("%1, %2").arg(a0.source[size_t(c0)]).arg(m.slide[1].source[size_t(c1)])

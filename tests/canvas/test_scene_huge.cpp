@@ -9,11 +9,13 @@
 
 #include <QGuiApplication>
 #include <chrono>
+#include <set>
 #include <cmath>
 
 #include "engine/overlap.h"
 #include "engine/stack.h"
 #include "widgets/scene_frame.h"
+#include "widgets/scene_renderer.h"
 
 using namespace convscope;
 using widgets::View;
@@ -60,6 +62,16 @@ void checkEveryView(const widgets::SnapshotPtr& snap, int layer) {
       r.step = step;
       r.size = QSizeF(960, 600);
       const widgets::SceneFrame f = widgets::buildSceneFrame(r);
+      // A hover over one cell of each region (input, kernel, output, ...) answers at frame cost: no
+      // copy of the weight, no zero-insertion form, no term list of a huge kernel.
+      std::set<int> hovered;
+      for (const auto& p : f.panels)
+        for (const auto& c : p.cells)
+          if (hovered.insert(int(c.target.region)).second) {
+            const auto hit = widgets::hitTestScene(r, c.rect.center());
+            ASSERT_TRUE(hit.has_value()) << widgets::viewName(v);
+            EXPECT_FALSE(hit->tooltip.isEmpty()) << widgets::viewName(v);
+          }
       if (step != model->steps - 1) continue;
       for (const auto& p : f.panels)
         for (const auto& c : p.cells) {
