@@ -23,8 +23,8 @@ void validateViewSpec(const nlohmann::json& doc, const std::string& file, size_t
   if (!v.is_object())
     fail("view", "must be an object like {\"name\": \"slide\", \"layer\": 0, \"step\": 0}, got " + jsonTypeName(v) + " " +
                      shortDump(v));
-  for (const auto& [key, value] : v.items()) {
-    (void)value;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string& key = it.key();  // a named variable: clang 14 cannot capture structured bindings
     if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) == std::end(kKeys))
       fail("view." + key, "unknown key of the stack's view; accepted: layer, name, step");
   }
