@@ -123,6 +123,19 @@ void buildSlide(SceneModel& m) {
     for (int T = 0; T < m.steps; ++T) m.trace.push_back(engine::traceStep(l, x, T, 0, m.layerOutput()));
 }
 
+// The slide strip of one axis of the zero-insertion form: its cells, their kinds and sources.
+void setZeroInsertAxis(SlideAxis& sa, const engine::ZeroInsertionAxis& za) {
+  sa.cols = int(za.cells.size());
+  sa.offset = -za.padLeft - za.firstCell;
+  sa.stride = 1;
+  sa.dilation = za.d;
+  sa.k = za.k;
+  for (const auto& c : za.cells) {
+    sa.kind.push_back(c.kind);
+    sa.source.push_back(c.kind == CellKind::Data || c.kind == CellKind::Cropped ? c.source : -1);
+  }
+}
+
 void buildZeroInsert(SceneModel& m) {
   const Layer& l = m.layer();
   // The form (padded input, flipped kernel W′, the conv's output) when it is small; else its geometry
@@ -143,16 +156,7 @@ void buildZeroInsert(SceneModel& m) {
     if (l.op == Op::Unpool) cv.groups = l.inChannels;
     for (int a = 0; a < l.dims; ++a) {
       const engine::ZeroInsertionAxis za = engine::zeroInsertionAxis(l, a);
-      SlideAxis& sa = m.slide[size_t(a)];
-      sa.cols = int(za.cells.size());
-      sa.offset = -za.padLeft - za.firstCell;
-      sa.stride = 1;
-      sa.dilation = za.d;
-      sa.k = za.k;
-      for (const auto& c : za.cells) {
-        sa.kind.push_back(c.kind);
-        sa.source.push_back(c.kind == CellKind::Data || c.kind == CellKind::Cropped ? c.source : -1);
-      }
+      setZeroInsertAxis(m.slide[size_t(a)], za);
       engine::Axis& ax = cv.ax[size_t(a)];
       ax.in = za.paddedLength, ax.s = 1, ax.d = za.d, ax.pb = ax.pe = 0, ax.start = 0, ax.outputPadding = 0;
     }
@@ -163,17 +167,7 @@ void buildZeroInsert(SceneModel& m) {
   }
   const engine::ZeroInsertionForm z = engine::zeroInsertionForm(l, m.layerInput());
   for (int a = 0; a < l.dims; ++a) {
-    const engine::ZeroInsertionAxis& za = z.axes[size_t(a)];
-    SlideAxis& sa = m.slide[size_t(a)];
-    sa.cols = int(za.cells.size());
-    sa.offset = -za.padLeft - za.firstCell;
-    sa.stride = 1;
-    sa.dilation = za.d;
-    sa.k = za.k;
-    for (const auto& c : za.cells) {
-      sa.kind.push_back(c.kind);
-      sa.source.push_back(c.kind == CellKind::Data || c.kind == CellKind::Cropped ? c.source : -1);
-    }
+    setZeroInsertAxis(m.slide[size_t(a)], z.axes[size_t(a)]);
   }
   fillSlideInput(m, m.layerInput(), l.dims);
   m.slideLayer = z.conv;
