@@ -15,12 +15,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "stack_source.h"
 #include "engine/csv_output.h"
 #include "engine/error.h"
 #include "engine/kernels.h"
 #include "engine/npy.h"
 #include "engine/stack.h"
+#include "stack_source.h"
 
 namespace convscope::app {
 namespace {
@@ -65,7 +65,8 @@ const std::map<std::string, std::string> kHelp = {
      "usage: convscope check STACK.json [--json]\n"
      "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
      "the padding actually applied and the output-size formula with its numbers.\n"
-     "--json  {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", \"formula\"}]}\n"
+     "--json  {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", "
+     "\"formula\"}]}\n"
      "        shapes without the batch axis, channels first.\n"},
     {"run",
      "usage: convscope run STACK.json --out DIR [--csv | --csv-only] [--json]\n"
@@ -86,16 +87,20 @@ const std::map<std::string, std::string> kHelp = {
      "               unless QT_QPA_PLATFORM is set; no display needed). Cases:\n"
      "  default_lesson_param_change      a HUD slider edit (stride 1 <-> 2) of the default lesson's layer:\n"
      "                                   undoable edit, recompute, stack editor and plots, canvas scene\n"
-     "                                   model, one 1280x720 canvas frame into a QImage   (target p95 16 ms)\n"
-     "  stack10_64ch_16000_param_change  the same on tests/bench/stack10_large.json (10 layers, 64 x 16000),\n"
-     "                                   layer 5's kernel_size 8 <-> 7                    (target p95 50 ms)\n"
+     "                                   model, one 1280x720 canvas frame into a QImage   (target p95 16 "
+     "ms)\n"
+     "  stack10_64ch_16000_param_change  the same on tests/bench/stack10_large.json (10 layers, 64 x "
+     "16000),\n"
+     "                                   layer 5's kernel_size 8 <-> 7                    (target p95 50 "
+     "ms)\n"
      "  gif_60_frames_800x400            exportAnimation (as 'animate') of 60 frames at 800x400 of the\n"
      "                                   default lesson on a 120-sample input             (target 2000 ms)\n"
      "  app_start_to_first_frame         launches 'convscope --quit-after-first-frame'; wall time until\n"
      "                                   its first painted frame of the default lesson   (target 1000 ms)\n"
      "  heavy_edit_stays_live            an edit whose recompute would take minutes: longest gap between\n"
      "                                   painted frames while it runs                     (target 50 ms),\n"
-     "                                   then a newer edit: time until the old job's thread is free (100 ms)\n"
+     "                                   then a newer edit: time until the old job's thread is free (100 "
+     "ms)\n"
      "  N repeats (default 30) after 2 warm-up changes; GIF min(N, 3) and app start min(N, 10) repeats\n"
      "  after one warm-up. A missed target is reported, not an error (exit status 0).\n"
      "--case NAME[,NAME]  run only these cases (e.g. under perf record)\n"
@@ -369,8 +374,9 @@ int runCli(const std::vector<std::string>& args) {
     return 2;
   } catch (const std::bad_alloc&) {
     // The machine could not give the memory the input asks for: the input's problem, not ours.
-    std::cerr << "convscope " << cmd << ": not enough memory for this input (an allocation failed); lower the "
-              << "limits (CONVSCOPE_MAX_ACTIVATION_BYTES, CONVSCOPE_MAX_TENSOR_BYTES) or use a smaller stack\n";
+    std::cerr
+        << "convscope " << cmd << ": not enough memory for this input (an allocation failed); lower the "
+        << "limits (CONVSCOPE_MAX_ACTIVATION_BYTES, CONVSCOPE_MAX_TENSOR_BYTES) or use a smaller stack\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "convscope " << cmd << ": internal error: " << e.what() << "\n";

@@ -2,6 +2,8 @@
 // HUD edits)  3. parameter-change cases  4. GIF export  5. app start  6. entry
 #include "cli_bench_interactive.h"
 
+#include <unistd.h>
+
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -11,7 +13,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTimer>
-#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -337,8 +338,12 @@ nlohmann::json heavyEditJson() {
           {"convention", "pytorch"},
           {"name", "heavy edit (bench)"},
           {"input", {{"shape", {64, 65536}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
-          {"layers", {{{"op", "conv"}, {"out_channels", 64}, {"kernel_size", 3}, {"padding", "same"},
-                       {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
+          {"layers",
+           {{{"op", "conv"},
+             {"out_channels", 64},
+             {"kernel_size", 3},
+             {"padding", "same"},
+             {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
 }
 
 // An edit whose recompute would take minutes, then a newer edit. Measured per repeat: the longest
@@ -365,7 +370,8 @@ CaseResult heavyEditCase(int repeat) {
     const uint64_t before = doc->jobs()->latest();
     emit rig.canvas().parameterEdited(0, "kernel_size", kHeavyKernel, -1);
     const uint64_t heavy = doc->jobs()->latest();
-    if (heavy == before || !doc->isBusy()) throw std::runtime_error("heavy edit: the recompute did not go to the background");
+    if (heavy == before || !doc->isBusy())
+      throw std::runtime_error("heavy edit: the recompute did not go to the background");
     // Paint for 1.5 s while it runs.
     std::vector<Clock::time_point> painted;
     QTimer tick;
@@ -377,7 +383,8 @@ CaseResult heavyEditCase(int repeat) {
     tick.start(16);
     spin(1500);
     tick.stop();
-    if (!doc->isBusy()) throw std::runtime_error("heavy edit: the recompute ended within 1.5 s; make the case heavier");
+    if (!doc->isBusy())
+      throw std::runtime_error("heavy edit: the recompute ended within 1.5 s; make the case heavier");
     double gap = 0;
     for (size_t k = 1; k < painted.size(); ++k) gap = std::max(gap, msBetween(painted[k - 1], painted[k]));
     if (painted.size() < 2) gap = 1500;
@@ -385,17 +392,20 @@ CaseResult heavyEditCase(int repeat) {
     frames.push_back(double(painted.size()));
     // The newer edit: back to the cheap kernel. The heavy job must give its thread up.
     qint64 endedNs = -1;
-    auto conn = QObject::connect(doc->jobs(), &widgets::LatestJob::jobEnded, [&](quint64 id, bool, qint64 ns) {
-      if (id == heavy) endedNs = ns;
-    });
+    auto conn =
+        QObject::connect(doc->jobs(), &widgets::LatestJob::jobEnded, [&](quint64 id, bool, qint64 ns) {
+          if (id == heavy) endedNs = ns;
+        });
     const auto t0 = Clock::now();
     emit rig.canvas().parameterEdited(0, "kernel_size", 3, -1);
     QElapsedTimer guard;
     guard.start();
     while (endedNs < 0 && guard.elapsed() < 120000) spin(1);
     QObject::disconnect(conn);
-    if (endedNs < 0) throw std::runtime_error("heavy edit: the superseded recompute did not stop within 120 s");
-    const double t0ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count());
+    if (endedNs < 0)
+      throw std::runtime_error("heavy edit: the superseded recompute did not stop within 120 s");
+    const double t0ns =
+        double(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count());
     cancelMs.push_back(std::max(0.0, (double(endedNs) - t0ns) / 1e6));
     rig.settle();
   }
@@ -403,10 +413,11 @@ CaseResult heavyEditCase(int repeat) {
   c.extra["cancel_target_ms"] = 100;
   c.extra["cancel_met"] = *std::max_element(cancelMs.begin(), cancelMs.end()) <= 100;
   c.extra["frames_in_1500_ms"] = json(frames);
-  c.extra["note"] = "64 x 65536 noise, conv 64->64: HUD kernel_size 3 -> " + std::to_string(kHeavyKernel) +
-                    " (5.5e11 multiply-adds, compute limit raised for the case) runs on the document's job thread; "
-                    "ms = longest gap between painted frames (MainWindow::repaint + a canvas frame every 16 ms) over "
-                    "1.5 s of it; then kernel_size back to 3: cancel_to_thread_free = newer edit -> the heavy job returned";
+  c.extra["note"] =
+      "64 x 65536 noise, conv 64->64: HUD kernel_size 3 -> " + std::to_string(kHeavyKernel) +
+      " (5.5e11 multiply-adds, compute limit raised for the case) runs on the document's job thread; "
+      "ms = longest gap between painted frames (MainWindow::repaint + a canvas frame every 16 ms) over "
+      "1.5 s of it; then kernel_size back to 3: cancel_to_thread_free = newer edit -> the heavy job returned";
   c.extra["platform"] = QGuiApplication::platformName().toStdString();
   return c;
 }
@@ -525,9 +536,9 @@ CaseResult appStartCase(int repeat, const QByteArray& userPlatform) {
 // ---------------------------------------------------------------- 6. entry
 
 const std::vector<std::string>& interactiveBenchCases() {
-  static const std::vector<std::string> names = {"default_lesson_param_change", "stack10_64ch_16000_param_change",
-                                                 "gif_60_frames_800x400", "app_start_to_first_frame",
-                                                 "heavy_edit_stays_live"};
+  static const std::vector<std::string> names = {"default_lesson_param_change",
+                                                 "stack10_64ch_16000_param_change", "gif_60_frames_800x400",
+                                                 "app_start_to_first_frame", "heavy_edit_stays_live"};
   return names;
 }
 

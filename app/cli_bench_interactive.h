@@ -1,4 +1,4 @@
-// `convscope bench --interactive` (issue 7, item 3): interaction latency measured on the app's own
+// `convscope bench --interactive`: interaction latency measured on the app's own
 // code path, headless. A hidden MainWindow (shown on the offscreen platform) with its Document, undo
 // stack, stack editor and activation plots receives HUD-slider edits exactly as gui_canvas.cpp
 // turns them into undoable edits; a widgets::Canvas (never shown: no OpenGL needed) is connected to

@@ -1,11 +1,12 @@
 // cli_export.cpp — sections: 1. help  2. arguments  3. render  4. animate
 #include "cli_export.h"
 
+#include <unistd.h>
+
 #include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -14,11 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "stack_source.h"
 #include "engine/error.h"
 #include "engine/stack.h"
 #include "export_job.h"
 #include "headless_app.h"
+#include "stack_source.h"
 #include "widgets/scene_renderer.h"
 
 namespace convscope::app {

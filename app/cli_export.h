@@ -1,4 +1,4 @@
-// Figure and animation sub-commands of the headless CLI (issue 5): render and animate. They draw
+// Figure and animation sub-commands of the headless CLI: render and animate. They draw
 // with the canvas's scene renderer (widgets::renderScene) inside a QApplication on the offscreen
 // platform (set when QT_QPA_PLATFORM is unset), so they need no display. Bad input (unknown view,
 // layer or step out of range, bad size/theme/fps, unknown extension, unwritable target) throws

@@ -6,13 +6,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "stack_source.h"
 #include "engine/equivalence.h"
 #include "engine/error.h"
 #include "engine/kernels.h"
 #include "engine/receptive_field.h"
 #include "engine/stack.h"
 #include "engine/trace.h"
+#include "stack_source.h"
 
 namespace convscope::app {
 

@@ -1,4 +1,4 @@
-// Teaching sub-commands of the headless CLI (issue 3, item 8): equiv, trace, field.
+// Teaching sub-commands of the headless CLI: equiv, trace, field.
 // Each takes argv with argv[0] = the sub-command name, prints to stdout and returns 0; bad input
 // (missing/unknown option, unknown layer index, step out of range, wrong op) throws
 // convscope::engine::EngineError, which the dispatcher maps to exit status 2.

@@ -10,8 +10,8 @@
 #include "commands.h"
 #include "engine/cancel.h"
 #include "engine/error.h"
-#include "engine/limits.h"
 #include "engine/kernels.h"
+#include "engine/limits.h"
 
 namespace convscope::app {
 
@@ -168,8 +168,9 @@ int Document::reusableSourceLayers(const nlohmann::json& prev, const nlohmann::j
   return static_cast<int>(i);
 }
 
-ComputeResult Document::compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
-                                const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
+ComputeResult Document::compute(const nlohmann::json& source, const std::string& file,
+                                const std::string& baseDir, const std::atomic<bool>* cancel,
+                                const std::function<void(int, int)>& progress,
                                 const widgets::SnapshotPtr& previous, engine::DataAccess access) {
   ComputeResult r;
   try {
@@ -178,8 +179,8 @@ ComputeResult Document::compute(const nlohmann::json& source, const std::string&
     // Reuse needs both: the same source for layers 0..j-1 and everything global, and the same resolved
     // layers and input bits (weight and data files are read again by the resolve and may have changed).
     int reuse = 0;
-    if (previous && previous->outputs.size() == previous->stack.layers.size() && previous->stack.baseDir == r.stack.baseDir &&
-        previous->stack.access == r.stack.access) {
+    if (previous && previous->outputs.size() == previous->stack.layers.size() &&
+        previous->stack.baseDir == r.stack.baseDir && previous->stack.access == r.stack.access) {
       reuse = std::min(reusableSourceLayers(previous->stack.source, source), engine::reusableLayers(previous->stack, r.stack));
       double abs = 0;
       if ((reuse > 0 || engine::sameBits(previous->stack.input, r.stack.input)) && previous->inputAbsMaxKnown(&abs))
@@ -243,14 +244,18 @@ void Document::recompute() {
   const nlohmann::json src = m_source;
   auto idHolder = std::make_shared<std::atomic<uint64_t>>(0);
   const uint64_t id = m_jobs->submit([=](const std::atomic<bool>& cancel) -> widgets::LatestJob::Deliver {
-    auto r = std::make_shared<ComputeResult>(compute(src, file, base, &cancel, [self, idHolder](int done, int total) {
-      const uint64_t me = idHolder->load();
-      QMetaObject::invokeMethod(
-          self.data(), [self, me, done, total]() {
-            if (self && self->m_busy && self->m_jobs->latest() == me) emit self->progress(done, total);
-          },
-          Qt::QueuedConnection);
-    }, previous, access));
+    auto r = std::make_shared<ComputeResult>(compute(
+        src, file, base, &cancel,
+        [self, idHolder](int done, int total) {
+          const uint64_t me = idHolder->load();
+          QMetaObject::invokeMethod(
+              self.data(),
+              [self, me, done, total]() {
+                if (self && self->m_busy && self->m_jobs->latest() == me) emit self->progress(done, total);
+              },
+              Qt::QueuedConnection);
+        },
+        previous, access));
     return [self, r]() {
       if (!self) return;
       self->setBusy(false);

@@ -81,8 +81,8 @@ class Document : public QObject {
 
   /// Replaces the document (no undo history): `file` names it in messages, `baseDir` anchors data
   /// paths, `access` says which files they may name (a project's: its own data/ members only).
-  void reset(const nlohmann::json& source, const QString& path, const QString& displayName, const QString& baseDir,
-             engine::DataAccess access = engine::DataAccess::Anywhere);
+  void reset(const nlohmann::json& source, const QString& path, const QString& displayName,
+             const QString& baseDir, engine::DataAccess access = engine::DataAccess::Anywhere);
   /// A minimal new stack (impulse input, one conv).
   void newDocument();
   /// Loads a stack file; false with `errorOut` set when it cannot be read or is not JSON.
@@ -129,8 +129,9 @@ class Document : public QObject {
   /// differs are run: outputs 0..j-1 are shared with `previous` when reusableSourceLayers(previous
   /// source, source) and engine::reusableLayers(previous stack, the new stack) both cover them and
   /// the data paths are anchored at the same directory — the same bits as a full computation.
-  static ComputeResult compute(const nlohmann::json& source, const std::string& file, const std::string& baseDir,
-                               const std::atomic<bool>* cancel, const std::function<void(int, int)>& progress,
+  static ComputeResult compute(const nlohmann::json& source, const std::string& file,
+                               const std::string& baseDir, const std::atomic<bool>* cancel,
+                               const std::function<void(int, int)>& progress,
                                const widgets::SnapshotPtr& previous = nullptr,
                                engine::DataAccess access = engine::DataAccess::Anywhere);
   /// Leading layers whose source is the same in `prev` and `next` (JSON equality), 0 when anything

@@ -2,6 +2,10 @@
 //                            4. animations and frames
 #include "export_job.h"
 
+#include <fcntl.h>
+#include <qcustomplot.h>
+#include <unistd.h>
+
 #include <QApplication>
 #include <QBuffer>
 #include <QDir>
@@ -14,14 +18,10 @@
 #include <QTemporaryFile>
 #include <QTimer>
 #include <algorithm>
-#include <cmath>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <cmath>
 #include <filesystem>
 #include <system_error>
-#include <qcustomplot.h>
 
 #include "gif_writer.h"
 #include "video_writer.h"
@@ -99,7 +99,9 @@ class TempTarget {
   /// Writes `bytes` as the whole temporary file. POSIX calls, not QFile: a short write (the disk
   /// filled up part-way) must still report the system's reason, which QFile then drops.
   void write(const QByteArray& bytes) const {
-    auto reason = [](int err) { return QString::fromLocal8Bit(std::generic_category().message(err).c_str()); };
+    auto reason = [](int err) {
+      return QString::fromLocal8Bit(std::generic_category().message(err).c_str());
+    };
     const int fd = ::open(QFile::encodeName(m_temp).constData(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) failed(reason(errno));
     const char* p = bytes.constData();
@@ -220,7 +222,8 @@ void exportFigure(const SceneRequest& request, const QString& path) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || !isFigureFormat(*fmt)) throw std::invalid_argument("unknown figure format: " + path.toStdString());
   TempTarget tmp(path);
-  tmp.write(paintTo(*fmt, intSize(request.size), sceneTitle(request), [&](QPainter& p) { widgets::renderScene(p, request); }));
+  tmp.write(paintTo(*fmt, intSize(request.size), sceneTitle(request),
+                    [&](QPainter& p) { widgets::renderScene(p, request); }));
   tmp.commit();
 }
 
@@ -402,7 +405,9 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
       std::vector<QImage> samples;
       const int nSamples = std::min(total, 6);
       for (int i = 0; i < nSamples; ++i)
-        samples.push_back(frameImage(model, o, first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
+        samples.push_back(frameImage(
+            model, o,
+            first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
       GifWriter gif;
       gif.open(tmp.path(), o.size, int(std::lround(100.0 / fps)), themeColors(o.theme), samples);
       for (int t = first; t <= last; ++t) {

@@ -104,8 +104,8 @@ GifWriter::~GifWriter() {
 
 void GifWriter::fail(const char* what, int err) {
   const int sysErr = errno;  // set by the write, fclose or open giflib reports as failed
-  const bool io = err == E_GIF_ERR_OPEN_FAILED || err == E_GIF_ERR_WRITE_FAILED || err == E_GIF_ERR_DISK_IS_FULL ||
-                  err == E_GIF_ERR_CLOSE_FAILED;
+  const bool io = err == E_GIF_ERR_OPEN_FAILED || err == E_GIF_ERR_WRITE_FAILED ||
+                  err == E_GIF_ERR_DISK_IS_FULL || err == E_GIF_ERR_CLOSE_FAILED;
   if (io && sysErr != 0)
     throw std::system_error(sysErr, std::generic_category(), std::string("GIF: ") + what);
   const char* msg = GifErrorString(err);

@@ -1,13 +1,14 @@
 #include "gui_launch.h"
 
+#include <time.h>
+#include <unistd.h>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QTimer>
 #include <QWindow>
-#include <time.h>
-#include <unistd.h>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -17,9 +18,9 @@
 #include <string>
 #include <utility>
 
+#include "guarded_application.h"
 #include "gui_canvas.h"
 #include "gui_lessons.h"
-#include "guarded_application.h"
 #include "main_window.h"
 #include "project_controller.h"
 #include "widgets/canvas.h"
@@ -234,7 +235,9 @@ int runGui(int argc, char** argv) {
   const bool screenshot = parser.isSet(shotOpt);
   const bool quitAfterFirstFrame = parser.isSet(firstFrameOpt);
   MainWindow w(nullptr, /*persistLayout=*/!screenshot && !quitAfterFirstFrame);
-  app.setErrorHandler([&w](const QString& message) { w.projectController()->reportError(MainWindow::tr("Not completed"), message); });
+  app.setErrorHandler([&w](const QString& message) {
+    w.projectController()->reportError(MainWindow::tr("Not completed"), message);
+  });
   attachCanvas(w);
   if (parser.isSet(viewOpt) || parser.isSet(layerOpt) || parser.isSet(stepOpt)) w.setRequestedView(view, layer, step);
   if (pos.size() == 1) {

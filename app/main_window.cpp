@@ -11,8 +11,8 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
-#include <QMimeData>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
@@ -24,8 +24,8 @@
 #include <QUndoStack>
 
 #include "canvas_placeholder.h"
-#include "export_dialog.h"
 #include "engine/error.h"
+#include "export_dialog.h"
 #include "gui_lessons.h"
 #include "project_controller.h"
 #include "widgets/activation_plots.h"
@@ -154,7 +154,7 @@ void MainWindow::buildMenus() {
   file->addAction("&Save", QKeySequence::Save, this, &MainWindow::fileSave);
   file->addAction("Save &As…", QKeySequence::SaveAs, this, &MainWindow::fileSaveAs);
   file->addSeparator();
-  // Figures and animations (issue 5): dialogs in export_dialog.h, on what the canvas shows.
+  // Figures and animations: dialogs in export_dialog.h, on what the canvas shows.
   auto exportCtx = [this]() {
     return exportContext(m_doc->snapshot(), centralWidget(), currentLayer(), m_view, m_step, m_doc->title());
   };
@@ -170,7 +170,8 @@ void MainWindow::buildMenus() {
   QAction* redo = m_doc->undoStack()->createRedoAction(this, "&Redo");
   // Ctrl+Shift+Z and Ctrl+Y everywhere, plus the platform's own redo keys. Each sequence once: an
   // action listing one twice is an ambiguous shortcut to Qt, which then triggers nothing.
-  QList<QKeySequence> redoKeys{QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)};
+  QList<QKeySequence> redoKeys{QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z),
+                               QKeySequence(Qt::CTRL | Qt::Key_Y)};
   for (const QKeySequence& k : QKeySequence::keyBindings(QKeySequence::Redo))
     if (!k.isEmpty() && !redoKeys.contains(k)) redoKeys << k;
   redo->setShortcuts(redoKeys);
@@ -303,7 +304,8 @@ void MainWindow::onSourceChanged() {
   const bool inputErr = err && err->layer < 0;
   m_inputEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? m_doc->stack().dims : 1,
                                   inputErr ? err->rule : QString());
-  if (m_doc->isBusy()) m_statusText->setText(tr("computing… (Esc cancels; the last valid result stays)"));
+  if (m_doc->isBusy())
+    m_statusText->setText(tr("computing… (Esc cancels; the last valid result stays)"));
   else if (err) m_statusText->setText("⚠ " + err->message);
   else if (m_doc->hasValidStack()) {
     const auto& w = m_doc->stack().warnings;

@@ -3,7 +3,6 @@
 
 #include <QAbstractButton>
 #include <QApplication>
-#include <algorithm>
 #include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
@@ -11,15 +10,16 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QRegularExpression>
 #include <QLockFile>
 #include <QMenu>
 #include <QMessageBox>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -127,7 +127,8 @@ bool ProjectController::openProject(const QString& path, QString* errorOut) {
 
 project::Project ProjectController::collectCurrent(QStringList* warnings, QStringList* bundled) const {
   const Document* doc = m_window->document();
-  project::Project p = project::collectProject(doc->source(), doc->baseDir(), warnings, doc->dataAccess(), bundled);
+  project::Project p =
+      project::collectProject(doc->source(), doc->baseDir(), warnings, doc->dataAccess(), bundled);
   p.title = doc->title();
   p.origin = doc->filePath();
   p.view.layer = m_window->currentLayer();
@@ -152,7 +153,8 @@ bool ProjectController::saveProject(const QString& path, QString* errorOut) {
   // Say which files went into the project (and from where, for a stack's own files), so nobody
   // sends a file away without seeing it.
   QStringList carried;
-  for (const QString& b : m_bundled) carried << (fromProject ? b.section(" <- ", 0, 0) : b.section(" <- ", 1));
+  for (const QString& b : m_bundled)
+    carried << (fromProject ? b.section(" <- ", 0, 0) : b.section(" <- ", 1));
   QString msg = carried.isEmpty() ? tr("Saved %1 (no data files)").arg(QFileInfo(path).fileName())
                                   : tr("Saved %1 with %n data file(s): %2", nullptr, int(carried.size()))
                                         .arg(QFileInfo(path).fileName(), carried.join(", "));
@@ -276,7 +278,8 @@ bool ProjectController::openInput(const QString& path, QString* errorOut) {
     for (int n = 2; QFileInfo::exists(data.filePath(member)); ++n)
       member = QString("%1_%2.%3").arg(QFileInfo(name).completeBaseName()).arg(n).arg(fi.suffix());
     if (!data.mkpath(".") || !QFile::copy(fi.absoluteFilePath(), data.filePath(member))) {
-      if (errorOut) *errorOut = tr("%1: cannot copy the input into the project's data folder %2").arg(path, data.path());
+      if (errorOut)
+        *errorOut = tr("%1: cannot copy the input into the project's data folder %2").arg(path, data.path());
       return false;
     }
     ref = "data/" + member;
@@ -425,8 +428,9 @@ bool ProjectController::startSession() {
     const QLockFile::LockError e = m_lock->error();
     m_lock.reset();
     reportAutosaveOff(sessions, e == QLockFile::PermissionError ? tr("permission denied")
-                                : e == QLockFile::LockFailedError ? tr("the session is locked by another process")
-                                                                  : tr("cannot create the session's lock file"));
+                                : e == QLockFile::LockFailedError
+                                    ? tr("the session is locked by another process")
+                                    : tr("cannot create the session's lock file"));
     return false;
   }
   m_sessionDir = sessions + "/" + id;
@@ -447,9 +451,11 @@ void ProjectController::reportAutosaveOff(const QString& folder, const QString& 
   // A permanent status-bar widget: temporary messages and the document's status do not cover it.
   m_autosaveNotice = new QLabel(m_window);
   m_autosaveNotice->setObjectName("autosaveOffNotice");
-  m_autosaveNotice->setText(tr("⚠ Autosave is off: cannot use %1 (%2)").arg(QDir::toNativeSeparators(folder), why));
-  m_autosaveNotice->setToolTip(tr("Unsaved changes are not kept if ConvScope stops unexpectedly. Make the folder "
-                                  "writable, or point CONVSCOPE_DATA_DIR at one that is, and restart."));
+  m_autosaveNotice->setText(
+      tr("⚠ Autosave is off: cannot use %1 (%2)").arg(QDir::toNativeSeparators(folder), why));
+  m_autosaveNotice->setToolTip(
+      tr("Unsaved changes are not kept if ConvScope stops unexpectedly. Make the folder "
+         "writable, or point CONVSCOPE_DATA_DIR at one that is, and restart."));
   m_autosaveNotice->setStyleSheet("color: #c0392b;");
   m_window->statusBar()->addPermanentWidget(m_autosaveNotice);
 }

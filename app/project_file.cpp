@@ -6,13 +6,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <functional>
+#include <memory>
+#include <set>
+
 #include "engine/data_path.h"
 #include "engine/limits.h"
 #include "engine/npy.h"
 #include "engine/stack.h"
-#include <functional>
-#include <memory>
-#include <set>
 
 namespace convscope::app::project {
 
@@ -54,7 +55,8 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
   }
   if (st.size > static_cast<zip_uint64_t>(std::max<int64_t>(cap, 0))) {
     *why = QString("the entry would inflate to %1, more than the %2 it may need")
-               .arg(QString::fromStdString(engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))),
+               .arg(QString::fromStdString(engine::formatBytes(
+                        static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))),
                     QString::fromStdString(engine::formatBytes(cap)));
     return false;
   }
@@ -66,7 +68,8 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
   out->clear();
   bool ok = true;
   try {
-    const zip_uint64_t probe = checkPrefix ? std::min<zip_uint64_t>(st.size, static_cast<zip_uint64_t>(prefixBytes)) : 0;
+    const zip_uint64_t probe =
+        checkPrefix ? std::min<zip_uint64_t>(st.size, static_cast<zip_uint64_t>(prefixBytes)) : 0;
     out->reserve(static_cast<qsizetype>(probe));
     char buf[65536];
     bool checked = !checkPrefix;
@@ -79,7 +82,8 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
         checked = true;
         out->reserve(static_cast<qsizetype>(st.size));
       }
-      const zip_uint64_t want = checked ? sizeof buf : std::min<zip_uint64_t>(sizeof buf, probe - out->size());
+      const zip_uint64_t want =
+          checked ? sizeof buf : std::min<zip_uint64_t>(sizeof buf, probe - out->size());
       const zip_int64_t n = zip_fread(f, buf, want);
       if (n < 0) {
         *why = zipErrorText(zip_file_get_error(f));
@@ -103,7 +107,8 @@ bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QStr
     }
   } catch (const std::bad_alloc&) {
     *why = QString("not enough memory to inflate the entry (%1)")
-               .arg(QString::fromStdString(engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))));
+               .arg(QString::fromStdString(
+                   engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))));
     out->clear();
     out->squeeze();
     ok = false;
@@ -124,7 +129,9 @@ bool checkNpyPrefix(const QString& name, const QByteArray& prefix, zip_uint64_t 
     const zip_uint64_t need = static_cast<zip_uint64_t>(h.dataOffset + h.dataBytes);
     if (declared != need) {
       *why = QString("the entry would inflate to %1 bytes, but its .npy header (shape %2) needs %3")
-                 .arg(declared).arg(QString::fromStdString(engine::shapeToString(h.shape))).arg(need);
+                 .arg(declared)
+                 .arg(QString::fromStdString(engine::shapeToString(h.shape)))
+                 .arg(need);
       return false;
     }
     return true;
@@ -164,10 +171,16 @@ QString sanitizedFileName(const QString& name) {
 int64_t ReadLimits::defaultNpyEntryBytes() {
   return engine::addSaturating(engine::mulSaturating(engine::limits().maxTensorBytes, 2), int64_t(1) << 20);
 }
-int64_t ReadLimits::defaultEntryBytes() { return engine::limits().maxTensorBytes; }
-int64_t ReadLimits::defaultTotalBytes() { return engine::mulSaturating(engine::limits().maxTensorBytes, 4); }
+int64_t ReadLimits::defaultEntryBytes() {
+  return engine::limits().maxTensorBytes;
+}
+int64_t ReadLimits::defaultTotalBytes() {
+  return engine::mulSaturating(engine::limits().maxTensorBytes, 4);
+}
 
-bool isSafeDataName(const QString& name) { return engine::isProjectDataReference(name.toStdString()); }
+bool isSafeDataName(const QString& name) {
+  return engine::isProjectDataReference(name.toStdString());
+}
 
 std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& stack) {
   std::vector<nlohmann::json::json_pointer> refs;
@@ -274,7 +287,8 @@ ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadL
       if (!f.is_string()) return corrupt("manifest \"files\" holds a non-string");
       const QString fname = QString::fromStdString(f.get<std::string>());
       if (!isSafeDataName(fname))
-        return corrupt("unsafe data file name '" + QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
+        return corrupt("unsafe data file name '" +
+                       QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
       if (!listed.insert(fname).second) return corrupt("data file '" + fname + "' listed twice");
       if (locate(fname) < 0) return corrupt("data file '" + fname + "' is missing");  // present, not inflated
     }
@@ -285,11 +299,13 @@ ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadL
     const QString qref = QString::fromStdString(ref);
     const QString where = stackLabel + " " + QString::fromStdString(ptr.to_string());
     if (!isSafeDataName(qref))
-      return fail(ReadError::Unsafe,
-                  QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
-                          "only read members of its own data/ folder); nothing outside the project was read")
-                      .arg(label, where, QString::fromStdString(engine::excerpt(ref, 64))));
-    if (!listed.count(qref)) return corrupt(where + " names '" + qref + "', which the manifest does not list");
+      return fail(
+          ReadError::Unsafe,
+          QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
+                  "only read members of its own data/ folder); nothing outside the project was read")
+              .arg(label, where, QString::fromStdString(engine::excerpt(ref, 64))));
+    if (!listed.count(qref))
+      return corrupt(where + " names '" + qref + "', which the manifest does not list");
     if (p.files.count(qref)) continue;
     const zip_int64_t fi = locate(qref);
     if (fi < 0) return corrupt("data file '" + qref + "' is missing");
@@ -299,7 +315,8 @@ ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadL
     auto check = [&](const QByteArray& prefix, zip_uint64_t declared, QString* w) {
       return checkNpyPrefix(qref, prefix, declared, w);
     };
-    if (!readEntry(za.get(), static_cast<zip_uint64_t>(fi), std::min(cap, limits.maxTotalBytes - total), &data, &why,
+    if (!readEntry(za.get(), static_cast<zip_uint64_t>(fi), std::min(cap, limits.maxTotalBytes - total),
+                   &data, &why,
                    isNpy ? std::function<bool(const QByteArray&, zip_uint64_t, QString*)>(check) : nullptr,
                    limits.npyHeaderProbeBytes))
       return corrupt(qref + ": " + why);
@@ -454,12 +471,15 @@ Project collectProject(const nlohmann::json& source, const QString& baseDir, QSt
     QString abs = QDir::isAbsolutePath(ref) ? ref : base.absoluteFilePath(ref);
     if (access == engine::DataAccess::ProjectDataOnly) {
       try {
-        abs = QString::fromStdString(engine::dataFilePath(ref.toStdString(), base.absolutePath().toStdString(), access, {}));
+        abs = QString::fromStdString(
+            engine::dataFilePath(ref.toStdString(), base.absolutePath().toStdString(), access, {}));
       } catch (const engine::EngineError&) {
-        if (warnings) *warnings << QString("%1: '%2' is not one of the project's data files; it was not read and "
-                                           "the reference is saved as written")
-                                        .arg(QString::fromStdString(ptr.to_string()),
-                                             QString::fromStdString(engine::excerpt(ref.toStdString(), 64)));
+        if (warnings)
+          *warnings << QString(
+                           "%1: '%2' is not one of the project's data files; it was not read and "
+                           "the reference is saved as written")
+                           .arg(QString::fromStdString(ptr.to_string()),
+                                QString::fromStdString(engine::excerpt(ref.toStdString(), 64)));
         continue;
       }
     }

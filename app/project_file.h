@@ -92,7 +92,8 @@ std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& s
 /// still succeeds: the document is never lost for a missing data file). `bundled` (may be null)
 /// receives one line per file carried: "data/<name> <- <the file it was read from>".
 Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
-                       engine::DataAccess access = engine::DataAccess::Anywhere, QStringList* bundled = nullptr);
+                       engine::DataAccess access = engine::DataAccess::Anywhere,
+                       QStringList* bundled = nullptr);
 
 /// Writes the project's data files under `dir` (created if needed); the project's stack then
 /// resolves with `dir` as its base directory. False with `errorOut` set on failure.

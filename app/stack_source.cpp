@@ -28,8 +28,9 @@ engine::Stack loadStackSource(const std::string& path) {
   QTemporaryDir work(QDir::tempPath() + "/convscope-cli-XXXXXX");
   QString why;
   if (!work.isValid() || !project::extractProject(r.project, work.path(), &why))
-    throw engine::EngineError({path, -1, "", ""},
-                              "cannot unpack the project (" + (work.isValid() ? why : work.errorString()).toStdString() + ")");
+    throw engine::EngineError(
+        {path, -1, "", ""},
+        "cannot unpack the project (" + (work.isValid() ? why : work.errorString()).toStdString() + ")");
   engine::Stack st = engine::resolveStack(r.project.stack, path, work.path().toStdString(),
                                           engine::DataAccess::ProjectDataOnly);
   st.baseDir.clear();  // the unpacked folder is gone once this returns

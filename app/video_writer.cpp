@@ -100,7 +100,8 @@ void VideoWriter::open(const QString& path, QSize size, int fps) {
   m_stream->time_base = m_ctx->time_base;
   m_stream->avg_frame_rate = m_ctx->framerate;
   avcodec_parameters_from_context(m_stream->codecpar, m_ctx);
-  if ((rc = avio_open(&m_fmt->pb, file.constData(), AVIO_FLAG_WRITE)) < 0) writeFailed("cannot write " + file.toStdString(), rc);
+  if ((rc = avio_open(&m_fmt->pb, file.constData(), AVIO_FLAG_WRITE)) < 0)
+    writeFailed("cannot write " + file.toStdString(), rc);
   if ((rc = avformat_write_header(m_fmt, nullptr)) < 0) writeFailed("header", rc);
   m_headerWritten = true;
 

@@ -6,13 +6,23 @@ namespace {
 thread_local const std::atomic<bool>* tlFlag = nullptr;
 }  // namespace
 
-const char* Cancelled::what() const noexcept { return "cancelled"; }
+const char* Cancelled::what() const noexcept {
+  return "cancelled";
+}
 
-CancelScope::CancelScope(const std::atomic<bool>* flag) : m_prev(tlFlag) { tlFlag = flag; }
-CancelScope::~CancelScope() { tlFlag = m_prev; }
+CancelScope::CancelScope(const std::atomic<bool>* flag) : m_prev(tlFlag) {
+  tlFlag = flag;
+}
+CancelScope::~CancelScope() {
+  tlFlag = m_prev;
+}
 
-const std::atomic<bool>* currentCancelFlag() { return tlFlag; }
-bool cancelRequested() { return cancelRequested(tlFlag); }
+const std::atomic<bool>* currentCancelFlag() {
+  return tlFlag;
+}
+bool cancelRequested() {
+  return cancelRequested(tlFlag);
+}
 void throwIfCancelled() {
   if (cancelRequested(tlFlag)) throw Cancelled();
 }

@@ -53,9 +53,7 @@ class ParallelGuard {
  public:
   ParallelGuard() : m_flag(currentCancelFlag()) {}
   /// Cancel flag set or an exception kept (relaxed loads: call once per block).
-  bool stop() const {
-    return m_failed.load(std::memory_order_relaxed) || cancelRequested(m_flag);
-  }
+  bool stop() const { return m_failed.load(std::memory_order_relaxed) || cancelRequested(m_flag); }
   /// Runs f(); an exception it throws is kept (the first one) and turns stop() on.
   template <class F>
   void run(F&& f) noexcept {

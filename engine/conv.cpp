@@ -154,8 +154,8 @@ struct ConvPlan {
   int64_t K = 0;         // im2col rows: cg * kh * kw
   int64_t nb = 0;        // output positions per block
   int64_t nBlocks = 0;
-  int64_t kb = 0;        // im2col rows per GEMM (row chunk); K unless the buffer would exceed the cap
-  int64_t ob = 0;        // output channels per GEMM (so one GEMM stays short enough to poll between)
+  int64_t kb = 0;  // im2col rows per GEMM (row chunk); K unless the buffer would exceed the cap
+  int64_t ob = 0;  // output channels per GEMM (so one GEMM stays short enough to poll between)
 };
 
 constexpr int64_t kMaxGemmMacs = int64_t(1) << 27;  // ~50 ms on one core: the cancel poll interval
@@ -219,8 +219,11 @@ ScratchSize convScratch(const Layer& layer, int64_t N) {
       s.perThread = d.perThread;
       break;
     }
-    case ConvPlan::Path::Im2col: s.perThread = p.kb * p.nb * int64_t(sizeof(float)); break;
-    default: break;
+    case ConvPlan::Path::Im2col:
+      s.perThread = p.kb * p.nb * int64_t(sizeof(float));
+      break;
+    default:
+      break;
   }
   return s;
 }

@@ -36,7 +36,7 @@ constexpr double kFlopsPerThread = 1 << 20;  // a thread is worth it from ~10 us
 constexpr int kOGroup = 1;  // o-tiles per group: 1 (one o-tile over all position tiles) measured best
 constexpr int64_t kGroupWBytes = 64 * 1024;  // a group's weights per channel chunk (L1)
 constexpr int kDwNV = 8, kDwPT = 16 * kDwNV;  // depthwise: vectors and positions per step
-constexpr int kDwMaxSpan = 4096;  // longer dilated spans take the generic path (staging per step)
+constexpr int kDwMaxSpan = 4096;              // longer dilated spans take the generic path (staging per step)
 
 // Lines to prefetch during a tile: p + r*stride + l*16 for r < rows, l < lines (l fastest).
 struct PfStream {
@@ -305,59 +305,62 @@ void run(const Plan& p, const float* x, const float* pack, float* y, PackItem pa
     float* xs = nullptr;
     guard.run([&] { xs = scratch(tlStage, size_t(p.cg * p.rowsPerC) * size_t(p.RS)); });
     Prefetcher pf;
-    if (!guard.stop()) forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
-      if (guard.stop()) return;
-      const int n = B.n, g = B.g;
-      const int64_t b0 = B.b0, bn = B.bn;  // block start (tile coordinates), positions in this block
-      // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
-      const auto [xblk, offs] = stage(n, g, b0, bn, xs);
-      if (next.bn > 0) {
-        const auto [lo, hi] = source(next.b0, next.bn);
-        pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
-                 std::min<int64_t>(hi, p.Lin), ((p.cg + p.chunkC - 1) / p.chunkC) * ((p.og + kOT - 1) / kOT) *
-                                                   ((bn + kPT - 1) / kPT));
-      } else {
-        pf.start(x, 0, 0, 0, 0, 1);
-      }
-      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
-      const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
-      const float* gpack = pack + int64_t(g) * p.og * nT;
-      for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+    if (!guard.stop())
+      forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
         if (guard.stop()) return;
-        const int c1 = std::min(p.cg, c0 + p.chunkC);
-        const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
-        // o-tile groups: a group's weights for this chunk stay in L1 across the position tiles,
-        // a position tile's staged rows stay in L1 across the group's o-tiles
-        for (int g0 = 0; g0 < p.og; g0 += kOGroup * kOT) {
-          const int g1 = std::min(p.og, g0 + kOGroup * kOT);
-          for (int64_t u = 0; u < bn; u += kPT) {
-            // output index of lane 0 and the valid lanes of each vector
-            const int64_t m = b0 + u;
-            __mmask16 masks[kNV];
-            for (int v = 0; v < kNV; ++v) {  // blocks are whole tiles: only the row ends clip
-              const int64_t lo = m + 16 * v;
-              uint32_t bits = 0xFFFFu;
-              if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
-              if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
-              masks[v] = __mmask16(bits);
-            }
-            const float* xb = xblk + u;
-            float* yt = yg + m;
-            for (int o0 = g0; o0 < g1; o0 += kOT) {
-              const int ot = std::min(kOT, p.og - o0);
-              // and the output lines of the next position tile, fetched for writing
-              const int64_t mn = std::max<int64_t>(m + kPT, 0), mnEnd = std::min<int64_t>(p.Lout, m + 2 * kPT);
-              const PfStream pfs[2] = {pf.next(), u + kPT < bn && mnEnd > mn
-                                                      ? PfStream{yg + int64_t(o0) * p.Lout + mn, p.Lout, ot,
-                                                                 int((mnEnd - mn + 15) / 16) + 1}
-                                                      : PfStream{}};
-              tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot), yt + int64_t(o0) * p.Lout,
-                         p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
+        const int n = B.n, g = B.g;
+        const int64_t b0 = B.b0, bn = B.bn;  // block start (tile coordinates), positions in this block
+        // staged copy, or the input itself for interior stride-1 blocks (base at position 0 of the block)
+        const auto [xblk, offs] = stage(n, g, b0, bn, xs);
+        if (next.bn > 0) {
+          const auto [lo, hi] = source(next.b0, next.bn);
+          pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg,
+                   std::max<int64_t>(lo, 0), std::min<int64_t>(hi, p.Lin),
+                   ((p.cg + p.chunkC - 1) / p.chunkC) * ((p.og + kOT - 1) / kOT) * ((bn + kPT - 1) / kPT));
+        } else {
+          pf.start(x, 0, 0, 0, 0, 1);
+        }
+        float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
+        const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
+        const float* gpack = pack + int64_t(g) * p.og * nT;
+        for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+          if (guard.stop()) return;
+          const int c1 = std::min(p.cg, c0 + p.chunkC);
+          const int t0 = c0 * p.termsPerC, tn = (c1 - c0) * p.termsPerC;
+          // o-tile groups: a group's weights for this chunk stay in L1 across the position tiles,
+          // a position tile's staged rows stay in L1 across the group's o-tiles
+          for (int g0 = 0; g0 < p.og; g0 += kOGroup * kOT) {
+            const int g1 = std::min(p.og, g0 + kOGroup * kOT);
+            for (int64_t u = 0; u < bn; u += kPT) {
+              // output index of lane 0 and the valid lanes of each vector
+              const int64_t m = b0 + u;
+              __mmask16 masks[kNV];
+              for (int v = 0; v < kNV; ++v) {  // blocks are whole tiles: only the row ends clip
+                const int64_t lo = m + 16 * v;
+                uint32_t bits = 0xFFFFu;
+                if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
+                if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
+                masks[v] = __mmask16(bits);
+              }
+              const float* xb = xblk + u;
+              float* yt = yg + m;
+              for (int o0 = g0; o0 < g1; o0 += kOT) {
+                const int ot = std::min(kOT, p.og - o0);
+                // and the output lines of the next position tile, fetched for writing
+                const int64_t mn = std::max<int64_t>(m + kPT, 0),
+                              mnEnd = std::min<int64_t>(p.Lout, m + 2 * kPT);
+                const PfStream pfs[2] = {pf.next(), u + kPT < bn && mnEnd > mn
+                                                        ? PfStream{yg + int64_t(o0) * p.Lout + mn, p.Lout, ot,
+                                                                   int((mnEnd - mn + 15) / 16) + 1}
+                                                        : PfStream{}};
+                tileFn(ot)(xb, offs + t0, tn, gpack + (int64_t(o0) * nT + int64_t(t0) * ot),
+                           yt + int64_t(o0) * p.Lout, p.Lout, gbias ? gbias + o0 : nullptr, c0 > 0, masks,
+                           pfs);
+              }
             }
           }
         }
-      }
-    });
+      });
   }
   guard.finish();
 }
@@ -423,87 +426,91 @@ void runPhases(const Plan& p, const float* x, const PhasePass* ph, int64_t Qlo, 
       buf = scratch(tlPhase, size_t(S * kOT) * size_t(BS));  // [r][o - o0][u]
     });
     Prefetcher pf;
-    if (!guard.stop()) forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
-      if (guard.stop()) return;
-      const int n = B.n, g = B.g;
-      const int64_t b0 = B.b0, bn = B.bn;
-      const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
-      if (next.bn > 0) {
-        const auto [lo, hi] = source(next.b0, next.bn);
-        pf.start(x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg, std::max<int64_t>(lo, 0),
-                 std::min<int64_t>(hi, p.Lin),
-                 ((p.og + kOT - 1) / kOT) * ((p.cg + p.chunkC - 1) / p.chunkC) * ((bn + kPT - 1) / kPT) * S);
-      } else {
-        pf.start(x, 0, 0, 0, 0, 1);
-      }
-      const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
-      const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
-      float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
-      const int64_t mBase = S * (Qlo + b0) - p.start;  // output index of (Q = Qlo + b0, r = 0)
-      const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + S * bn);
-      for (int o0 = 0; o0 < p.og; o0 += kOT) {
+    if (!guard.stop())
+      forThisThreadsBlocks(p, [&](const Block& B, const Block& next) {
         if (guard.stop()) return;
-        const int ot = std::min(kOT, p.og - o0);
-        for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
-          const int c1 = std::min(p.cg, c0 + p.chunkC);
-          // the output lines the next tile's interleave writes, fetched for writing during this
-          // tile's phase calls (rowsPer rows each)
-          const int rowsPer = (ot + S - 1) / S;
-          for (int64_t u = 0; u < bn; u += kPT) {
-            int64_t m0 = 0, m1 = 0;
-            if (S > 1 && c1 == p.cg && u + kPT < bn) {
-              m0 = std::clamp<int64_t>(mBase + S * (u + kPT), 0, p.Lout);
-              m1 = std::clamp<int64_t>(mBase + S * std::min(bn, u + 2 * kPT), m0, p.Lout);
-            }
-            for (int r = 0; r < S; ++r) {
-              const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
-              const int* offs = ph[r].offs + offsShift;
-              const float* wt = ph[r].pack + int64_t(g) * p.og * nT + int64_t(o0) * nT + int64_t(t0) * ot;
-              const int rowLo = std::min(ot, r * rowsPer), rowHi = std::min(ot, rowLo + rowsPer);
-              const PfStream pfs[2] = {pf.next(), m1 > m0 ? PfStream{yg + int64_t(o0 + rowLo) * p.Lout + m0, p.Lout,
-                                                                     rowHi - rowLo, int((m1 - m0 + 15) / 16) + 1}
-                                                          : PfStream{}};
-              if constexpr (S == 1) {  // no phases to interleave: straight into y, lanes clipped to [0, Lout)
-                const int64_t m = mBase + u;
-                __mmask16 masks[kNV];
-                for (int v = 0; v < kNV; ++v) {
-                  const int64_t lo = m + 16 * v;
-                  uint32_t bits = 0xFFFFu;
-                  if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
-                  if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
-                  masks[v] = __mmask16(bits);
-                }
-                tileFn(ot)(xblk + u, offs + t0, tn, wt, yg + int64_t(o0) * p.Lout + m, p.Lout,
-                           gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
-              } else {
-                tileFn(ot)(xblk + u, offs + t0, tn, wt, buf + int64_t(r) * kOT * BS + u, BS,
-                           gbias ? gbias + o0 : nullptr, c0 > 0, all, pfs);
+        const int n = B.n, g = B.g;
+        const int64_t b0 = B.b0, bn = B.bn;
+        const auto [xblk, offsBase] = stage(n, g, b0, bn, xs);
+        if (next.bn > 0) {
+          const auto [lo, hi] = source(next.b0, next.bn);
+          pf.start(
+              x + (int64_t(next.n) * p.C + int64_t(next.g) * p.cg) * p.Lin, p.Lin, p.cg,
+              std::max<int64_t>(lo, 0), std::min<int64_t>(hi, p.Lin),
+              ((p.og + kOT - 1) / kOT) * ((p.cg + p.chunkC - 1) / p.chunkC) * ((bn + kPT - 1) / kPT) * S);
+        } else {
+          pf.start(x, 0, 0, 0, 0, 1);
+        }
+        const int64_t offsShift = offsBase - ph[0].offs;  // in-place blocks use a parallel offset table
+        const float* gbias = p.bias ? p.bias + g * p.og : nullptr;
+        float* yg = y + (int64_t(n) * p.O + int64_t(g) * p.og) * p.Lout;
+        const int64_t mBase = S * (Qlo + b0) - p.start;  // output index of (Q = Qlo + b0, r = 0)
+        const int64_t mLo = std::max<int64_t>(0, mBase), mHi = std::min<int64_t>(p.Lout, mBase + S * bn);
+        for (int o0 = 0; o0 < p.og; o0 += kOT) {
+          if (guard.stop()) return;
+          const int ot = std::min(kOT, p.og - o0);
+          for (int c0 = 0; c0 < p.cg; c0 += p.chunkC) {
+            const int c1 = std::min(p.cg, c0 + p.chunkC);
+            // the output lines the next tile's interleave writes, fetched for writing during this
+            // tile's phase calls (rowsPer rows each)
+            const int rowsPer = (ot + S - 1) / S;
+            for (int64_t u = 0; u < bn; u += kPT) {
+              int64_t m0 = 0, m1 = 0;
+              if (S > 1 && c1 == p.cg && u + kPT < bn) {
+                m0 = std::clamp<int64_t>(mBase + S * (u + kPT), 0, p.Lout);
+                m1 = std::clamp<int64_t>(mBase + S * std::min(bn, u + 2 * kPT), m0, p.Lout);
               }
-            }
-            if constexpr (S > 1) {
-              if (c1 < p.cg) continue;
-              // y[o][S*Q + r - start] = buf[r][o - o0][Q - Qlo - b0] for this tile's Q, m clipped to
-              // [mLo, mHi); done per tile so the stores to y spread over the FMAs
-              for (int o = 0; o < ot; ++o) {
-                float* yo = yg + int64_t(o0 + o) * p.Lout;
-                for (int64_t v = u; v < std::min(bn, u + kPT); v += 16) {
-                  __m512 V[S], W[S];
-                  for (int r = 0; r < S; ++r) V[r] = _mm512_loadu_ps(buf + (int64_t(r) * kOT + o) * BS + v);
-                  interleaveRows<S>(V, W);
-                  for (int w = 0; w < S; ++w) {
-                    const int64_t m = mBase + S * v + 16 * w;
+              for (int r = 0; r < S; ++r) {
+                const int T = ph[r].T, nT = p.cg * T, t0 = c0 * T, tn = (c1 - c0) * T;
+                const int* offs = ph[r].offs + offsShift;
+                const float* wt = ph[r].pack + int64_t(g) * p.og * nT + int64_t(o0) * nT + int64_t(t0) * ot;
+                const int rowLo = std::min(ot, r * rowsPer), rowHi = std::min(ot, rowLo + rowsPer);
+                const PfStream pfs[2] = {pf.next(),
+                                         m1 > m0 ? PfStream{yg + int64_t(o0 + rowLo) * p.Lout + m0, p.Lout,
+                                                            rowHi - rowLo, int((m1 - m0 + 15) / 16) + 1}
+                                                 : PfStream{}};
+                if constexpr (S ==
+                              1) {  // no phases to interleave: straight into y, lanes clipped to [0, Lout)
+                  const int64_t m = mBase + u;
+                  __mmask16 masks[kNV];
+                  for (int v = 0; v < kNV; ++v) {
+                    const int64_t lo = m + 16 * v;
                     uint32_t bits = 0xFFFFu;
-                    if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
-                    if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
-                    if (bits) _mm512_mask_storeu_ps(yo + m, __mmask16(bits), W[w]);
+                    if (lo < 0) bits &= 0xFFFFu << std::min<int64_t>(16, -lo);
+                    if (lo + 16 > p.Lout) bits &= lo >= p.Lout ? 0u : (0xFFFFu >> (lo + 16 - p.Lout));
+                    masks[v] = __mmask16(bits);
+                  }
+                  tileFn(ot)(xblk + u, offs + t0, tn, wt, yg + int64_t(o0) * p.Lout + m, p.Lout,
+                             gbias ? gbias + o0 : nullptr, c0 > 0, masks, pfs);
+                } else {
+                  tileFn(ot)(xblk + u, offs + t0, tn, wt, buf + int64_t(r) * kOT * BS + u, BS,
+                             gbias ? gbias + o0 : nullptr, c0 > 0, all, pfs);
+                }
+              }
+              if constexpr (S > 1) {
+                if (c1 < p.cg) continue;
+                // y[o][S*Q + r - start] = buf[r][o - o0][Q - Qlo - b0] for this tile's Q, m clipped to
+                // [mLo, mHi); done per tile so the stores to y spread over the FMAs
+                for (int o = 0; o < ot; ++o) {
+                  float* yo = yg + int64_t(o0 + o) * p.Lout;
+                  for (int64_t v = u; v < std::min(bn, u + kPT); v += 16) {
+                    __m512 V[S], W[S];
+                    for (int r = 0; r < S; ++r) V[r] = _mm512_loadu_ps(buf + (int64_t(r) * kOT + o) * BS + v);
+                    interleaveRows<S>(V, W);
+                    for (int w = 0; w < S; ++w) {
+                      const int64_t m = mBase + S * v + 16 * w;
+                      uint32_t bits = 0xFFFFu;
+                      if (m < mLo) bits &= mLo - m >= 16 ? 0u : 0xFFFFu << (mLo - m);
+                      if (m + 16 > mHi) bits &= m >= mHi ? 0u : 0xFFFFu >> (m + 16 - mHi);
+                      if (bits) _mm512_mask_storeu_ps(yo + m, __mmask16(bits), W[w]);
+                    }
                   }
                 }
               }
             }
           }
         }
-      }
-    });
+      });
   }
   guard.finish();
 }
@@ -547,7 +554,9 @@ Plan convPlan(const Layer& l, int N, int Lin, int pb) {
   return p;
 }
 // directConv1d takes its depthwise loop (no blocking) for this plan.
-bool convIsDepthwise(const Plan& p) { return p.cg == 1 && p.s == 1 && int64_t(p.k - 1) * p.d <= kDwMaxSpan; }
+bool convIsDepthwise(const Plan& p) {
+  return p.cg == 1 && p.s == 1 && int64_t(p.k - 1) * p.d <= kDwMaxSpan;
+}
 
 // Plan of convTranspose1dPhases: Q in [Qlo, Qlo + nPos), Qlo = floor(start / s).
 Plan convTransposePlan(const Layer& l, int N) {
@@ -701,8 +710,8 @@ void depthwiseConv1d(const Layer& l, const float* x, int N, int64_t Lin, int64_t
       // 64 steps between cancel polls (the same steps as one call over [m0, m1))
       for (int64_t ma = m0; ma < m1; ma += 64 * kDwPT) {
         if (guard.stop()) break;
-        depthwiseRow(x + (int64_t(n) * C + o / og) * Lin, Lin, pb, W + int64_t(o) * k, k, d, bias ? bias[o] : 0.0f,
-                     y + row * Lout, ma, std::min(m1, ma + 64 * kDwPT), tmp);
+        depthwiseRow(x + (int64_t(n) * C + o / og) * Lin, Lin, pb, W + int64_t(o) * k, k, d,
+                     bias ? bias[o] : 0.0f, y + row * Lout, ma, std::min(m1, ma + 64 * kDwPT), tmp);
       }
     }
   }
@@ -725,7 +734,8 @@ ScratchSize directConv1dScratch(const Layer& l, int64_t N, int Lin, int pb) {
   if (!directConv1dSupported(l) || l.ax[0].out <= 0 || N == 0 || l.outChannels == 0) return sz;
   const int64_t cg = l.inChannels / l.groups, k = l.ax[0].k;
   // offsets (2 per term, int) and packed weights (O x cg*k floats), filled before the region
-  sz.shared = addSaturating(mulSaturating(2 * cg * k, sizeof(int)), mulSaturating(int64_t(l.outChannels) * cg * k, sizeof(float)));
+  sz.shared = addSaturating(mulSaturating(2 * cg * k, sizeof(int)),
+                            mulSaturating(int64_t(l.outChannels) * cg * k, sizeof(float)));
   if (l.op == Op::Conv) {
     const Plan p = convPlan(l, int(N), Lin, pb);
     if (convIsDepthwise(p)) return {0, (kDwPT + int64_t(p.k - 1) * p.d + 16) * int64_t(sizeof(float))};
@@ -817,7 +827,9 @@ void directConvTranspose1d(const Layer& l, const float* x, int N, float* y) {
 bool directConv1dSupported(const Layer&) { return false; }
 void directConv1d(const Layer&, const float*, int, int, int, float*) {}
 void directConvTranspose1d(const Layer&, const float*, int, float*) {}
-ScratchSize directConv1dScratch(const Layer&, int64_t, int, int) { return {}; }
+ScratchSize directConv1dScratch(const Layer&, int64_t, int, int) {
+  return {};
+}
 
 #endif
 

@@ -33,7 +33,8 @@ void forEachConvTap(const Layer& l, F f) {
   const int Wi = l.ax[two ? 1 : 0].in;
   std::vector<std::vector<AxisTap>> th(static_cast<size_t>(Ho)), tw(static_cast<size_t>(Wo));
   // only the taps with a source (a long kernel over a short input: O(out · in), not O(out · k))
-  for (int m = 0; m < Ho; ++m) th[size_t(m)] = two ? axisSourceTaps(l, 0, m) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}};
+  for (int m = 0; m < Ho; ++m)
+    th[size_t(m)] = two ? axisSourceTaps(l, 0, m) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}};
   for (int m = 0; m < Wo; ++m) tw[size_t(m)] = axisSourceTaps(l, two ? 1 : 0, m);
   for (int o = 0; o < O; ++o) {
     const int G = o / (O / g);

@@ -1,4 +1,4 @@
-// Matrix form of a convolution and of its transpose (issue 3, item 4; conv-semantics.md §6b).
+// Matrix form of a convolution and of its transpose.
 //
 // A conv layer is linear in its input: y = M x + b with M of shape (O·prod out) × (C·prod in),
 // rows indexed r = o·prod(out) + flat(m), columns c·prod(in) + flat(t) (row-major spatial flats).

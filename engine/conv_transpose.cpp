@@ -96,8 +96,8 @@ struct Block {
 
 // Rows r in [r0, r1) of the phase's gather matrix, r = (c' * |taps_h| + th) * |taps_w| + tw:
 // cols[r - r0, t] = x[c', Qh - aH[th], Qw - aW[tw]] for flat t in [i0, i0+cnt) of the phase grid.
-void gatherPhase(const float* xg, const Axis& h, const Axis& w, const Phase& ph, int64_t i0, int cnt, int64_t r0,
-                 int64_t r1, float* cols) {
+void gatherPhase(const float* xg, const Axis& h, const Axis& w, const Phase& ph, int64_t i0, int cnt,
+                 int64_t r0, int64_t r1, float* cols) {
   const AxisPhase& P = *ph.h;
   const AxisPhase& Qw = *ph.w;
   const int nQw = Qw.nQ;
@@ -135,7 +135,9 @@ void gatherPhase(const float* xg, const Axis& h, const Axis& w, const Phase& ph,
 }
 
 // ceil(a / b) for b > 0 and any sign of a.
-inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+inline int64_t ceilDiv(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
 
 // The form convTranspose takes and its work split; convTranspose and convTransposeScratch both use it.
 struct ConvTPlan {
@@ -180,19 +182,28 @@ ConvTPlan planConvTranspose(const Layer& layer, int64_t N) {
       gatherMacs += double(N) * O * double(a.nQ) * b.nQ * cg * double(a.taps.size()) * b.taps.size();
   const double trueMacs = double(N) * O * cg * double(h.in) * w.in * double(h.k) * w.k;
   switch (detail::ConvTransposeForm(g_form.load(std::memory_order_relaxed))) {
-    case detail::ConvTransposeForm::Gather: p.scatter = false; break;
-    case detail::ConvTransposeForm::Scatter: p.scatter = true; break;
-    default: p.scatter = gatherMacs > kGatherWasteLimit * trueMacs; break;
+    case detail::ConvTransposeForm::Gather:
+      p.scatter = false;
+      break;
+    case detail::ConvTransposeForm::Scatter:
+      p.scatter = true;
+      break;
+    default:
+      p.scatter = gatherMacs > kGatherWasteLimit * trueMacs;
+      break;
   }
   if (p.scatter) {
     p.phH.clear();
     p.phW.clear();
     const int64_t planes = N * O, target = 4 * int64_t(maxThreads());
     p.nColBands = (w.out + 4095) / 4096;
-    if (planes * p.nColBands < target) p.nRowBands = int(std::min<int64_t>(h.out, (target + planes * p.nColBands - 1) / (planes * p.nColBands)));
+    if (planes * p.nColBands < target)
+      p.nRowBands =
+          int(std::min<int64_t>(h.out, (target + planes * p.nColBands - 1) / (planes * p.nColBands)));
     if (planes * p.nColBands * p.nRowBands < target)
-      p.nColBands = int(std::max<int64_t>(p.nColBands, std::min<int64_t>((w.out + 255) / 256,
-                                                                          (target + planes * p.nRowBands - 1) / (planes * p.nRowBands))));
+      p.nColBands = int(std::max<int64_t>(
+          p.nColBands, std::min<int64_t>((w.out + 255) / 256,
+                                         (target + planes * p.nRowBands - 1) / (planes * p.nRowBands))));
     p.rowBand = (h.out + p.nRowBands - 1) / p.nRowBands;
     p.colBand = (w.out + p.nColBands - 1) / p.nColBands;
     p.nRowBands = (h.out + p.rowBand - 1) / p.rowBand;
@@ -228,8 +239,8 @@ ConvTPlan planConvTranspose(const Layer& layer, int64_t N) {
 // Scatter form: y (bias already in it) += the contributions of every (c', input, tap) landing in the
 // tile rows [r0, r1) x columns [c0, c1) of plane (n, o). Output oh = ih*sh + jh*dh - start_h,
 // ow = iw*sw + jw*dw - start_w. Stops early (tile partly done) when guard.stop().
-void scatterTile(const float* x, const float* W, float* yPlane, int n, int o, int C, int og, int cg, const Axis& h,
-                 const Axis& w, int r0, int r1, int c0, int c1, const ParallelGuard& guard) {
+void scatterTile(const float* x, const float* W, float* yPlane, int n, int o, int C, int og, int cg,
+                 const Axis& h, const Axis& w, int r0, int r1, int c0, int c1, const ParallelGuard& guard) {
   const int g = o / og, oi = o % og;
   const int64_t inPlane = int64_t(h.in) * w.in, kPlane = int64_t(h.k) * w.k;
   // iw whose taps can reach [c0, c1): iw*sw + jw*dw - start in [c0, c1) for some jw < kw
@@ -267,7 +278,9 @@ void scatterTile(const float* x, const float* W, float* yPlane, int n, int o, in
 
 }  // namespace
 
-void detail::setConvTransposeForm(ConvTransposeForm form) { g_form.store(int(form)); }
+void detail::setConvTransposeForm(ConvTransposeForm form) {
+  g_form.store(int(form));
+}
 
 ScratchSize convTransposeScratch(const Layer& layer, int64_t N) {
   ScratchSize s;
@@ -285,7 +298,8 @@ ScratchSize convTransposeScratch(const Layer& layer, int64_t N) {
       blocks += (n + p.nbOf[i] - 1) / p.nbOf[i];
       ++i;
     }
-  s.shared = addSaturating(mulSaturating(p.weightFloats, sizeof(float)), mulSaturating(blocks, sizeof(Block)));
+  s.shared =
+      addSaturating(mulSaturating(p.weightFloats, sizeof(float)), mulSaturating(blocks, sizeof(Block)));
   s.perThread = (p.kb * p.maxCnt + int64_t(og) * p.maxCnt) * int64_t(sizeof(float));
   return s;
 }
@@ -331,8 +345,8 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
       const int n = static_cast<int>(plane / O), o = static_cast<int>(plane % O);
       const int r0 = static_cast<int>(tile / plan.nColBands) * plan.rowBand;
       const int c0 = static_cast<int>(tile % plan.nColBands) * plan.colBand;
-      scatterTile(xData, wData, yData + plane * Pout, n, o, C, og, cg, h, w, r0, std::min(h.out, r0 + plan.rowBand), c0,
-                  std::min(w.out, c0 + plan.colBand), guard);
+      scatterTile(xData, wData, yData + plane * Pout, n, o, C, og, cg, h, w, r0,
+                  std::min(h.out, r0 + plan.rowBand), c0, std::min(w.out, c0 + plan.colBand), guard);
     }
     guard.finish();
     return y;
@@ -397,7 +411,8 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
           if (guard.stop()) return;
           const int64_t r1 = std::min<int64_t>(ph.K, r0 + kb);
           gatherPhase(xg, h, w, ph, B.i0, B.cnt, r0, r1, cols);
-          ConstRowMap Wm(ph.weights.data() + int64_t(g) * og * ph.K + r0, og, r1 - r0, Eigen::OuterStride<>(ph.K));
+          ConstRowMap Wm(ph.weights.data() + int64_t(g) * og * ph.K + r0, og, r1 - r0,
+                         Eigen::OuterStride<>(ph.K));
           ConstRowMap X(cols, r1 - r0, B.cnt, Eigen::OuterStride<>(B.cnt));
           if (contiguous) {
             const int64_t v0 = B.i0 / pb.nQ, u0 = B.i0 % pb.nQ;
@@ -406,8 +421,10 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
             Y.noalias() += Wm * X;  // y already holds the bias
           } else {
             RowMap R(res, og, B.cnt, Eigen::OuterStride<>(B.cnt));
-            if (r0 == 0) R.noalias() = Wm * X;
-            else R.noalias() += Wm * X;
+            if (r0 == 0)
+              R.noalias() = Wm * X;
+            else
+              R.noalias() += Wm * X;
           }
         }
         if (contiguous) return;

@@ -80,7 +80,8 @@ Tensor parseCsv(const std::string& text, const std::string& label, const std::st
       if (!allNumbers) continue;  // header line
     }
     if (!allNumbers)
-      fail("line " + std::to_string(lineNo) + ", column " + std::to_string(bad + 1) + ": '" + excerpt(fields[bad], 24) +
+      fail("line " + std::to_string(lineNo) + ", column " + std::to_string(bad + 1) + ": '" +
+           excerpt(fields[bad], 24) +
            "' is not a number (expected one row per time step, one number per channel)");
     if (fields.size() != cols)
       fail("line " + std::to_string(lineNo) + " has " + std::to_string(fields.size()) + " fields but the first line has " +

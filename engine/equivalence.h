@@ -1,4 +1,4 @@
-// Every equivalent way to compute a conv or conv_transpose layer (issue 3, items 3, 4, 8).
+// Every equivalent way to compute a conv or conv_transpose layer.
 //
 // conv_transpose methods (each compared with forwardLayer, the polyphase kernel):
 //   scatter           stamp x[i] * W at i*s + j*d - start, step by step (scatter_trace.h)

@@ -39,14 +39,27 @@ Tensor forwardLayer(const Layer& layer, const Tensor& x) {
 int64_t scratchBytes(const Layer& l, int64_t batch) {
   ScratchSize s;
   switch (l.op) {
-    case Op::Conv: s = convScratch(l, batch); break;
-    case Op::ConvTranspose: s = convTransposeScratch(l, batch); break;
-    case Op::Unpool: s = unpoolScratch(l, batch); break;
-    case Op::Upsample: s = upsampleScratch(l, batch); break;
-    case Op::ZeroInsert: break;
+    case Op::Conv:
+      s = convScratch(l, batch);
+      break;
+    case Op::ConvTranspose:
+      s = convTransposeScratch(l, batch);
+      break;
+    case Op::Unpool:
+      s = unpoolScratch(l, batch);
+      break;
+    case Op::Upsample:
+      s = upsampleScratch(l, batch);
+      break;
+    case Op::ZeroInsert:
+      break;
     case Op::MaxPool:
-    case Op::AvgPool: s = poolScratch(l, batch); break;
-    default: s = elementwiseScratch(l, batch); break;
+    case Op::AvgPool:
+      s = poolScratch(l, batch);
+      break;
+    default:
+      s = elementwiseScratch(l, batch);
+      break;
   }
   int threads = 1;
 #ifdef _OPENMP

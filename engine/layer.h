@@ -4,7 +4,7 @@
 // Spatial axes: `dims` is 1 (length L) or 2 (H, W); axis a uses ax[a] for a < dims.
 // Tensors passed to kernels are (N, C, L) or (N, C, H, W), float32, C order.
 //
-// Per-op meaning of the canonical fields (per spatial axis; see ../shared/conv-semantics.md):
+// Per-op meaning of the canonical fields (per spatial axis; rules per convention in docs/stack-format.md):
 //  Conv           P1: xpad = pad(x, pb, pe, padMode); out = floor((in + pb + pe - dk)/s) + 1,
 //                 dk = d(k-1)+1;  y[n,o,i] = b[o] + sum_{c'<C/g, j<k} W[o,c',j] xpad[n, G(o)C/g + c', i s + j d]
 //                 weight (O, C/g, k...) , bias (O) or empty.

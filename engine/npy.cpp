@@ -83,7 +83,8 @@ NpyHeader parseNpyHeader(const std::string& bytes, const std::string& label, con
   if (descr == "<f4" || descr == "=f4" || descr == "f4") elemSize = 4;
   else if (descr == "<f8" || descr == "=f8" || descr == "f8") elemSize = 8;
   else
-    fail(label, what, "dtype '" + excerpt(descr, 24) + "' is not supported; expected float32 ('<f4') or float64 ('<f8')");
+    fail(label, what,
+         "dtype '" + excerpt(descr, 24) + "' is not supported; expected float32 ('<f4') or float64 ('<f8')");
 
   if (shapeText.size() < 2 || shapeText.front() != '(' || shapeText.back() != ')')
     fail(label, what, "corrupt .npy header: the shape must be a tuple, got '" + excerpt(shapeText, 32) + "'");

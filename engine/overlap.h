@@ -1,4 +1,4 @@
-// Overlap counts — the checkerboard pattern (issue 3, item 6; conv-semantics.md §6e).
+// Overlap counts — the checkerboard pattern.
 //
 // conv_transpose / unpool: in full coordinates t = start + m (per axis), the number of inputs that
 // reach output m is  count(m) = #{(i, j) : i in [0, in), j in [0, k), i s + j d = t}. In 2-D the

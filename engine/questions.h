@@ -1,7 +1,7 @@
-// The questions people actually ask, computed for real (issue 3, item 7).
+// The questions people actually ask, computed for real.
 //
 //  1. Keras Conv1DTranspose == expand_dims(axis=2) + Conv2DTranspose((k,1), strides (s,1)) + squeeze
-//     (conv-semantics.md §3, §6c): both resolved from keras stack documents (channels_last) through
+//     (docs/stack-format.md): both resolved from keras stack documents (channels_last) through
 //     resolveStack, fed the same input and weights, and compared.
 //  2. Conv1D == Conv2D with a (k × C_in) kernel over the (L × C_in) image: the 2-D output has width
 //     L_in_dims - C_in + 1 = 1, which is why Conv1D's output (N, L_out, filters) has no input-dim axis.

@@ -95,10 +95,10 @@ void checkField(const std::vector<Layer>& layers, int layer, const Pos& position
 
 // The taps of one output index along one axis, summarised for the propagation.
 struct TapSummary {
-  std::vector<AxisTap> taps;      // every tap (for layers whose tap mask has zeros)
-  std::vector<int> sources;       // src of the taps with a non-zero factor and src >= 0, tap order
-  bool anyLive = false;           // some tap has a non-zero factor
-  bool livePadding = false;       // some padding tap has a non-zero factor
+  std::vector<AxisTap> taps;  // every tap (for layers whose tap mask has zeros)
+  std::vector<int> sources;   // src of the taps with a non-zero factor and src >= 0, tap order
+  bool anyLive = false;       // some tap has a non-zero factor
+  bool livePadding = false;   // some padding tap has a non-zero factor
 };
 
 TapSummary summarise(std::vector<AxisTap> taps) {
@@ -121,14 +121,16 @@ void propagate(const std::vector<Layer>& layers, int layer, const Pos& position,
   const int dims = layers[size_t(layer)].dims;
   const Layer& top = layers[size_t(layer)];
   int W = top.ax[dims == 2 ? 1 : 0].out;
-  std::vector<std::pair<int64_t, int64_t>> cur{{int64_t(dims == 2 ? position[0] : 0) * W + (dims == 2 ? position[1] : position[0]), 1}};
+  std::vector<std::pair<int64_t, int64_t>> cur{
+      {int64_t(dims == 2 ? position[0] : 0) * W + (dims == 2 ? position[1] : position[0]), 1}};
   bool touches = false, skipped = false;
   for (int l = layer; l > from; --l) {
     const Layer& L = layers[size_t(l)];
     const int Hi = dims == 2 ? L.ax[0].in : 1, Wi = L.ax[dims == 2 ? 1 : 0].in;
     // The tap mask (kh × kw chars) only when some weight is zero: a kernel without zeros masks nothing.
     const bool weighted = hasTrace(L.op) && (L.op == Op::Conv || L.op == Op::ConvTranspose);
-    const bool anyZero = weighted && std::find(L.weight.data.begin(), L.weight.data.end(), 0.0f) != L.weight.data.end();
+    const bool anyZero =
+        weighted && std::find(L.weight.data.begin(), L.weight.data.end(), 0.0f) != L.weight.data.end();
     const std::vector<char> mask = anyZero ? tapMask(L) : std::vector<char>();
     const int kw = L.ax[dims == 2 ? 1 : 0].k;
     const bool masked = anyZero && std::find(mask.begin(), mask.end(), 0) != mask.end();
@@ -136,7 +138,10 @@ void propagate(const std::vector<Layer>& layers, int layer, const Pos& position,
     auto rowOf = [&](int mh) -> const TapSummary& {
       auto it = rowTaps.find(mh);
       if (it == rowTaps.end())
-        it = rowTaps.emplace(mh, summarise(dims == 2 ? axisTaps(L, 0, mh) : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}})).first;
+        it = rowTaps
+                 .emplace(mh, summarise(dims == 2 ? axisTaps(L, 0, mh)
+                                                  : std::vector<AxisTap>{{0, CellKind::Data, 0, 1.0}}))
+                 .first;
       return it->second;
     };
     auto colOf = [&](int mw) -> const TapSummary& {
@@ -169,8 +174,10 @@ void propagate(const std::vector<Layer>& layers, int layer, const Pos& position,
     std::sort(adds.begin(), adds.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     cur.clear();
     for (const auto& [idx, c] : adds) {
-      if (!cur.empty() && cur.back().first == idx) cur.back().second = satAdd(cur.back().second, c);
-      else cur.emplace_back(idx, c);
+      if (!cur.empty() && cur.back().first == idx)
+        cur.back().second = satAdd(cur.back().second, c);
+      else
+        cur.emplace_back(idx, c);
     }
     (void)Hi;
     W = Wi;
@@ -179,7 +186,8 @@ void propagate(const std::vector<Layer>& layers, int layer, const Pos& position,
 }
 
 ReceptiveField fieldFrom(const std::vector<Layer>& layers, int layer, const Pos& position, int from,
-                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches, bool skipped);
+                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches,
+                         bool skipped);
 
 }  // namespace
 
@@ -192,7 +200,8 @@ ReceptiveField receptiveField(const std::vector<Layer>& layers, int layer, const
   return rf;
 }
 
-std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, int layer, const Pos& position) {
+std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, int layer,
+                                            const Pos& position) {
   checkField(layers, layer, position, -1);
   std::vector<ReceptiveField> fields(size_t(layer + 1));
   propagate(layers, layer, position, -1, [&](int l, const auto& cur, int W, bool touches, bool skipped) {
@@ -204,7 +213,8 @@ std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, in
 namespace {
 
 ReceptiveField fieldFrom(const std::vector<Layer>& layers, int layer, const Pos& position, int from,
-                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches, bool skipped) {
+                         const std::vector<std::pair<int64_t, int64_t>>& cur, int W, bool touches,
+                         bool skipped) {
   const int dims = layers[size_t(layer)].dims;
   ReceptiveField rf;
   rf.layer = layer;

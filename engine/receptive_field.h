@@ -1,4 +1,4 @@
-// Receptive fields across a stack (issue 3, item 5).
+// Receptive fields across a stack.
 //
 // Exact field: for output element (any channel, position P) of layer J, every position q of the
 // output of layer I < J (I = -1: the stack input) that influences it, found by propagating P back

@@ -83,7 +83,8 @@ Layer unpoolAsConvTranspose(const Layer& layer, bool withWeight) {
 ScratchSize upsampleScratch(const Layer& layer, int64_t) {
   Axis h, w;
   axesHW(layer, h, w);
-  const int64_t per = layer.upsampleMode == UpsampleMode::Nearest ? int64_t(sizeof(int)) : int64_t(sizeof(LinearTap));
+  const int64_t per =
+      layer.upsampleMode == UpsampleMode::Nearest ? int64_t(sizeof(int)) : int64_t(sizeof(LinearTap));
   return {(int64_t(h.out) + w.out) * per, 0};
 }
 

@@ -1,4 +1,4 @@
-// conv and conv_transpose geometry under each convention (conv-semantics.md §1–§5).
+// conv and conv_transpose geometry under each convention.
 #include <algorithm>
 
 #include "resolve_internal.h"

@@ -120,7 +120,8 @@ double stampWeight(const Layer& layer, int c, int o, const Pos& tap) {
   return weightOf(layer, c, o % (O / g), two ? tap[0] : 0, two ? tap[1] : tap[0]);
 }
 
-ScatterWindow scatterWindow(const Layer& layer, const Tensor& x, int n, int o, const std::array<std::vector<int>, 2>& positions, int upTo) {
+ScatterWindow scatterWindow(const Layer& layer, const Tensor& x, int n, int o,
+                            const std::array<std::vector<int>, 2>& positions, int upTo) {
   requireScatter(layer);
   const bool two = layer.dims == 2;
   ScatterWindow w;

@@ -1,4 +1,4 @@
-// Scatter trace of a transposed convolution (issue 3, item 2): the textbook "stamp" picture.
+// Scatter trace of a transposed convolution: the textbook "stamp" picture.
 //
 // Step i (input position, row-major over the spatial axes; steps = prod ax[a].in) stamps
 // x[c, i] * W[c, o', j] into the full buffer at i*s + j*d (per axis) and therefore into the output at
@@ -63,13 +63,14 @@ double stampWeight(const Layer& layer, int c, int o, const Pos& tap);
 /// products of scatterStep(layer, x, t, n) for t <= upTo into a zeroed buffer in step order, bit
 /// for bit (no bias). Cost per cell: O(min(in, k)) per axis times the pairs found times C/g.
 struct ScatterWindow {
-  int rows = 0, cols = 0;       // positions[0].size() × positions[1].size() (1-D: cols = 1)
-  std::vector<double> sum;      // row-major rows × cols
-  std::vector<char> touched;    // a stamp of a step <= upTo lands here
-  std::vector<char> now;        // a stamp of step upTo lands here
+  int rows = 0, cols = 0;     // positions[0].size() × positions[1].size() (1-D: cols = 1)
+  std::vector<double> sum;    // row-major rows × cols
+  std::vector<char> touched;  // a stamp of a step <= upTo lands here
+  std::vector<char> now;      // a stamp of step upTo lands here
   size_t index(int r, int c) const { return size_t(r) * size_t(cols) + size_t(c); }
 };
-ScatterWindow scatterWindow(const Layer& layer, const Tensor& x, int n, int o, const std::array<std::vector<int>, 2>& positions, int upTo);
+ScatterWindow scatterWindow(const Layer& layer, const Tensor& x, int n, int o,
+                            const std::array<std::vector<int>, 2>& positions, int upTo);
 
 /// Output (N, O, out...) after steps 0..upTo (inclusive) for every batch item, bias included from
 /// the start; upTo = steps-1 gives the layer output. upTo = -1 gives the bias alone. Accumulates in double.

@@ -8,8 +8,8 @@
 
 #include "cancel.h"
 #include "error.h"
-#include "input_generator.h"
 #include "input_file.h"
+#include "input_generator.h"
 #include "kernels.h"
 #include "limits.h"
 #include "npy.h"
@@ -64,16 +64,20 @@ std::pair<size_t, size_t> lineColumn(const std::string& text, size_t pos) {
 
 std::string jsonErrorText(const nlohmann::json::exception& e) {
   std::string what = e.what();
-  if (const auto pos = what.find("parse error"); pos != std::string::npos) what = what.substr(pos);
-  else if (const auto br = what.find("] "); br != std::string::npos) what = what.substr(br + 2);
+  if (const auto pos = what.find("parse error"); pos != std::string::npos)
+    what = what.substr(pos);
+  else if (const auto br = what.find("] "); br != std::string::npos)
+    what = what.substr(br + 2);
   // nlohmann quotes everything it read since the last token ("last read: '...'"): for a binary or
   // huge file that is a slice of the file; keep a token's worth.
   const std::string tag = "last read: '";
   if (const auto at = what.find(tag); at != std::string::npos) {
     const size_t from = at + tag.size();
     const size_t to = what.rfind('\'');
-    const std::string token = to != std::string::npos && to >= from ? what.substr(from, to - from) : what.substr(from);
-    what = what.substr(0, from) + excerpt(token, 24) + "'" + (to != std::string::npos && to >= from ? what.substr(to + 1) : "");
+    const std::string token =
+        to != std::string::npos && to >= from ? what.substr(from, to - from) : what.substr(from);
+    what = what.substr(0, from) + excerpt(token, 24) + "'" +
+           (to != std::string::npos && to >= from ? what.substr(to + 1) : "");
   }
   return what;
 }
@@ -115,7 +119,8 @@ Stack loadStack(const std::string& path) {
   return resolveStack(doc, path, base);
 }
 
-Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir, DataAccess access) {
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir,
+                   DataAccess access) {
   ErrorContext top{file, -1, "", ""};
   if (!doc.is_object()) throw EngineError(top, "a stack file must be a JSON object, got " + jsonTypeName(doc));
   Stack st;
@@ -221,7 +226,8 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (dims == 0) {
     if (shape.size() == 2) dims = 1;
     else if (shape.size() == 4) dims = 2;
-    else dims = dimsFromLayers(layers, baseDir, access) == 2 ? 2 : 1;
+    else
+      dims = dimsFromLayers(layers, baseDir, access) == 2 ? 2 : 1;
   }
   const size_t need = static_cast<size_t>(dims + 1);
   if (shape.size() != need && shape.size() != need + 1)
@@ -320,11 +326,12 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
                           " (set CONVSCOPE_MAX_MULTIPLY_ADDS to raise it)");
   if (scratchMost > lim.maxScratchBytes) {
     const char* op = opName(st.layers[size_t(scratchLayer)].op);
-    throw EngineError({file, scratchLayer, op, ""},
-                      "forward() would need " + formatBytes(scratchMost) + " of scratch memory for this layer (the " +
-                          op + " kernel's padded copies, repacked weights and per-thread buffers, batch " +
-                          std::to_string(batch) + "), more than the scratch limit of " +
-                          formatBytes(lim.maxScratchBytes) + " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
+    throw EngineError(
+        {file, scratchLayer, op, ""},
+        "forward() would need " + formatBytes(scratchMost) + " of scratch memory for this layer (the " + op +
+            " kernel's padded copies, repacked weights and per-thread buffers, batch " +
+            std::to_string(batch) + "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
+            " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
   }
   return st;
 }
@@ -341,7 +348,8 @@ std::vector<Tensor> forward(const Stack& stack) {
 }
 
 std::vector<Tensor> forwardFrom(const Stack& stack, int first, const Tensor& x,
-                                const std::function<bool(int)>& beforeLayer, const std::atomic<bool>* cancel) {
+                                const std::function<bool(int)>& beforeLayer,
+                                const std::atomic<bool>* cancel) {
   if (cancel) {
     const CancelScope scope(cancel);
     return forwardFrom(stack, first, x, beforeLayer, nullptr);

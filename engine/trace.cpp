@@ -148,10 +148,12 @@ std::vector<AxisTap> axisSourceTaps(const Layer& layer, int axis, int m) {
     if (u < 0) return taps;
     if (a.in <= a.k) {
       for (int64_t i = std::min<int64_t>(a.in - 1, u / s); i >= 0; --i)
-        if ((u - i * s) % d == 0 && (u - i * s) / d < a.k) taps.push_back({int((u - i * s) / d), CellKind::Data, int(i), 1.0});
+        if ((u - i * s) % d == 0 && (u - i * s) / d < a.k)
+          taps.push_back({int((u - i * s) / d), CellKind::Data, int(i), 1.0});
     } else {
       for (int64_t j = 0; j < a.k && j * d <= u; ++j)
-        if ((u - j * d) % s == 0 && (u - j * d) / s < a.in) taps.push_back({int(j), CellKind::Data, int((u - j * d) / s), 1.0});
+        if ((u - j * d) % s == 0 && (u - j * d) / s < a.in)
+          taps.push_back({int(j), CellKind::Data, int((u - j * d) / s), 1.0});
     }
     return taps;
   }
@@ -235,7 +237,8 @@ std::vector<Term> gatherTerms(const Layer& layer, const Tensor& x, int n, int o,
   const int kh = two ? layer.ax[0].k : 1, kw = layer.ax[two ? 1 : 0].k;
 
   if ((layer.op == Op::Conv || layer.op == Op::ConvTranspose) && layer.weight.empty())
-    throw EngineError({"", -1, opName(layer.op), ""}, "the layer carries no weights to trace (too large to keep)");
+    throw EngineError({"", -1, opName(layer.op), ""},
+                      "the layer carries no weights to trace (too large to keep)");
   // Input channels read by output channel o, and the weight accessor.
   std::vector<int> chans;
   const int C = layer.inChannels, O = layer.outChannels, g = std::max(1, layer.groups);

@@ -1,4 +1,4 @@
-// Gather trace: how every output element of a layer is made, term by term (issue 3, item 1).
+// Gather trace: how every output element of a layer is made, term by term.
 //
 // For an output element (channel o, position m) of conv, conv_transpose, max/avg pool, upsample,
 // unpool and zero_insert (1-D and 2-D) the trace lists one Term per (input channel, kernel tap):

@@ -1,4 +1,4 @@
-// Zero-insertion form of a transposed convolution (issue 3, item 3; conv-semantics.md §6a).
+// Zero-insertion form of a transposed convolution.
 //
 // Per axis: xu has length Lu = (in-1)s + 1 with xu[i s] = x[i] (s-1 inserted zeros between samples).
 // It is padded with PL = d(k-1) - start on the left and PR = out + d(k-1) - PL - Lu on the right

@@ -1,18 +1,19 @@
 // Sections: 1. colour maps  2. caches  3. construction and options  4. rows  5. sync and refresh
 #include "activation_plots.h"
 
+#include <qcustomplot.h>
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QVBoxLayout>
 #include <QWheelEvent>
-#include <QPointer>
 #include <algorithm>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "engine/layer.h"
 
@@ -243,15 +244,16 @@ void ActivationPlots::setSnapshot(SnapshotPtr snap) {
   // Rows shared with the snapshot shown now (an edit of layer j keeps rows 0..j) keep their caches.
   // A newer snapshot supersedes this build (LatestJob delivers only the latest).
   QPointer<ActivationPlots> self(this);
-  m_build->submit([self, snap, prevSnap = m_snap, prevCaches = m_caches](const std::atomic<bool>&) -> LatestJob::Deliver {
-    auto caches = buildCaches(snap, prevSnap, prevCaches);
-    return [self, snap, caches]() {
-      if (!self) return;
-      self->m_building = false;
-      self->m_status->setText(tr("drag: pan · Ctrl+wheel: zoom time · double-click: reset"));
-      self->adopt(snap, caches);
-    };
-  });
+  m_build->submit(
+      [self, snap, prevSnap = m_snap, prevCaches = m_caches](const std::atomic<bool>&) -> LatestJob::Deliver {
+        auto caches = buildCaches(snap, prevSnap, prevCaches);
+        return [self, snap, caches]() {
+          if (!self) return;
+          self->m_building = false;
+          self->m_status->setText(tr("drag: pan · Ctrl+wheel: zoom time · double-click: reset"));
+          self->adopt(snap, caches);
+        };
+      });
 }
 
 void ActivationPlots::adopt(SnapshotPtr snap, std::shared_ptr<Caches> caches) {

@@ -75,9 +75,12 @@ void ImGuiBridge::beginFrame(QSize size, double dpr, double dt) {
 
 bool ImGuiBridge::mouseMove(QPointF pos) {
   makeCurrent();
-  if (m_mouse.empty()) ImGui::GetIO().MousePos = ImVec2(float(pos.x()), float(pos.y()));
-  else if (m_mouse.back().button < 0) m_mouse.back().pos = pos;  // only the latest of consecutive moves matters
-  else m_mouse.push_back({pos, -1, false});
+  if (m_mouse.empty())
+    ImGui::GetIO().MousePos = ImVec2(float(pos.x()), float(pos.y()));
+  else if (m_mouse.back().button < 0)
+    m_mouse.back().pos = pos;  // only the latest of consecutive moves matters
+  else
+    m_mouse.push_back({pos, -1, false});
   return ImGui::GetIO().WantCaptureMouse;
 }
 
@@ -116,8 +119,10 @@ bool ImGuiBridge::key(QKeyEvent* ev, bool down) {
 
 void ImGuiBridge::mouseLeave() {
   makeCurrent();
-  if (m_mouse.empty()) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-  else m_mouse.push_back({QPointF(-FLT_MAX, -FLT_MAX), -1, false});
+  if (m_mouse.empty())
+    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  else
+    m_mouse.push_back({QPointF(-FLT_MAX, -FLT_MAX), -1, false});
 }
 
 bool ImGuiBridge::wantsMouse() const {

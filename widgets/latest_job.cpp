@@ -15,7 +15,9 @@ namespace {
 constexpr int kJobNice = 10;  // nice value of the job thread (0 = the GUI thread's)
 }  // namespace
 
-LatestJob::LatestJob(QObject* parent) : QObject(parent) { m_thread = std::thread([this]() { run(); }); }
+LatestJob::LatestJob(QObject* parent) : QObject(parent) {
+  m_thread = std::thread([this]() { run(); });
+}
 
 LatestJob::~LatestJob() {
   {
@@ -85,7 +87,8 @@ void LatestJob::run() {
     const bool cancelled = job.cancel->load();
     const Clock::time_point ended = Clock::now();
     const uint64_t id = job.id;
-    const qint64 endedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(ended.time_since_epoch()).count();
+    const qint64 endedNs =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(ended.time_since_epoch()).count();
     QPointer<LatestJob> self(this);
     {
       std::lock_guard<std::mutex> g(m_mutex);
@@ -96,7 +99,8 @@ void LatestJob::run() {
       m_finishedDeliver = cancelled || job.id != m_latest.load() ? Deliver{} : std::move(d);
       // Posted before anyone can see the job finished: waitIdle() then finds the delivery queued.
       QMetaObject::invokeMethod(
-          this, [self, id, cancelled, endedNs]() {
+          this,
+          [self, id, cancelled, endedNs]() {
             if (!self) return;
             emit self->jobEnded(id, cancelled, endedNs);
             self->deliver(id);
@@ -121,9 +125,8 @@ void LatestJob::deliver(uint64_t id) {
 bool LatestJob::waitDelivered(uint64_t id, int ms) {
   {
     std::unique_lock<std::mutex> lk(m_mutex);
-    const bool finished = m_done.wait_for(lk, std::chrono::milliseconds(ms), [&] {
-      return m_finishedId >= id || id != m_latest.load();
-    });
+    const bool finished = m_done.wait_for(lk, std::chrono::milliseconds(ms),
+                                          [&] { return m_finishedId >= id || id != m_latest.load(); });
     if (!finished || m_finishedId != id || id != m_latest.load()) return false;
   }
   deliver(id);

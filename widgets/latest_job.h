@@ -76,8 +76,8 @@ class LatestJob : public QObject {
   Job m_queued;                    // id 0 = none
   std::shared_ptr<std::atomic<bool>> m_runningCancel;
   uint64_t m_runningId = 0;
-  uint64_t m_finishedId = 0;       // last job that returned
-  Deliver m_finishedDeliver;       // its result, until delivered or superseded
+  uint64_t m_finishedId = 0;  // last job that returned
+  Deliver m_finishedDeliver;  // its result, until delivered or superseded
   Clock::time_point m_lastEnded{};
   std::atomic<uint64_t> m_latest{0};
   bool m_stop = false;

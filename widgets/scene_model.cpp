@@ -19,7 +19,7 @@ constexpr int64_t kStampBudget = 3'000'000;     // stamps precomputed for scatte
 constexpr int64_t kMatrixBudget = 1'000'000;    // dense matrix entries
 constexpr int64_t kCountBudget = 4'000'000;     // per-step overlap counts
 constexpr int64_t kFieldBudget = 20'000;        // receptive fields precomputed (steps × tensors)
-constexpr int64_t kFieldWork = 20'000'000;     // taps visited precomputing the receptive fields
+constexpr int64_t kFieldWork = 20'000'000;      // taps visited precomputing the receptive fields
 constexpr int64_t kSlideCells = 32'000'000;     // slide input cells materialised (C × display cells)
 constexpr int64_t kZeroInsertBudget = 4'000'000;  // zero_insert: padded cells and kernel entries materialised
 constexpr int64_t kZeroInsertMacs = 1'000'000'000;  // zero_insert: multiply-adds of the equivalent conv
@@ -56,9 +56,12 @@ int spatialCount(const engine::Shape& s) {  // prod of spatial sizes of (N, C, s
 /// A copy of l's geometry and small tensors, without its weight (which may be GBs).
 Layer withoutWeight(const Layer& l) {
   Layer c;
-  c.op = l.op, c.dims = l.dims, c.ax = l.ax, c.inChannels = l.inChannels, c.outChannels = l.outChannels, c.groups = l.groups;
-  c.padMode = l.padMode, c.upsampleMode = l.upsampleMode, c.avgDivisor = l.avgDivisor, c.alpha = l.alpha, c.geluTanh = l.geluTanh;
-  c.eps = l.eps, c.bias = l.bias, c.mean = l.mean, c.var = l.var, c.gamma = l.gamma, c.beta = l.beta, c.formula = l.formula;
+  c.op = l.op, c.dims = l.dims, c.ax = l.ax, c.inChannels = l.inChannels, c.outChannels = l.outChannels,
+  c.groups = l.groups;
+  c.padMode = l.padMode, c.upsampleMode = l.upsampleMode, c.avgDivisor = l.avgDivisor, c.alpha = l.alpha,
+  c.geluTanh = l.geluTanh;
+  c.eps = l.eps, c.bias = l.bias, c.mean = l.mean, c.var = l.var, c.gamma = l.gamma, c.beta = l.beta,
+  c.formula = l.formula;
   return c;
 }
 
@@ -304,11 +307,13 @@ void buildReceptiveField(SceneModel& m) {
   int64_t taps = 0;  // work of one propagation, bounded by the taps of one point per layer
   for (int l = 0; l <= m.layerIndex; ++l) {
     int64_t t = 1;
-    for (int a = 0; a < m.stack().layers[size_t(l)].dims; ++a) t *= m.stack().layers[size_t(l)].ax[size_t(a)].k;
+    for (int a = 0; a < m.stack().layers[size_t(l)].dims; ++a)
+      t *= m.stack().layers[size_t(l)].ax[size_t(a)].k;
     taps += t;
   }
   if (int64_t(m.steps) * taps > kFieldWork) return;  // computed per frame instead
-  for (int T = 0; T < m.steps; ++T) m.fields.push_back(engine::receptiveFields(m.stack().layers, m.layerIndex, positionOf(out, T)));
+  for (int T = 0; T < m.steps; ++T)
+    m.fields.push_back(engine::receptiveFields(m.stack().layers, m.layerIndex, positionOf(out, T)));
 }
 
 }  // namespace
@@ -435,7 +440,9 @@ bool viewSupports(View v, const Layer& layer) {
   return false;
 }
 
-std::vector<int> layerSources(const Layer& l, int axis, int m) { return engine::axisSources(l, axis, m); }
+std::vector<int> layerSources(const Layer& l, int axis, int m) {
+  return engine::axisSources(l, axis, m);
+}
 
 std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int layer, View view) {
   auto m = std::make_shared<SceneModel>();

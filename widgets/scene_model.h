@@ -83,8 +83,8 @@ class SceneModel {
                                       // large); slide: the layer's geometry without its weight (slideConv)
   /// The conv the slide view draws: the layer itself (slide) or slideLayer (zero_insert).
   const engine::Layer& slideConv() const { return view == View::ZeroInsert ? slideLayer : layer(); }
-  engine::Tensor slideOutput;         // (O, out...) batch 0; empty for a zero_insert view too large to
-                                      // materialise (its outputs are the layer's: slideOut reads those)
+  engine::Tensor slideOutput;  // (O, out...) batch 0; empty for a zero_insert view too large to
+                               // materialise (its outputs are the layer's: slideOut reads those)
   /// Value of display cell (c, q0, q1) (1-D: q1 = 0): x[0, c, source...] or 0 for a zero cell.
   double slideIn(int c, int q0, int q1) const;
   /// Output (o, m0, m1) of batch 0 as the slide view shows it (1-D: m1 = 0).
@@ -103,8 +103,8 @@ class SceneModel {
 
   // overlap
   std::optional<engine::OverlapCounts> overlap;  // final counts (conv_transpose / unpool / upsample+conv)
-  std::vector<std::vector<int64_t>> countsAfter; // per step: counts over the counted tensor (row-major);
-                                                 // empty when all steps would be too large
+  std::vector<std::vector<int64_t>> countsAfter;  // per step: counts over the counted tensor (row-major);
+                                                  // empty when all steps would be too large
   std::array<std::vector<std::vector<int>>, 2> countHits;  // per axis, per step index: positions counted
   std::array<int, 2> countSteps{1, 1};           // step indices per axis (step T = (T / steps[1], T % steps[1]))
   /// Counts after steps 0..T (from countsAfter when kept, else accumulated from countHits).
@@ -115,7 +115,8 @@ class SceneModel {
   int64_t countAt(int T, int p0, int p1) const;
   /// Largest final count over the counted tensor.
   int64_t countMax() const;
-  std::array<std::vector<std::vector<int>>, 2> countReaders;  // per axis, per position: step indices counting it (ascending)
+  std::array<std::vector<std::vector<int>>, 2>
+      countReaders;  // per axis, per position: step indices counting it (ascending)
   /// Row-major positions step T adds to.
   std::vector<int64_t> countedBy(int T) const;
   std::array<int, 2> countShape{1, 1};           // counted tensor's spatial sizes

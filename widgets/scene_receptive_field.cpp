@@ -47,7 +47,8 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
     // path counts of the field's points only (row-major index → paths); the tensor is never made dense
     std::unordered_map<int64_t, int64_t> paths;
     if (row < J)
-      for (const auto& pt : fields[size_t(row + 1)].points) paths[two ? int64_t(pt.position[0]) * L1 + pt.position[1] : int64_t(pt.position[0])] = pt.paths;
+      for (const auto& pt : fields[size_t(row + 1)].points)
+        paths[two ? int64_t(pt.position[0]) * L1 + pt.position[1] : int64_t(pt.position[0])] = pt.paths;
     else
       paths[two ? int64_t(P[0]) * L1 + P[1] : int64_t(P[0])] = 1;
     auto pathsAt = [&](int i, int j) {

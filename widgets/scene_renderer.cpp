@@ -4,7 +4,6 @@
 #include "scene_renderer.h"
 
 #include <QCoreApplication>
-
 #include <QFontMetricsF>
 #include <QPaintEngine>
 #include <QPainterPath>
@@ -558,7 +557,6 @@ namespace {
 
 constexpr int64_t kTooltipTerms = 4096;  // a hover lists at most this many terms of an output
 
-
 QString posText(const engine::Pos& p, int dims) { return dims == 2 ? QString("%1, %2").arg(p[0]).arg(p[1]) : QString::number(p[0]); }
 
 QString termsText(const std::vector<engine::Term>& terms, double bias, double value, int maxTerms = 12) {
@@ -615,9 +613,12 @@ QString tooltipFor(const SceneModel& m, int step, const HoverTarget& t) {
         QString s = QString("y[%1, %2] = %3").arg(t.channel).arg(posText(t.pos, dims)).arg(formatValue(v, 6));
         // The terms are listed while they are few; a huge kernel (or a zero-insertion form too large to
         // build, slideLayer without W') gets their count only, so a hover never costs more than a frame.
-        const int64_t terms = engine::hasTrace(l.op) ? int64_t(l.inChannels / std::max(1, l.groups)) * engine::termsPerOutput(l) : 0;
+        const int64_t terms = engine::hasTrace(l.op)
+                                  ? int64_t(l.inChannels / std::max(1, l.groups)) * engine::termsPerOutput(l)
+                                  : 0;
         if (engine::hasTrace(l.op) && (terms > kTooltipTerms || l.weight.empty())) {
-          s += "\n" + QCoreApplication::translate("Scene", "sum of %1 terms (too many to list here)").arg(terms);
+          s += "\n" +
+               QCoreApplication::translate("Scene", "sum of %1 terms (too many to list here)").arg(terms);
         } else if (engine::hasTrace(l.op)) {
           const engine::Tensor& x = m.view == View::ZeroInsert ? engine::zeroInsertionForm(m.layer(), m.layerInput()).padded : m.layerInput();
           const auto terms = engine::gatherTerms(l, x, 0, t.channel, t.pos);

@@ -1,5 +1,5 @@
 // Scene renderer: draws one frame of a view with QPainter only (no OpenGL), so the same call paints
-// the canvas, a QImage, a QSvgGenerator or a QPdfWriter (CLI export, issue 5).
+// the canvas, a QImage, a QSvgGenerator or a QPdfWriter (CLI export).
 //
 // Usage: build a SceneModel once per (stack, layer, view) — SceneModel::build — then for every frame
 //   renderScene(painter, SceneRequest{model, step, theme, size, hover});

@@ -89,7 +89,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       gap += extra;
       y += (spare - 3 * extra) / 2;
     }
-    std::vector<engine::ScatterWindow> fullRows;  // per shown output channel: full positions F0 + cwin (the output row shares them)
+    std::vector<engine::ScatterWindow>
+        fullRows;  // per shown output channel: full positions F0 + cwin (the output row shares them)
     {
       std::vector<int> cols;
       for (int a = cwin.first; a < cwin.first + cwin.count; ++a) cols.push_back(a + F0[0]);
@@ -140,7 +141,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       QStringList wtxt;
       const int og = int(l.weight.dim(1));
       const int kShown = k <= kTitleTaps ? k : kTitleTaps;  // a long kernel: its first taps, then "…"
-      for (int j = 0; j < kShown; ++j) wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
+      for (int j = 0; j < kShown; ++j)
+        wtxt << formatValue(l.weight.data[size_t((int64_t(g0) * og + o % og) * k + j)], 2);
       if (kShown < k) wtxt << QCoreApplication::translate("Scene", "… (%1 taps)").arg(k);
       stampTitle = QString("stamp x[:, %1] · W[:, o=%2, :]   (W[%3, %2, :] = %4)").arg(ip[0]).arg(o).arg(g0).arg(wtxt.join(", "));
     }
@@ -158,7 +160,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
         const int uu = ip[0] * s + j * d;
         if (!vis(uu)) continue;
         // the stamp's product x[g0 + c, i] · W[g0 + c, o′, j], as scatterStep computes it
-        const double prod = double(at2(m.layerInput(), g0 + c, ip[0], 0)) * engine::stampWeight(l, g0 + c, o, {j, 0});
+        const double prod =
+            double(at2(m.layerInput(), g0 + c, ip[0], 0)) * engine::stampWeight(l, g0 + c, o, {j, 0});
         SceneCell cell;
         cell.rect = QRectF(colX(uu), ry, cw, ch);
         cell.value = prod;
@@ -193,7 +196,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
           cell.style = CellStyle::Pending;
           cell.hasValue = false;
         } else {
-          cell.style = kind == 1 ? CellStyle::Cropped : (fw.touched[idx] ? CellStyle::Value : CellStyle::Pending);
+          cell.style =
+              kind == 1 ? CellStyle::Cropped : (fw.touched[idx] ? CellStyle::Value : CellStyle::Pending);
           cell.hasValue = fw.touched[idx];
         }
         if (fw.now[idx]) cell.marks |= MarkActive;
@@ -264,8 +268,10 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     for (int i = first; i < first + count; ++i) v.push_back(i + offset);
     return v;
   };
-  const engine::ScatterWindow fullWin = window(o, span(gf.rows.first, gf.rows.count, F0[0]), span(gf.cols.first, gf.cols.count, F0[1]));
-  const engine::ScatterWindow outWin = window(o, span(go.rows.first, go.rows.count, A0.start), span(go.cols.first, go.cols.count, A1.start));
+  const engine::ScatterWindow fullWin =
+      window(o, span(gf.rows.first, gf.rows.count, F0[0]), span(gf.cols.first, gf.cols.count, F0[1]));
+  const engine::ScatterWindow outWin =
+      window(o, span(go.rows.first, go.rows.count, A0.start), span(go.cols.first, go.cols.count, A1.start));
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   auto title = [&](const GridPlace& p, const QString& s0) {
@@ -306,7 +312,10 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
       SceneCell cell;
       cell.rect = gf.cell(a, b);
       cell.value = fullWin.sum[idx];
-      cell.style = beyond ? CellStyle::Pending : ((k0 == 1 || k1 == 1) ? CellStyle::Cropped : (fullWin.touched[idx] ? CellStyle::Value : CellStyle::Pending));
+      cell.style =
+          beyond ? CellStyle::Pending
+                 : ((k0 == 1 || k1 == 1) ? CellStyle::Cropped
+                                         : (fullWin.touched[idx] ? CellStyle::Value : CellStyle::Pending));
       cell.hasValue = fullWin.touched[idx] && !beyond;
       if (fullWin.now[idx]) {
         cell.marks |= MarkActive;

@@ -464,7 +464,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
 }  // namespace
 
 void buildSlideFrame(SceneFrame& f, const SceneRequest& r) {
-  if (r.model->slideConv().dims == 2) build2d(f, r);
+  if (r.model->slideConv().dims == 2)
+    build2d(f, r);
   else build1d(f, r);
 }
 

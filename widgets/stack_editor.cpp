@@ -74,8 +74,10 @@ void followViewLayer(nlohmann::json& doc, const std::function<int(int)>& map) {
   nlohmann::json& v = doc["view"];
   if (!v.contains("layer") || !v["layer"].is_number_integer()) return;
   const int to = map(v["layer"].get<int>());
-  if (to < 0) v.erase("layer");
-  else v["layer"] = to;
+  if (to < 0)
+    v.erase("layer");
+  else
+    v["layer"] = to;
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 
 #include <QGuiApplication>
 #include <chrono>
-#include <set>
 #include <cmath>
+#include <set>
 
 #include "engine/overlap.h"
 #include "engine/stack.h"
@@ -76,8 +76,10 @@ void checkEveryView(const widgets::SnapshotPtr& snap, int layer) {
       for (const auto& p : f.panels)
         for (const auto& c : p.cells) {
           if (c.target.region != widgets::HoverTarget::Region::Output || !c.hasValue) continue;
-          if (v == View::Slide || v == View::ZeroInsert) {  // outputs read from the layer (or its identity form)
-            EXPECT_NEAR(c.value, outAt(y, c.target.channel, c.target.pos), 1e-5 * scale) << widgets::viewName(v);
+          if (v == View::Slide ||
+              v == View::ZeroInsert) {  // outputs read from the layer (or its identity form)
+            EXPECT_NEAR(c.value, outAt(y, c.target.channel, c.target.pos), 1e-5 * scale)
+                << widgets::viewName(v);
           } else if (v == View::Scatter && c.style == widgets::CellStyle::Value) {  // summed per cell
             EXPECT_NEAR(c.value, outAt(y, c.target.channel, c.target.pos), 1e-5 * scale) << "scatter";
           }
@@ -96,7 +98,8 @@ void checkEveryView(const widgets::SnapshotPtr& snap, int layer) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int64_t growth = peakKb() - before;
-    std::printf("layer %d %-16s %6.3f s  peak RSS +%lld KB  output cells %d\n", layer, widgets::viewName(v), secs, (long long)growth, outputCells);
+    std::printf("layer %d %-16s %6.3f s  peak RSS +%lld KB  output cells %d\n", layer, widgets::viewName(v),
+                secs, (long long)growth, outputCells);
     EXPECT_LT(growth, kMaxGrowthKb) << widgets::viewName(v);
     EXPECT_LT(secs, 20.0) << widgets::viewName(v);
     if (v == View::Slide || v == View::Scatter || v == View::ZeroInsert) {

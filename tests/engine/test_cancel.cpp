@@ -73,14 +73,16 @@ TEST(Cancel, BigOneDConvStopsWithinALayer) {
 TEST(Cancel, BigTwoDConvTransposeScatterFormStopsWithinALayer) {
   // 8 -> 8 channels, 256x256 input, kernel 400, stride 2 (the scatter form): 6.7e11 multiply-adds
   std::mt19937 rng(2);
-  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(256, 400, 2), convTAxis(256, 400, 2), 8, 8, 1, true, rng);
+  Layer l =
+      makeConvLayer(Op::ConvTranspose, 2, convTAxis(256, 400, 2), convTAxis(256, 400, 2), 8, 8, 1, true, rng);
   expectCancelledQuickly(l, randomTensor(inShape(l, 1), rng));
 }
 
 TEST(Cancel, BigTwoDConvTransposeGatherFormStopsWithinALayer) {
   // 128 -> 128 channels, 192x192 input, kernel 31 (the polyphase gather-GEMM form): 5.8e11
   std::mt19937 rng(3);
-  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(192, 31, 1), convTAxis(192, 31, 1), 128, 128, 1, true, rng);
+  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(192, 31, 1), convTAxis(192, 31, 1), 128, 128, 1,
+                          true, rng);
   expectCancelledQuickly(l, randomTensor(inShape(l, 1), rng));
 }
 
@@ -120,7 +122,8 @@ TEST_F(CancelStack, ForwardFromWithACancelFlagStopsInsideTheLayer) {
   const nlohmann::json doc = {
       {"convscope", 1},
       {"input", {{"shape", {128, 120000}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
-      {"layers", {{{"op", "relu"}}, {{"op", "conv"}, {"out_channels", 128}, {"kernel_size", 511}, {"padding", 255}}}}};
+      {"layers",
+       {{{"op", "relu"}}, {{"op", "conv"}, {"out_channels", 128}, {"kernel_size", 511}, {"padding", 255}}}}};
   const engine::Stack st = engine::resolveStack(doc, "cancel.json", "");
   std::atomic<bool> flag{false}, convStarted{false};
   std::vector<int> asked;
@@ -145,7 +148,7 @@ TEST_F(CancelStack, ForwardFromWithACancelFlagStopsInsideTheLayer) {
   const int64_t endNs = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   canceller.join();
   EXPECT_LT(double(endNs - setAtNs.load()) * 1e-9, 1.0);
-  EXPECT_EQ(asked, (std::vector<int>{0, 1}));  // the conv had started
+  EXPECT_EQ(asked, (std::vector<int>{0, 1}));       // the conv had started
   EXPECT_EQ(engine::currentCancelFlag(), nullptr);  // the scope is gone with the call
 }
 
@@ -161,7 +164,8 @@ TEST_F(CancelStack, AFlagNeverSetGivesTheSameBitsAndBeforeLayerStillStops) {
     const std::vector<Tensor> scoped = engine::forward(st);
     for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(engine::sameBits(scoped[i], plain[i])) << i;
   }
-  const auto part = engine::forwardFrom(st, 1, plain[0], [](int i) { return i < 3; }, &flag);
+  const auto part = engine::forwardFrom(
+      st, 1, plain[0], [](int i) { return i < 3; }, &flag);
   ASSERT_EQ(part.size(), 2u);
   EXPECT_TRUE(engine::sameBits(part[1], plain[2]));
 }
@@ -170,7 +174,9 @@ TEST_F(CancelStack, AFlagSetBeforehandThrowsBeforeAnyLayer) {
   const engine::Stack st = engine::resolveStack(smallStack(), "small.json", "");
   std::atomic<bool> flag{true};
   int asked = 0;
-  EXPECT_THROW(engine::forwardFrom(st, 0, st.input, [&asked](int) { return ++asked, true; }, &flag), engine::Cancelled);
+  EXPECT_THROW(engine::forwardFrom(
+                   st, 0, st.input, [&asked](int) { return ++asked, true; }, &flag),
+               engine::Cancelled);
   EXPECT_EQ(asked, 1);
   const engine::CancelScope scope(&flag);
   EXPECT_THROW(engine::forward(st), engine::Cancelled);

@@ -121,15 +121,15 @@ Axis randomConvAxis(std::mt19937& rng, PadMode mode) {
 }
 
 // One random case against the naive reference (case parameters in the trace).
-void checkConvCase(int t, PadMode mode, int dims, const Axis& a0, const Axis& a1, int C, int O, int g, int N, bool bias,
-                   std::mt19937& rng) {
+void checkConvCase(int t, PadMode mode, int dims, const Axis& a0, const Axis& a1, int C, int O, int g, int N,
+                   bool bias, std::mt19937& rng) {
   Layer l = makeConvLayer(Op::Conv, dims, a0, a1, C, O, g, bias, rng);
   l.padMode = mode;
   const Tensor x = randomTensor(inShape(l, N), rng);
-  SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " + std::to_string(g) +
-               " C " + std::to_string(C) + " O " + std::to_string(O) + " in " + std::to_string(a0.in) + " k " +
-               std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " + std::to_string(a0.d) + " pads " +
-               std::to_string(a0.pb) + "," + std::to_string(a0.pe));
+  SCOPED_TRACE("case " + std::to_string(t) + " mode " + engine::padModeName(mode) + " g " +
+               std::to_string(g) + " C " + std::to_string(C) + " O " + std::to_string(O) + " in " +
+               std::to_string(a0.in) + " k " + std::to_string(a0.k) + " s " + std::to_string(a0.s) + " d " +
+               std::to_string(a0.d) + " pads " + std::to_string(a0.pb) + "," + std::to_string(a0.pe));
   ASSERT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
 }
 
@@ -191,8 +191,8 @@ TEST(Conv, OneDEqualsTwoDWithSingletonAxis) {
 }
 
 // Kernel far larger than the input, padded so the output exists: zero and replicate padding up
-// to half the span on each side (more where the output needs it), strides 1-3, dilation 1-2, groups. cg * k (1-D) or cg * kh * kw (2-D)
-// exceeds one im2col buffer's rows, so the GEMM runs in row chunks.
+// to half the span on each side (more where the output needs it), strides 1-3, dilation 1-2, groups. cg * k
+// (1-D) or cg * kh * kw (2-D) exceeds one im2col buffer's rows, so the GEMM runs in row chunks.
 void runLargeKernelConvSweep(int dims, int count, uint32_t seed) {
   std::mt19937 rng(seed);
   auto R = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -213,8 +213,12 @@ void runLargeKernelConvSweep(int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(ConvLargeKernel, SmallInput1D) { runLargeKernelConvSweep(1, 40, 91); }
-TEST(ConvLargeKernel, SmallInput2D) { runLargeKernelConvSweep(2, 30, 92); }
+TEST(ConvLargeKernel, SmallInput1D) {
+  runLargeKernelConvSweep(1, 40, 91);
+}
+TEST(ConvLargeKernel, SmallInput2D) {
+  runLargeKernelConvSweep(2, 30, 92);
+}
 
 TEST(ConvLargeKernel, CheckerboardScale1DKernel15000) {
   // kernel_size 15000 on 40 samples, padding 14999 ('full'): 15039 outputs x 15000 taps per
@@ -230,8 +234,8 @@ TEST(ConvLargeKernel, Im2colScratchIsCappedPerThread) {
   // rows (K = 960000 or 5.76e6: 245 MiB / 1.4 GiB per thread); now at most kColBufferFloats.
   std::mt19937 rng(6);
   Layer a = makeConvLayer(Op::Conv, 1, convAxis(40, 15000, 1, 1, 14999, 14999), Axis{}, 64, 2, 1, false, rng);
-  Layer b = makeConvLayer(Op::Conv, 2, convAxis(24, 300, 8, 1, 299, 299), convAxis(24, 300, 8, 1, 299, 299), 64, 2, 1,
-                          false, rng);
+  Layer b = makeConvLayer(Op::Conv, 2, convAxis(24, 300, 8, 1, 299, 299), convAxis(24, 300, 8, 1, 299, 299),
+                          64, 2, 1, false, rng);
   for (const Layer* l : {&a, &b}) {
     const engine::ScratchSize s = engine::convScratch(*l, 1);
     EXPECT_LE(s.perThread, int64_t(1) << 20);

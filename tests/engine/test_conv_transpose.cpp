@@ -214,8 +214,12 @@ void runLargeKernelSweep(int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(ConvTransposeLargeKernel, SmallInput1DBothForms) { runLargeKernelSweep(1, 200, 71); }
-TEST(ConvTransposeLargeKernel, SmallInput2DBothForms) { runLargeKernelSweep(2, 60, 72); }
+TEST(ConvTransposeLargeKernel, SmallInput1DBothForms) {
+  runLargeKernelSweep(1, 200, 71);
+}
+TEST(ConvTransposeLargeKernel, SmallInput2DBothForms) {
+  runLargeKernelSweep(2, 60, 72);
+}
 
 TEST(ConvTransposeLargeKernel, CheckerboardScale1D) {
   // The checkerboard lesson at scale: a few dozen samples, kernel_size 15000, strides 1-3, dilation,
@@ -245,7 +249,8 @@ TEST(ConvTransposeLargeKernel, TwoDKernel1000OnA24x24InputRunsInBoundedMemory) {
   // gather computed all 523^2 positions of 4 phases x 250000 taps (1.4e11) with a 250000 x 64 gather
   // buffer per thread; the scatter form needs no scratch. Peak memory must stay near the output.
   std::mt19937 rng(8);
-  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(24, 1000, 2), convTAxis(24, 1000, 2), 1, 1, 1, true, rng);
+  Layer l =
+      makeConvLayer(Op::ConvTranspose, 2, convTAxis(24, 1000, 2), convTAxis(24, 1000, 2), 1, 1, 1, true, rng);
   const Tensor x = randomTensor(inShape(l, 1), rng);
   EXPECT_LE(engine::scratchBytes(l, 1), int64_t(4) << 20);
   const int64_t before = peakRssBytes();
@@ -259,7 +264,8 @@ TEST(ConvTransposeLargeKernel, GatherScratchStaysUnderTheCapForManyChannels) {
   // 256 input channels, k = 32, s = 2: gather rows K = 256 * 16 * 16 = 65536 per phase. The old
   // gather buffer was K x 64 floats (16 MiB) per thread; rows are now chunked.
   std::mt19937 rng(9);
-  Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(16, 32, 2), convTAxis(16, 32, 2), 256, 4, 1, false, rng);
+  Layer l =
+      makeConvLayer(Op::ConvTranspose, 2, convTAxis(16, 32, 2), convTAxis(16, 32, 2), 256, 4, 1, false, rng);
   {
     const FormScope scope(Form::Gather);
     EXPECT_LE(engine::convTransposeScratch(l, 1).perThread, int64_t(2) << 20);

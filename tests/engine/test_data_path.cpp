@@ -40,7 +40,8 @@ void writeWeight(const fs::path& p) {
 nlohmann::json stackWithWeight(const std::string& ref) {
   return {{"convscope", 1},
           {"input", {{"shape", {1, 8}}, {"generator", {{"kind", "impulse"}}}}},
-          {"layers", {{{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"weight", ref}, {"bias", false}}}}};
+          {"layers",
+           {{{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"weight", ref}, {"bias", false}}}}};
 }
 
 }  // namespace
@@ -67,12 +68,14 @@ TEST(DataPath, ProjectRefusesEverythingOutsideData) {
   const std::string base = t.path.string();
   EXPECT_EQ(fs::path(dataFilePath("data/w.npy", base, DataAccess::ProjectDataOnly, {})),
             fs::weakly_canonical(t.path / "data" / "w.npy"));
-  for (const std::string bad : {"/etc/shadow", "data/../../etc/shadow", "../outside.npy", "w.npy", "~/.ssh/id_rsa"}) {
+  for (const std::string bad :
+       {"/etc/shadow", "data/../../etc/shadow", "../outside.npy", "w.npy", "~/.ssh/id_rsa"}) {
     try {
       dataFilePath(bad, base, DataAccess::ProjectDataOnly, {"p.convscope", 0, "conv", "weight"});
       ADD_FAILURE() << bad << " was accepted";
     } catch (const EngineError& e) {
-      EXPECT_NE(std::string(e.what()).find("not one of the project's data files"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not one of the project's data files"), std::string::npos)
+          << e.what();
       EXPECT_NE(std::string(e.what()).find("parameter 'weight'"), std::string::npos) << e.what();
     }
   }
@@ -94,7 +97,8 @@ TEST(DataPath, ProjectRefusesSymlinksLeavingData) {
   // data/ itself a link to elsewhere: its members are still outside the project's folder.
   TempDir t2;
   fs::create_directory_symlink(outside.path, t2.path / "data");
-  EXPECT_THROW(dataFilePath("data/secret.npy", t2.path.string(), DataAccess::ProjectDataOnly, {}), EngineError);
+  EXPECT_THROW(dataFilePath("data/secret.npy", t2.path.string(), DataAccess::ProjectDataOnly, {}),
+               EngineError);
 }
 
 TEST(DataPath, ResolveStackConfinesEveryDataKey) {

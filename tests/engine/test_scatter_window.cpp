@@ -56,7 +56,8 @@ TEST(ScatterWindow, EqualsTheStampAccumulationBitForBit) {
       for (int t = 0; t <= T; ++t)
         for (const Stamp& st : scatterStep(l, x, t, n).stamps) {
           if (st.outChannel != o) continue;
-          const size_t idx = size_t(st.fullPosition[0] - first[0]) * len[1] + (dims == 2 ? st.fullPosition[1] - first[1] : 0);
+          const size_t idx = size_t(st.fullPosition[0] - first[0]) * len[1] +
+                             (dims == 2 ? st.fullPosition[1] - first[1] : 0);
           sum[idx] += st.product;
           touched[idx] = 1;
           if (t == T) now[idx] = 1;
@@ -82,7 +83,8 @@ TEST(ScatterWindow, EqualsTheStampAccumulationBitForBit) {
     const double b = l.bias.empty() ? 0.0 : l.bias.data[size_t(o)];
     const int64_t plane = int64_t(last.rows) * last.cols;
     for (int64_t q = 0; q < plane; ++q)
-      EXPECT_EQ(float(last.sum[size_t(q)] + b), acc.data[size_t((int64_t(n) * l.outChannels + o) * plane + q)])
+      EXPECT_EQ(float(last.sum[size_t(q)] + b),
+                acc.data[size_t((int64_t(n) * l.outChannels + o) * plane + q)])
           << it << " q " << q;  // float of the double sum: equal unless the order changes the last bit
   }
   EXPECT_GT(cells, 10000);

@@ -292,7 +292,8 @@ TEST(TraceSources, AxisSourcesAreTheDistinctSourcesOfAxisTaps) {
     if (op == Op::Conv) l.padMode = modes[(it / 5) % 4];
     if (it % 7 == 0) {  // long kernels: k > in
       l.ax[0].k += 9;
-      if (op == Op::ConvTranspose || op == Op::Unpool) l.ax[0].out = std::max(1, l.ax[0].fullLength() - l.ax[0].start);
+      if (op == Op::ConvTranspose || op == Op::Unpool)
+        l.ax[0].out = std::max(1, l.ax[0].fullLength() - l.ax[0].start);
     }
     for (int m = 0; m < l.ax[0].out; ++m) {
       std::vector<int> want;
@@ -319,10 +320,12 @@ TEST(TraceSources, ReceptiveFieldsInOnePassEqualOneFieldPerLayer) {
   int configs = 0;
   for (int it = 0; it < 200; ++it) {
     Stack st;
-    ASSERT_TRUE(teachtest::randomResolvedStack(rng, teachtest::conventions()[size_t(it % 4)], 1 + it % 2, teachtest::rnd(rng, 1, 3), st));
+    ASSERT_TRUE(teachtest::randomResolvedStack(rng, teachtest::conventions()[size_t(it % 4)], 1 + it % 2,
+                                               teachtest::rnd(rng, 1, 3), st));
     const int J = int(st.layers.size()) - 1;
     const Layer& top = st.layers.back();
-    Pos P{teachtest::rnd(rng, 0, top.ax[0].out - 1), top.dims == 2 ? teachtest::rnd(rng, 0, top.ax[1].out - 1) : 0};
+    Pos P{teachtest::rnd(rng, 0, top.ax[0].out - 1),
+          top.dims == 2 ? teachtest::rnd(rng, 0, top.ax[1].out - 1) : 0};
     const std::vector<ReceptiveField> all = receptiveFields(st.layers, J, P);
     ASSERT_EQ(int(all.size()), J + 1);
     for (int from = -1; from < J; ++from) {

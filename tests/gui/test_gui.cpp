@@ -1,6 +1,8 @@
 // Widget tests of the desktop app (QT_QPA_PLATFORM=offscreen): stack editor edits and validation
 // messages, undo/redo, the last valid state kept on errors, document save/open round trip, the
 // activation plots of a lesson, the min/max pyramid, and the real app's --screenshot per lesson.
+#include <qcustomplot.h>
+
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
@@ -16,7 +18,6 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
-#include <qcustomplot.h>
 #include <random>
 
 #include "document.h"
@@ -569,7 +570,8 @@ void GuiTest::docksKeepAReadableWidthAfterTheWindowShrinks() {
   w.resize(app::MainWindow::defaultSize());
   QTRY_COMPARE(w.size(), app::MainWindow::defaultSize());
   QTest::qWait(100);
-  const QString widths = QString("lesson %1, stack %2, input %3").arg(lesson->width()).arg(stack->width()).arg(input->width());
+  const QString widths =
+      QString("lesson %1, stack %2, input %3").arg(lesson->width()).arg(stack->width()).arg(input->width());
   // The lesson text at ~50 px wraps letter by letter; 200 px holds a few words per line.
   QVERIFY2(lesson->width() >= 200, qPrintable(widths));
   QVERIFY2(stack->width() >= 200 && input->width() >= 200, qPrintable(widths));

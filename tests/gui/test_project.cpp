@@ -22,8 +22,8 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QScopeGuard>
-#include <QStatusBar>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -489,7 +489,8 @@ void ProjectTest::autosaveOffIsToldInTheWindow() {
   QTRY_COMPARE(notices().size(), 1);
   QLabel* notice = notices().front();
   QVERIFY2(notice->text().contains("autosave", Qt::CaseInsensitive), qPrintable(notice->text()));
-  QVERIFY2(notice->text().contains("Not a directory", Qt::CaseInsensitive) || notice->text().contains("not a folder", Qt::CaseInsensitive),
+  QVERIFY2(notice->text().contains("Not a directory", Qt::CaseInsensitive) ||
+               notice->text().contains("not a folder", Qt::CaseInsensitive),
            qPrintable(notice->text()));
   QTRY_VERIFY(notice->isVisible());
   // It stays: other status messages come and go, an edit recomputes, the notice is still shown.

@@ -21,9 +21,9 @@
 #include <cmath>
 
 #include "document.h"
-#include "guarded_application.h"
 #include "engine/limits.h"
 #include "engine/npy.h"
+#include "guarded_application.h"
 #include "main_window.h"
 #include "project_controller.h"
 #include "project_file.h"
@@ -35,17 +35,22 @@ namespace {
 
 engine::Tensor wave(engine::Shape shape, float scale) {
   engine::Tensor t(shape);
-  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = scale * std::sin(0.31f * static_cast<float>(i) + 0.2f);
+  for (size_t i = 0; i < t.data.size(); ++i)
+    t.data[i] = scale * std::sin(0.31f * static_cast<float>(i) + 0.2f);
   return t;
 }
 
-QByteArray npyOf(const engine::Tensor& t) { return QByteArray::fromStdString(engine::npyBytes(t)); }
+QByteArray npyOf(const engine::Tensor& t) {
+  return QByteArray::fromStdString(engine::npyBytes(t));
+}
 
 nlohmann::json convStack(const std::string& weightRef) {
-  return {{"convscope", 1},
-          {"name", "safety"},
-          {"input", {{"shape", {2, 16}}, {"generator", {{"kind", "ramp"}}}}},
-          {"layers", {{{"op", "conv"}, {"out_channels", 3}, {"kernel_size", 3}, {"weight", weightRef}, {"bias", false}}}}};
+  return {
+      {"convscope", 1},
+      {"name", "safety"},
+      {"input", {{"shape", {2, 16}}, {"generator", {{"kind", "ramp"}}}}},
+      {"layers",
+       {{{"op", "conv"}, {"out_channels", 3}, {"kernel_size", 3}, {"weight", weightRef}, {"bias", false}}}}};
 }
 
 /// A project file written with the library's encoder (the stack is taken as given).
@@ -65,8 +70,12 @@ nlohmann::json heavyStack() {
   return {{"convscope", 1},
           {"name", "heavy"},
           {"input", {{"shape", {64, 32768}}, {"generator", {{"kind", "noise"}, {"seed", 1}}}}},
-          {"layers", {{{"op", "conv"}, {"out_channels", 64}, {"kernel_size", 3}, {"padding", "same"},
-                       {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
+          {"layers",
+           {{{"op", "conv"},
+             {"out_channels", 64},
+             {"kernel_size", 3},
+             {"padding", "same"},
+             {"init", {{"kind", "random"}, {"seed", 1}}}}}}};
 }
 
 nlohmann::json withKernel(nlohmann::json s, int k) {
@@ -114,7 +123,9 @@ void ProjectSafetyTest::initTestCase() {
   engine::setLimits(l);
 }
 
-void ProjectSafetyTest::cleanupTestCase() { engine::setLimits(m_saved); }
+void ProjectSafetyTest::cleanupTestCase() {
+  engine::setLimits(m_saved);
+}
 
 void ProjectSafetyTest::projectNamingOutsideFilesIsRefusedAndDocumentKept() {
   QTemporaryDir dir;
@@ -126,12 +137,14 @@ void ProjectSafetyTest::projectNamingOutsideFilesIsRefusedAndDocumentKept() {
   QVERIFY(w.openLesson("conv1d_basics"));
   const nlohmann::json before = w.document()->source();
   const std::map<QString, QByteArray> files = {{"data/w.npy", npyOf(wave({3, 2, 3}, 1.f))}};
-  for (const QString& ref : {secret, QString("data/../../etc/passwd"), QString("/proc/self/environ"), QString("~/.ssh/id_rsa")}) {
+  for (const QString& ref :
+       {secret, QString("data/../../etc/passwd"), QString("/proc/self/environ"), QString("~/.ssh/id_rsa")}) {
     const QString proj = writeProject(dir.filePath("evil.convscope"), convStack(ref.toStdString()), files);
     const auto r = app::project::readProjectFile(proj);
     QVERIFY(!r.ok());
     QCOMPARE(r.error, app::project::ReadError::Unsafe);
-    QVERIFY2(r.message.contains("/layers/0/weight") && r.message.contains(ref.left(40)), qPrintable(r.message));
+    QVERIFY2(r.message.contains("/layers/0/weight") && r.message.contains(ref.left(40)),
+             qPrintable(r.message));
     QString err;
     QVERIFY(!w.projectController()->openProject(proj, &err));
     QVERIFY2(err.contains("not one of the project's data files"), qPrintable(err));
@@ -171,7 +184,8 @@ void ProjectSafetyTest::projectDocumentNeverReadsOutsideFiles() {
   QVERIFY(s.open(QIODevice::ReadOnly));
   const auto r = app::project::readProject(s.readAll(), saved);
   QVERIFY(!r.ok());  // its stack names an outside file: refused, as any such project
-  for (const auto& lb : w.projectController()->lastBundled()) QVERIFY2(!lb.contains("outside"), qPrintable(lb));
+  for (const auto& lb : w.projectController()->lastBundled())
+    QVERIFY2(!lb.contains("outside"), qPrintable(lb));
 }
 
 void ProjectSafetyTest::inputOpenedIntoAProjectBecomesAMember() {
@@ -188,7 +202,8 @@ void ProjectSafetyTest::inputOpenedIntoAProjectBecomesAMember() {
   QVERIFY2(w.projectController()->openInput(input, &err), qPrintable(err));
   const std::string ref = w.document()->source()["input"]["data"].get<std::string>();
   QCOMPARE(QString::fromStdString(ref), QString("data/my_signal.npy"));
-  QVERIFY2(!w.document()->error(), qPrintable(w.document()->error() ? w.document()->error()->message : QString()));
+  QVERIFY2(!w.document()->error(),
+           qPrintable(w.document()->error() ? w.document()->error()->message : QString()));
   QCOMPARE(w.document()->stack().input.shape, (engine::Shape{1, 2, 24}));
   // Saved and reopened, the project carries it.
   const QString saved = dir.filePath("in2.convscope");
@@ -249,7 +264,8 @@ void ProjectSafetyTest::newerEditCancelsAHeavyRecompute() {
   double gap = 0;
   for (size_t i = 1; i < ticks.size(); ++i)
     gap = std::max(gap, std::chrono::duration<double, std::milli>(ticks[i] - ticks[i - 1]).count());
-  QVERIFY2(ticks.size() > 20 && gap < 500, qPrintable(QString("%1 ticks, longest gap %2 ms").arg(ticks.size()).arg(gap)));
+  QVERIFY2(ticks.size() > 20 && gap < 500,
+           qPrintable(QString("%1 ticks, longest gap %2 ms").arg(ticks.size()).arg(gap)));
   // A newer edit: the heavy job gives its thread up (1 s of slack for a loaded machine; the bench
   // measures it precisely) and the newer result is adopted.
   qint64 endedNs = -1;
@@ -261,8 +277,12 @@ void ProjectSafetyTest::newerEditCancelsAHeavyRecompute() {
   QVERIFY(doc.edit(withKernel(heavyStack(), 5), "newer"));
   QTRY_VERIFY_WITH_TIMEOUT(endedNs >= 0, 20000);
   QVERIFY(wasCancelled);
-  const double ms = (double(endedNs) - double(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count())) / 1e6;
-  QVERIFY2(ms < 1000, qPrintable(QString("the cancelled job freed its thread %1 ms after the newer edit").arg(ms)));
+  const double ms =
+      (double(endedNs) -
+       double(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count())) /
+      1e6;
+  QVERIFY2(ms < 1000,
+           qPrintable(QString("the cancelled job freed its thread %1 ms after the newer edit").arg(ms)));
   doc.waitIdle();
   QTRY_VERIFY_WITH_TIMEOUT(!doc.isBusy(), 20000);
   QCOMPARE(doc.stack().layers[0].ax[0].k, 5);
