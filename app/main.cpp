@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "app/cli/cli.h"
 #ifdef CONVSCOPE_WITH_GUI
-#include "gui_launch.h"
+#include "app/launch.h"
 #endif
 
 int main(int argc, char** argv) {

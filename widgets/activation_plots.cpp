@@ -1,5 +1,5 @@
 // Sections: 1. colour maps  2. caches  3. construction and options  4. rows  5. sync and refresh
-#include "activation_plots.h"
+#include "widgets/activation_plots.h"
 
 #include <qcustomplot.h>
 
@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/layer.h"
+#include "engine/core/layer.h"
 
 namespace convscope::widgets {
 
@@ -53,7 +53,9 @@ const QColor kLineColors[] = {QColor("#0072B2"), QColor("#D55E00"), QColor("#009
                               QColor("#E69F00"), QColor("#56B4E9"), QColor("#F0E442"), QColor("#000000")};
 
 // The value of larger magnitude: a heatmap column keeps its strongest peak, sign included.
-float extreme(float lo, float hi) { return std::fabs(hi) >= std::fabs(lo) ? hi : lo; }
+float extreme(float lo, float hi) {
+  return std::fabs(hi) >= std::fabs(lo) ? hi : lo;
+}
 
 // Symmetric range around 0 for signed data, [0 or min, max] otherwise; never empty.
 QCPRange colourRangeFor(float lo, float hi) {
@@ -77,17 +79,18 @@ struct ActivationPlots::Caches {
 
 namespace {
 
-std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
-                                                     const std::shared_ptr<ActivationPlots::Caches>& prevCaches);
+std::shared_ptr<ActivationPlots::Caches> buildCaches(
+    const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
+    const std::shared_ptr<ActivationPlots::Caches>& prevCaches);
 
 }  // namespace
 
 struct ActivationPlots::Row {
-  int index = 0;        // 0 = input, i+1 = layer i
+  int index = 0;  // 0 = input, i+1 = layer i
   bool twoD = false;
   int channels = 0;
-  int64_t length = 0;   // L (1-D) or W (2-D)
-  int height = 0;       // H (2-D)
+  int64_t length = 0;  // L (1-D) or W (2-D)
+  int height = 0;      // H (2-D)
   QWidget* box = nullptr;
   QLabel* title = nullptr;
   QCustomPlot* heat = nullptr;
@@ -101,19 +104,23 @@ namespace {
 
 // The caches of `snap`; rows whose tensor `prevSnap` (with `prevCaches`, may be null) already had —
 // the same shared layer output, or an input of the same bits — are copied, not rebuilt.
-std::shared_ptr<ActivationPlots::Caches> buildCaches(const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
-                                                     const std::shared_ptr<ActivationPlots::Caches>& prevCaches) {
+std::shared_ptr<ActivationPlots::Caches> buildCaches(
+    const SnapshotPtr& snap, const SnapshotPtr& prevSnap,
+    const std::shared_ptr<ActivationPlots::Caches>& prevCaches) {
   auto c = std::make_shared<ActivationPlots::Caches>();
   const int rows = snap->rowCount();
   c->pyramids.resize(static_cast<size_t>(rows));
   c->lo.assign(static_cast<size_t>(rows), 0.f);
   c->hi.assign(static_cast<size_t>(rows), 0.f);
-  const int prevRows = prevSnap && prevCaches ? std::min(prevSnap->rowCount(), static_cast<int>(prevCaches->pyramids.size())) : 0;
+  const int prevRows = prevSnap && prevCaches
+                           ? std::min(prevSnap->rowCount(), static_cast<int>(prevCaches->pyramids.size()))
+                           : 0;
   for (int r = 0; r < rows; ++r) {
     const engine::Tensor& t = snap->rowTensor(r);
     if (t.rank() < 3) continue;
     if (r < prevRows && (r == 0 ? engine::sameBits(prevSnap->stack.input, t)
-                                : prevSnap->outputs.shared(static_cast<size_t>(r - 1)) == snap->outputs.shared(static_cast<size_t>(r - 1)))) {
+                                : prevSnap->outputs.shared(static_cast<size_t>(r - 1)) ==
+                                      snap->outputs.shared(static_cast<size_t>(r - 1)))) {
       const auto i = static_cast<size_t>(r);
       c->pyramids[i] = prevCaches->pyramids[i].rebased(t.ptr());  // level 0 is this snapshot's tensor
       c->lo[i] = prevCaches->lo[i];
@@ -302,7 +309,9 @@ QPair<double, double> ActivationPlots::colorRange(int row) const {
   return {r.lower, r.upper};
 }
 
-QPair<double, double> ActivationPlots::timeWindow() const { return {m_f0, m_f1}; }
+QPair<double, double> ActivationPlots::timeWindow() const {
+  return {m_f0, m_f1};
+}
 
 void ActivationPlots::setTimeWindow(double f0, double f1) {
   if (f1 <= f0) return;
@@ -363,8 +372,10 @@ void ActivationPlots::fitSquarePixels(Row& row) {
   const QRect ar = p->axisRect()->rect();
   if (ar.width() > 10 && ar.height() > 10) {
     const double sx = ar.width() / row.imageX.size(), sy = ar.height() / row.imageY.size();
-    if (sx > sy) p->xAxis->setScaleRatio(p->yAxis, 1.0);
-    else p->yAxis->setScaleRatio(p->xAxis, 1.0);
+    if (sx > sy)
+      p->xAxis->setScaleRatio(p->yAxis, 1.0);
+    else
+      p->yAxis->setScaleRatio(p->xAxis, 1.0);
   }
   p->xAxis2->setRange(p->xAxis->range());
 }
@@ -374,7 +385,8 @@ namespace {
 QString rowTitle(const StackSnapshot& s, int row) {
   const engine::Tensor& t = s.rowTensor(row);
   engine::Shape shape(t.shape.begin() + 1, t.shape.end());
-  if (row == 0) return QString("<b>input</b> &nbsp;%1").arg(QString::fromStdString(engine::shapeToString(shape)));
+  if (row == 0)
+    return QString("<b>input</b> &nbsp;%1").arg(QString::fromStdString(engine::shapeToString(shape)));
   const engine::Layer& l = s.stack.layers[static_cast<size_t>(row - 1)];
   return QString("<b>layer %1 · %2</b> &nbsp;→ %3")
       .arg(row - 1)
@@ -443,8 +455,9 @@ void ActivationPlots::rebuildRows() {
         }
         row->heat->setFixedHeight(std::clamp(row->height * 10, 72, 160) + 48);
         connect(row->heat, &QCustomPlot::afterLayout, this, [this, r = row.get()]() { fitSquarePixels(*r); });
-        row->heat->xAxis->setLabel(tiles < row->channels ? QString("W  (channels 0–%1 of %2)").arg(tiles - 1).arg(row->channels)
-                                                         : QString("W"));
+        row->heat->xAxis->setLabel(tiles < row->channels
+                                       ? QString("W  (channels 0–%1 of %2)").arg(tiles - 1).arg(row->channels)
+                                       : QString("W"));
       } else {
         row->heat->yAxis->setLabel("ch");
         row->heat->yAxis->setRange(-0.5, row->channels - 0.5);
@@ -516,7 +529,8 @@ bool ActivationPlots::updateRows(const StackSnapshot& prev) {
                                    : prev.outputs.shared(static_cast<size_t>(r.index - 1)) ==
                                          m_snap->outputs.shared(static_cast<size_t>(r.index - 1));
     if (same) {
-      if (r.map && r.map->dataRange() != ranges[j]) r.heat->replot(QCustomPlot::rpQueuedReplot);  // a shared scale moved
+      if (r.map && r.map->dataRange() != ranges[j])
+        r.heat->replot(QCustomPlot::rpQueuedReplot);  // a shared scale moved
       continue;
     }
     r.title->setText(rowTitle(*m_snap, r.index));
@@ -563,9 +577,10 @@ void ActivationPlots::fillRow(Row& row) {
     // QCPColorMap puts cell centres at the range ends: a single row (H = 1) or column is doubled
     // into two half cells so that it still covers [centre - step/2, centre + step/2].
     const int dx = totalW == 1 ? 2 : 1, dy = h == 1 ? 2 : 1;
-    auto* data = new QCPColorMapData(totalW * dx, h * dy,
-                                     totalW == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (totalW - 1) * step),
-                                     h == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (h - 1) * step));
+    auto* data = new QCPColorMapData(
+        totalW * dx, h * dy,
+        totalW == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (totalW - 1) * step),
+        h == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (h - 1) * step));
     auto cell = [&](int x, int y, double v) {
       for (int i = 0; i < dx; ++i)
         for (int j = 0; j < dy; ++j) data->setCell(x * dx + i, y * dy + j, v);
@@ -598,7 +613,8 @@ void ActivationPlots::fillRow(Row& row) {
       // As tall as the visible list allows (title and axes included), so the first image fits
       // the dock; a tiny image is not blown up beyond 24 px per pixel.
       const int view = m_scroll->viewport()->height() > 50 ? m_scroll->viewport()->height() : 200;
-      const double target = std::clamp(view - vOver - row.title->sizeHint().height() - 8, 72, std::max(72, H * 24));
+      const double target =
+          std::clamp(view - vOver - row.title->sizeHint().height() - 8, 72, std::max(72, H * 24));
       // (a strip of 1–2 rows stays 36 px tall, letterboxed, so its colour bar remains readable)
       const double innerH = std::max(std::min(target, room / aspect), std::min(target, 36.0));
       row.scale->axis()->ticker()->setTickCount(innerH < 70 ? 2 : 5);
@@ -617,7 +633,8 @@ void ActivationPlots::fillRow(Row& row) {
       const int tickStep = niceStep(W, std::max(1, static_cast<int>(tilePx / 50)));
       if (auto yt = p->yAxis->ticker().dynamicCast<QCPAxisTickerText>()) {
         yt->clear();  // H ticks only over the image (not the letterbox)
-        for (int y = 0; y < H; y += niceStep(H, std::max(1, static_cast<int>(innerH / 35)))) yt->addTick(y, QString::number(y));
+        for (int y = 0; y < H; y += niceStep(H, std::max(1, static_cast<int>(innerH / 35))))
+          yt->addTick(y, QString::number(y));
       }
       auto xt = p->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
       auto ct = p->xAxis2->ticker().dynamicCast<QCPAxisTickerText>();
@@ -717,7 +734,9 @@ void ActivationPlots::fillRow(Row& row) {
     int k = 0;
     for (int c : m_lineChannels)
       if (c < row.channels)
-        key += QString(" &nbsp;<span style='color:%1'>&#9632;</span> ch %2").arg(kLineColors[k++ % 8].name()).arg(c);
+        key += QString(" &nbsp;<span style='color:%1'>&#9632;</span> ch %2")
+                   .arg(kLineColors[k++ % 8].name())
+                   .arg(c);
     row.title->setText(rowTitle(*m_snap, row.index) + (k > 1 ? " &nbsp;&nbsp;" + key : QString()));
     row.lines->replot(QCustomPlot::rpQueuedReplot);
   }
@@ -727,13 +746,15 @@ void ActivationPlots::fillRow(Row& row) {
 void ActivationPlots::onRangeChanged(int rowIdx, const QCPRange& r) {
   if (m_syncing || rowIdx >= rowCount()) return;
   const Row& src = *m_rows[static_cast<size_t>(rowIdx)];
-  setTimeWindow((r.lower + 0.5) / static_cast<double>(src.length), (r.upper + 0.5) / static_cast<double>(src.length));
+  setTimeWindow((r.lower + 0.5) / static_cast<double>(src.length),
+                (r.upper + 0.5) / static_cast<double>(src.length));
 }
 
 void ActivationPlots::scheduleRefresh() {
   if (m_refreshPending) return;
   m_refreshPending = true;
-  QMetaObject::invokeMethod(this, [this]() { refreshVisible(); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      this, [this]() { refreshVisible(); }, Qt::QueuedConnection);
 }
 
 void ActivationPlots::refreshVisible() {
@@ -745,7 +766,8 @@ void ActivationPlots::refreshVisible() {
 bool ActivationPlots::eventFilter(QObject* obj, QEvent* ev) {
   if (obj == m_scroll->viewport()) {
     // 2-D rows fit their images to the viewport's height
-    if (ev->type() == QEvent::Resize && std::any_of(m_rows.begin(), m_rows.end(), [](const auto& r) { return r->twoD; }))
+    if (ev->type() == QEvent::Resize &&
+        std::any_of(m_rows.begin(), m_rows.end(), [](const auto& r) { return r->twoD; }))
       scheduleRefresh();
     return QWidget::eventFilter(obj, ev);
   }

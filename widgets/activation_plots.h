@@ -11,9 +11,9 @@
 #include <memory>
 #include <vector>
 
-#include "latest_job.h"
-#include "signal_pyramid.h"
-#include "stack_snapshot.h"
+#include "widgets/latest_job.h"
+#include "widgets/scene/stack_snapshot.h"
+#include "widgets/signal_pyramid.h"
 
 class QCustomPlot;
 class QCPColorMap;

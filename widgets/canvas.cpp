@@ -1,16 +1,15 @@
-#include "canvas.h"
+#include "widgets/canvas.h"
 
-#include <QOpenGLContext>
-
-#include <cstdio>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QOpenGLContext>
 #include <QPainter>
 #include <QToolTip>
 #include <QWheelEvent>
-#include <backends/imgui_impl_opengl3.h>
-#include <imgui.h>
+#include <cstdio>
 
 namespace convscope::widgets {
 
@@ -18,12 +17,12 @@ namespace {
 // The HUD is a bar docked at the bottom, full width: two rows (transport + scrub + speed; view, layer
 // and parameter sliders), or one when collapsed. Its style is fixed here so its height is known
 // outside ImGui frames (the scene's frame size excludes it, so nothing of the scene is covered).
-constexpr float kFontPx = 13.0f;          // ImGui's default font
+constexpr float kFontPx = 13.0f;  // ImGui's default font
 constexpr float kFramePadY = 4.0f, kFramePadX = 6.0f;
 constexpr float kWinPadY = 6.0f, kWinPadX = 8.0f;
 constexpr float kSpacingY = 5.0f, kSpacingX = 6.0f;
 constexpr float kRowH = kFontPx + 2 * kFramePadY;
-}
+}  // namespace
 
 double Canvas::hudHeight() const {
   if (!m_hud) return 0.0;
@@ -41,8 +40,10 @@ Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
   setFocusPolicy(Qt::StrongFocus);
   setMinimumSize(480, 300);
   connect(&m_timer, &QTimer::timeout, this, [this]() {
-    if (m_step + 1 >= stepCount()) pause();
-    else setStep(m_step + 1);
+    if (m_step + 1 >= stepCount())
+      pause();
+    else
+      setStep(m_step + 1);
   });
   m_clock.start();
 }
@@ -102,7 +103,8 @@ void Canvas::setHudVisible(bool on) {
 }
 
 SceneRequest Canvas::currentRequest() const {
-  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), std::max(100.0, height() - hudHeight())), m_hover, true};
+  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), std::max(100.0, height() - hudHeight())),
+                      m_hover, true};
 }
 
 void Canvas::rebuildModel() {
@@ -110,7 +112,8 @@ void Canvas::rebuildModel() {
   View v = m_view;
   const auto& layers = m_snapshot->stack.layers;
   // a view that cannot show this layer falls back to the layer's teaching view (unless explicit)
-  if (v != View::Auto && m_layer < int(layers.size()) && !viewSupports(v, layers[size_t(m_layer)])) v = View::Auto;
+  if (v != View::Auto && m_layer < int(layers.size()) && !viewSupports(v, layers[size_t(m_layer)]))
+    v = View::Auto;
   m_model = SceneModel::build(m_snapshot, m_layer, v);
   m_hover.reset();
   const int old = m_step;
@@ -126,7 +129,9 @@ bool hudPerAxis(const engine::Layer& l) {
   return (l.op == engine::Op::Conv || l.op == engine::Op::ConvTranspose) && l.dims == 2;
 }
 // The value the HUD's "pad" slider shows along axis a: pad before (conv) or the crop start (conv_transpose).
-int hudPad(const engine::Layer& l, int a) { return l.op == engine::Op::Conv ? l.ax[size_t(a)].pb : l.ax[size_t(a)].start; }
+int hudPad(const engine::Layer& l, int a) {
+  return l.op == engine::Op::Conv ? l.ax[size_t(a)].pb : l.ax[size_t(a)].start;
+}
 // True when H and W agree on every parameter the HUD shows.
 bool hudAxesAgree(const engine::Layer& l) {
   const engine::Axis &h = l.ax[0], &w = l.ax[1];
@@ -145,8 +150,9 @@ void Canvas::syncHudAxis() {
   const engine::Layer& l = layers[size_t(m_layer)];
   // Edits of this layer keep the choice (a slider drag must not switch axis under the mouse);
   // another layer, or the same index of another stack, chooses again.
-  const std::string owner = m_snapshot->stack.file + "\n" + m_snapshot->stack.name + "\n" + std::to_string(layers.size()) +
-                            "\n" + std::to_string(m_layer) + "\n" + engine::opName(l.op);
+  const std::string owner = m_snapshot->stack.file + "\n" + m_snapshot->stack.name + "\n" +
+                            std::to_string(layers.size()) + "\n" + std::to_string(m_layer) + "\n" +
+                            engine::opName(l.op);
   const bool agree = hudAxesAgree(l);
   if (owner != m_hudAxisOwner) {
     m_hudAxisOwner = owner;
@@ -157,7 +163,8 @@ void Canvas::syncHudAxis() {
 }
 
 void Canvas::setHudAxis(int axis) {
-  if (!m_snapshot || m_layer >= int(m_snapshot->stack.layers.size()) || !hudPerAxis(m_snapshot->stack.layers[size_t(m_layer)]))
+  if (!m_snapshot || m_layer >= int(m_snapshot->stack.layers.size()) ||
+      !hudPerAxis(m_snapshot->stack.layers[size_t(m_layer)]))
     return;
   axis = std::clamp(axis, -1, 1);
   if (axis == m_hudAxis) return;
@@ -171,7 +178,9 @@ void Canvas::invalidateFrame() {
   update();
 }
 
-void Canvas::togglePlay() { isPlaying() ? pause() : play(); }
+void Canvas::togglePlay() {
+  isPlaying() ? pause() : play();
+}
 
 void Canvas::play() {
   if (m_step + 1 >= stepCount()) setStep(0);
@@ -186,10 +195,18 @@ void Canvas::pause() {
   update();
 }
 
-void Canvas::stepForward() { setStep(m_step + 1); }
-void Canvas::stepBack() { setStep(m_step - 1); }
-void Canvas::first() { setStep(0); }
-void Canvas::last() { setStep(stepCount() - 1); }
+void Canvas::stepForward() {
+  setStep(m_step + 1);
+}
+void Canvas::stepBack() {
+  setStep(m_step - 1);
+}
+void Canvas::first() {
+  setStep(0);
+}
+void Canvas::last() {
+  setStep(stepCount() - 1);
+}
 
 void Canvas::faster() {
   m_speed = std::min(60.0, m_speed * 1.5);
@@ -222,13 +239,16 @@ void Canvas::releaseGL() {
   doneCurrent();
 }
 
-void Canvas::resizeGL(int, int) { m_frameDirty = true; }
+void Canvas::resizeGL(int, int) {
+  m_frameDirty = true;
+}
 
 void Canvas::paintGL() {
   const qreal dpr = devicePixelRatioF();
   const SceneRequest req = currentRequest();
   if (m_frameDirty || m_frame.size() != (req.size * dpr).toSize()) {
-    if (m_model) m_frame = renderSceneImage(req, dpr);
+    if (m_model)
+      m_frame = renderSceneImage(req, dpr);
     else {
       m_frame = QImage((QSizeF(size()) * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
       m_frame.setDevicePixelRatio(dpr);
@@ -267,13 +287,18 @@ void Canvas::drawHud() {
   ImGui::SetNextWindowPos(ImVec2(0, float(height()) - h), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_Always);
   ImGui::SetNextWindowBgAlpha(0.94f);
-  ImGui::Begin("Playback", nullptr, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::Begin("Playback", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   // queued: the slots may rebuild the model; never inside this frame
   auto later = [this](auto fn) { QMetaObject::invokeMethod(this, fn, Qt::QueuedConnection); };
   // row 1: collapse toggle, transport, scrub bar, speed
-  if (ImGui::ArrowButton("##collapse", m_hudCollapsed ? ImGuiDir_Up : ImGuiDir_Down)) later([this] { setHudCollapsed(!m_hudCollapsed); });
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m_hudCollapsed ? "Show the view, layer and parameter controls" : "Collapse the controls to one row");
+  if (ImGui::ArrowButton("##collapse", m_hudCollapsed ? ImGuiDir_Up : ImGuiDir_Down))
+    later([this] { setHudCollapsed(!m_hudCollapsed); });
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("%s", m_hudCollapsed ? "Show the view, layer and parameter controls"
+                                           : "Collapse the controls to one row");
   ImGui::SameLine();
   if (ImGui::Button("|<")) later([this] { first(); });
   ImGui::SameLine();
@@ -288,10 +313,12 @@ void Canvas::drawHud() {
   const float speedW = std::clamp(w * 0.12f, 70.0f, 140.0f);
   const float speedLabel = ImGui::CalcTextSize("steps/s").x;
   int step = m_step + 1;
-  ImGui::SetNextItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - speedW - speedLabel - 2 * kSpacingX));
+  ImGui::SetNextItemWidth(
+      std::max(60.0f, ImGui::GetContentRegionAvail().x - speedW - speedLabel - 2 * kSpacingX));
   char stepFmt[48];
   std::snprintf(stepFmt, sizeof stepFmt, "step %%d / %d", std::max(1, stepCount()));
-  if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), stepFmt)) later([this, step] { setStep(step - 1); });
+  if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), stepFmt))
+    later([this, step] { setStep(step - 1); });
   ImGui::SameLine();
   float sp = float(m_speed);
   ImGui::SetNextItemWidth(speedW);
@@ -314,7 +341,8 @@ void Canvas::drawHud() {
   if (ImGui::BeginCombo("##view", viewPreview.c_str())) {
     for (size_t i = 0; i < views.size(); ++i) {
       const bool ok = !m_snapshot || m_snapshot->stack.layers.empty() ||
-                      viewSupports(views[i], m_snapshot->stack.layers[size_t(std::min<int>(m_layer, int(m_snapshot->stack.layers.size()) - 1))]);
+                      viewSupports(views[i], m_snapshot->stack.layers[size_t(std::min<int>(
+                                                 m_layer, int(m_snapshot->stack.layers.size()) - 1))]);
       if (!ok) ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 0.4f);
       if (ImGui::Selectable(viewName(views[i]), int(i) == vi) && ok) {
         const View nv = views[i];
@@ -327,9 +355,11 @@ void Canvas::drawHud() {
   if (m_snapshot && !m_snapshot->stack.layers.empty()) {
     const auto& layers = m_snapshot->stack.layers;
     ImGui::SameLine();
-    const std::string cur = "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
+    const std::string cur =
+        "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
     // wide enough for the whole name ("layer 12 · conv_transpose") and the arrow, up to 35 % of the HUD
-    const float want = ImGui::CalcTextSize(cur.c_str()).x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
+    const float want =
+        ImGui::CalcTextSize(cur.c_str()).x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
     ImGui::SetNextItemWidth(std::clamp(want, 120.0f, std::max(120.0f, w * 0.35f)));
     if (ImGui::BeginCombo("##layer", cur.c_str())) {
       for (size_t i = 0; i < layers.size(); ++i) {
@@ -347,27 +377,32 @@ void Canvas::drawHud() {
     const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
     if (conv || convT) {
       const bool perAxis = hudPerAxis(l);
-      const int axis = perAxis ? m_hudAxis : -1;      // emitted with every edit
-      const int shown = std::max(0, axis);            // the axis the sliders read
+      const int axis = perAxis ? m_hudAxis : -1;  // emitted with every edit
+      const int shown = std::max(0, axis);        // the axis the sliders read
       const engine::Axis& a = l.ax[size_t(shown)];
       struct P {
         const char* key;
         const char* label;  // short, so every slider fits on the row
         int value, lo, hi;
-        int other;          // the value along the axis not shown (2-D)
+        int other;  // the value along the axis not shown (2-D)
       };
       const engine::Axis& o = l.ax[size_t(perAxis ? 1 - shown : shown)];
-      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15, o.k}, {"stride", "stride", a.s, 1, 8, o.s},
-                        {"padding", "pad", hudPad(l, shown), 0, std::max(1, a.d * (a.k - 1)), hudPad(l, perAxis ? 1 - shown : shown)},
+      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15, o.k},
+                        {"stride", "stride", a.s, 1, 8, o.s},
+                        {"padding", "pad", hudPad(l, shown), 0, std::max(1, a.d * (a.k - 1)),
+                         hudPad(l, perAxis ? 1 - shown : shown)},
                         {"dilation", "dil", a.d, 1, 6, o.d}};
-      if (convT) ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1), o.outputPadding});
+      if (convT)
+        ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1),
+                      o.outputPadding});
       float labels = 0;
       for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
       ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
       if (perAxis) {
         // a segmented toggle: the selected axis drawn as a pressed button
         static constexpr const char* kAxisLabels[3] = {"H=W", "H", "W"};  // index axis + 1
-        static constexpr const char* kAxisTips[3] = {"Sliders edit both axes alike (H=W)", "Sliders show and edit the height axis (H) only",
+        static constexpr const char* kAxisTips[3] = {"Sliders edit both axes alike (H=W)",
+                                                     "Sliders show and edit the height axis (H) only",
                                                      "Sliders show and edit the width axis (W) only"};
         ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(1.0f, kSpacingY));
         for (const int ax : {0, 1, -1}) {
@@ -388,15 +423,20 @@ void Canvas::drawHud() {
         if (i) ImGui::SameLine(0, kSpacingX);
         ImGui::SetNextItemWidth(sliderW);
         const std::string id = std::string(ps[i].label) + "##" + ps[i].key;
-        if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
+        if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) &&
+            v != ps[i].value) {
           const int layer = m_layer;
           const QString key = ps[i].key;
           later([this, layer, key, v, axis] { emit parameterEdited(layer, key, v, axis); });
         }
         if (ImGui::IsItemHovered()) {
-          if (!perAxis) ImGui::SetTooltip("%s", ps[i].key);
-          else if (axis < 0) ImGui::SetTooltip("%s (H and W)", ps[i].key);
-          else ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W", ps[i].other);
+          if (!perAxis)
+            ImGui::SetTooltip("%s", ps[i].key);
+          else if (axis < 0)
+            ImGui::SetTooltip("%s (H and W)", ps[i].key);
+          else
+            ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W",
+                              ps[i].other);
         }
       }
     }
@@ -414,8 +454,10 @@ void Canvas::updateHover(QPointF pos) {
     m_hover = t;
     invalidateFrame();
   }
-  if (hit) QToolTip::showText(mapToGlobal(pos.toPoint()), hit->tooltip, this, hit->rect.toRect());
-  else QToolTip::hideText();
+  if (hit)
+    QToolTip::showText(mapToGlobal(pos.toPoint()), hit->tooltip, this, hit->rect.toRect());
+  else
+    QToolTip::hideText();
 }
 
 void Canvas::mouseMoveEvent(QMouseEvent* ev) {
@@ -448,15 +490,31 @@ void Canvas::keyPressEvent(QKeyEvent* ev) {
     return;
   }
   switch (ev->key()) {
-    case Qt::Key_Space: togglePlay(); break;
-    case Qt::Key_Right: stepForward(); break;
-    case Qt::Key_Left: stepBack(); break;
-    case Qt::Key_Home: first(); break;
-    case Qt::Key_End: last(); break;
+    case Qt::Key_Space:
+      togglePlay();
+      break;
+    case Qt::Key_Right:
+      stepForward();
+      break;
+    case Qt::Key_Left:
+      stepBack();
+      break;
+    case Qt::Key_Home:
+      first();
+      break;
+    case Qt::Key_End:
+      last();
+      break;
     case Qt::Key_Plus:
-    case Qt::Key_Equal: faster(); break;
-    case Qt::Key_Minus: slower(); break;
-    default: QOpenGLWidget::keyPressEvent(ev); return;
+    case Qt::Key_Equal:
+      faster();
+      break;
+    case Qt::Key_Minus:
+      slower();
+      break;
+    default:
+      QOpenGLWidget::keyPressEvent(ev);
+      return;
   }
 }
 

@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "imgui_bridge.h"
-#include "scene_renderer.h"
+#include "widgets/imgui_bridge.h"
+#include "widgets/scene/scene_renderer.h"
 
 namespace convscope::widgets {
 
@@ -123,10 +123,10 @@ class Canvas : public QOpenGLWidget {
   double m_speed = 2.0;
   bool m_hud = true;
   bool m_hudCollapsed = false;
-  int m_hudAxis = -1;           // hudAxis()
-  std::string m_hudAxisOwner;   // the layer m_hudAxis was chosen for ("" = none yet)
+  int m_hudAxis = -1;          // hudAxis()
+  std::string m_hudAxisOwner;  // the layer m_hudAxis was chosen for ("" = none yet)
   std::optional<HoverTarget> m_hover;
-  QImage m_frame;            // the scene, rendered when the request changed
+  QImage m_frame;  // the scene, rendered when the request changed
   bool m_frameDirty = true;
   bool m_frameReady = false;
   QTimer m_timer;

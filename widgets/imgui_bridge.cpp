@@ -1,9 +1,10 @@
-#include "imgui_bridge.h"
+#include "widgets/imgui_bridge.h"
+
+#include <imgui.h>
 
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
-#include <imgui.h>
 
 namespace convscope::widgets {
 
@@ -15,13 +16,27 @@ struct KeySlot {
   ImGuiKey_ imgui;
 };
 constexpr KeySlot kKeys[] = {
-    {Qt::Key_Tab, ImGuiKey_Tab},       {Qt::Key_Left, ImGuiKey_LeftArrow}, {Qt::Key_Right, ImGuiKey_RightArrow},
-    {Qt::Key_Up, ImGuiKey_UpArrow},    {Qt::Key_Down, ImGuiKey_DownArrow}, {Qt::Key_PageUp, ImGuiKey_PageUp},
-    {Qt::Key_PageDown, ImGuiKey_PageDown}, {Qt::Key_Home, ImGuiKey_Home},  {Qt::Key_End, ImGuiKey_End},
-    {Qt::Key_Insert, ImGuiKey_Insert}, {Qt::Key_Delete, ImGuiKey_Delete}, {Qt::Key_Backspace, ImGuiKey_Backspace},
-    {Qt::Key_Space, ImGuiKey_Space},   {Qt::Key_Return, ImGuiKey_Enter},  {Qt::Key_Escape, ImGuiKey_Escape},
-    {Qt::Key_Enter, ImGuiKey_KeyPadEnter}, {Qt::Key_A, ImGuiKey_A},       {Qt::Key_C, ImGuiKey_C},
-    {Qt::Key_V, ImGuiKey_V},           {Qt::Key_X, ImGuiKey_X},           {Qt::Key_Y, ImGuiKey_Y},
+    {Qt::Key_Tab, ImGuiKey_Tab},
+    {Qt::Key_Left, ImGuiKey_LeftArrow},
+    {Qt::Key_Right, ImGuiKey_RightArrow},
+    {Qt::Key_Up, ImGuiKey_UpArrow},
+    {Qt::Key_Down, ImGuiKey_DownArrow},
+    {Qt::Key_PageUp, ImGuiKey_PageUp},
+    {Qt::Key_PageDown, ImGuiKey_PageDown},
+    {Qt::Key_Home, ImGuiKey_Home},
+    {Qt::Key_End, ImGuiKey_End},
+    {Qt::Key_Insert, ImGuiKey_Insert},
+    {Qt::Key_Delete, ImGuiKey_Delete},
+    {Qt::Key_Backspace, ImGuiKey_Backspace},
+    {Qt::Key_Space, ImGuiKey_Space},
+    {Qt::Key_Return, ImGuiKey_Enter},
+    {Qt::Key_Escape, ImGuiKey_Escape},
+    {Qt::Key_Enter, ImGuiKey_KeyPadEnter},
+    {Qt::Key_A, ImGuiKey_A},
+    {Qt::Key_C, ImGuiKey_C},
+    {Qt::Key_V, ImGuiKey_V},
+    {Qt::Key_X, ImGuiKey_X},
+    {Qt::Key_Y, ImGuiKey_Y},
     {Qt::Key_Z, ImGuiKey_Z},
 };
 
@@ -51,7 +66,9 @@ ImGuiBridge::~ImGuiBridge() {
   if (m_ctx) ImGui::DestroyContext(m_ctx);
 }
 
-void ImGuiBridge::makeCurrent() const { ImGui::SetCurrentContext(m_ctx); }
+void ImGuiBridge::makeCurrent() const {
+  ImGui::SetCurrentContext(m_ctx);
+}
 
 void ImGuiBridge::beginFrame(QSize size, double dpr, double dt) {
   makeCurrent();
@@ -87,7 +104,10 @@ bool ImGuiBridge::mouseMove(QPointF pos) {
 bool ImGuiBridge::mouseButton(QMouseEvent* ev, bool down) {
   makeCurrent();
   ImGuiIO& io = ImGui::GetIO();
-  const int b = ev->button() == Qt::LeftButton ? 0 : ev->button() == Qt::RightButton ? 1 : ev->button() == Qt::MiddleButton ? 2 : -1;
+  const int b = ev->button() == Qt::LeftButton     ? 0
+                : ev->button() == Qt::RightButton  ? 1
+                : ev->button() == Qt::MiddleButton ? 2
+                                                   : -1;
   if (m_mouse.size() >= 256) m_mouse.pop_front();  // no frames are drawn (no OpenGL): keep the newest
   m_mouse.push_back({ev->position(), b, down});
   return io.WantCaptureMouse;

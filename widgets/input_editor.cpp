@@ -1,4 +1,4 @@
-#include "input_editor.h"
+#include "widgets/input_editor.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -13,7 +13,8 @@ namespace {
 
 // A string member of `obj`, else `fallback` (the source is any JSON: never assume a type).
 std::string stringMember(const nlohmann::json& obj, const char* key, const std::string& fallback) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
+  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>()
+                                                                      : fallback;
 }
 
 // Shape entries of the input, channels first and without batch: {C, L} or {C, H, W}.
@@ -99,7 +100,8 @@ void InputEditor::setDocumentState(const nlohmann::json& source, int dims, const
   m_dims = dims == 2 ? 2 : 1;
   m_updating = true;
   const nlohmann::json in = source.is_object() && source.contains("input") && source["input"].is_object()
-                                ? source["input"] : nlohmann::json::object();
+                                ? source["input"]
+                                : nlohmann::json::object();
   const bool channelsLast = stringMember(source, "layout", "") == "channels_last";
   bool batch = false;
   const auto shape = canonicalShape(in, m_dims, channelsLast, &batch);
@@ -110,19 +112,23 @@ void InputEditor::setDocumentState(const nlohmann::json& source, int dims, const
   } else if (shape.size() >= 2) {
     m_length->setValue(static_cast<int>(shape[1]));
   }
-  const nlohmann::json g = in.contains("generator") && in["generator"].is_object() ? in["generator"] : nlohmann::json::object();
+  const nlohmann::json g =
+      in.contains("generator") && in["generator"].is_object() ? in["generator"] : nlohmann::json::object();
   const int kind = m_kind->findText(QString::fromStdString(stringMember(g, "kind", "impulse")));
   m_kind->setCurrentIndex(std::max(0, kind));
   m_position->setMaximum(std::max(0, m_length->value() - 1));  // before the value: no clamp to an old length
   m_position->setValue(g.contains("position") && g["position"].is_number_integer() ? g["position"].get<int>()
-                                                                                  : m_length->value() / 2);
-  m_frequency->setValue(g.contains("frequency") && g["frequency"].is_number() ? g["frequency"].get<double>() : 2.0);
-  m_amplitude->setValue(g.contains("amplitude") && g["amplitude"].is_number() ? g["amplitude"].get<double>() : 1.0);
+                                                                                   : m_length->value() / 2);
+  m_frequency->setValue(g.contains("frequency") && g["frequency"].is_number() ? g["frequency"].get<double>()
+                                                                              : 2.0);
+  m_amplitude->setValue(g.contains("amplitude") && g["amplitude"].is_number() ? g["amplitude"].get<double>()
+                                                                              : 1.0);
   m_seed->setValue(g.contains("seed") && g["seed"].is_number_integer() ? g["seed"].get<int>() : 0);
-  m_note->setText(in.contains("data") ? QString("The input comes from the data file %1; changing a value here "
-                                                "replaces it with a generated signal.")
-                                            .arg(QString::fromStdString(in["data"].dump()))
-                                      : QString());
+  m_note->setText(in.contains("data")
+                      ? QString("The input comes from the data file %1; changing a value here "
+                                "replaces it with a generated signal.")
+                            .arg(QString::fromStdString(in["data"].dump()))
+                      : QString());
   m_note->setVisible(in.contains("data"));
   m_error->setText(inputError);
   m_error->setVisible(!inputError.isEmpty());
@@ -147,7 +153,8 @@ void InputEditor::updateVisibility() {
 
 nlohmann::json InputEditor::composed() const {
   nlohmann::json next = m_source.is_object() ? m_source : nlohmann::json::object();
-  nlohmann::json in = next.contains("input") && next["input"].is_object() ? next["input"] : nlohmann::json::object();
+  nlohmann::json in =
+      next.contains("input") && next["input"].is_object() ? next["input"] : nlohmann::json::object();
   const bool channelsLast = stringMember(next, "layout", "") == "channels_last";
   bool batch = false;
   const auto old = canonicalShape(in, m_dims, channelsLast, &batch);
@@ -160,15 +167,18 @@ nlohmann::json InputEditor::composed() const {
   }
   if (batch) s.insert(s.begin(), in["shape"][0].is_number_integer() ? in["shape"][0].get<int64_t>() : 1);
   in["shape"] = s;
-  nlohmann::json g = in.contains("generator") && in["generator"].is_object() ? in["generator"] : nlohmann::json::object();
+  nlohmann::json g =
+      in.contains("generator") && in["generator"].is_object() ? in["generator"] : nlohmann::json::object();
   const QString k = m_kind->currentText();
   g["kind"] = k.toStdString();
   for (const char* key : {"position", "frequency", "seed"}) g.erase(key);
   if (k == "impulse" || k == "step") g["position"] = std::min(m_position->value(), m_length->value() - 1);
   if (k == "sine" || k == "chirp") g["frequency"] = m_frequency->value();
   if (k == "noise") g["seed"] = m_seed->value();
-  if (m_amplitude->value() != 1.0) g["amplitude"] = m_amplitude->value();
-  else g.erase("amplitude");
+  if (m_amplitude->value() != 1.0)
+    g["amplitude"] = m_amplitude->value();
+  else
+    g.erase("amplitude");
   in.erase("data");
   in["generator"] = g;
   next["input"] = in;

@@ -1,4 +1,4 @@
-#include "latest_job.h"
+#include "widgets/latest_job.h"
 
 #include <QMetaObject>
 #include <QPointer>

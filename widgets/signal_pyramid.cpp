@@ -1,4 +1,4 @@
-#include "signal_pyramid.h"
+#include "widgets/signal_pyramid.h"
 
 #include <algorithm>
 #include <cmath>

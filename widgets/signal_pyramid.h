@@ -27,15 +27,17 @@ class SignalPyramid {
   /// [x0 + j (x1-x0)/cols, x0 + (j+1)(x1-x0)/cols), clipped to [0, length). Empty columns get NaN.
   void columns(int c, double x0, double x1, int cols, float* mins, float* maxs) const;
   /// Raw sample of channel c (level 0).
-  float sample(int c, int64_t i) const { return m_data[static_cast<size_t>(c) * static_cast<size_t>(m_length) + static_cast<size_t>(i)]; }
+  float sample(int c, int64_t i) const {
+    return m_data[static_cast<size_t>(c) * static_cast<size_t>(m_length) + static_cast<size_t>(i)];
+  }
   /// Global min and max over every channel (NaN-free; 0,0 for an empty signal).
   float minValue() const { return m_min; }
   float maxValue() const { return m_max; }
 
  private:
   struct Level {
-    int64_t block = 1;  // samples per entry
-    int64_t count = 0;  // entries per channel
+    int64_t block = 1;              // samples per entry
+    int64_t count = 0;              // entries per channel
     std::vector<float> mins, maxs;  // (channels, count)
   };
   const float* m_data = nullptr;

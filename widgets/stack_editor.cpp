@@ -1,5 +1,5 @@
 // Sections: 1. parameter tables  2. construction  3. document state  4. edits  5. panel
-#include "stack_editor.h"
+#include "widgets/stack_editor.h"
 
 #include <QComboBox>
 #include <QContextMenuEvent>
@@ -18,8 +18,8 @@
 #include <algorithm>
 #include <functional>
 
-#include "engine/layer.h"
-#include "engine/limits.h"
+#include "engine/core/layer.h"
+#include "engine/core/limits.h"
 
 namespace convscope::widgets {
 
@@ -28,10 +28,15 @@ namespace {
 
 using engine::Convention;
 
-std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+std::string str(const char* s) {
+  return s ? std::string(s) : std::string();
+}
 
 const char* upsampleScaleKey(Convention c) {
-  return c == Convention::PyTorch ? "scale_factor" : c == Convention::Keras ? "size" : c == Convention::Onnx ? "scales" : "scale";
+  return c == Convention::PyTorch ? "scale_factor"
+         : c == Convention::Keras ? "size"
+         : c == Convention::Onnx  ? "scales"
+                                  : "scale";
 }
 
 const char* leakySlopeKey(Convention c) {
@@ -83,9 +88,9 @@ void followViewLayer(nlohmann::json& doc, const std::function<int(int)>& map) {
 }  // namespace
 
 const std::vector<std::string>& editorOps() {
-  static const std::vector<std::string> ops = {"conv",     "conv_transpose", "max_pool", "avg_pool", "upsample",
-                                               "unpool",   "zero_insert",    "batch_norm", "relu",   "leaky_relu",
-                                               "elu",      "gelu",           "tanh",     "sigmoid"};
+  static const std::vector<std::string> ops = {
+      "conv",       "conv_transpose", "max_pool",   "avg_pool", "upsample", "unpool", "zero_insert",
+      "batch_norm", "relu",           "leaky_relu", "elu",      "gelu",     "tanh",   "sigmoid"};
   return ops;
 }
 
@@ -282,15 +287,17 @@ const nlohmann::json* StackEditor::layers() const {
   return &m_source["layers"];
 }
 
-int StackEditor::currentLayer() const { return m_selected; }
+int StackEditor::currentLayer() const {
+  return m_selected;
+}
 
 void StackEditor::setCurrentLayer(int index) {
   if (index >= m_list->count()) index = m_list->count() - 1;
   m_list->setCurrentRow(index);
 }
 
-void StackEditor::setDocumentState(const nlohmann::json& source, const engine::Stack* resolved, bool resolvedIsCurrent,
-                                   const SourceError* error) {
+void StackEditor::setDocumentState(const nlohmann::json& source, const engine::Stack* resolved,
+                                   bool resolvedIsCurrent, const SourceError* error) {
   m_source = source;
   m_hasResolved = resolved != nullptr;
   if (resolved) m_resolved = *resolved;
@@ -311,12 +318,14 @@ void StackEditor::refreshList() {
   while (m_list->count() < n) m_list->addItem(QString());
   for (int i = 0; i < n; ++i) {
     const nlohmann::json& l = (*ls)[static_cast<size_t>(i)];
-    const std::string op = l.is_object() && l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "?";
+    const std::string op =
+        l.is_object() && l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "?";
     QString shape = "?";
     bool stale = true;
     if (m_hasResolved && i < static_cast<int>(m_resolved.layers.size()) &&
         engine::opName(m_resolved.layers[static_cast<size_t>(i)].op) == op) {
-      shape = QString::fromStdString(engine::shapeToString(m_resolved.layers[static_cast<size_t>(i)].outputShape()));
+      shape = QString::fromStdString(
+          engine::shapeToString(m_resolved.layers[static_cast<size_t>(i)].outputShape()));
       stale = !m_resolvedIsCurrent;
     }
     QListWidgetItem* item = m_list->item(i);
@@ -410,18 +419,20 @@ void StackEditor::setConvention(Convention c) {
   const engine::ParamNames& a = engine::paramNames(old);
   const engine::ParamNames& b = engine::paramNames(c);
   const std::pair<const char*, const char*> pairs[] = {
-      {a.outChannels, b.outChannels}, {a.stride, b.stride},         {a.padding, b.padding},
-      {a.dilation, b.dilation},       {a.groups, b.groups},         {a.outputPadding, b.outputPadding},
-      {a.targetSize, b.targetSize},   {a.eps, b.eps},               {upsampleScaleKey(old), upsampleScaleKey(c)}};
+      {a.outChannels, b.outChannels}, {a.stride, b.stride}, {a.padding, b.padding},
+      {a.dilation, b.dilation},       {a.groups, b.groups}, {a.outputPadding, b.outputPadding},
+      {a.targetSize, b.targetSize},   {a.eps, b.eps},       {upsampleScaleKey(old), upsampleScaleKey(c)}};
   if (next.contains("layers") && next["layers"].is_array()) {
     for (auto& l : next["layers"]) {
       if (!l.is_object()) continue;
-      const std::string op = l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "";  // any JSON
+      const std::string op =
+          l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "";  // any JSON
       const bool pool = op == "max_pool" || op == "avg_pool";
       const char* ka = pool ? a.poolKernel : a.kernel;
       const char* kb = pool ? b.poolKernel : b.kernel;
       auto rename = [&l](const char* from, const char* to) {
-        if (!from || !to || !*from || !*to || std::string(from) == to || !l.contains(from) || l.contains(to)) return;
+        if (!from || !to || !*from || !*to || std::string(from) == to || !l.contains(from) || l.contains(to))
+          return;
         l[to] = l[from];
         l.erase(from);
       };
@@ -468,7 +479,8 @@ bool StackEditor::setParamText(const std::string& key, const QString& valueText)
     }
     layer[key] = v;
   }
-  const int mergeKey = static_cast<int>(std::hash<std::string>{}(std::to_string(m_selected) + "/" + key) & 0x3fffffff);
+  const int mergeKey =
+      static_cast<int>(std::hash<std::string>{}(std::to_string(m_selected) + "/" + key) & 0x3fffffff);
   m_ownEdit = true;
   emitEdit(next, QString("Set %1 of layer %2").arg(QString::fromStdString(key)).arg(m_selected), mergeKey);
   m_ownEdit = false;
@@ -494,11 +506,13 @@ void StackEditor::refreshPanel() {
                     (*ls)[static_cast<size_t>(m_selected)].is_object();
   const nlohmann::json empty = nlohmann::json::object();
   const nlohmann::json& layer = have ? (*ls)[static_cast<size_t>(m_selected)] : empty;
-  const std::string op = layer.contains("op") && layer["op"].is_string() ? layer["op"].get<std::string>() : "";
+  const std::string op =
+      layer.contains("op") && layer["op"].is_string() ? layer["op"].get<std::string>() : "";
   const Convention c = convention();
   std::vector<std::string> keys = standardParamKeys(op, c);
   for (auto it = layer.begin(); it != layer.end(); ++it)
-    if (it.key() != "op" && std::find(keys.begin(), keys.end(), it.key()) == keys.end()) keys.push_back(it.key());
+    if (it.key() != "op" && std::find(keys.begin(), keys.end(), it.key()) == keys.end())
+      keys.push_back(it.key());
   std::string signature = std::to_string(m_selected) + op + engine::conventionName(c);
   for (const auto& k : keys) signature += "|" + k;
 
@@ -529,7 +543,8 @@ void StackEditor::refreshPanel() {
       m_grid->addWidget(f.edit, row, 1);
       m_grid->addWidget(f.error, row + 1, 1);
       row += 2;
-      connect(f.edit, &QLineEdit::textEdited, this, [this, key](const QString& text) { setParamText(key, text); });
+      connect(f.edit, &QLineEdit::textEdited, this,
+              [this, key](const QString& text) { setParamText(key, text); });
       m_fields.push_back(f);
     }
     m_grid->setRowStretch(row, 1);
@@ -541,8 +556,9 @@ void StackEditor::refreshPanel() {
       if (f.edit->text() != text) f.edit->setText(text);
     }
   }
-  QString title = have ? QString("<b>Layer %1</b> · <code>%2</code>").arg(m_selected).arg(QString::fromStdString(op))
-                       : QString("<i>no layer selected</i>");
+  QString title =
+      have ? QString("<b>Layer %1</b> · <code>%2</code>").arg(m_selected).arg(QString::fromStdString(op))
+           : QString("<i>no layer selected</i>");
   if (have && m_hasResolved && m_selected < static_cast<int>(m_resolved.layers.size()) &&
       engine::opName(m_resolved.layers[static_cast<size_t>(m_selected)].op) == op) {
     const engine::Layer& l = m_resolved.layers[static_cast<size_t>(m_selected)];

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/convention.h"
-#include "engine/stack.h"
+#include "engine/core/convention.h"
+#include "engine/stack/stack.h"
 
 class QComboBox;
 class QGridLayout;
@@ -103,7 +103,7 @@ class StackEditor : public QWidget {
   bool m_resolvedIsCurrent = false;
   bool m_hasError = false;
   SourceError m_error;
-  bool m_ownEdit = false;       // an edit from a field is being applied: keep that field's text
+  bool m_ownEdit = false;  // an edit from a field is being applied: keep that field's text
   int m_selected = -1;
   std::string m_panelSignature;  // layer index + op + key list the panel was built for
 

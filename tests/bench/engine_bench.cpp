@@ -14,13 +14,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <string>
-#include <ctime>
 #include <vector>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -28,7 +28,7 @@
 #define CONVSCOPE_BENCH_FMA_PEAK 1
 #endif
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 
 namespace eng = convscope::engine;
 
@@ -75,7 +75,9 @@ eng::Tensor hashTensor(eng::Shape shape, uint32_t salt, float scale = 1.0f) {
 }
 
 // Python round(): half to even (fan_in 512 -> log2 sqrt = 4.5 -> 4), hence nearbyint, not round.
-float pow2Scale(int fanIn) { return std::exp2(-std::nearbyint(std::log2(std::sqrt(double(std::max(fanIn, 1)))))); }
+float pow2Scale(int fanIn) {
+  return std::exp2(-std::nearbyint(std::log2(std::sqrt(double(std::max(fanIn, 1))))));
+}
 
 struct Prepared {
   eng::Layer layer;
@@ -162,8 +164,8 @@ void printChecksums(const std::string& name, const std::string& op, const eng::T
   std::set<int64_t> idx{0, 1, 2, 3, n / 3, n / 2, (2 * n) / 3, n - 4, n - 3, n - 2, n - 1};
   std::printf("{\"name\": \"%s\", \"op\": \"%s\", \"out_shape\": [", name.c_str(), op.c_str());
   for (int i = 0; i < y.rank(); ++i) std::printf("%s%lld", i ? ", " : "", (long long)y.dim(i));
-  std::printf("], \"out_sum\": %.17g, \"out_abs_sum\": %.17g, \"out_l2\": %.17g, \"out_samples\": {", sum, asum,
-              std::sqrt(l2));
+  std::printf("], \"out_sum\": %.17g, \"out_abs_sum\": %.17g, \"out_l2\": %.17g, \"out_samples\": {", sum,
+              asum, std::sqrt(l2));
   bool first = true;
   for (int64_t i : idx) {
     if (i < 0 || i >= n) continue;
@@ -206,16 +208,30 @@ double fmaPeak(int threads) {
 #define STORE _mm256_store_ps
 #endif
       // distinct start values: equal chains would let the compiler merge them
-      V a0 = SET1(0.10f), a1 = SET1(0.11f), a2 = SET1(0.12f), a3 = SET1(0.13f), a4 = SET1(0.14f), a5 = SET1(0.15f),
-        a6 = SET1(0.16f), a7 = SET1(0.17f), a8 = SET1(0.18f), a9 = SET1(0.19f), a10 = SET1(0.20f), a11 = SET1(0.21f);
+      V a0 = SET1(0.10f), a1 = SET1(0.11f), a2 = SET1(0.12f), a3 = SET1(0.13f), a4 = SET1(0.14f),
+        a5 = SET1(0.15f), a6 = SET1(0.16f), a7 = SET1(0.17f), a8 = SET1(0.18f), a9 = SET1(0.19f),
+        a10 = SET1(0.20f), a11 = SET1(0.21f);
       const V b = SET1(0.999999f), c = SET1(1e-7f);
       for (long i = 0; i < iters; ++i) {
-        FMA(a0); FMA(a1); FMA(a2); FMA(a3); FMA(a4); FMA(a5); FMA(a6); FMA(a7); FMA(a8); FMA(a9); FMA(a10); FMA(a11);
-        asm volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8),
-                     "+v"(a9), "+v"(a10), "+v"(a11));
+        FMA(a0);
+        FMA(a1);
+        FMA(a2);
+        FMA(a3);
+        FMA(a4);
+        FMA(a5);
+        FMA(a6);
+        FMA(a7);
+        FMA(a8);
+        FMA(a9);
+        FMA(a10);
+        FMA(a11);
+        asm volatile(""
+                     : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7),
+                       "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
       }
       volatile float sink = 0;  // keeps the chains live without forcing one of them through memory
-      const V sum = ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7))), ADD(ADD(a8, a9), ADD(a10, a11)));
+      const V sum = ADD(ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7))),
+                        ADD(ADD(a8, a9), ADD(a10, a11)));
       alignas(64) float lanes[sizeof(V) / sizeof(float)];
       STORE(lanes, sum);
 #undef SET1
@@ -258,15 +274,17 @@ int main(int argc, char** argv) {
         std::sort(ms.begin(), ms.end());
         std::sort(cpu.begin(), cpu.end());
         if (!ms.empty())
-          std::printf("stack10: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n", ms[0],
-                      s.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0], cpu[cpu.size() / 2]);
+          std::printf("stack10: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n",
+                      ms[0], s.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0], cpu[cpu.size() / 2]);
         return 0;
       }
-      // NAME may also be a shape as torch_conv_ref.py --shape takes it: N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
+      // NAME may also be a shape as torch_conv_ref.py --shape takes it:
+      // N,Cin,Cout,L,k,stride,pad,dil,groups[,outpad]
       std::vector<Case> cases(std::begin(kCases), std::end(kCases));
       Case custom{argv[i + 1], argv[i + 2], 1, 1, 1, 1, 1, 1, 0, 1, 1, 0};
-      if (std::sscanf(argv[i + 1], "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", &custom.N, &custom.Cin, &custom.Cout, &custom.L,
-                      &custom.k, &custom.stride, &custom.pad, &custom.dil, &custom.groups, &custom.outPad) >= 9)
+      if (std::sscanf(argv[i + 1], "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", &custom.N, &custom.Cin, &custom.Cout,
+                      &custom.L, &custom.k, &custom.stride, &custom.pad, &custom.dil, &custom.groups,
+                      &custom.outPad) >= 9)
         cases.push_back(custom);
       for (const Case& c : cases)
         if (std::strcmp(c.name, argv[i + 1]) == 0 && std::strcmp(c.op, argv[i + 2]) == 0) {
@@ -283,8 +301,9 @@ int main(int argc, char** argv) {
           std::sort(ms.begin(), ms.end());
           std::sort(cpu.begin(), cpu.end());
           if (!ms.empty())
-            std::printf("%s %s: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n", c.name,
-                        c.op, ms[0], p.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0], cpu[cpu.size() / 2]);
+            std::printf("%s %s: min %.4f ms (%.1f GFLOP/s)  median %.4f ms  cpu min %.4f median %.4f ms\n",
+                        c.name, c.op, ms[0], p.flop / ms[0] * 1e-6, ms[ms.size() / 2], cpu[0],
+                        cpu[cpu.size() / 2]);
           return 0;
         }
       std::fprintf(stderr, "unknown case\n");
@@ -310,22 +329,30 @@ int main(int argc, char** argv) {
   static StackCase stack = prepareStack();
   for (int threads : {1, 2}) {
     for (size_t i = 0; i < std::size(kCases); ++i) {
-      const std::string name = std::string(kCases[i].name) + "/" + kCases[i].op + "/t" + std::to_string(threads);
+      const std::string name =
+          std::string(kCases[i].name) + "/" + kCases[i].op + "/t" + std::to_string(threads);
       const Prepared* p = &prepared[i];
-      benchmark::RegisterBenchmark(name.c_str(), [p, threads](benchmark::State& st) {
-        omp_set_num_threads(threads);
-        for (auto _ : st) benchmark::DoNotOptimize(eng::forwardLayer(p->layer, p->x));
-        st.counters["flop"] = p->flop;
-        st.counters["threads"] = threads;
-      })->UseRealTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [p, threads](benchmark::State& st) {
+                                     omp_set_num_threads(threads);
+                                     for (auto _ : st)
+                                       benchmark::DoNotOptimize(eng::forwardLayer(p->layer, p->x));
+                                     st.counters["flop"] = p->flop;
+                                     st.counters["threads"] = threads;
+                                   })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
     }
     const std::string name = "stack10/stack/t" + std::to_string(threads);
-    benchmark::RegisterBenchmark(name.c_str(), [threads](benchmark::State& st) {
-      omp_set_num_threads(threads);
-      for (auto _ : st) benchmark::DoNotOptimize(runStack(stack));
-      st.counters["flop"] = stack.flop;
-      st.counters["threads"] = threads;
-    })->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [threads](benchmark::State& st) {
+                                   omp_set_num_threads(threads);
+                                   for (auto _ : st) benchmark::DoNotOptimize(runStack(stack));
+                                   st.counters["flop"] = stack.flop;
+                                   st.counters["threads"] = threads;
+                                 })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

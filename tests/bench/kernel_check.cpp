@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 
 namespace eng = convscope::engine;
 
@@ -104,8 +104,8 @@ void reference(const Shape1d& c, const eng::Layer& l, const eng::Tensor& x, std:
 
 std::string describe(const Shape1d& c) {
   char buf[200];
-  std::snprintf(buf, sizeof buf, "%s N%d C%d O%d g%d L%d k%d s%d d%d p(%d,%d)", c.transposed ? "convT" : "conv", c.N,
-                c.C, c.O, c.g, c.L, c.k, c.s, c.d, c.pb, c.pe);
+  std::snprintf(buf, sizeof buf, "%s N%d C%d O%d g%d L%d k%d s%d d%d p(%d,%d)",
+                c.transposed ? "convT" : "conv", c.N, c.C, c.O, c.g, c.L, c.k, c.s, c.d, c.pb, c.pe);
   return buf;
 }
 

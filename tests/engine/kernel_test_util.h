@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "engine/layer.h"
+#include "engine/core/layer.h"
 
 namespace convscope::test {
 
@@ -134,7 +134,8 @@ inline ::testing::AssertionResult allClose(const Tensor& got, const Tensor& ref,
       continue;
     }
     if (std::fabs(double(a) - double(b)) > tol)
-      return ::testing::AssertionFailure() << "at " << i << ": " << a << " vs " << b << " (tol " << tol << ")";
+      return ::testing::AssertionFailure()
+             << "at " << i << ": " << a << " vs " << b << " (tol " << tol << ")";
   }
   return ::testing::AssertionSuccess();
 }

@@ -50,9 +50,12 @@ struct View {
 int padIndex(int t, int L, PadMode m) {
   if (t >= 0 && t < L) return t;
   switch (m) {
-    case PadMode::Zeros: return -1;
-    case PadMode::Replicate: return t < 0 ? 0 : L - 1;
-    case PadMode::Circular: return ((t % L) + L) % L;
+    case PadMode::Zeros:
+      return -1;
+    case PadMode::Replicate:
+      return t < 0 ? 0 : L - 1;
+    case PadMode::Circular:
+      return ((t % L) + L) % L;
     case PadMode::Reflect:
       // Mirror without repeating the edge, as many times as needed.
       while (t < 0 || t >= L) {
@@ -177,7 +180,8 @@ Tensor naiveUpsample(const Layer& l, const Tensor& x) {
             lin(oh, ah, h0, h1, lh);
             lin(ow, aw, w0, w1, lw);
             auto X = [&](int a, int b) { return double(x.data[size_t(xv.at(n, c, a, b))]); };
-            v = (1 - lh) * ((1 - lw) * X(h0, w0) + lw * X(h0, w1)) + lh * ((1 - lw) * X(h1, w0) + lw * X(h1, w1));
+            v = (1 - lh) * ((1 - lw) * X(h0, w0) + lw * X(h0, w1)) +
+                lh * ((1 - lw) * X(h1, w0) + lw * X(h1, w1));
           }
           y.data[size_t(yv.at(n, c, oh, ow))] = static_cast<float>(v);
         }
@@ -215,8 +219,10 @@ Tensor naiveMaxPool(const Layer& l, const Tensor& x) {
               const int ph = oh * ah.s - ah.pb + jh * ah.d, pw = ow * aw.s - aw.pb + jw * aw.d;
               if (ph < 0 || ph >= ah.in || pw < 0 || pw >= aw.in) continue;
               const float v = x.data[size_t(xv.at(n, c, ph, pw))];
-              if (std::isnan(v)) nan = true;
-              else if (v > m) m = v;
+              if (std::isnan(v))
+                nan = true;
+              else if (v > m)
+                m = v;
             }
           y.data[size_t(yv.at(n, c, oh, ow))] = nan ? std::numeric_limits<float>::quiet_NaN() : m;
         }
@@ -233,13 +239,15 @@ Tensor naiveAvgPool(const Layer& l, const Tensor& x) {
   auto factor = [&l](const Axis& a, int i) {
     const int hs = i * a.s - a.pb;
     switch (l.avgDivisor) {
-      case engine::AvgDivisor::IncludePad: return std::min(hs + a.k, a.in + a.pe) - hs;
+      case engine::AvgDivisor::IncludePad:
+        return std::min(hs + a.k, a.in + a.pe) - hs;
       case engine::AvgDivisor::ExcludePad: {
         int cnt = 0;
         for (int j = 0; j < a.k; ++j) cnt += (hs + j >= 0 && hs + j < a.in);
         return cnt;
       }
-      case engine::AvgDivisor::FullKernel: return a.k;
+      case engine::AvgDivisor::FullKernel:
+        return a.k;
     }
     return 0;
   };
@@ -271,19 +279,33 @@ Tensor naiveElementwise(const Layer& l, const Tensor& x) {
     switch (l.op) {
       case Op::BatchNorm: {
         const size_t c = size_t((i / inner) % C);
-        r = (v - l.mean.data[c]) / std::sqrt(double(l.var.data[c]) + double(l.eps)) * l.gamma.data[c] + l.beta.data[c];
+        r = (v - l.mean.data[c]) / std::sqrt(double(l.var.data[c]) + double(l.eps)) * l.gamma.data[c] +
+            l.beta.data[c];
         break;
       }
-      case Op::Relu: r = std::isnan(v) ? v : (v > 0 ? v : 0); break;
-      case Op::LeakyRelu: r = v > 0 ? v : v * double(l.alpha); break;
-      case Op::Elu: r = v > 0 ? v : double(l.alpha) * (std::exp(v) - 1); break;
-      case Op::Gelu:
-        if (l.geluTanh) r = 0.5 * v * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (v + 0.044715 * v * v * v)));
-        else r = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+      case Op::Relu:
+        r = std::isnan(v) ? v : (v > 0 ? v : 0);
         break;
-      case Op::Tanh: r = std::tanh(v); break;
-      case Op::Sigmoid: r = 1 / (1 + std::exp(-v)); break;
-      default: throw std::logic_error("naiveElementwise: not elementwise");
+      case Op::LeakyRelu:
+        r = v > 0 ? v : v * double(l.alpha);
+        break;
+      case Op::Elu:
+        r = v > 0 ? v : double(l.alpha) * (std::exp(v) - 1);
+        break;
+      case Op::Gelu:
+        if (l.geluTanh)
+          r = 0.5 * v * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (v + 0.044715 * v * v * v)));
+        else
+          r = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        break;
+      case Op::Tanh:
+        r = std::tanh(v);
+        break;
+      case Op::Sigmoid:
+        r = 1 / (1 + std::exp(-v));
+        break;
+      default:
+        throw std::logic_error("naiveElementwise: not elementwise");
     }
     y.data[size_t(i)] = static_cast<float>(r);
   }
@@ -292,14 +314,22 @@ Tensor naiveElementwise(const Layer& l, const Tensor& x) {
 
 Tensor naiveForward(const Layer& l, const Tensor& x) {
   switch (l.op) {
-    case Op::Conv: return naiveConv(l, x);
-    case Op::ConvTranspose: return naiveConvTranspose(l, x);
-    case Op::Unpool: return naiveUnpool(l, x);
-    case Op::Upsample: return naiveUpsample(l, x);
-    case Op::ZeroInsert: return naiveZeroInsert(l, x);
-    case Op::MaxPool: return naiveMaxPool(l, x);
-    case Op::AvgPool: return naiveAvgPool(l, x);
-    default: return naiveElementwise(l, x);
+    case Op::Conv:
+      return naiveConv(l, x);
+    case Op::ConvTranspose:
+      return naiveConvTranspose(l, x);
+    case Op::Unpool:
+      return naiveUnpool(l, x);
+    case Op::Upsample:
+      return naiveUpsample(l, x);
+    case Op::ZeroInsert:
+      return naiveZeroInsert(l, x);
+    case Op::MaxPool:
+      return naiveMaxPool(l, x);
+    case Op::AvgPool:
+      return naiveAvgPool(l, x);
+    default:
+      return naiveElementwise(l, x);
   }
 }
 

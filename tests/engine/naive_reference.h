@@ -2,7 +2,7 @@
 // the formulas in shared/conv-semantics.md (P1: pad then correlate; P2: scatter into `full`, then
 // window) in double precision. Independent of the fast kernels (own pad index map, no GEMM).
 #pragma once
-#include "engine/layer.h"
+#include "engine/core/layer.h"
 
 namespace convscope::test {
 

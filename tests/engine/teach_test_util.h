@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/kernels.h"
-#include "engine/layer.h"
-#include "engine/stack.h"
+#include "engine/core/error.h"
+#include "engine/core/layer.h"
+#include "engine/kernels/kernels.h"
+#include "engine/stack/stack.h"
 
 namespace convscope::teachtest {
 
@@ -30,7 +30,9 @@ inline Tensor randomTensor(Shape s, std::mt19937& rng) {
   return t;
 }
 
-inline int rnd(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+inline int rnd(std::mt19937& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
 
 inline int randomDivisor(std::mt19937& rng, int n) {
   std::vector<int> d;
@@ -140,16 +142,20 @@ inline Layer randomLayer(std::mt19937& rng, Op op, int dims, int inC = 0, std::a
     if (!ok) continue;
     if (op == Op::Conv) {
       const int mode = rnd(rng, 0, 5);
-      l.padMode = mode <= 2 ? engine::PadMode::Zeros
-                            : (mode == 3 ? engine::PadMode::Reflect
-                                         : (mode == 4 ? engine::PadMode::Replicate : engine::PadMode::Circular));
+      l.padMode = mode <= 2
+                      ? engine::PadMode::Zeros
+                      : (mode == 3 ? engine::PadMode::Reflect
+                                   : (mode == 4 ? engine::PadMode::Replicate : engine::PadMode::Circular));
       for (int a = 0; a < dims; ++a) {
         const Axis& x = l.ax[size_t(a)];
-        if (l.padMode == engine::PadMode::Reflect && (x.pb >= x.in || x.pe >= x.in)) l.padMode = engine::PadMode::Zeros;
-        if (l.padMode == engine::PadMode::Circular && (x.pb > x.in || x.pe > x.in)) l.padMode = engine::PadMode::Zeros;
+        if (l.padMode == engine::PadMode::Reflect && (x.pb >= x.in || x.pe >= x.in))
+          l.padMode = engine::PadMode::Zeros;
+        if (l.padMode == engine::PadMode::Circular && (x.pb > x.in || x.pe > x.in))
+          l.padMode = engine::PadMode::Zeros;
       }
     }
-    if (op == Op::Upsample) l.upsampleMode = rnd(rng, 0, 1) ? engine::UpsampleMode::Linear : engine::UpsampleMode::Nearest;
+    if (op == Op::Upsample)
+      l.upsampleMode = rnd(rng, 0, 1) ? engine::UpsampleMode::Linear : engine::UpsampleMode::Nearest;
     if (op == Op::AvgPool) l.avgDivisor = static_cast<engine::AvgDivisor>(rnd(rng, 0, 2));
     if (op == Op::LeakyRelu) l.alpha = 0.1f;
     if ((op == Op::MaxPool || op == Op::AvgPool) && !poolWindowsNonEmpty(l)) continue;
@@ -165,8 +171,8 @@ inline Layer randomLayer(std::mt19937& rng, Op op, int dims, int inC = 0, std::a
 }
 
 inline const std::vector<Op>& tracedOps() {
-  static const std::vector<Op> ops = {Op::Conv,    Op::ConvTranspose, Op::MaxPool,   Op::AvgPool,
-                                      Op::Upsample, Op::Unpool,       Op::ZeroInsert};
+  static const std::vector<Op> ops = {Op::Conv,     Op::ConvTranspose, Op::MaxPool,   Op::AvgPool,
+                                      Op::Upsample, Op::Unpool,        Op::ZeroInsert};
   return ops;
 }
 
@@ -178,8 +184,8 @@ inline json axesValue(std::mt19937& rng, int dims, int lo, int hi) {
 }
 
 // One random layer spec for `conv` ("pytorch", "keras", "onnx", "chainer").
-inline json randomLayerSpec(std::mt19937& rng, const std::string& conv, int dims, int seed, bool allowPool = true,
-                            bool allowUp = true) {
+inline json randomLayerSpec(std::mt19937& rng, const std::string& conv, int dims, int seed,
+                            bool allowPool = true, bool allowUp = true) {
   std::vector<std::string> ops = {"conv", "conv_transpose"};
   if (allowPool) {
     ops.push_back("max_pool");
@@ -223,8 +229,10 @@ inline json randomLayerSpec(std::mt19937& rng, const std::string& conv, int dims
       if (op == "conv" && rnd(rng, 0, 2) == 0) l["cover_all"] = true;
     } else {
       const int mode = rnd(rng, 0, 4);
-      if (op == "conv" && mode == 4) l["padding"] = "same";
-      else l["padding"] = axesValue(rng, dims, 0, 2);
+      if (op == "conv" && mode == 4)
+        l["padding"] = "same";
+      else
+        l["padding"] = axesValue(rng, dims, 0, 2);
       if (op == "conv" && rnd(rng, 0, 2) == 0) {
         const char* modes[] = {"reflect", "replicate", "circular"};
         l["padding_mode"] = modes[rnd(rng, 0, 2)];
@@ -235,11 +243,15 @@ inline json randomLayerSpec(std::mt19937& rng, const std::string& conv, int dims
     const int kk = rnd(rng, 1, 3);
     l[k ? "pool_size" : kName] = dims == 1 ? json(kk) : json::array({kk, rnd(rng, 1, 3)});
     l[sName] = axesValue(rng, dims, 1, 2);
-    if (k) l["padding"] = rnd(rng, 0, 1) ? "same" : "valid";
-    else if (c) l["pad"] = 0;
-    else if (!o) l["padding"] = 0;
+    if (k)
+      l["padding"] = rnd(rng, 0, 1) ? "same" : "valid";
+    else if (c)
+      l["pad"] = 0;
+    else if (!o)
+      l["padding"] = 0;
   } else if (op == "upsample") {
-    l[conv == "pytorch" ? "scale_factor" : (k ? "size" : (o ? "scales" : "scale"))] = axesValue(rng, dims, 1, 3);
+    l[conv == "pytorch" ? "scale_factor" : (k ? "size" : (o ? "scales" : "scale"))] =
+        axesValue(rng, dims, 1, 3);
     if (rnd(rng, 0, 2) == 0) l[k ? "interpolation" : "mode"] = k ? "bilinear" : "linear";
   } else if (op == "unpool") {
     l[kName] = axesValue(rng, dims, 1, 3);
@@ -251,10 +263,11 @@ inline json randomLayerSpec(std::mt19937& rng, const std::string& conv, int dims
   return l;
 }
 
-inline json randomStackDoc(std::mt19937& rng, const std::string& conv, int dims, int nLayers, bool allowPool = true,
-                           bool allowUp = true) {
+inline json randomStackDoc(std::mt19937& rng, const std::string& conv, int dims, int nLayers,
+                           bool allowPool = true, bool allowUp = true) {
   const int C = rnd(rng, 1, 3);
-  json shape = dims == 1 ? json::array({C, rnd(rng, 3, 9)}) : json::array({C, rnd(rng, 3, 7), rnd(rng, 3, 7)});
+  json shape =
+      dims == 1 ? json::array({C, rnd(rng, 3, 9)}) : json::array({C, rnd(rng, 3, 7), rnd(rng, 3, 7)});
   const bool last = conv == "keras" && rnd(rng, 0, 1);
   if (last) {  // channels_last: move C to the end
     json s2 = json::array();
@@ -263,11 +276,14 @@ inline json randomStackDoc(std::mt19937& rng, const std::string& conv, int dims,
     shape = s2;
   }
   json layers = json::array();
-  for (int i = 0; i < nLayers; ++i) layers.push_back(randomLayerSpec(rng, conv, dims, rnd(rng, 0, 1000), allowPool, allowUp));
-  json doc = {{"convscope", 1},
-              {"convention", conv},
-              {"input", {{"shape", shape}, {"dims", dims}, {"generator", {{"kind", "noise"}, {"seed", rnd(rng, 0, 999)}}}}},
-              {"layers", layers}};
+  for (int i = 0; i < nLayers; ++i)
+    layers.push_back(randomLayerSpec(rng, conv, dims, rnd(rng, 0, 1000), allowPool, allowUp));
+  json doc = {
+      {"convscope", 1},
+      {"convention", conv},
+      {"input",
+       {{"shape", shape}, {"dims", dims}, {"generator", {{"kind", "noise"}, {"seed", rnd(rng, 0, 999)}}}}},
+      {"layers", layers}};
   if (last) doc["layout"] = "channels_last";
   return doc;
 }
@@ -278,8 +294,8 @@ inline const std::vector<std::string>& conventions() {
 }
 
 // Resolves random documents until one passes the convention's rules (or gives up: empty optional).
-inline bool randomResolvedStack(std::mt19937& rng, const std::string& conv, int dims, int nLayers, engine::Stack& out,
-                                bool allowPool = true, bool allowUp = true) {
+inline bool randomResolvedStack(std::mt19937& rng, const std::string& conv, int dims, int nLayers,
+                                engine::Stack& out, bool allowPool = true, bool allowUp = true) {
   for (int attempt = 0; attempt < 200; ++attempt) {
     const json doc = randomStackDoc(rng, conv, dims, nLayers, allowPool, allowUp);
     try {
@@ -291,6 +307,8 @@ inline bool randomResolvedStack(std::mt19937& rng, const std::string& conv, int 
   return false;
 }
 
-inline double relDiff(double a, double b, double scale) { return std::fabs(a - b) / std::max(1.0, scale); }
+inline double relDiff(double a, double b, double scale) {
+  return std::fabs(a - b) / std::max(1.0, scale);
+}
 
 }  // namespace convscope::teachtest

@@ -1,4 +1,4 @@
-// test_cancel: cancelling a forward pass inside a layer (engine/cancel.h). Each long layer below needs
+// test_cancel: cancelling a forward pass inside a layer (engine/core/cancel.h). Each long layer below needs
 // at least 5e11 multiply-adds (well over 10 s on this hardware, whatever the kernel); the flag is
 // set from another thread 50 ms after the start and the call must throw engine::Cancelled within
 // 1 s of it (generous for a loaded 2-core machine, and still far from running to completion).
@@ -11,10 +11,10 @@
 #include <random>
 #include <thread>
 
-#include "engine/cancel.h"
-#include "engine/kernels.h"
-#include "engine/limits.h"
-#include "engine/stack.h"
+#include "engine/core/cancel.h"
+#include "engine/core/limits.h"
+#include "engine/kernels/kernels.h"
+#include "engine/stack/stack.h"
 #include "kernel_test_util.h"
 
 namespace convscope::test {

@@ -5,7 +5,7 @@
 
 #include <limits>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 #include "kernel_test_util.h"
 #include "naive_reference.h"
 
@@ -72,7 +72,8 @@ TEST(Conv, ReplicatePadLongerThanInput) {
   // x = [4, 7], pads (3, 1), w = [1, 1]: xpad = [4,4,4,4,7,7] -> [8, 8, 8, 11, 14].
   Layer l = conv1d(convAxis(2, 2, 1, 1, 3, 1), 1, 1, 1, Tensor({1, 1, 2}, 1.0f));
   l.padMode = PadMode::Replicate;
-  EXPECT_TRUE(allClose(engine::conv(l, fromValues({1, 1, 2}, {4, 7})), fromValues({1, 1, 5}, {8, 8, 8, 11, 14})));
+  EXPECT_TRUE(
+      allClose(engine::conv(l, fromValues({1, 1, 2}, {4, 7})), fromValues({1, 1, 5}, {8, 8, 8, 11, 14})));
 }
 
 TEST(Conv, GroupsDepthwise) {
@@ -147,8 +148,12 @@ void runConvSweep(int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(ConvSweep, Random1D) { runConvSweep(1, 400, 1234); }
-TEST(ConvSweep, Random2D) { runConvSweep(2, 250, 5678); }
+TEST(ConvSweep, Random1D) {
+  runConvSweep(1, 400, 1234);
+}
+TEST(ConvSweep, Random2D) {
+  runConvSweep(2, 250, 5678);
+}
 
 TEST(ConvSweep, LargerThanOneBlock) {
   // Enough output positions and channels that im2col is blocked (block boundaries inside rows).
@@ -161,7 +166,8 @@ TEST(ConvSweep, LargerThanOneBlock) {
     EXPECT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
   }
   {
-    Layer l = makeConvLayer(Op::Conv, 2, convAxis(37, 3, 1, 1, 1, 1), convAxis(53, 5, 2, 1, 2, 3), 12, 8, 1, true, rng);
+    Layer l = makeConvLayer(Op::Conv, 2, convAxis(37, 3, 1, 1, 1, 1), convAxis(53, 5, 2, 1, 2, 3), 12, 8, 1,
+                            true, rng);
     const Tensor x = randomTensor(inShape(l, 1), rng);
     EXPECT_TRUE(allClose(engine::conv(l, x), naiveConv(l, x)));
   }

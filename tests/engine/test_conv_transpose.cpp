@@ -8,7 +8,7 @@
 
 #include <limits>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 #include "kernel_test_util.h"
 #include "naive_reference.h"
 
@@ -52,13 +52,15 @@ TEST(ConvTranspose, Dilation) {
   // x = [1, 2], w = [1, 2], d = 2, s = 1: Lf = 1 + 3 = 4; full[0] += 1, full[2] += 2, full[1] += 2,
   // full[3] += 4 -> [1, 2, 2, 4].
   Layer l = convT1d(convTAxis(2, 2, 1, 2), 1, 1, 1, fromValues({1, 1, 2}, {1, 2}));
-  EXPECT_TRUE(allClose(engine::convTranspose(l, fromValues({1, 1, 2}, {1, 2})), fromValues({1, 1, 4}, {1, 2, 2, 4})));
+  EXPECT_TRUE(
+      allClose(engine::convTranspose(l, fromValues({1, 1, 2}, {1, 2})), fromValues({1, 1, 4}, {1, 2, 2, 4})));
 }
 
 TEST(ConvTranspose, Groups) {
   // C = 2, O = 4, g = 2, weight (2, 2, 1): w[0] = [[1],[2]], w[1] = [[3],[4]] -> y = [a, 2a, 3b, 4b].
   Layer l = convT1d(convTAxis(1, 1), 2, 4, 2, fromValues({2, 2, 1}, {1, 2, 3, 4}));
-  EXPECT_TRUE(allClose(engine::convTranspose(l, fromValues({1, 2, 1}, {5, 7})), fromValues({1, 4, 1}, {5, 10, 21, 28})));
+  EXPECT_TRUE(allClose(engine::convTranspose(l, fromValues({1, 2, 1}, {5, 7})),
+                       fromValues({1, 4, 1}, {5, 10, 21, 28})));
 }
 
 TEST(ConvTranspose, TwoDStride2Replicates) {
@@ -94,8 +96,8 @@ Axis randomConvTAxis(std::mt19937& rng) {
   const int in = R(1, 9), k = R(1, 5), s = R(1, 4), d = R(1, 3);
   Axis a = convTAxis(in, k, s, d);
   const int Lf = a.fullLength();
-  a.start = R(-4, Lf);             // negative start: zero rows in front; up to the end of full
-  a.out = R(1, Lf + 5);            // window may run past full (op tail)
+  a.start = R(-4, Lf);   // negative start: zero rows in front; up to the end of full
+  a.out = R(1, Lf + 5);  // window may run past full (op tail)
   return a;
 }
 
@@ -128,8 +130,12 @@ void runConvTSweep(int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(ConvTransposeSweep, Random1D) { runConvTSweep(1, 500, 99); }
-TEST(ConvTransposeSweep, Random2D) { runConvTSweep(2, 300, 100); }
+TEST(ConvTransposeSweep, Random1D) {
+  runConvTSweep(1, 500, 99);
+}
+TEST(ConvTransposeSweep, Random2D) {
+  runConvTSweep(2, 300, 100);
+}
 
 TEST(ConvTransposeSweep, LargerThanOneBlock) {
   std::mt19937 rng(3);
@@ -148,8 +154,8 @@ TEST(ConvTransposeSweep, LargerThanOneBlock) {
     EXPECT_TRUE(allClose(engine::convTranspose(l, x), naiveConvTranspose(l, x)));
   }
   {
-    Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(23, 3, 2, 1, 1), convTAxis(41, 4, 1, 2, -1, 50), 10, 6,
-                            2, true, rng);
+    Layer l = makeConvLayer(Op::ConvTranspose, 2, convTAxis(23, 3, 2, 1, 1), convTAxis(41, 4, 1, 2, -1, 50),
+                            10, 6, 2, true, rng);
     const Tensor x = randomTensor(inShape(l, 2), rng);
     EXPECT_TRUE(allClose(engine::convTranspose(l, x), naiveConvTranspose(l, x)));
   }
@@ -178,8 +184,9 @@ TEST(ConvTranspose, EqualsConvOfZeroInsertedInput) {
     const Tensor xu = engine::zeroInsert(zi, x);
 
     const int cg = C / g, og = O / g;
-    Layer lc = makeConvLayer(Op::Conv, 1, convAxis(zi.ax[0].out, k, 1, d, d * (k - 1) - p, d * (k - 1) - p + op),
-                             Axis{}, C, O, g, false, rng);
+    Layer lc =
+        makeConvLayer(Op::Conv, 1, convAxis(zi.ax[0].out, k, 1, d, d * (k - 1) - p, d * (k - 1) - p + op),
+                      Axis{}, C, O, g, false, rng);
     lc.bias = lt.bias;
     for (int G = 0; G < g; ++G)
       for (int o = 0; o < og; ++o)

@@ -1,12 +1,12 @@
-// CSV input files (engine/csv_input.h): what spreadsheet programs write must read as written.
+// CSV input files (engine/io/csv_input.h): what spreadsheet programs write must read as written.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include "engine/csv_input.h"
-#include "engine/error.h"
+#include "engine/core/error.h"
+#include "engine/io/csv_input.h"
 
 using namespace convscope::engine;
 

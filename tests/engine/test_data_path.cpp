@@ -1,4 +1,4 @@
-// Data paths (engine/data_path.h): a project's stack reads only members of its own data/ folder —
+// Data paths (engine/io/data_path.h): a project's stack reads only members of its own data/ folder —
 // checked on the names, then on the real place of the file with every symlink followed — while a
 // stack the user wrote keeps its relative and absolute paths. Also the excerpt used in messages.
 #include <gtest/gtest.h>
@@ -8,10 +8,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engine/data_path.h"
-#include "engine/error.h"
-#include "engine/npy.h"
-#include "engine/stack.h"
+#include "engine/core/error.h"
+#include "engine/io/data_path.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
 
 namespace fs = std::filesystem;
 using namespace convscope::engine;

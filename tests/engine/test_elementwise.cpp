@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 #include "kernel_test_util.h"
 #include "naive_reference.h"
 
@@ -25,7 +25,8 @@ Layer act(Op op, float alpha = 0.0f, bool geluTanh = false) {
 const Tensor kSpecial = fromValues({1, 1, 6}, {-2, -0.5f, 0, 1.5f, kNaN, kInf});
 
 TEST(Activations, HandValues) {
-  EXPECT_TRUE(allClose(engine::elementwise(act(Op::Relu), kSpecial), fromValues({1, 1, 6}, {0, 0, 0, 1.5f, kNaN, kInf})));
+  EXPECT_TRUE(allClose(engine::elementwise(act(Op::Relu), kSpecial),
+                       fromValues({1, 1, 6}, {0, 0, 0, 1.5f, kNaN, kInf})));
   // leaky slope 0.1: -2 -> -0.2, -0.5 -> -0.05.
   EXPECT_TRUE(allClose(engine::elementwise(act(Op::LeakyRelu, 0.1f), kSpecial),
                        fromValues({1, 1, 6}, {-0.2f, -0.05f, 0, 1.5f, kNaN, kInf})));

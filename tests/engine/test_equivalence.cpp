@@ -2,9 +2,9 @@
 // 3, 4, 9): scatter, zero insertion, Mᵀ, input gradient, 2-D singleton; naive, M, 2-D singleton.
 #include <gtest/gtest.h>
 
-#include "engine/conv_matrix.h"
-#include "engine/equivalence.h"
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
+#include "engine/teach/conv_matrix.h"
+#include "engine/teach/equivalence.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {

@@ -4,7 +4,6 @@
 // refused whenever the input, a global setting or a resolved layer (weights from files included)
 // differs.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -12,8 +11,8 @@
 #include <filesystem>
 #include <random>
 
-#include "engine/npy.h"
-#include "engine/stack.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
 
 using namespace convscope::engine;
 using json = nlohmann::json;
@@ -30,22 +29,38 @@ json randomLayer(std::mt19937& rng, int dims, int& channels, int index) {
     case 0:
     case 1: {
       const int out = pick(1, 4);
-      l = {{"op", "conv"}, {"out_channels", out}, {"kernel_size", axes(pick(1, 4))}, {"stride", axes(pick(1, 2))},
-           {"padding", axes(pick(0, 1))}, {"bias", pick(0, 1) == 1}, {"init", {{"kind", "random"}, {"seed", pick(1, 99)}}}};
+      l = {{"op", "conv"},
+           {"out_channels", out},
+           {"kernel_size", axes(pick(1, 4))},
+           {"stride", axes(pick(1, 2))},
+           {"padding", axes(pick(0, 1))},
+           {"bias", pick(0, 1) == 1},
+           {"init", {{"kind", "random"}, {"seed", pick(1, 99)}}}};
       channels = out;
       break;
     }
     case 2:
     case 3: {
       const int out = pick(1, 4);
-      l = {{"op", "conv_transpose"}, {"out_channels", out}, {"kernel_size", axes(pick(1, 4))}, {"stride", axes(pick(1, 3))},
-           {"padding", axes(0)}, {"bias", pick(0, 1) == 1}, {"init", {{"kind", "random"}, {"seed", pick(1, 99)}}}};
+      l = {{"op", "conv_transpose"},
+           {"out_channels", out},
+           {"kernel_size", axes(pick(1, 4))},
+           {"stride", axes(pick(1, 3))},
+           {"padding", axes(0)},
+           {"bias", pick(0, 1) == 1},
+           {"init", {{"kind", "random"}, {"seed", pick(1, 99)}}}};
       channels = out;
       break;
     }
-    case 4: l = {{"op", "relu"}}; break;
-    case 5: l = {{"op", "max_pool"}, {"kernel_size", axes(2)}, {"stride", axes(1)}}; break;
-    default: l = {{"op", "leaky_relu"}, {"negative_slope", 0.1 + 0.1 * pick(0, 3)}}; break;
+    case 4:
+      l = {{"op", "relu"}};
+      break;
+    case 5:
+      l = {{"op", "max_pool"}, {"kernel_size", axes(2)}, {"stride", axes(1)}};
+      break;
+    default:
+      l = {{"op", "leaky_relu"}, {"negative_slope", 0.1 + 0.1 * pick(0, 3)}};
+      break;
   }
   (void)index;
   return l;
@@ -68,11 +83,16 @@ void editLayer(std::mt19937& rng, json& doc, int dims, int j) {
   auto axes = [dims](int v) { return dims == 2 ? json::array({v, v}) : json(v); };
   const int what = std::uniform_int_distribution<int>(0, 3)(rng);
   const bool hasKernel = l["op"] == "conv" || l["op"] == "conv_transpose";
-  if (hasKernel && what == 0) l["kernel_size"] = axes(std::uniform_int_distribution<int>(1, 5)(rng));
-  else if (hasKernel && what == 1) l["stride"] = axes(std::uniform_int_distribution<int>(1, 3)(rng));
-  else if (hasKernel && what == 2) l["init"]["seed"] = int(l["init"]["seed"]) + 1;
-  else if (l["op"] == "relu") l = {{"op", "leaky_relu"}, {"negative_slope", 0.25}};
-  else l = {{"op", "relu"}};
+  if (hasKernel && what == 0)
+    l["kernel_size"] = axes(std::uniform_int_distribution<int>(1, 5)(rng));
+  else if (hasKernel && what == 1)
+    l["stride"] = axes(std::uniform_int_distribution<int>(1, 3)(rng));
+  else if (hasKernel && what == 2)
+    l["init"]["seed"] = int(l["init"]["seed"]) + 1;
+  else if (l["op"] == "relu")
+    l = {{"op", "leaky_relu"}, {"negative_slope", 0.25}};
+  else
+    l = {{"op", "relu"}};
 }
 
 bool sameOutputs(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
@@ -83,7 +103,8 @@ bool sameOutputs(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
 }
 
 // What the app does: outputs 0..j-1 from the previous pass, j.. from forwardFrom.
-std::vector<Tensor> incremental(const Stack& prev, const std::vector<Tensor>& prevOut, const Stack& next, int& reused) {
+std::vector<Tensor> incremental(const Stack& prev, const std::vector<Tensor>& prevOut, const Stack& next,
+                                int& reused) {
   reused = reusableLayers(prev, next);
   std::vector<Tensor> outs(prevOut.begin(), prevOut.begin() + reused);
   const Tensor& x = reused == 0 ? next.input : outs.back();
@@ -131,10 +152,12 @@ TEST(ForwardFrom, RandomEditsOfAMiddleLayerGiveTheFullForwardPassBitForBit) {
       int reused = -1;
       const std::vector<Tensor> inc = incremental(cur, curOut, st, reused);
       const std::vector<Tensor> full = forward(st);
-      ASSERT_TRUE(sameOutputs(inc, full)) << "trial " << trial << " edit of layer " << j << ", reused " << reused << "\n"
-                                          << next.dump();
+      ASSERT_TRUE(sameOutputs(inc, full))
+          << "trial " << trial << " edit of layer " << j << ", reused " << reused << "\n"
+          << next.dump();
       if (next["layers"][size_t(j)] != doc["layers"][size_t(j)]) {
-        EXPECT_LE(reused, j) << "the edited layer " << j << " was reused: " << next["layers"][size_t(j)].dump();
+        EXPECT_LE(reused, j) << "the edited layer " << j
+                             << " was reused: " << next["layers"][size_t(j)].dump();
         if (reused == j) ++reusedSome;
       }
       ++edits;
@@ -151,7 +174,11 @@ TEST(ForwardFrom, UndoGivesBackTheFirstResultsBitForBit) {
   std::mt19937 rng(11);
   const json a = randomStack(rng, 1, 6);
   json b = a;
-  b["layers"][3] = {{"op", "conv"}, {"out_channels", 2}, {"kernel_size", 3}, {"padding", 1}, {"init", {{"kind", "random"}, {"seed", 5}}}};
+  b["layers"][3] = {{"op", "conv"},
+                    {"out_channels", 2},
+                    {"kernel_size", 3},
+                    {"padding", 1},
+                    {"init", {{"kind", "random"}, {"seed", 5}}}};
   const Stack sa = resolveStack(a, "t.json", ""), sb = resolveStack(b, "t.json", "");
   const std::vector<Tensor> oa = forward(sa);
   int r1 = -1, r2 = -1;
@@ -201,11 +228,12 @@ TEST(ReusableLayers, AWeightFileRewrittenOnDiskStopsTheReuseAtItsLayer) {
   Tensor w({2, 1, 3});
   for (size_t i = 0; i < w.data.size(); ++i) w.data[i] = 0.25f * float(i);
   writeNpy((dir / "w.npy").string(), w);
-  const json doc = {{"convscope", 1},
-                    {"input", {{"shape", {1, 20}}, {"generator", {{"kind", "ramp"}}}}},
-                    {"layers", json::array({{{"op", "relu"}},
-                                            {{"op", "conv"}, {"out_channels", 2}, {"kernel_size", 3}, {"weight", "w.npy"}},
-                                            {{"op", "relu"}}})}};
+  const json doc = {
+      {"convscope", 1},
+      {"input", {{"shape", {1, 20}}, {"generator", {{"kind", "ramp"}}}}},
+      {"layers", json::array({{{"op", "relu"}},
+                              {{"op", "conv"}, {"out_channels", 2}, {"kernel_size", 3}, {"weight", "w.npy"}},
+                              {{"op", "relu"}}})}};
   const Stack a = resolveStack(doc, "t.json", dir.string());
   EXPECT_EQ(reusableLayers(a, resolveStack(doc, "t.json", dir.string())), 3);
   w.data[4] = -1.0f;
@@ -219,9 +247,12 @@ TEST(ReusableLayers, AWeightFileRewrittenOnDiskStopsTheReuseAtItsLayer) {
 }
 
 TEST(SameLayer, ComparesWeightsBitForBit) {
-  const json doc = {{"convscope", 1},
-                    {"input", {{"shape", {1, 8}}, {"generator", {{"kind", "ramp"}}}}},
-                    {"layers", json::array({{{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"init", {{"kind", "ones"}}}}})}};
+  const json doc = {
+      {"convscope", 1},
+      {"input", {{"shape", {1, 8}}, {"generator", {{"kind", "ramp"}}}}},
+      {"layers",
+       json::array(
+           {{{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"init", {{"kind", "ones"}}}}})}};
   const Stack st = resolveStack(doc, "t.json", "");
   Layer l = st.layers[0];
   EXPECT_TRUE(sameLayer(l, st.layers[0]));

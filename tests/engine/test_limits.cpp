@@ -1,14 +1,14 @@
-// Limits (engine/limits.h, issue 8 item 3): byte sizes, saturating arithmetic, and stacks that would
+// Limits (engine/core/limits.h, issue 8 item 3): byte sizes, saturating arithmetic, and stacks that would
 // exceed the tensor / activation caps refused by resolveStack before anything is allocated, with
 // the size they would need.
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "engine/error.h"
-#include "engine/limits.h"
-#include "engine/npy.h"
-#include "engine/stack.h"
+#include "engine/core/error.h"
+#include "engine/core/limits.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
 
 using namespace convscope::engine;
 using nlohmann::json;
@@ -79,7 +79,7 @@ TEST_F(LimitsTest, ActivationBudgetRefusedBeforeForwardWithTheSizeNeeded) {
   setLimits(l);
   // input 4 x 16384 floats = 256 KiB; two convs to 8 channels: 512 KiB each → 1.25 MiB in all
   const json layers = json::array({{{"op", "conv"}, {"out_channels", 8}, {"kernel_size", 1}},
-                                    {{"op", "conv"}, {"out_channels", 8}, {"kernel_size", 1}}});
+                                   {{"op", "conv"}, {"out_channels", 8}, {"kernel_size", 1}}});
   const std::string msg = refusal(sineStack({4, 16384}, layers));
   EXPECT_NE(msg.find("1.2 MiB"), std::string::npos) << msg;
   EXPECT_NE(msg.find("1.0 MiB"), std::string::npos) << msg;
@@ -94,7 +94,7 @@ TEST_F(LimitsTest, BatchCountsInTheBudget) {
   l.maxActivationBytes = 1 << 20;
   setLimits(l);
   const json layers = json::array({{{"op", "relu"}}});
-  EXPECT_EQ(refusal(sineStack({1, 4, 16384}, layers)), "");  // 256 KiB + 256 KiB
+  EXPECT_EQ(refusal(sineStack({1, 4, 16384}, layers)), "");           // 256 KiB + 256 KiB
   const std::string msg = refusal(sineStack({4, 4, 16384}, layers));  // 1 MiB + 1 MiB
   EXPECT_NE(msg.find("2.0 MiB"), std::string::npos) << msg;
   EXPECT_NE(msg.find("batch 4"), std::string::npos) << msg;
@@ -118,7 +118,8 @@ TEST_F(LimitsTest, InputAndWeightOverTheTensorCap) {
   std::string msg = refusal(sineStack({2, 1 << 18}, json::array()));
   EXPECT_NE(msg.find("input"), std::string::npos) << msg;
   EXPECT_NE(msg.find("2.0 MiB"), std::string::npos) << msg;
-  msg = refusal(sineStack({512, 4}, json::array({{{"op", "conv"}, {"out_channels", 1024}, {"kernel_size", 1}}})));
+  msg = refusal(
+      sineStack({512, 4}, json::array({{{"op", "conv"}, {"out_channels", 1024}, {"kernel_size", 1}}})));
   EXPECT_NE(msg.find("weight"), std::string::npos) << msg;
 }
 
@@ -136,7 +137,8 @@ TEST_F(LimitsTest, NpyDeclaredShapeOverTheTensorCap) {
 }
 
 TEST(Limits, DeepJsonRefusedBeforeParsing) {
-  const std::string deep = "{\"convscope\": 1, \"name\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const std::string deep =
+      "{\"convscope\": 1, \"name\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
   try {
     parseStackJson(deep, "deep.json");
     FAIL() << "accepted";

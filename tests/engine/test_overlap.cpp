@@ -5,8 +5,8 @@
 
 #include <numeric>
 
-#include "engine/kernels.h"
-#include "engine/overlap.h"
+#include "engine/kernels/kernels.h"
+#include "engine/teach/overlap.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {
@@ -27,7 +27,8 @@ void expectCountsEqualOnesForward(const Layer& l, const OverlapCounts& oc, const
   const int64_t plane = int64_t(oc.counts.size());
   ASSERT_EQ(y.numel(), plane * y.dim(1) * y.dim(0)) << what;
   for (int64_t i = 0; i < y.numel(); ++i)
-    EXPECT_EQ(double(y.data[size_t(i)]), double(oc.counts[size_t(i % plane)] * perChannel)) << what << " at " << i;
+    EXPECT_EQ(double(y.data[size_t(i)]), double(oc.counts[size_t(i % plane)] * perChannel))
+        << what << " at " << i;
   (void)l;
 }
 
@@ -70,7 +71,8 @@ TEST(OverlapProperty, UpsampleConvCountsEqualOnesForward) {
     const int dims = 1 + it % 2;
     Layer up = randomLayer(rng, Op::Upsample, dims);
     up.upsampleMode = UpsampleMode::Nearest;
-    const Layer cv = onesKernel(randomLayer(rng, Op::Conv, dims, up.outChannels, {up.ax[0].out, up.ax[1].out}));
+    const Layer cv =
+        onesKernel(randomLayer(rng, Op::Conv, dims, up.outChannels, {up.ax[0].out, up.ax[1].out}));
     Layer conv = cv;
     conv.padMode = PadMode::Zeros;
     const Tensor y = forwardLayer(conv, forwardLayer(up, Tensor(teachtest::inputShapeOf(up, 1), 1.0f)));
@@ -98,7 +100,8 @@ TEST(Overlap, UniformityRuleMatchesMeasuredInterior) {
         l.weight = Tensor({1, 1, k}, 1.0f);
         const OverlapCounts oc = overlapCounts(l);
         ASSERT_GE(oc.axes[0].interiorEnd - oc.axes[0].interiorBegin, s);
-        EXPECT_EQ(oc.axes[0].interiorUniform, overlapUniformRule(k, s, d)) << "k" << k << " s" << s << " d" << d;
+        EXPECT_EQ(oc.axes[0].interiorUniform, overlapUniformRule(k, s, d))
+            << "k" << k << " s" << s << " d" << d;
         (oc.axes[0].interiorUniform ? uniform : checker)++;
         // d = 1: ceil(k/s) for residues < k mod s, floor(k/s) otherwise (by full index t mod s).
         if (d == 1)
@@ -155,12 +158,14 @@ TEST(OverlapProperty, UpsampleConvEqualsBoxFilteredConvTranspose) {
     const Tensor x = randomTensor(teachtest::inputShapeOf(up, 1), rng);
     const Tensor ref = forwardLayer(conv, forwardLayer(up, x));
     const Layer t = upsampleConvAsConvTranspose(up, conv);
-    for (int a = 0; a < dims; ++a) EXPECT_EQ(t.ax[size_t(a)].k, conv.ax[size_t(a)].k + up.ax[size_t(a)].s - 1);
+    for (int a = 0; a < dims; ++a)
+      EXPECT_EQ(t.ax[size_t(a)].k, conv.ax[size_t(a)].k + up.ax[size_t(a)].s - 1);
     const Tensor y = forwardLayer(t, x);
     ASSERT_EQ(y.shape, ref.shape);
     double scale = 1.0;
     for (float v : ref.data) scale = std::max(scale, double(std::fabs(v)));
-    for (size_t i = 0; i < y.data.size(); ++i) ASSERT_LE(std::fabs(y.data[i] - ref.data[i]), 1e-5 * scale) << it;
+    for (size_t i = 0; i < y.data.size(); ++i)
+      ASSERT_LE(std::fabs(y.data[i] - ref.data[i]), 1e-5 * scale) << it;
     // Polyphase sums of V all equal the sum of w (slice o = 0, c' = 0).
     const int kw = conv.ax[dims == 2 ? 1 : 0].k, kh = dims == 2 ? conv.ax[0].k : 1;
     double sw = 0;

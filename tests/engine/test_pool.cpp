@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 #include "kernel_test_util.h"
 #include "naive_reference.h"
 
@@ -29,35 +29,40 @@ const Tensor kX5 = fromValues({1, 1, 5}, {1, 3, 2, 5, 4});
 
 TEST(MaxPool, Windows) {
   // k=2, s=2: out = floor(3/2)+1 = 2 -> [max(1,3), max(2,5)] = [3, 5].
-  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 2)), kX5), fromValues({1, 1, 2}, {3, 5})));
+  EXPECT_TRUE(
+      allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 2)), kX5), fromValues({1, 1, 2}, {3, 5})));
   // ceil mode via pe = 1: out 3, last window [4, 5) -> 4.
-  EXPECT_TRUE(
-      allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 2, 1, 0, 1)), kX5), fromValues({1, 1, 3}, {3, 5, 4})));
+  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 2, 1, 0, 1)), kX5),
+                       fromValues({1, 1, 3}, {3, 5, 4})));
   // k=3, s=2, pads 1: windows [-1,1], [1,3], [3,5] -> [3, 5, 5] (padding never wins).
-  EXPECT_TRUE(
-      allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 3, 2, 1, 1, 1)), kX5), fromValues({1, 1, 3}, {3, 5, 5})));
+  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 3, 2, 1, 1, 1)), kX5),
+                       fromValues({1, 1, 3}, {3, 5, 5})));
   // k=2, d=2: windows {i, i+2} -> [max(1,2), max(3,5), max(2,4)] = [2, 5, 4].
-  EXPECT_TRUE(
-      allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 1, 2)), kX5), fromValues({1, 1, 3}, {2, 5, 4})));
+  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(5, 2, 1, 2)), kX5),
+                       fromValues({1, 1, 3}, {2, 5, 4})));
 }
 
 TEST(MaxPool, NegativeValuesNotBeatenByPadding) {
   // x = [-3, -1], k = 2, pads (1, 1): windows [-1,0], [0,1], [1,2] -> [-3, -1, -1].
-  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(2, 2, 1, 1, 1, 1)), fromValues({1, 1, 2}, {-3, -1})),
-                       fromValues({1, 1, 3}, {-3, -1, -1})));
+  EXPECT_TRUE(allClose(
+      engine::maxPool(pool1d(Op::MaxPool, convAxis(2, 2, 1, 1, 1, 1)), fromValues({1, 1, 2}, {-3, -1})),
+      fromValues({1, 1, 3}, {-3, -1, -1})));
 }
 
 TEST(MaxPool, AllPaddingWindowIsMinusInf) {
   // x = [1, 2], pb = 2, k = 2: window [-2, -1] is all padding -> -inf, then [1, 2].
-  EXPECT_TRUE(allClose(engine::maxPool(pool1d(Op::MaxPool, convAxis(2, 2, 1, 1, 2, 0)), fromValues({1, 1, 2}, {1, 2})),
-                       fromValues({1, 1, 3}, {-kInf, 1, 2})));
+  EXPECT_TRUE(allClose(
+      engine::maxPool(pool1d(Op::MaxPool, convAxis(2, 2, 1, 1, 2, 0)), fromValues({1, 1, 2}, {1, 2})),
+      fromValues({1, 1, 3}, {-kInf, 1, 2})));
 }
 
 TEST(MaxPool, NaNPropagates) {
   // torch: any NaN in the window gives NaN, wherever it is in the window.
   Layer l = pool1d(Op::MaxPool, convAxis(4, 2));
-  EXPECT_TRUE(allClose(engine::maxPool(l, fromValues({1, 1, 4}, {1, kNaN, 2, 7})), fromValues({1, 1, 3}, {kNaN, kNaN, 7})));
-  EXPECT_TRUE(allClose(engine::maxPool(l, fromValues({1, 1, 4}, {kNaN, 5, 2, -kInf})), fromValues({1, 1, 3}, {kNaN, 5, 2})));
+  EXPECT_TRUE(allClose(engine::maxPool(l, fromValues({1, 1, 4}, {1, kNaN, 2, 7})),
+                       fromValues({1, 1, 3}, {kNaN, kNaN, 7})));
+  EXPECT_TRUE(allClose(engine::maxPool(l, fromValues({1, 1, 4}, {kNaN, 5, 2, -kInf})),
+                       fromValues({1, 1, 3}, {kNaN, 5, 2})));
 }
 
 TEST(AvgPool, Divisors) {
@@ -123,10 +128,18 @@ void runPoolSweep(Op op, int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(PoolSweep, Max1D) { runPoolSweep(Op::MaxPool, 1, 300, 21); }
-TEST(PoolSweep, Max2D) { runPoolSweep(Op::MaxPool, 2, 200, 22); }
-TEST(PoolSweep, Avg1D) { runPoolSweep(Op::AvgPool, 1, 300, 23); }
-TEST(PoolSweep, Avg2D) { runPoolSweep(Op::AvgPool, 2, 200, 24); }
+TEST(PoolSweep, Max1D) {
+  runPoolSweep(Op::MaxPool, 1, 300, 21);
+}
+TEST(PoolSweep, Max2D) {
+  runPoolSweep(Op::MaxPool, 2, 200, 22);
+}
+TEST(PoolSweep, Avg1D) {
+  runPoolSweep(Op::AvgPool, 1, 300, 23);
+}
+TEST(PoolSweep, Avg2D) {
+  runPoolSweep(Op::AvgPool, 2, 200, 24);
+}
 
 }  // namespace
 }  // namespace convscope::test

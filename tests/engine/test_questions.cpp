@@ -1,7 +1,7 @@
 // The frequently asked questions, computed (issue 3, item 7).
 #include <gtest/gtest.h>
 
-#include "engine/questions.h"
+#include "engine/teach/questions.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {
@@ -15,9 +15,10 @@ TEST(Questions, Conv1dTransposeEqualsExpandDimsConv2dTransposeSqueeze) {
     const char* pad;
     int op;
   };
-  const std::vector<Case> cases = {{10, 1, 1, 3, 2, "same", -1}, {10, 2, 3, 4, 2, "same", -1}, {10, 2, 2, 5, 2, "same", -1},
-                                   {10, 1, 2, 3, 1, "same", -1}, {10, 3, 1, 1, 2, "valid", -1}, {10, 2, 2, 3, 2, "same", 1},
-                                   {7, 2, 2, 3, 2, "valid", 1},  {6, 1, 4, 3, 3, "same", 2},  {5, 3, 2, 2, 1, "valid", 0}};
+  const std::vector<Case> cases = {
+      {10, 1, 1, 3, 2, "same", -1}, {10, 2, 3, 4, 2, "same", -1},  {10, 2, 2, 5, 2, "same", -1},
+      {10, 1, 2, 3, 1, "same", -1}, {10, 3, 1, 1, 2, "valid", -1}, {10, 2, 2, 3, 2, "same", 1},
+      {7, 2, 2, 3, 2, "valid", 1},  {6, 1, 4, 3, 3, "same", 2},    {5, 3, 2, 2, 1, "valid", 0}};
   for (const Case& c : cases) {
     const Conv1dTransposeAs2d r = conv1dTransposeAsConv2d(c.L, c.C, c.F, c.k, c.s, c.pad, c.op, 3);
     EXPECT_LE(r.maxAbsDiff, 1e-6) << c.k << " " << c.s << " " << c.pad;
@@ -76,7 +77,8 @@ TEST(Questions, FourWaysFrom100x100To50x200) {
     EXPECT_EQ(rationalString(w.field.closedForm.stride[0]), "2") << w.name;
     EXPECT_EQ(rationalString(w.field.closedForm.stride[1]), "1/2") << w.name;
   }
-  EXPECT_EQ(ways[0].field.hull[0], (std::array<int, 2>{47, 53}));  // deconv H (k3,p1) ±1, conv k3 s2 ±1 → 2·25±3
+  EXPECT_EQ(ways[0].field.hull[0],
+            (std::array<int, 2>{47, 53}));  // deconv H (k3,p1) ±1, conv k3 s2 ±1 → 2·25±3
   EXPECT_EQ(ways[1].field.hull[0], (std::array<int, 2>{48, 52}));  // conv k3 s2 → 49..51, deconv ±1
   EXPECT_EQ(ways[2].field.hull[0], (std::array<int, 2>{49, 51}));
   EXPECT_EQ(ways[2].field.hull[1], (std::array<int, 2>{49, 50}));  // unpool: W 99..101 → inputs 49, 50

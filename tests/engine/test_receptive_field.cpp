@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "engine/kernels.h"
-#include "engine/receptive_field.h"
+#include "engine/kernels/kernels.h"
+#include "engine/teach/receptive_field.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {
@@ -49,7 +49,9 @@ std::vector<Layer> randomChain(std::mt19937& rng, int dims, const std::vector<Op
   }
 }
 
-bool sameValue(float a, float b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool sameValue(float a, float b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 // Brute force: positions q of the `from` activation whose perturbation (all channels, several
 // signed trials) changes some channel of layer J's output at P.
@@ -120,7 +122,8 @@ bool checkAgainstBruteForce(const std::vector<Layer>& layers, const Tensor& inpu
     st.layers.assign(layers.begin(), layers.end());
     const Tensor y = forward(st)[size_t(J)];
     bool finite = true;
-    for (int o = 0; o < y.dim(1); ++o) finite = finite && std::isfinite(y.data[size_t(flatIndex(y, 0, o, P))]);
+    for (int o = 0; o < y.dim(1); ++o)
+      finite = finite && std::isfinite(y.data[size_t(flatIndex(y, 0, o, P))]);
     if (!finite) return false;
   }
   const std::set<Pos> brute = bruteField(layers, input, J, P, from, rng);
@@ -140,9 +143,10 @@ std::string describe(const std::vector<Layer>& ls) {
   for (const Layer& l : ls) {
     s += std::string(opName(l.op)) + "[";
     for (int a = 0; a < l.dims; ++a)
-      s += "in" + std::to_string(l.ax[a].in) + " out" + std::to_string(l.ax[a].out) + " k" + std::to_string(l.ax[a].k) +
-           " s" + std::to_string(l.ax[a].s) + " d" + std::to_string(l.ax[a].d) + " pb" + std::to_string(l.ax[a].pb) +
-           " pe" + std::to_string(l.ax[a].pe) + " st" + std::to_string(l.ax[a].start) + ";";
+      s += "in" + std::to_string(l.ax[a].in) + " out" + std::to_string(l.ax[a].out) + " k" +
+           std::to_string(l.ax[a].k) + " s" + std::to_string(l.ax[a].s) + " d" + std::to_string(l.ax[a].d) +
+           " pb" + std::to_string(l.ax[a].pb) + " pe" + std::to_string(l.ax[a].pe) + " st" +
+           std::to_string(l.ax[a].start) + ";";
     s += "] ";
   }
   return s;
@@ -150,8 +154,8 @@ std::string describe(const std::vector<Layer>& ls) {
 
 TEST(ReceptiveFieldProperty, RandomChainsEqualBruteForce) {
   std::mt19937 rng(31337);
-  const std::vector<Op> ops = {Op::Conv,   Op::ConvTranspose, Op::MaxPool,    Op::AvgPool,  Op::Upsample,
-                               Op::Unpool, Op::ZeroInsert,    Op::LeakyRelu};
+  const std::vector<Op> ops = {Op::Conv,     Op::ConvTranspose, Op::MaxPool,    Op::AvgPool,
+                               Op::Upsample, Op::Unpool,        Op::ZeroInsert, Op::LeakyRelu};
   int configs = 0, hullChecks = 0;
   for (int it = 0; it < 800 && configs < 520; ++it) {
     const int dims = 1 + it % 2;

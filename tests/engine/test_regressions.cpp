@@ -3,9 +3,9 @@
 // tests/fuzz/regressions/<target>/ and replayed by CTest.
 #include <gtest/gtest.h>
 
-#include "engine/error.h"
-#include "engine/npy.h"
-#include "engine/stack.h"
+#include "engine/core/error.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
 
 using namespace convscope::engine;
 
@@ -37,10 +37,11 @@ TEST(Regressions, NpyShapeWithoutAValueIsACleanError) {
 
 // A shape whose element count overflows int64 (each dim allowed up to 2^40) was UB in numel().
 TEST(Regressions, InputShapeWhoseElementCountOverflowsIsRefused) {
-  const nlohmann::json doc = {
-      {"convscope", 1},
-      {"input", {{"shape", {1099511627776LL, 1099511627776LL, 1099511627776LL}}, {"generator", {{"kind", "impulse"}}}}},
-      {"layers", nlohmann::json::array()}};
+  const nlohmann::json doc = {{"convscope", 1},
+                              {"input",
+                               {{"shape", {1099511627776LL, 1099511627776LL, 1099511627776LL}},
+                                {"generator", {{"kind", "impulse"}}}}},
+                              {"layers", nlohmann::json::array()}};
   EXPECT_THROW(resolveStack(doc, "overflow.json", ""), EngineError);
 }
 

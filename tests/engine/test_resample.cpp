@@ -2,7 +2,7 @@
 // insertion: hand-checked values and random sweeps vs naive_reference.
 #include <gtest/gtest.h>
 
-#include "engine/kernels.h"
+#include "engine/kernels/kernels.h"
 #include "kernel_test_util.h"
 #include "naive_reference.h"
 
@@ -23,7 +23,8 @@ Layer layer1d(Op op, Axis a, int C = 1) {
 TEST(Upsample, Nearest) {
   // s = 3: y[j] = x[j / 3].
   Layer l = layer1d(Op::Upsample, upAxis(2, 3));
-  EXPECT_TRUE(allClose(engine::upsample(l, fromValues({1, 1, 2}, {4, 7})), fromValues({1, 1, 6}, {4, 4, 4, 7, 7, 7})));
+  EXPECT_TRUE(allClose(engine::upsample(l, fromValues({1, 1, 2}, {4, 7})),
+                       fromValues({1, 1, 6}, {4, 4, 4, 7, 7, 7})));
 }
 
 TEST(Upsample, LinearMatchesTorch) {
@@ -67,12 +68,14 @@ TEST(Unpool, ChainerDefaults) {
 TEST(ZeroInsert, OneAndTwoD) {
   // s = 3: [1, 2, 3] -> [1,0,0,2,0,0,3], out = (3-1)*3 + 1 = 7.
   Layer l = layer1d(Op::ZeroInsert, zeroInsertAxis(3, 3));
-  EXPECT_TRUE(allClose(engine::zeroInsert(l, fromValues({1, 1, 3}, {1, 2, 3})), fromValues({1, 1, 7}, {1, 0, 0, 2, 0, 0, 3})));
+  EXPECT_TRUE(allClose(engine::zeroInsert(l, fromValues({1, 1, 3}, {1, 2, 3})),
+                       fromValues({1, 1, 7}, {1, 0, 0, 2, 0, 0, 3})));
   // 2-D s = (2, 1) on [[1,2],[3,4]] -> [[1,2],[0,0],[3,4]].
   l.dims = 2;
   l.ax[0] = zeroInsertAxis(2, 2);
   l.ax[1] = zeroInsertAxis(2, 1);
-  EXPECT_TRUE(allClose(engine::zeroInsert(l, fromValues({1, 1, 2, 2}, {1, 2, 3, 4})), fromValues({1, 1, 3, 2}, {1, 2, 0, 0, 3, 4})));
+  EXPECT_TRUE(allClose(engine::zeroInsert(l, fromValues({1, 1, 2, 2}, {1, 2, 3, 4})),
+                       fromValues({1, 1, 3, 2}, {1, 2, 0, 0, 3, 4})));
 }
 
 void runSweep(Op op, int dims, int count, uint32_t seed) {
@@ -98,12 +101,24 @@ void runSweep(Op op, int dims, int count, uint32_t seed) {
   }
 }
 
-TEST(ResampleSweep, Upsample1D) { runSweep(Op::Upsample, 1, 200, 31); }
-TEST(ResampleSweep, Upsample2D) { runSweep(Op::Upsample, 2, 200, 32); }
-TEST(ResampleSweep, Unpool1D) { runSweep(Op::Unpool, 1, 200, 33); }
-TEST(ResampleSweep, Unpool2D) { runSweep(Op::Unpool, 2, 150, 34); }
-TEST(ResampleSweep, ZeroInsert1D) { runSweep(Op::ZeroInsert, 1, 100, 35); }
-TEST(ResampleSweep, ZeroInsert2D) { runSweep(Op::ZeroInsert, 2, 100, 36); }
+TEST(ResampleSweep, Upsample1D) {
+  runSweep(Op::Upsample, 1, 200, 31);
+}
+TEST(ResampleSweep, Upsample2D) {
+  runSweep(Op::Upsample, 2, 200, 32);
+}
+TEST(ResampleSweep, Unpool1D) {
+  runSweep(Op::Unpool, 1, 200, 33);
+}
+TEST(ResampleSweep, Unpool2D) {
+  runSweep(Op::Unpool, 2, 150, 34);
+}
+TEST(ResampleSweep, ZeroInsert1D) {
+  runSweep(Op::ZeroInsert, 1, 100, 35);
+}
+TEST(ResampleSweep, ZeroInsert2D) {
+  runSweep(Op::ZeroInsert, 2, 100, 36);
+}
 
 }  // namespace
 }  // namespace convscope::test

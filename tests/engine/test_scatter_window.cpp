@@ -3,8 +3,8 @@
 // layers (1-D and 2-D; strides, dilation, groups, negative start, output_padding tails).
 #include <gtest/gtest.h>
 
-#include "engine/kernels.h"
-#include "engine/scatter_trace.h"
+#include "engine/kernels/kernels.h"
+#include "engine/teach/scatter_trace.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {

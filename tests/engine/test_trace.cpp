@@ -2,11 +2,11 @@
 // random layers (direct geometry) and random stacks under all four conventions.
 #include <gtest/gtest.h>
 
-#include "engine/kernels.h"
-#include "engine/receptive_field.h"
-#include "engine/scatter_trace.h"
-#include "engine/trace.h"
-#include "engine/zero_insertion.h"
+#include "engine/kernels/kernels.h"
+#include "engine/teach/receptive_field.h"
+#include "engine/teach/scatter_trace.h"
+#include "engine/teach/trace.h"
+#include "engine/teach/zero_insertion.h"
 #include "teach_test_util.h"
 
 namespace convscope::engine {
@@ -41,8 +41,10 @@ int64_t checkTraceReproducesForward(const Layer& l, const Tensor& x, const std::
         }
         EXPECT_FALSE(o.partialSums.empty());
         if (o.partialSums.empty()) continue;
-        if (std::isfinite(sum)) EXPECT_NEAR(o.partialSums.back(), sum, 1e-9 * std::max(1.0, mag));
-        else EXPECT_EQ(o.partialSums.back(), sum);
+        if (std::isfinite(sum))
+          EXPECT_NEAR(o.partialSums.back(), sum, 1e-9 * std::max(1.0, mag));
+        else
+          EXPECT_EQ(o.partialSums.back(), sum);
         // The reference is the forward kernel's own output, read independently of the trace.
         const double ref = y.data[size_t(flatIndex(y, n, o.channel, ts.position))];
         if (std::isinf(ref)) {  // max pool over padding only (Chainer cover_all): -inf
@@ -50,7 +52,8 @@ int64_t checkTraceReproducesForward(const Layer& l, const Tensor& x, const std::
           ++checked;
           continue;
         }
-        EXPECT_LE(std::fabs(sum - ref), 1e-5 * std::max(1.0, mag)) << what << " step " << st << " ch " << o.channel;
+        EXPECT_LE(std::fabs(sum - ref), 1e-5 * std::max(1.0, mag))
+            << what << " step " << st << " ch " << o.channel;
         ++checked;
       }
     }
@@ -82,7 +85,8 @@ TEST(TraceProperty, ResolvedStacksAllConventions) {
     for (size_t i = 0; i < st.layers.size(); ++i) {
       if (!hasTrace(st.layers[i].op)) continue;
       const Tensor& x = i == 0 ? st.input : outs[i - 1];
-      checkTraceReproducesForward(st.layers[i], x, conv + " layer " + std::to_string(i) + " " + st.source.dump());
+      checkTraceReproducesForward(st.layers[i], x,
+                                  conv + " layer " + std::to_string(i) + " " + st.source.dump());
       ++configs;
     }
   }
@@ -183,7 +187,8 @@ TEST(ScatterTrace, AccumulationReachesForwardAndStampsAreMarked) {
     const Tensor acc = scatterAccumulated(l, x, scatterStepCount(l) - 1);
     double scale = 1.0;
     for (float v : y.data) scale = std::max(scale, double(std::fabs(v)));
-    for (size_t i = 0; i < y.data.size(); ++i) ASSERT_LE(std::fabs(y.data[i] - acc.data[i]), 1e-5 * scale) << it;
+    for (size_t i = 0; i < y.data.size(); ++i)
+      ASSERT_LE(std::fabs(y.data[i] - acc.data[i]), 1e-5 * scale) << it;
     // Every stamp lands at i*s + j*d - start; Cropped exactly when outside the output.
     const ScatterStep ss = scatterStep(l, x, teachtest::rnd(rng, 0, scatterStepCount(l) - 1));
     for (const Stamp& s : ss.stamps)
@@ -193,8 +198,8 @@ TEST(ScatterTrace, AccumulationReachesForwardAndStampsAreMarked) {
           EXPECT_EQ(s.cell, CellKind::Cropped);
         }
         EXPECT_EQ(s.outPosition[size_t(a)],
-                  ss.inPosition[size_t(a)] * l.ax[size_t(a)].s + s.tap[size_t(a)] * (op == Op::Unpool ? 1 : l.ax[size_t(a)].d) -
-                      l.ax[size_t(a)].start);
+                  ss.inPosition[size_t(a)] * l.ax[size_t(a)].s +
+                      s.tap[size_t(a)] * (op == Op::Unpool ? 1 : l.ax[size_t(a)].d) - l.ax[size_t(a)].start);
       }
     // The bias-only margins: no stamp of any step reaches them.
     const ScatterMargins mg = scatterMargins(l);
@@ -272,7 +277,8 @@ TEST(TraceZeroInsertion, FlipMattersForAsymmetricKernels) {
   f.conv.weight.data = {1.0f, 2.0f, 3.0f};
   const Tensor wrong = forwardLayer(f.conv, f.padded);
   double diff = 0;
-  for (size_t i = 0; i < y.data.size(); ++i) diff = std::max(diff, double(std::fabs(wrong.data[i] - y.data[i])));
+  for (size_t i = 0; i < y.data.size(); ++i)
+    diff = std::max(diff, double(std::fabs(wrong.data[i] - y.data[i])));
   EXPECT_GT(diff, 0.5);
 }
 

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/layer.h"
-#include "engine/limits.h"
-#include "engine/npy.h"
-#include "engine/stack.h"
+#include "engine/core/layer.h"
+#include "engine/core/limits.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
 
 namespace convscope::fuzz {
 
@@ -23,7 +23,8 @@ inline void setSmallLimits() {
 
 /// A per-process scratch directory (removed by nobody: it lives under the system temp dir).
 inline std::filesystem::path scratchDir(const std::string& tag) {
-  auto dir = std::filesystem::temp_directory_path() / ("convscope-fuzz-" + tag + "-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("convscope-fuzz-" + tag + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -50,12 +51,13 @@ inline void writeFixtures(const std::filesystem::path& dir) {
 /// Work forward() would do for `st` (engine::multiplyAdds plus the elements read and written, × batch,
 /// saturating); forward is skipped above a budget.
 inline int64_t forwardCost(const engine::Stack& st) {
-  using engine::mulSaturating;
   using engine::addSaturating;
+  using engine::mulSaturating;
   const int64_t batch = st.input.shape.empty() ? 1 : st.input.shape[0];
   int64_t cost = 0;
   for (const auto& l : st.layers) {
-    const int64_t io = addSaturating(engine::numelSaturating(l.outputShape()), engine::numelSaturating(l.inputShape()));
+    const int64_t io =
+        addSaturating(engine::numelSaturating(l.outputShape()), engine::numelSaturating(l.inputShape()));
     cost = addSaturating(cost, mulSaturating(addSaturating(io, engine::multiplyAdds(l)), batch));
   }
   return cost;
@@ -71,7 +73,8 @@ inline void forwardAndCheck(const engine::Stack& st) {
   for (size_t i = 0; i < outs.size(); ++i) {
     engine::Shape want = st.layers[i].outputShape();
     want.insert(want.begin(), st.input.shape[0]);
-    if (outs[i].shape != want || static_cast<int64_t>(outs[i].data.size()) != engine::numel(want)) __builtin_trap();
+    if (outs[i].shape != want || static_cast<int64_t>(outs[i].data.size()) != engine::numel(want))
+      __builtin_trap();
   }
 }
 

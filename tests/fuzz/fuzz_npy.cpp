@@ -1,6 +1,6 @@
 // fuzz_npy: any bytes as a .npy image → engine::parseNpy. Contract: a tensor whose data size
 // matches its shape, or an EngineError.
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "fuzz_common.h"
 
 using namespace convscope;

@@ -3,8 +3,8 @@
 // file because the importer's API takes a path.
 #include <fstream>
 
-#include "engine/error.h"
-#include "engine/onnx_import.h"
+#include "engine/core/error.h"
+#include "engine/onnx/onnx_import.h"
 #include "fuzz_common.h"
 
 using namespace convscope;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "app/project_file.h"
+#include "app/project/project_file.h"
 
 using namespace convscope::app::project;
 
@@ -31,7 +31,9 @@ ReadLimits smallLimits() {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) { return 0; }
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const QByteArray bytes(reinterpret_cast<const char*>(data), static_cast<qsizetype>(size));
@@ -40,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool verbose = std::getenv("FUZZ_VERBOSE") != nullptr;  // say why each seed was refused
   if (verbose) std::fprintf(stderr, "  %s\n", r.ok() ? "accepted" : qPrintable(r.message));
   if (!r.ok()) {
-    if (r.message.isEmpty() || !r.message.contains(name)) contractBroken("an error without a message naming the file");
+    if (r.message.isEmpty() || !r.message.contains(name))
+      contractBroken("an error without a message naming the file");
     return 0;
   }
   for (const auto& [archiveName, contents] : r.project.files)
@@ -57,9 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ReadResult back = readProject(again, name, smallLimits());
   if (!back.ok()) contractBroken("a project the reader accepted and the writer wrote does not read back");
   if (back.project.stack != r.project.stack) contractBroken("the stack changed in a write/read round trip");
-  if (back.project.files != r.project.files) contractBroken("the data files changed in a write/read round trip");
+  if (back.project.files != r.project.files)
+    contractBroken("the data files changed in a write/read round trip");
   if (back.project.view.layer != r.project.view.layer || back.project.view.view != r.project.view.view ||
-      back.project.view.step != r.project.view.step || back.project.view.dockState != r.project.view.dockState)
+      back.project.view.step != r.project.view.step ||
+      back.project.view.dockState != r.project.view.dockState)
     contractBroken("the view state changed in a write/read round trip");
   return 0;
 }

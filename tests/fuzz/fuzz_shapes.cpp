@@ -4,7 +4,7 @@
 // outputs of exactly the resolved shapes, or an EngineError; never UB, a crash or a leak.
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "fuzz_common.h"
 #include "random_stack.h"
 

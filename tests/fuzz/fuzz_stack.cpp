@@ -3,7 +3,7 @@
 // else (another exception, a crash, a leak, UB, a timeout) is a finding.
 #include <unistd.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "fuzz_common.h"
 
 using namespace convscope;

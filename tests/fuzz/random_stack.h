@@ -22,21 +22,59 @@ class Bytes {
 };
 
 inline const char* const kConventions[] = {"pytorch", "keras", "onnx", "chainer"};
-inline const char* const kOps[] = {"conv", "conv_transpose", "upsample", "unpool", "zero_insert", "max_pool", "avg_pool",
-                            "batch_norm", "relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid"};
+inline const char* const kOps[] = {"conv",     "conv_transpose", "upsample",   "unpool", "zero_insert",
+                                   "max_pool", "avg_pool",       "batch_norm", "relu",   "leaky_relu",
+                                   "elu",      "gelu",           "tanh",       "sigmoid"};
 // Every parameter name any convention reads (convention.cpp, resolve_*.cpp).
-inline const char* const kKeys[] = {
-    "out_channels", "filters", "kernel_size", "kernel_shape", "ksize", "pool_size", "stride", "strides",
-    "padding", "pads", "pad", "auto_pad", "dilation", "dilation_rate", "dilations", "dilate", "groups",
-    "group", "output_padding", "output_size", "output_shape", "outsize", "bias", "use_bias", "nobias",
-    "padding_mode", "ceil_mode", "count_include_pad", "cover_all", "scale_factor", "scale", "scales", "size",
-    "mode", "interpolation", "alpha", "negative_slope", "slope", "approximate", "eps", "epsilon", "init",
-    "data_format"};
-inline const char* const kWords[] = {"same", "valid", "causal", "full", "SAME_UPPER", "SAME_LOWER", "VALID", "NOTSET",
-                              "zeros", "reflect", "replicate", "circular", "nearest", "linear", "bilinear",
-                              "tanh", "none", "floor", "ceil", ""};
-inline const long long kInts[] = {0, 1, 2, 3, 4, 5, 7, 8, -1, -2, 16, 33, 1 << 24, (1ll << 31) + 1, 1ll << 40,
-                           -(1ll << 40)};
+inline const char* const kKeys[] = {"out_channels",
+                                    "filters",
+                                    "kernel_size",
+                                    "kernel_shape",
+                                    "ksize",
+                                    "pool_size",
+                                    "stride",
+                                    "strides",
+                                    "padding",
+                                    "pads",
+                                    "pad",
+                                    "auto_pad",
+                                    "dilation",
+                                    "dilation_rate",
+                                    "dilations",
+                                    "dilate",
+                                    "groups",
+                                    "group",
+                                    "output_padding",
+                                    "output_size",
+                                    "output_shape",
+                                    "outsize",
+                                    "bias",
+                                    "use_bias",
+                                    "nobias",
+                                    "padding_mode",
+                                    "ceil_mode",
+                                    "count_include_pad",
+                                    "cover_all",
+                                    "scale_factor",
+                                    "scale",
+                                    "scales",
+                                    "size",
+                                    "mode",
+                                    "interpolation",
+                                    "alpha",
+                                    "negative_slope",
+                                    "slope",
+                                    "approximate",
+                                    "eps",
+                                    "epsilon",
+                                    "init",
+                                    "data_format"};
+inline const char* const kWords[] = {"same",       "valid",    "causal",  "full",   "SAME_UPPER",
+                                     "SAME_LOWER", "VALID",    "NOTSET",  "zeros",  "reflect",
+                                     "replicate",  "circular", "nearest", "linear", "bilinear",
+                                     "tanh",       "none",     "floor",   "ceil",   ""};
+inline const long long kInts[] = {
+    0, 1, 2, 3, 4, 5, 7, 8, -1, -2, 16, 33, 1 << 24, (1ll << 31) + 1, 1ll << 40, -(1ll << 40)};
 
 inline nlohmann::json intValue(Bytes& b) {
   const int k = b.pick(24);
@@ -46,7 +84,11 @@ inline nlohmann::json intValue(Bytes& b) {
 
 inline nlohmann::json value(Bytes& b, int dims) {
   switch (b.pick(10)) {
-    case 0: case 1: case 2: case 3: return intValue(b);
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return intValue(b);
     case 4: {  // per-axis list, sometimes of the wrong length
       nlohmann::json a = nlohmann::json::array();
       const int n = b.pick(8) == 0 ? b.pick(5) : dims;
@@ -59,10 +101,15 @@ inline nlohmann::json value(Bytes& b, int dims) {
       for (int i = 0; i < n; ++i) a.push_back(intValue(b));
       return a;
     }
-    case 6: return kWords[b.pick(static_cast<int>(std::size(kWords)))];
-    case 7: return b.pick(2) == 1;
-    case 8: return nlohmann::json{{"kind", b.pick(2) ? "random" : (b.pick(2) ? "ones" : "identity")}, {"seed", b.u8()}};
-    default: return (static_cast<int>(b.u8()) - 64) / 16.0;
+    case 6:
+      return kWords[b.pick(static_cast<int>(std::size(kWords)))];
+    case 7:
+      return b.pick(2) == 1;
+    case 8:
+      return nlohmann::json{{"kind", b.pick(2) ? "random" : (b.pick(2) ? "ones" : "identity")},
+                            {"seed", b.u8()}};
+    default:
+      return (static_cast<int>(b.u8()) - 64) / 16.0;
   }
 }
 

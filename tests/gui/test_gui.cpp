@@ -1,6 +1,6 @@
 // Widget tests of the desktop app (QT_QPA_PLATFORM=offscreen): stack editor edits and validation
 // messages, undo/redo, the last valid state kept on errors, document save/open round trip, the
-// activation plots of a lesson, the min/max pyramid, and the real app's --screenshot per lesson.
+// activation plots of a lesson and the real app's --screenshot per lesson.
 #include <qcustomplot.h>
 
 #include <QComboBox>
@@ -21,11 +21,10 @@
 #include <random>
 
 #include "document.h"
-#include "engine/npy.h"
+#include "engine/io/npy.h"
 #include "main_window.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"
-#include "widgets/signal_pyramid.h"
 #include "widgets/stack_editor.h"
 
 using namespace convscope;
@@ -39,7 +38,6 @@ class GuiTest : public QObject {
   void inputEditorWritesGenerator();
   void saveOpenRoundTrip();
   void plotsBuildForLessons();
-  void pyramidMatchesBruteForce();
   void bigInputComputesInBackground();
   void middleLayerEditRecomputesFromThatLayer();
   void middleLayerEditInBackgroundMatchesAFreshComputation();
@@ -222,32 +220,6 @@ void GuiTest::plotsBuildForLessons() {
   QCOMPARE(plots->heatmapPlot(1)->xAxis->range().upper, 0.75 * 8 - 0.5);
 }
 
-void GuiTest::pyramidMatchesBruteForce() {
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(-1, 1);
-  const int C = 3;
-  const int64_t L = 100000;
-  std::vector<float> data(static_cast<size_t>(C * L));
-  for (float& v : data) v = u(rng);
-  data[static_cast<size_t>(L + 54321)] = 7.0f;  // a spike must survive decimation
-  widgets::SignalPyramid p;
-  p.build(data.data(), C, L);
-  const int cols = 500;
-  std::vector<float> mn(cols), mx(cols);
-  p.columns(1, 0, static_cast<double>(L), cols, mn.data(), mx.data());
-  float top = -10;
-  for (int j = 0; j < cols; ++j) top = std::max(top, mx[static_cast<size_t>(j)]);
-  QCOMPARE(top, 7.0f);
-  // Column j's extremes bound the raw samples of that column.
-  for (int j = 0; j < cols; j += 37) {
-    const int64_t a = j * L / cols, b = (j + 1) * L / cols;
-    for (int64_t i = a; i < b; ++i) {
-      QVERIFY(data[static_cast<size_t>(L + i)] >= mn[static_cast<size_t>(j)]);
-      QVERIFY(data[static_cast<size_t>(L + i)] <= mx[static_cast<size_t>(j)]);
-    }
-  }
-}
-
 void GuiTest::bigInputComputesInBackground() {
   app::Document doc;
   nlohmann::json src = {{"convscope", 1},
@@ -276,25 +248,33 @@ namespace {
 
 // Every output of `doc` bit for bit equal to a fresh, full computation of its source.
 QString differsFromFresh(const app::Document& doc, const QString& baseDir = QString()) {
-  const app::ComputeResult fresh = app::Document::compute(doc.source(), "fresh", baseDir.toStdString(), nullptr, {});
+  const app::ComputeResult fresh =
+      app::Document::compute(doc.source(), "fresh", baseDir.toStdString(), nullptr, {});
   if (!fresh.ok) return "the fresh computation failed: " + fresh.error.message;
   if (fresh.reused != 0) return "a computation without a previous snapshot reused layers";
-  if (doc.outputs().size() != fresh.outputs.size()) return QString("%1 outputs, fresh %2").arg(doc.outputs().size()).arg(fresh.outputs.size());
+  if (doc.outputs().size() != fresh.outputs.size())
+    return QString("%1 outputs, fresh %2").arg(doc.outputs().size()).arg(fresh.outputs.size());
   for (size_t i = 0; i < fresh.outputs.size(); ++i)
-    if (!engine::sameBits(doc.outputs()[i], fresh.outputs[i])) return QString("layer %1 differs from a fresh computation").arg(i);
+    if (!engine::sameBits(doc.outputs()[i], fresh.outputs[i]))
+      return QString("layer %1 differs from a fresh computation").arg(i);
   return QString();
 }
 
 nlohmann::json middleStack(int channels, int length) {
   auto conv = [channels](const char* op, int k, int p, int seed) {
-    return nlohmann::json{{"op", op}, {"out_channels", channels}, {"kernel_size", k}, {"stride", 2}, {"padding", p},
-                          {"init", {{"kind", "random"}, {"seed", seed}}}};
+    return nlohmann::json{{"op", op},         {"out_channels", channels},
+                          {"kernel_size", k}, {"stride", 2},
+                          {"padding", p},     {"init", {{"kind", "random"}, {"seed", seed}}}};
   };
   return {{"convscope", 1},
           {"name", "middle"},
           {"input", {{"shape", {channels, length}}, {"generator", {{"kind", "chirp"}, {"seed", 3}}}}},
-          {"layers", nlohmann::json::array({conv("conv", 5, 2, 1), {{"op", "relu"}}, conv("conv_transpose", 4, 1, 2),
-                                            conv("conv", 5, 2, 3), {{"op", "tanh"}}, conv("conv_transpose", 4, 1, 4)})}};
+          {"layers", nlohmann::json::array({conv("conv", 5, 2, 1),
+                                            {{"op", "relu"}},
+                                            conv("conv_transpose", 4, 1, 2),
+                                            conv("conv", 5, 2, 3),
+                                            {{"op", "tanh"}},
+                                            conv("conv_transpose", 4, 1, 4)})}};
 }
 
 }  // namespace
@@ -315,7 +295,8 @@ void GuiTest::middleLayerEditRecomputesFromThatLayer() {
   next["layers"][3]["padding"] = 1;
   doc.edit(next, "layer 3: kernel_size", 7);
   QCOMPARE(doc.reusedLayers(), 3);
-  for (size_t i = 0; i < 3; ++i) QVERIFY(doc.outputs().shared(i) == first->outputs.shared(i));  // shared, not copied
+  for (size_t i = 0; i < 3; ++i)
+    QVERIFY(doc.outputs().shared(i) == first->outputs.shared(i));  // shared, not copied
   QVERIFY(doc.outputs().shared(3) != first->outputs.shared(3));
   QCOMPARE(doc.snapshot()->rowAbsMax(3), abs2);
   QString d = differsFromFresh(doc);
@@ -338,7 +319,8 @@ void GuiTest::middleLayerEditRecomputesFromThatLayer() {
   QCOMPARE(doc.reusedLayers(), 3);
   d = differsFromFresh(doc);
   QVERIFY2(d.isEmpty(), qPrintable(d));
-  for (size_t i = 0; i < doc.outputs().size(); ++i) QVERIFY(engine::sameBits(doc.outputs()[i], first->outputs[i]));
+  for (size_t i = 0; i < doc.outputs().size(); ++i)
+    QVERIFY(engine::sameBits(doc.outputs()[i], first->outputs[i]));
   doc.undoStack()->redo();
   doc.undoStack()->redo();
   QCOMPARE(doc.source(), later);
@@ -383,7 +365,8 @@ void GuiTest::middleLayerEditInBackgroundMatchesAFreshComputation() {
   for (size_t i = 0; i < w.data.size(); ++i) w.data[i] = 0.05f * float(int(i % 7) - 3);
   engine::writeNpy(dir.filePath("w.npy").toStdString(), w);
   nlohmann::json src = middleStack(4, 1 << 18);
-  src["layers"][2] = {{"op", "conv"}, {"out_channels", 4}, {"kernel_size", 3}, {"padding", 1}, {"weight", "w.npy"}};
+  src["layers"][2] = {
+      {"op", "conv"}, {"out_channels", 4}, {"kernel_size", 3}, {"padding", 1}, {"weight", "w.npy"}};
   QVERIFY(app::Document::workEstimate(src) >= app::Document::asyncThreshold());
   app::Document doc;
   doc.reset(src, QString(), "middle", dir.path());
@@ -441,11 +424,13 @@ QString plotsDiffer(const widgets::ActivationPlots& a, const widgets::Activation
       auto* mb = qobject_cast<QCPColorMap*>(hb->plottable(0));
       if (!ma || !mb) return QString("row %1: no colour map").arg(r);
       QCPColorMapData *da = ma->data(), *db = mb->data();  // cell() is not const
-      if (da->keySize() != db->keySize() || da->valueSize() != db->valueSize()) return QString("row %1: map size").arg(r);
+      if (da->keySize() != db->keySize() || da->valueSize() != db->valueSize())
+        return QString("row %1: map size").arg(r);
       for (int x = 0; x < da->keySize(); ++x)
         for (int y = 0; y < da->valueSize(); ++y) {
           const double u = da->cell(x, y), v = db->cell(x, y);
-          if (!(u == v || (std::isnan(u) && std::isnan(v)))) return QString("row %1: cell %2, %3: %4 vs %5").arg(r).arg(x).arg(y).arg(u).arg(v);
+          if (!(u == v || (std::isnan(u) && std::isnan(v))))
+            return QString("row %1: cell %2, %3: %4 vs %5").arg(r).arg(x).arg(y).arg(u).arg(v);
         }
     }
     QCustomPlot *la = a.linePlot(r), *lb = b.linePlot(r);
@@ -456,7 +441,8 @@ QString plotsDiffer(const widgets::ActivationPlots& a, const widgets::Activation
         auto da = la->graph(g)->data(), db = lb->graph(g)->data();
         if (da->size() != db->size()) return QString("row %1 graph %2: points").arg(r).arg(g);
         for (int i = 0; i < da->size(); ++i)
-          if (da->at(i)->key != db->at(i)->key || da->at(i)->value != db->at(i)->value) return QString("row %1 graph %2: point %3").arg(r).arg(g).arg(i);
+          if (da->at(i)->key != db->at(i)->key || da->at(i)->value != db->at(i)->value)
+            return QString("row %1 graph %2: point %3").arg(r).arg(g).arg(i);
       }
     }
   }

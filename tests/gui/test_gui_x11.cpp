@@ -12,7 +12,7 @@
 #include <QtTest>
 
 #include "document.h"
-#include "engine/stack.h"
+#include "engine/stack/stack.h"
 #include "main_window.h"
 #include "widgets/canvas.h"
 #include "widgets/stack_editor.h"

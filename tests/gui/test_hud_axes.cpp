@@ -1,5 +1,5 @@
 // The canvas HUD's per-axis parameter edits of 2-D layers (QT_QPA_PLATFORM=offscreen): the
-// handler app/gui_canvas.cpp connects to widgets::Canvas::parameterEdited writes only the edited
+// handler app/gui/canvas_binding.cpp connects to widgets::Canvas::parameterEdited writes only the edited
 // axis into the source, in the convention's own form (PyTorch int / list / [[b, e], ...] / "same",
 // ONNX pads [b_H, b_W, e_H, e_W] and auto_pad, Chainer pad, Keras output_padding None), keeps the
 // other axis' resolved geometry exactly or refuses the edit, and undo gives back the exact source.
@@ -33,8 +33,8 @@ json layer(json j, int seed) {
 
 /// The window, its document on `source` (synchronous recomputes) and a canvas wired as the app wires it.
 bool sameGeometry(const engine::Axis& x, const engine::Axis& y) {
-  return x.in == y.in && x.out == y.out && x.k == y.k && x.s == y.s && x.d == y.d && x.pb == y.pb && x.pe == y.pe &&
-         x.start == y.start && x.outputPadding == y.outputPadding;
+  return x.in == y.in && x.out == y.out && x.k == y.k && x.s == y.s && x.d == y.d && x.pb == y.pb &&
+         x.pe == y.pe && x.start == y.start && x.outputPadding == y.outputPadding;
 }
 
 struct Fixture {
@@ -44,18 +44,22 @@ struct Fixture {
     w.document()->setForceSynchronous(true);
     w.document()->reset(source, QString(), "hud axes", QString());
     app::connectParameterEdits(w, &canvas);
-    QObject::connect(w.document(), &app::Document::stackChanged, &canvas, [this] { canvas.setSnapshot(w.document()->snapshot()); });
+    QObject::connect(w.document(), &app::Document::stackChanged, &canvas,
+                     [this] { canvas.setSnapshot(w.document()->snapshot()); });
     canvas.setSnapshot(w.document()->snapshot());
   }
   app::Document* doc() { return w.document(); }
   const engine::Axis& ax(int l, int a) { return doc()->stack().layers[size_t(l)].ax[size_t(a)]; }
   const json& src(int l, const char* key) { return doc()->source()["layers"][size_t(l)][key]; }
   /// Emits one HUD slider edit (axis 0 = H, 1 = W, -1 = both).
-  void edit(int l, const QString& key, int value, int axis) { emit canvas.parameterEdited(l, key, value, axis); }
+  void edit(int l, const QString& key, int value, int axis) {
+    emit canvas.parameterEdited(l, key, value, axis);
+  }
   QString lastUndoText() { return doc()->undoStack()->undoText(); }
   /// One HUD edit of axis `axis` (0 = H, 1 = W): the source's `srcKey` then reads `want`, the other
   /// axis keeps its resolved geometry, and the edited axis takes `value` in its field `field`.
-  void editAxis(int l, const QString& key, int value, int axis, const char* srcKey, const json& want, int engine::Axis::*field) {
+  void editAxis(int l, const QString& key, int value, int axis, const char* srcKey, const json& want,
+                int engine::Axis::*field) {
     const engine::Axis other = ax(l, 1 - axis);
     edit(l, key, value, axis);
     QCOMPARE(src(l, srcKey), want);
@@ -78,8 +82,15 @@ class HudAxesTest : public QObject {
 void HudAxesTest::pytorchEditsOneAxis() {
   const json original = stack2d(
       "pytorch",
-      {layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", {3, 5}}, {"stride", {1, 2}}, {"padding", 1}}, 1),
-       layer({{"op", "conv_transpose"}, {"out_channels", 2}, {"kernel_size", {3, 5}}, {"stride", {1, 2}}, {"padding", {{1, 0}, {2, 1}}}}, 2),
+      {layer(
+           {{"op", "conv"}, {"out_channels", 2}, {"kernel_size", {3, 5}}, {"stride", {1, 2}}, {"padding", 1}},
+           1),
+       layer({{"op", "conv_transpose"},
+              {"out_channels", 2},
+              {"kernel_size", {3, 5}},
+              {"stride", {1, 2}},
+              {"padding", {{1, 0}, {2, 1}}}},
+             2),
        layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", {3, 4}}, {"padding", "same"}}, 3)});
   Fixture f(original);
   QVERIFY2(!f.doc()->error(), f.doc()->error() ? qPrintable(f.doc()->error()->message) : "");
@@ -148,11 +159,24 @@ void HudAxesTest::pytorchEditsOneAxis() {
 }
 
 void HudAxesTest::onnxEditsOneAxis() {
-  const json original = stack2d(
-      "onnx",
-      {layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_shape", {3, 5}}, {"strides", {1, 2}}, {"pads", {1, 2, 1, 2}}}, 1),
-       layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_shape", {3, 4}}, {"strides", {1, 2}}, {"auto_pad", "SAME_UPPER"}}, 2),
-       layer({{"op", "conv_transpose"}, {"out_channels", 2}, {"kernel_shape", {3, 5}}, {"strides", {1, 2}}, {"pads", {1, 0, 1, 0}}}, 3)});
+  const json original = stack2d("onnx", {layer({{"op", "conv"},
+                                                {"out_channels", 2},
+                                                {"kernel_shape", {3, 5}},
+                                                {"strides", {1, 2}},
+                                                {"pads", {1, 2, 1, 2}}},
+                                               1),
+                                         layer({{"op", "conv"},
+                                                {"out_channels", 2},
+                                                {"kernel_shape", {3, 4}},
+                                                {"strides", {1, 2}},
+                                                {"auto_pad", "SAME_UPPER"}},
+                                               2),
+                                         layer({{"op", "conv_transpose"},
+                                                {"out_channels", 2},
+                                                {"kernel_shape", {3, 5}},
+                                                {"strides", {1, 2}},
+                                                {"pads", {1, 0, 1, 0}}},
+                                               3)});
   Fixture f(original);
   QVERIFY2(!f.doc()->error(), f.doc()->error() ? qPrintable(f.doc()->error()->message) : "");
   QUndoStack* undo = f.doc()->undoStack();
@@ -195,7 +219,9 @@ void HudAxesTest::onnxEditsOneAxis() {
 
 void HudAxesTest::chainerAndKeras() {
   {
-    const json original = stack2d("chainer", {layer({{"op", "conv"}, {"out_channels", 2}, {"ksize", 3}, {"stride", {1, 2}}, {"pad", 1}}, 1)});
+    const json original = stack2d(
+        "chainer",
+        {layer({{"op", "conv"}, {"out_channels", 2}, {"ksize", 3}, {"stride", {1, 2}}, {"pad", 1}}, 1)});
     Fixture f(original);
     QVERIFY(!f.doc()->error());
     const engine::Axis h = f.ax(0, 0);
@@ -210,9 +236,18 @@ void HudAxesTest::chainerAndKeras() {
   {
     // Keras: padding is a word (no slider edit); output_padding left out is None, which H keeps
     // only by the output_padding that gives the same output length
-    const json original = stack2d(
-        "keras", {layer({{"op", "conv_transpose"}, {"filters", 2}, {"kernel_size", {3, 3}}, {"strides", {1, 2}}, {"padding", "valid"}}, 1),
-                  layer({{"op", "conv_transpose"}, {"filters", 2}, {"kernel_size", {2, 3}}, {"strides", {1, 2}}, {"padding", "same"}}, 2)});
+    const json original = stack2d("keras", {layer({{"op", "conv_transpose"},
+                                                   {"filters", 2},
+                                                   {"kernel_size", {3, 3}},
+                                                   {"strides", {1, 2}},
+                                                   {"padding", "valid"}},
+                                                  1),
+                                            layer({{"op", "conv_transpose"},
+                                                   {"filters", 2},
+                                                   {"kernel_size", {2, 3}},
+                                                   {"strides", {1, 2}},
+                                                   {"padding", "same"}},
+                                                  2)});
     Fixture f(original);
     QVERIFY2(!f.doc()->error(), f.doc()->error() ? qPrintable(f.doc()->error()->message) : "");
     QUndoStack* undo = f.doc()->undoStack();
@@ -230,16 +265,19 @@ void HudAxesTest::chainerAndKeras() {
     f.edit(1, "output_padding", 1, 1);
     QCOMPARE(undo->count(), count);
     QCOMPARE(f.doc()->source(), before);
-    QVERIFY2(f.w.statusBar()->currentMessage().contains("cannot be set alone"), qPrintable(f.w.statusBar()->currentMessage()));
+    QVERIFY2(f.w.statusBar()->currentMessage().contains("cannot be set alone"),
+             qPrintable(f.w.statusBar()->currentMessage()));
     while (undo->canUndo()) undo->undo();
     QCOMPARE(f.doc()->source(), original);
   }
 }
 
 void HudAxesTest::hudAxisChoice() {
-  const json original = stack2d(
-      "pytorch", {layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", {3, 5}}, {"stride", {1, 2}}}, 1),
-                  layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", 3}, {"padding", 1}}, 2), json{{"op", "relu"}}});
+  const json original =
+      stack2d("pytorch",
+              {layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", {3, 5}}, {"stride", {1, 2}}}, 1),
+               layer({{"op", "conv"}, {"out_channels", 2}, {"kernel_size", 3}, {"padding", 1}}, 2),
+               json{{"op", "relu"}}});
   Fixture f(original);
   QVERIFY(!f.doc()->error());
   f.canvas.setLayer(0);

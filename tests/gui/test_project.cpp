@@ -31,7 +31,7 @@
 #include <csignal>
 
 #include "document.h"
-#include "engine/npy.h"
+#include "engine/io/npy.h"
 #include "main_window.h"
 #include "project_controller.h"
 #include "project_file.h"
@@ -44,7 +44,8 @@ namespace {
 
 engine::Tensor ramp(engine::Shape shape, float scale) {
   engine::Tensor t(shape);
-  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = scale * std::sin(0.37f * static_cast<float>(i) + 0.1f);
+  for (size_t i = 0; i < t.data.size(); ++i)
+    t.data[i] = scale * std::sin(0.37f * static_cast<float>(i) + 0.1f);
   return t;
 }
 
@@ -105,12 +106,15 @@ void sendDrop(QWidget* target, const QString& file, bool* accepted) {
   QApplication::sendEvent(target, &drop);
 }
 
-QString errorText(const app::Document* d) { return d->error() ? d->error()->message : QString(); }
+QString errorText(const app::Document* d) {
+  return d->error() ? d->error()->message : QString();
+}
 
 bool sameOutputs(const app::Document& a, const app::Document& b) {
   if (a.outputs().size() != b.outputs().size()) return false;
   for (size_t i = 0; i < a.outputs().size(); ++i)
-    if (a.outputs()[i].shape != b.outputs()[i].shape || a.outputs()[i].data != b.outputs()[i].data) return false;
+    if (a.outputs()[i].shape != b.outputs()[i].shape || a.outputs()[i].data != b.outputs()[i].data)
+      return false;
   return true;
 }
 
@@ -154,10 +158,15 @@ QString ProjectTest::writeDataStack(const QString& dir) {
       {"convscope", 1},
       {"name", "data stack"},
       {"input", {{"data", "x.npy"}}},
-      {"layers", nlohmann::json::array({{{"op", "conv"}, {"weight", "weights/w0.npy"}, {"bias", "weights/b0.npy"}, {"stride", 2}},
-                                         {{"op", "relu"}},
-                                         {{"op", "conv_transpose"}, {"out_channels", 1}, {"kernel_size", 4}, {"stride", 2},
-                                          {"init", {{"kind", "random"}, {"seed", 3}}}}})}};
+      {"layers",
+       nlohmann::json::array(
+           {{{"op", "conv"}, {"weight", "weights/w0.npy"}, {"bias", "weights/b0.npy"}, {"stride", 2}},
+            {{"op", "relu"}},
+            {{"op", "conv_transpose"},
+             {"out_channels", 1},
+             {"kernel_size", 4},
+             {"stride", 2},
+             {"init", {{"kind", "random"}, {"seed", 3}}}}})}};
   const QString path = dir + "/stack.json";
   writeText(path, QByteArray::fromStdString(stack.dump(2)));
   return path;
@@ -225,7 +234,8 @@ void ProjectTest::newerVersionIsRefusedAndDocumentKept() {
   const QString newer = dir.filePath("newer.convscope");
   const std::string manifest =
       R"({"format": "convscope-project", "format_version": 7, "saved_by": "ConvScope 9.0", "stack": "stack.json", "files": []})";
-  writeText(newer, rawZip({{"manifest.json", manifest}, {"stack.json", R"({"convscope": 1, "layers": []})"}}));
+  writeText(newer,
+            rawZip({{"manifest.json", manifest}, {"stack.json", R"({"convscope": 1, "layers": []})"}}));
   app::MainWindow w(nullptr, false);
   QVERIFY(w.openLesson("conv1d_basics"));
   QVERIFY(w.stackEditor()->setParamText("padding", "2"));
@@ -262,11 +272,17 @@ void ProjectTest::corruptProjectsAreRefusedAndDocumentKept() {
       {"no manifest", rawZip({{"stack.json", "{}"}})},
       {"manifest not json", rawZip({{"manifest.json", "{oops"}, {"stack.json", "{}"}})},
       {"wrong format", rawZip({{"manifest.json", R"({"format": "zip", "format_version": 1})"}})},
-      {"missing data", rawZip({{"manifest.json", R"({"format": "convscope-project", "format_version": 1, "files": ["data/x.npy"]})"},
-                               {"stack.json", R"({"convscope": 1, "layers": []})"}})},
-      {"escaping name", rawZip({{"manifest.json", R"({"format": "convscope-project", "format_version": 1, "files": ["data/../../evil.npy"]})"},
-                                {"stack.json", R"({"convscope": 1, "layers": []})"}, {"data/../../evil.npy", "x"}})},
-      {"stack not json", rawZip({{"manifest.json", R"({"format": "convscope-project", "format_version": 1})"}, {"stack.json", "[1,"}})},
+      {"missing data",
+       rawZip({{"manifest.json",
+                R"({"format": "convscope-project", "format_version": 1, "files": ["data/x.npy"]})"},
+               {"stack.json", R"({"convscope": 1, "layers": []})"}})},
+      {"escaping name",
+       rawZip({{"manifest.json",
+                R"({"format": "convscope-project", "format_version": 1, "files": ["data/../../evil.npy"]})"},
+               {"stack.json", R"({"convscope": 1, "layers": []})"},
+               {"data/../../evil.npy", "x"}})},
+      {"stack not json", rawZip({{"manifest.json", R"({"format": "convscope-project", "format_version": 1})"},
+                                 {"stack.json", "[1,"}})},
   };
   app::MainWindow w(nullptr, false);
   w.projectController()->setInteractive(false);
@@ -279,12 +295,14 @@ void ProjectTest::corruptProjectsAreRefusedAndDocumentKept() {
     writeText(path, bytes);
     QVERIFY2(!app::project::readProject(bytes, name).ok(), qPrintable(name));
     QVERIFY2(!w.projectController()->openProject(path, &err), qPrintable(name));
-    QVERIFY2(err.contains("not a readable ConvScope project") && err.contains(path), qPrintable(name + ": " + err));
+    QVERIFY2(err.contains("not a readable ConvScope project") && err.contains(path),
+             qPrintable(name + ": " + err));
     QCOMPARE(w.document()->source(), before);
     QCOMPARE(w.document()->title(), title);
     // The same through the user path (drop / recent / dialog): a message, the document kept.
     w.projectController()->openFromUser(path);
-    QVERIFY2(w.projectController()->lastError().contains("unchanged"), qPrintable(w.projectController()->lastError()));
+    QVERIFY2(w.projectController()->lastError().contains("unchanged"),
+             qPrintable(w.projectController()->lastError()));
     QCOMPARE(w.document()->source(), before);
   }
   // Nothing escaped the work folders.
@@ -314,7 +332,9 @@ void ProjectTest::openModelAndInputs() {
     QVERIFY2(!w.document()->error(), qPrintable(file + ": " + errorText(w.document())));
     QCOMPARE(w.document()->stack().input.dim(-1), int64_t(len));
     QVERIFY(!w.document()->source()["input"].contains("generator"));
-    QCOMPARE(QFileInfo(QString::fromStdString(w.document()->source()["input"]["data"].get<std::string>())).fileName(), file);
+    QCOMPARE(QFileInfo(QString::fromStdString(w.document()->source()["input"]["data"].get<std::string>()))
+                 .fileName(),
+             file);
   }
   QCOMPARE(w.document()->undoStack()->count(), undoBefore + 3);
   QCOMPARE(w.document()->outputs().back().dim(-1), int64_t(48));
@@ -455,8 +475,9 @@ void ProjectTest::autosaveOnlyWhileModified() {
     QVERIFY(pc->autosaveNow());
     // The timer does it too.
     QVERIFY(w.stackEditor()->setParamText("stride", "4"));
-    QTRY_VERIFY_WITH_TIMEOUT(app::project::readProjectFile(pc->autosavePath()).project.stack["layers"][0]["stride"] == 4,
-                             ProjectController::autosaveIntervalMs() + 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        app::project::readProjectFile(pc->autosavePath()).project.stack["layers"][0]["stride"] == 4,
+        ProjectController::autosaveIntervalMs() + 3000);
     pc->closeAccepted();  // the user discarded on close
   }
   QVERIFY(!QFileInfo::exists(sessionDir));
@@ -557,7 +578,9 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
     if (useXvfb) {
       env.remove("QT_QPA_PLATFORM");
       proc.setProgram(xvfb);
-      proc.setArguments(QStringList{"-a", "sh", "-c", "echo $$ > '" + pidFile + "'; exec \"$0\" \"$@\"", CONVSCOPE_EXE} + args);
+      proc.setArguments(
+          QStringList{"-a", "sh", "-c", "echo $$ > '" + pidFile + "'; exec \"$0\" \"$@\"", CONVSCOPE_EXE} +
+          args);
     } else {
       env.insert("QT_QPA_PLATFORM", "offscreen");
       proc.setProgram(CONVSCOPE_EXE);
@@ -586,8 +609,8 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
     // Wait for the autosave of the edit, then kill -9 mid-session.
     QString file;
     QTRY_VERIFY_WITH_TIMEOUT(([&]() {
-                               QDirIterator it(data.filePath("appdata/sessions"), {"autosave.convscope"}, QDir::Files,
-                                               QDirIterator::Subdirectories);
+                               QDirIterator it(data.filePath("appdata/sessions"), {"autosave.convscope"},
+                                               QDir::Files, QDirIterator::Subdirectories);
                                if (!it.hasNext()) return false;
                                file = it.next();
                                return app::project::readProjectFile(file).ok();
@@ -604,7 +627,8 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
       // load: "problem while cleaning up temporary directory") — the app was killed all the same.
       const QByteArray err = app.readAllStandardError();
       if (app.exitCode() != 128 + SIGKILL) qWarning() << "xvfb-run exit" << app.exitCode() << err.right(400);
-      QVERIFY(app.exitCode() == 128 + SIGKILL || (app.exitCode() == 5 && err.contains("cleaning up temporary directory")));
+      QVERIFY(app.exitCode() == 128 + SIGKILL ||
+              (app.exitCode() == 5 && err.contains("cleaning up temporary directory")));
     } else {
       app.kill();  // SIGKILL
       QVERIFY(app.waitForFinished(10000));
@@ -656,13 +680,15 @@ void ProjectTest::crashRecoveryOfTheRealApp() {
   QVERIFY(shot.waitForFinished(90000));
   QVERIFY2(shot.exitCode() == 0, shot.readAllStandardError().constData());
   QVERIFY(!QImage(png).isNull());
-  if (!qEnvironmentVariableIsEmpty("CONVSCOPE_SHOT_DIR")) QFile::copy(png, qEnvironmentVariable("CONVSCOPE_SHOT_DIR") + "/recovered.png");
+  if (!qEnvironmentVariableIsEmpty("CONVSCOPE_SHOT_DIR"))
+    QFile::copy(png, qEnvironmentVariable("CONVSCOPE_SHOT_DIR") + "/recovered.png");
 }
 
 void ProjectTest::screenshotsOfPromptAndMenu() {
   // Renders the recovery question and the File menu; saved when CONVSCOPE_SHOT_DIR is set.
   const QString outDir = qEnvironmentVariable("CONVSCOPE_SHOT_DIR");
-  std::unique_ptr<QMessageBox> box(ProjectController::makeRecoveryBox("lesson conv1d_basics", "2024-05-01 12:00:00", nullptr));
+  std::unique_ptr<QMessageBox> box(
+      ProjectController::makeRecoveryBox("lesson conv1d_basics", "2024-05-01 12:00:00", nullptr));
   box->show();
   QVERIFY(QTest::qWaitForWindowExposed(box.get()));
   const QImage boxImg = box->grab().toImage();

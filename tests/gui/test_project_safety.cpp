@@ -21,8 +21,8 @@
 #include <cmath>
 
 #include "document.h"
-#include "engine/limits.h"
-#include "engine/npy.h"
+#include "engine/core/limits.h"
+#include "engine/io/npy.h"
 #include "guarded_application.h"
 #include "main_window.h"
 #include "project_controller.h"

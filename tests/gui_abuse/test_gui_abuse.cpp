@@ -1,5 +1,5 @@
 // The GUI under abuse (issue 8, item 4): the real MainWindow with the OpenGL canvas attached
-// (as app/gui_launch.cpp builds it), driven through the paths the UI uses.
+// (as app/launch.cpp builds it), driven through the paths the UI uses.
 //
 //  1. randomEditsAndUndoStorms: every bundled lesson in turn gets its share of N seeded random edits
 //     — stack-editor fields (typed key by key or set as text; garbage included: negative, huge,
@@ -52,26 +52,26 @@
 #include <QTimer>
 #include <QUndoStack>
 #include <QtTest>
-#include <climits>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "document.h"
-#include "engine/convention.h"
-#include "engine/error.h"
-#include "engine/limits.h"
-#include "engine/stack.h"
+#include "engine/core/convention.h"
+#include "engine/core/error.h"
+#include "engine/core/limits.h"
+#include "engine/stack/stack.h"
 #include "gui_canvas.h"
 #include "gui_lessons.h"
 #include "main_window.h"
 #include "project_controller.h"
 #include "widgets/canvas.h"
 #include "widgets/input_editor.h"
-#include "widgets/scene_model.h"
+#include "widgets/scene/scene_model.h"
 #include "widgets/stack_editor.h"
 
 using namespace convscope;
@@ -118,8 +118,8 @@ class Watchdog {
     while (!m_quit) {
       m_cv.wait_for(lk, std::chrono::seconds(1));
       if (m_active && std::chrono::steady_clock::now() - m_since > std::chrono::seconds(m_limitS)) {
-        std::fprintf(stderr, "WATCHDOG: %s has run for more than %d s; it started from the source\n%s\n", m_what.c_str(),
-                     m_limitS, m_source.c_str());
+        std::fprintf(stderr, "WATCHDOG: %s has run for more than %d s; it started from the source\n%s\n",
+                     m_what.c_str(), m_limitS, m_source.c_str());
         std::fflush(stderr);
         std::abort();
       }
@@ -180,8 +180,10 @@ class ModalPilot : public QObject {
       seen.append({"box", mb->windowTitle(), mb->text()});
       QAbstractButton* b = mb->button(answer);
       if (!b) b = mb->escapeButton();
-      if (b) b->click();
-      else mb->done(0);
+      if (b)
+        b->click();
+      else
+        mb->done(0);
       return;
     }
     seen.append({"other", m->windowTitle(), m->metaObject()->className()});
@@ -217,14 +219,19 @@ QString snapshotProblem(const widgets::StackSnapshot& s) {
   if (s.outputs.size() != s.stack.layers.size())
     return QString("%1 outputs for %2 layers").arg(s.outputs.size()).arg(s.stack.layers.size());
   const engine::Tensor* prev = &s.stack.input;
-  if (engine::numel(prev->shape) != prev->numel() || prev->rank() < 3) return "input data does not match its shape";
+  if (engine::numel(prev->shape) != prev->numel() || prev->rank() < 3)
+    return "input data does not match its shape";
   const int64_t batch = prev->shape[0];
   for (size_t i = 0; i < s.outputs.size(); ++i) {
     const engine::Layer& l = s.stack.layers[i];
     const engine::Tensor& out = s.outputs[i];
     const engine::Shape in(prev->shape.begin() + 1, prev->shape.end());
-    if (l.inputShape() != in) return QString("layer %1 input %2, previous tensor %3").arg(i).arg(str(l.inputShape()), str(prev->shape));
-    if (out.rank() < 3 || out.shape[0] != batch || engine::Shape(out.shape.begin() + 1, out.shape.end()) != l.outputShape())
+    if (l.inputShape() != in)
+      return QString("layer %1 input %2, previous tensor %3")
+          .arg(i)
+          .arg(str(l.inputShape()), str(prev->shape));
+    if (out.rank() < 3 || out.shape[0] != batch ||
+        engine::Shape(out.shape.begin() + 1, out.shape.end()) != l.outputShape())
       return QString("layer %1 output %2, resolved %3").arg(i).arg(str(out.shape), str(l.outputShape()));
     if (engine::numel(out.shape) != out.numel()) return QString("layer %1 data size").arg(i);
     prev = &out;
@@ -274,7 +281,9 @@ class Abuser {
   int rnd(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[size_t(rnd(0, int(v.size()) - 1))]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[size_t(rnd(0, int(v.size()) - 1))];
+  }
 
   // The source as JSON text without the lesson prose (for diagnostics).
   static std::string withoutProse(const json& src) {
@@ -303,18 +312,66 @@ class Abuser {
 
   std::string convention() const {
     const json& s = doc->source();
-    return s.is_object() && s.contains("convention") && s["convention"].is_string() ? s["convention"].get<std::string>()
-                                                                                    : "pytorch";
+    return s.is_object() && s.contains("convention") && s["convention"].is_string()
+               ? s["convention"].get<std::string>()
+               : "pytorch";
   }
 
   // ---- value pools
   QString garbageText() {
-    static const std::vector<QString> pool = {
-        "0", "-1", "-100", "1", "2", "3", "4", "5", "7", "16", "1000000", "2147483647", "99999999999",
-        "18446744073709551616", "1e999", "-1e999", "1e308", "2.5", "-0", "NaN", "inf", "\"\"", "", "   ", "abc",
-        "same", "valid", "full", "causal", "zeros", "reflect", "[1,2]", "[0]", "[]", "[[1]]", "[3,3]", "[-1,-1]",
-        "[1,2,3,4,5]", "{\"a\":{\"b\":[1,{\"c\":2}]}}", "{}", "[1,", "{", "}", "null", "true", "false", "\"3\"",
-        "\"same\"", "0x10", "3 4", "[1e999]", "[2147483648, 1]", "\"\\u0000\""};
+    static const std::vector<QString> pool = {"0",
+                                              "-1",
+                                              "-100",
+                                              "1",
+                                              "2",
+                                              "3",
+                                              "4",
+                                              "5",
+                                              "7",
+                                              "16",
+                                              "1000000",
+                                              "2147483647",
+                                              "99999999999",
+                                              "18446744073709551616",
+                                              "1e999",
+                                              "-1e999",
+                                              "1e308",
+                                              "2.5",
+                                              "-0",
+                                              "NaN",
+                                              "inf",
+                                              "\"\"",
+                                              "",
+                                              "   ",
+                                              "abc",
+                                              "same",
+                                              "valid",
+                                              "full",
+                                              "causal",
+                                              "zeros",
+                                              "reflect",
+                                              "[1,2]",
+                                              "[0]",
+                                              "[]",
+                                              "[[1]]",
+                                              "[3,3]",
+                                              "[-1,-1]",
+                                              "[1,2,3,4,5]",
+                                              "{\"a\":{\"b\":[1,{\"c\":2}]}}",
+                                              "{}",
+                                              "[1,",
+                                              "{",
+                                              "}",
+                                              "null",
+                                              "true",
+                                              "false",
+                                              "\"3\"",
+                                              "\"same\"",
+                                              "0x10",
+                                              "3 4",
+                                              "[1e999]",
+                                              "[2147483648, 1]",
+                                              "\"\\u0000\""};
     const int r = rnd(0, 99);
     if (r < 3) return nested("[", "]", pick(std::vector<int>{10, 65, 300, 3000}));
     if (r < 5) return nested("{\"a\":", "}", pick(std::vector<int>{10, 65, 300}));
@@ -325,29 +382,52 @@ class Abuser {
 
   json garbageJson() {
     switch (rnd(0, 22)) {
-      case 0: return 0;
-      case 1: return -1;
-      case 2: return rnd(1, 9);
-      case 3: return INT64_MAX;
-      case 4: return INT64_MIN;
-      case 5: return UINT64_MAX;
-      case 6: return 1e300;
-      case 7: return 2.5;
-      case 8: return std::numeric_limits<double>::infinity();
-      case 9: return "";
-      case 10: return "same";
-      case 11: return std::string(size_t(rnd(1, 3000)), 'y');
-      case 12: return nullptr;
-      case 13: return true;
-      case 14: return json::array();
-      case 15: return json::object();
-      case 16: return json::array({rnd(-2, 5), rnd(-2, 5)});
-      case 17: return json::parse(nested("[", "]", rnd(2, 400)).toStdString());
-      case 18: return json::parse(nested("{\"k\":", "}", rnd(2, 200)).toStdString());
-      case 19: return json(std::vector<int>(size_t(rnd(0, 2000)), 3));
-      case 20: return json::array({rnd(1, 4), rnd(1, 64)});
-      case 21: return json::array({1, rnd(1, 1 << 22)});
-      default: return rnd(1, 1 << 20);
+      case 0:
+        return 0;
+      case 1:
+        return -1;
+      case 2:
+        return rnd(1, 9);
+      case 3:
+        return INT64_MAX;
+      case 4:
+        return INT64_MIN;
+      case 5:
+        return UINT64_MAX;
+      case 6:
+        return 1e300;
+      case 7:
+        return 2.5;
+      case 8:
+        return std::numeric_limits<double>::infinity();
+      case 9:
+        return "";
+      case 10:
+        return "same";
+      case 11:
+        return std::string(size_t(rnd(1, 3000)), 'y');
+      case 12:
+        return nullptr;
+      case 13:
+        return true;
+      case 14:
+        return json::array();
+      case 15:
+        return json::object();
+      case 16:
+        return json::array({rnd(-2, 5), rnd(-2, 5)});
+      case 17:
+        return json::parse(nested("[", "]", rnd(2, 400)).toStdString());
+      case 18:
+        return json::parse(nested("{\"k\":", "}", rnd(2, 200)).toStdString());
+      case 19:
+        return json(std::vector<int>(size_t(rnd(0, 2000)), 3));
+      case 20:
+        return json::array({rnd(1, 4), rnd(1, 64)});
+      case 21:
+        return json::array({1, rnd(1, 1 << 22)});
+      default:
+        return rnd(1, 1 << 20);
     }
   }
 
@@ -355,9 +435,10 @@ class Abuser {
   QString opFieldText() {
     const int n = layerCount();
     if (n > 0 && chance(0.3)) ed->setCurrentLayer(rnd(0, n - 1));
-    std::vector<std::string> keys = {"kernel_size", "stride", "padding", "dilation", "output_padding",
-                                     "out_channels", "groups", "bias", "padding_mode", "stirde", "op", "init",
-                                     "weight", "scale_factor", "negative_slope", "comment"};
+    std::vector<std::string> keys = {"kernel_size",  "stride", "padding", "dilation",     "output_padding",
+                                     "out_channels", "groups", "bias",    "padding_mode", "stirde",
+                                     "op",           "init",   "weight",  "scale_factor", "negative_slope",
+                                     "comment"};
     const int sel = ed->currentLayer();
     const json& s = doc->source();
     if (sel >= 0 && sel < n && s["layers"][size_t(sel)].is_object()) {
@@ -374,8 +455,10 @@ class Abuser {
       // Typed key by key into the field, as a user does (each keystroke is an edit, merged).
       field->setFocus();
       field->selectAll();
-      if (text.isEmpty()) QTest::keyClick(field, Qt::Key_Backspace);
-      else QTest::keyClicks(field, text);
+      if (text.isEmpty())
+        QTest::keyClick(field, Qt::Key_Backspace);
+      else
+        QTest::keyClicks(field, text);
       return "type field";
     }
     ed->setParamText(key, text);  // what the field's textEdited handler calls
@@ -384,11 +467,13 @@ class Abuser {
 
   QString opCanvasParam() {
     if (!canvas) return "canvas (none)";
-    static const std::vector<QString> keys = {"kernel_size", "stride", "padding", "dilation", "output_padding",
-                                              "groups", "bogus"};
+    static const std::vector<QString> keys = {"kernel_size",    "stride", "padding", "dilation",
+                                              "output_padding", "groups", "bogus"};
     const int n = layerCount();
-    int layer = chance(0.85) ? rnd(0, std::max(0, n - 1)) : pick(std::vector<int>{-1, -7, n, n + 5, INT_MAX, INT_MIN});
-    const int value = chance(0.6) ? rnd(0, 6) : pick(std::vector<int>{0, -1, -1000, INT_MAX, INT_MIN, 1 << 24, 100000});
+    int layer = chance(0.85) ? rnd(0, std::max(0, n - 1))
+                             : pick(std::vector<int>{-1, -7, n, n + 5, INT_MAX, INT_MIN});
+    const int value =
+        chance(0.6) ? rnd(0, 6) : pick(std::vector<int>{0, -1, -1000, INT_MAX, INT_MIN, 1 << 24, 100000});
     emit canvas->parameterEdited(layer, pick(keys), value);
     return "canvas parameter";
   }
@@ -398,10 +483,18 @@ class Abuser {
     if (n > 0 && chance(0.5)) ed->setCurrentLayer(rnd(-2, n + 2));
     switch (rnd(0, 5)) {
       case 0:
-      case 1: ed->addLayer(pick(widgets::editorOps())); return "add layer";
-      case 2: if (n > 1 || chance(0.3)) ed->removeCurrentLayer(); return "remove layer";
-      case 3: if (n < 14) ed->duplicateCurrentLayer(); return "duplicate layer";
-      default: ed->moveCurrentLayer(chance(0.5) ? -1 : 1); return "move layer";
+      case 1:
+        ed->addLayer(pick(widgets::editorOps()));
+        return "add layer";
+      case 2:
+        if (n > 1 || chance(0.3)) ed->removeCurrentLayer();
+        return "remove layer";
+      case 3:
+        if (n < 14) ed->duplicateCurrentLayer();
+        return "duplicate layer";
+      default:
+        ed->moveCurrentLayer(chance(0.5) ? -1 : 1);
+        return "move layer";
     }
   }
 
@@ -413,16 +506,26 @@ class Abuser {
   QString opInput() {
     widgets::InputEditor* in = w.inputEditor();
     switch (rnd(0, 4)) {
-      case 0: in->channelsBox()->setValue(pick(std::vector<int>{1, 2, 3, 4096, rnd(1, 8)})); break;
-      case 1: in->lengthBox()->setValue(chance(0.05) ? 1 << 21 : pick(std::vector<int>{1, 2, 3, 16, 33, 1 << 30, 4099, rnd(1, 64)})); break;
-      case 2: in->seedBox()->setValue(rnd(0, 1 << 30)); break;
-      default: in->kindBox()->setCurrentIndex(rnd(0, std::max(0, in->kindBox()->count() - 1))); break;
+      case 0:
+        in->channelsBox()->setValue(pick(std::vector<int>{1, 2, 3, 4096, rnd(1, 8)}));
+        break;
+      case 1:
+        in->lengthBox()->setValue(
+            chance(0.05) ? 1 << 21 : pick(std::vector<int>{1, 2, 3, 16, 33, 1 << 30, 4099, rnd(1, 64)}));
+        break;
+      case 2:
+        in->seedBox()->setValue(rnd(0, 1 << 30));
+        break;
+      default:
+        in->kindBox()->setCurrentIndex(rnd(0, std::max(0, in->kindBox()->count() - 1)));
+        break;
     }
     return "input editor";
   }
 
   // Collects JSON pointers of the source's nodes (bounded).
-  static void pointers(const json& j, const json::json_pointer& at, std::vector<json::json_pointer>& out, int depth) {
+  static void pointers(const json& j, const json::json_pointer& at, std::vector<json::json_pointer>& out,
+                       int depth) {
     out.push_back(at);
     if (depth > 6 || out.size() > 400) return;
     if (j.is_object())
@@ -442,8 +545,10 @@ class Abuser {
       if (p.empty()) return "raw (root)";
       if (chance(0.2)) {
         json& parent = next[p.parent_pointer()];
-        if (parent.is_object()) parent.erase(p.back());
-        else if (parent.is_array()) parent.erase(size_t(std::stoul(p.back())));
+        if (parent.is_object())
+          parent.erase(p.back());
+        else if (parent.is_array())
+          parent.erase(size_t(std::stoul(p.back())));
       } else {
         next[p] = garbageJson();
       }
@@ -456,23 +561,40 @@ class Abuser {
     using widgets::View;
     const int n = layerCount();
     switch (rnd(0, 9)) {
-      case 0: if (canvas) canvas->setView(static_cast<View>(rnd(0, 7))); return "view";
-      case 1: if (canvas) canvas->setLayer(rnd(-3, n + 3)); return "canvas layer";
-      case 2: if (canvas) canvas->setStep(pick(std::vector<int>{-5, 0, 1, 3, INT_MAX, rnd(0, 200)})); return "scrub";
-      case 3: if (canvas) canvas->stepForward(); return "step";
-      case 4: if (canvas) canvas->stepBack(); return "step";
-      case 5: if (canvas) (chance(0.5) ? canvas->first() : canvas->last()); return "step";
-      case 6: if (canvas) canvas->togglePlay(); return "play";
-      case 7: if (canvas) (chance(0.5) ? canvas->faster() : canvas->slower()); return "speed";
+      case 0:
+        if (canvas) canvas->setView(static_cast<View>(rnd(0, 7)));
+        return "view";
+      case 1:
+        if (canvas) canvas->setLayer(rnd(-3, n + 3));
+        return "canvas layer";
+      case 2:
+        if (canvas) canvas->setStep(pick(std::vector<int>{-5, 0, 1, 3, INT_MAX, rnd(0, 200)}));
+        return "scrub";
+      case 3:
+        if (canvas) canvas->stepForward();
+        return "step";
+      case 4:
+        if (canvas) canvas->stepBack();
+        return "step";
+      case 5:
+        if (canvas) (chance(0.5) ? canvas->first() : canvas->last());
+        return "step";
+      case 6:
+        if (canvas) canvas->togglePlay();
+        return "play";
+      case 7:
+        if (canvas) (chance(0.5) ? canvas->faster() : canvas->slower());
+        return "speed";
       case 8: {
-        static const std::vector<QString> views = {"", "slide", "scatter", "zero_insert", "matrix", "overlap",
-                                                   "receptive_field", "activations", "bogus", "zero-insert"};
+        static const std::vector<QString> views = {"",       "slide",      "scatter",         "zero_insert",
+                                                   "matrix", "overlap",    "receptive_field", "activations",
+                                                   "bogus",  "zero-insert"};
         w.applyViewState(pick(views), rnd(-2, n + 2), rnd(-2, 50));
         return "view state";
       }
       default: {
         static const std::vector<QString> keys = {"Play / pause", "Step back", "Step forward", "First step",
-                                                  "Last step", "Faster", "Slower"};
+                                                  "Last step",    "Faster",    "Slower"};
         if (QAction* a = findAction(w, pick(keys))) a->trigger();
         return "playback key";
       }
@@ -484,13 +606,19 @@ class Abuser {
   void reverse(bool back, bool viaAction) {
     const int count = undo->count(), index = undo->index();
     QAction* a = viaAction ? findAction(w, back ? "&Undo" : "&Redo", true) : nullptr;
-    if (a) a->trigger();
-    else back ? undo->undo() : undo->redo();
+    if (a)
+      a->trigger();
+    else
+      back ? undo->undo() : undo->redo();
     back ? ++undos : ++redos;
     settle(false);
     if (undo->count() != count)
       violations << QString("%1 at index %2 of %3 pushed or dropped commands: now %4 of %5, top '%6'")
-                        .arg(back ? "undo" : "redo").arg(index).arg(count).arg(undo->index()).arg(undo->count())
+                        .arg(back ? "undo" : "redo")
+                        .arg(index)
+                        .arg(count)
+                        .arg(undo->index())
+                        .arg(undo->count())
                         .arg(undo->text(undo->count() - 1));
   }
 
@@ -517,24 +645,30 @@ class Abuser {
     const widgets::SnapshotPtr snap = doc->snapshot();
     if (!snap) return "null snapshot";
     if (const QString p = snapshotProblem(*snap); !p.isEmpty()) return "inconsistent snapshot: " + p;
-    if (canvas && canvas->model() && canvas->model()->snapshot != snap) return "the canvas does not show the document's snapshot";
+    if (canvas && canvas->model() && canvas->model()->snapshot != snap)
+      return "the canvas does not show the document's snapshot";
     const json& src = doc->source();
     if (states.size() != size_t(undo->count()) + 1)
-      return QString("undo stack of %1 commands, %2 recorded: an edit nobody asked for").arg(undo->count()).arg(states.size() - 1);
-    if (src != states[size_t(undo->index())]) return QString("source differs from the one recorded at undo index %1").arg(undo->index());
+      return QString("undo stack of %1 commands, %2 recorded: an edit nobody asked for")
+          .arg(undo->count())
+          .arg(states.size() - 1);
+    if (src != states[size_t(undo->index())])
+      return QString("source differs from the one recorded at undo index %1").arg(undo->index());
     if (ed->layerList()->count() != layerCount()) return "the layer list does not match the source";
     if (doc->isBusy()) return {};
     QLabel* status = statusLabel(w);
     if (const auto& err = doc->error()) {
       if (err->message.isEmpty()) return "an error without a message";
       if (errorSnap && snap != errorSnap) return "an invalid source replaced the last valid snapshot";
-      if (!status || !status->text().startsWith("⚠")) return "error not in the status bar: " + (status ? status->text() : "");
+      if (!status || !status->text().startsWith("⚠"))
+        return "error not in the status bar: " + (status ? status->text() : "");
       if (!editorShowsError(ed)) return "error not shown in the stack editor: " + err->message;
     } else {
       // The snapshot belongs to the current source: an independent resolve agrees on the shapes.
       try {
         const engine::Stack s = engine::resolveStack(src, "check", doc->baseDir().toStdString());
-        if (s.layers.size() != snap->stack.layers.size()) return "valid source, snapshot of another layer count";
+        if (s.layers.size() != snap->stack.layers.size())
+          return "valid source, snapshot of another layer count";
         for (size_t i = 0; i < s.layers.size(); ++i)
           if (s.layers[i].outputShape() != snap->stack.layers[i].outputShape())
             return QString("valid source, snapshot layer %1 has another shape").arg(i);
@@ -546,7 +680,9 @@ class Abuser {
           const std::vector<engine::Tensor> full = engine::forward(s);
           for (size_t i = 0; i < full.size(); ++i)
             if (!engine::sameBits(full[i], snap->outputs[i]))
-              return QString("layer %1 differs from a full forward pass (%2 layers reused)").arg(i).arg(doc->reusedLayers());
+              return QString("layer %1 differs from a full forward pass (%2 layers reused)")
+                  .arg(i)
+                  .arg(doc->reusedLayers());
           ++reuseChecks;
         }
       } catch (const std::exception& e) {
@@ -581,7 +717,8 @@ class Abuser {
       if (i >= 20 && deadline.hasExpired()) break;
       const bool back = i < n ? !chance(0.05) : chance(0.05);
       reverse(back, chance(0.1));
-      if (const QString p = check(); !p.isEmpty()) return QString("storm step %1 (%2): %3").arg(i).arg(back ? "undo" : "redo").arg(p);
+      if (const QString p = check(); !p.isEmpty())
+        return QString("storm step %1 (%2): %3").arg(i).arg(back ? "undo" : "redo").arg(p);
     }
     return {};
   }
@@ -610,18 +747,23 @@ class GuiAbuseTest : public QObject {
 
 void GuiAbuseTest::initTestCase() {
   m_total.start();
-  qInfo("platform: %s, seed %d", qPrintable(QGuiApplication::platformName()), envInt("CONVSCOPE_ABUSE_SEED", 8));
+  qInfo("platform: %s, seed %d", qPrintable(QGuiApplication::platformName()),
+        envInt("CONVSCOPE_ABUSE_SEED", 8));
   // The corpus with its .npy files, as tests/bad_input/CMakeLists.txt materialises it.
   QProcess py;
-  py.start(CONVSCOPE_PYTHON_EXE, {QString(CONVSCOPE_BAD_INPUT_DIR) + "/make_cases.py", "--out", m_corpus.path() + "/cases"});
-  m_corpusGenerated = py.waitForFinished(60000) && py.exitStatus() == QProcess::NormalExit && py.exitCode() == 0;
+  py.start(CONVSCOPE_PYTHON_EXE,
+           {QString(CONVSCOPE_BAD_INPUT_DIR) + "/make_cases.py", "--out", m_corpus.path() + "/cases"});
+  m_corpusGenerated =
+      py.waitForFinished(60000) && py.exitStatus() == QProcess::NormalExit && py.exitCode() == 0;
   m_corpusDir = m_corpusGenerated ? m_corpus.path() + "/cases" : QString(CONVSCOPE_BAD_INPUT_DIR) + "/cases";
   if (!m_corpusGenerated)
     qWarning("make_cases.py failed (%s); using the committed stack.json files without their .npy files",
              qPrintable(QString::fromUtf8(py.readAllStandardError())));
 }
 
-void GuiAbuseTest::cleanupTestCase() { qInfo("total runtime %.1f s", m_total.elapsed() / 1000.0); }
+void GuiAbuseTest::cleanupTestCase() {
+  qInfo("total runtime %.1f s", m_total.elapsed() / 1000.0);
+}
 
 void GuiAbuseTest::makeWindow(std::unique_ptr<app::MainWindow>& w, bool persist) {
   w = std::make_unique<app::MainWindow>(nullptr, persist);
@@ -672,7 +814,8 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
       QString op;
       if (a.undo->index() >= 30 && a.chance(0.02)) {
         const QString p = a.storm(segDeadline);
-        QVERIFY2(p.isEmpty(), qPrintable(QString("%1, seed %2, step %3: %4").arg(lesson).arg(seed).arg(i).arg(p)));
+        QVERIFY2(p.isEmpty(),
+                 qPrintable(QString("%1, seed %2, step %3: %4").arg(lesson).arg(seed).arg(i).arg(p)));
         op = "storm";
       } else {
         const int before = a.undo->count();
@@ -686,11 +829,14 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
       ++a.counts[op];
       a.opMs[op] += opClock.elapsed();
       const QString p = a.check();
-      QVERIFY2(p.isEmpty(), qPrintable(QString("%1, seed %2, step %3 (%4): %5").arg(lesson).arg(seed).arg(i).arg(op, p)));
+      QVERIFY2(p.isEmpty(),
+               qPrintable(QString("%1, seed %2, step %3 (%4): %5").arg(lesson).arg(seed).arg(i).arg(op, p)));
       if (opClock.elapsed() > 500 && a.slowReports++ < 10)
-        qInfo("slow step: %s step %d (%s) took %lld ms; input %s, %d layers, error: %s", qPrintable(lesson), i,
-              qPrintable(op), opClock.elapsed(),
-              a.doc->source().is_object() && a.doc->source().contains("input") ? a.doc->source()["input"].dump().substr(0, 120).c_str() : "-",
+        qInfo("slow step: %s step %d (%s) took %lld ms; input %s, %d layers, error: %s", qPrintable(lesson),
+              i, qPrintable(op), opClock.elapsed(),
+              a.doc->source().is_object() && a.doc->source().contains("input")
+                  ? a.doc->source()["input"].dump().substr(0, 120).c_str()
+                  : "-",
               a.layerCount(), a.doc->error() ? qPrintable(a.doc->error()->message.left(160)) : "none");
       if (opClock.elapsed() > a.slowestMs) {
         a.slowestMs = opClock.elapsed();
@@ -704,12 +850,15 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
     const int count = a.undo->count();
     const json top = a.states.back();
     while (a.undo->canUndo()) {
-      watchdog.begin(QString("%1: undo all, at index %2").arg(lesson).arg(a.undo->index()), Abuser::withoutProse(a.doc->source()));
+      watchdog.begin(QString("%1: undo all, at index %2").arg(lesson).arg(a.undo->index()),
+                     Abuser::withoutProse(a.doc->source()));
       a.reverse(true, false);
       a.settle(true);
       watchdog.end();
       const QString p = a.check();
-      QVERIFY2(p.isEmpty(), qPrintable(QString("%1: undo all, at index %2: %3 (top command '%4')").arg(lesson).arg(a.undo->index())
+      QVERIFY2(p.isEmpty(), qPrintable(QString("%1: undo all, at index %2: %3 (top command '%4')")
+                                           .arg(lesson)
+                                           .arg(a.undo->index())
                                            .arg(p, a.undo->text(a.undo->count() - 1))));
     }
     QCOMPARE(a.undo->index(), 0);
@@ -725,12 +874,14 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
       QVERIFY(w->document()->outputs()[k].data == fresh.outputs[k].data);
     }
     while (a.undo->canRedo()) {
-      watchdog.begin(QString("%1: redo all, at index %2").arg(lesson).arg(a.undo->index()), Abuser::withoutProse(a.doc->source()));
+      watchdog.begin(QString("%1: redo all, at index %2").arg(lesson).arg(a.undo->index()),
+                     Abuser::withoutProse(a.doc->source()));
       a.reverse(false, false);
       a.settle(true);
       watchdog.end();
       const QString p = a.check();
-      QVERIFY2(p.isEmpty(), qPrintable(QString("%1: redo all, at index %2: %3").arg(lesson).arg(a.undo->index()).arg(p)));
+      QVERIFY2(p.isEmpty(),
+               qPrintable(QString("%1: redo all, at index %2: %3").arg(lesson).arg(a.undo->index()).arg(p)));
     }
     QCOMPARE(a.undo->index(), count);
     QVERIFY2(w->document()->source() == top, qPrintable(lesson + ": redo all != the final state"));
@@ -740,10 +891,12 @@ void GuiAbuseTest::randomEditsAndUndoStorms() {
   QStringList stats;
   for (auto it = a.counts.begin(); it != a.counts.end(); ++it)
     stats << QString("%1 %2 (%3 ms)").arg(it.key()).arg(it.value()).arg(a.opMs.value(it.key()));
-  qInfo("part 1: %d steps (%d edits) over %d lessons in %.1f s; %d undos, %d redos, %d storms, %d waits for "
-        "background recomputes; %d incremental recomputes equal to a full forward pass; slowest step %lld ms (%s)",
-        done, edits, segments, clock.elapsed() / 1000.0, a.undos, a.redos, a.storms, a.waits, a.reuseChecks, a.slowestMs,
-        qPrintable(a.slowestOp));
+  qInfo(
+      "part 1: %d steps (%d edits) over %d lessons in %.1f s; %d undos, %d redos, %d storms, %d waits for "
+      "background recomputes; %d incremental recomputes equal to a full forward pass; slowest step %lld ms "
+      "(%s)",
+      done, edits, segments, clock.elapsed() / 1000.0, a.undos, a.redos, a.storms, a.waits, a.reuseChecks,
+      a.slowestMs, qPrintable(a.slowestOp));
   qInfo("part 1 steps: %s", qPrintable(stats.join(", ")));
   QVERIFY(done >= std::min(total, 100));
   if (done >= 500) QVERIFY2(a.reuseChecks > 0, "no edit of a later layer reused the earlier ones");
@@ -775,8 +928,10 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
   QStringList stacks, npys;
   for (QDirIterator it(m_corpusDir, QDir::Files, QDirIterator::Subdirectories); it.hasNext();) {
     const QString p = it.next();
-    if (p.endsWith("/stack.json")) stacks << p;
-    else if (p.endsWith(".npy")) npys << p;
+    if (p.endsWith("/stack.json"))
+      stacks << p;
+    else if (p.endsWith(".npy"))
+      npys << p;
   }
   stacks.sort();
   npys.sort();
@@ -801,17 +956,23 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
     QString path, title;
     widgets::SnapshotPtr snap;
   };
-  auto before = [&]() { return Before{doc->source(), doc->undoStack()->count(), doc->undoStack()->index(), doc->filePath(), doc->title(), doc->snapshot()}; };
+  auto before = [&]() {
+    return Before{
+        doc->source(),  doc->undoStack()->count(), doc->undoStack()->index(), doc->filePath(), doc->title(),
+        doc->snapshot()};
+  };
   auto unchanged = [&](const Before& b) {
-    return doc->source() == b.source && doc->undoStack()->count() == b.count && doc->undoStack()->index() == b.index &&
-           doc->filePath() == b.path && doc->title() == b.title && doc->snapshot() == b.snap;
+    return doc->source() == b.source && doc->undoStack()->count() == b.count &&
+           doc->undoStack()->index() == b.index && doc->filePath() == b.path && doc->title() == b.title &&
+           doc->snapshot() == b.snap;
   };
 
   for (const QString& path : stacks) {
     const QString name = QFileInfo(path).dir().dirName();
     QFile ef(QFileInfo(path).dir().filePath("expect.json"));
     int expectExit = 2;
-    if (ef.open(QIODevice::ReadOnly)) expectExit = json::parse(ef.readAll().toStdString(), nullptr, false).value("exit", 2);
+    if (ef.open(QIODevice::ReadOnly))
+      expectExit = json::parse(ef.readAll().toStdString(), nullptr, false).value("exit", 2);
     if (doc->filePath() != QString() || !doc->isValid()) freshDocument();
     const Before b = before();
     const widgets::SnapshotPtr shown = canvas && canvas->model() ? canvas->model()->snapshot : nullptr;
@@ -822,7 +983,8 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
     if (pilot.count("box") > 0) {
       // Refused: one "Cannot open stack" box with the message, the document exactly as it was.
       ++refused;
-      QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open stack" && !pilot.seen.last().text.isEmpty(),
+      QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open stack" &&
+                   !pilot.seen.last().text.isEmpty(),
                qPrintable(ctx));
       QVERIFY2(expectExit == 2, qPrintable(ctx + " (an exit-0 case was refused)"));
       QVERIFY2(unchanged(b), qPrintable(name + ": a refused file changed the current document"));
@@ -844,7 +1006,9 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
                qPrintable(name + ": status bar shows '" + status->text() + "'"));
       QVERIFY2(editorShowsError(w->stackEditor()), qPrintable(name + ": the stack editor shows no error"));
       // The canvas keeps drawing the last valid stack.
-      if (shown) QVERIFY2(canvas->model() && canvas->model()->snapshot == shown, qPrintable(name + ": the canvas lost its stack"));
+      if (shown)
+        QVERIFY2(canvas->model() && canvas->model()->snapshot == shown,
+                 qPrintable(name + ": the canvas lost its stack"));
     } else {
       ++openedWithWarning;
       QVERIFY2(doc->isValid(), qPrintable(name + ": " + (doc->error() ? doc->error()->message : QString())));
@@ -870,13 +1034,15 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
     if (doc->filePath() != QString() || !doc->isValid()) freshDocument();
     Before b = before();
     openThrough(openStack, path);
-    QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open stack", qPrintable(name + ": " + pilot.describe()));
+    QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open stack",
+             qPrintable(name + ": " + pilot.describe()));
     QVERIFY2(unchanged(b), qPrintable(name + ": a refused file changed the current document"));
 
     openThrough(openInput, path);
     if (pilot.count("box") > 0) {
       ++inputsRefused;
-      QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open input" && !pilot.seen.last().text.isEmpty(),
+      QVERIFY2(pilot.count("box") == 1 && pilot.seen.last().title == "Cannot open input" &&
+                   !pilot.seen.last().text.isEmpty(),
                qPrintable(name + ": " + pilot.describe()));
       QVERIFY2(unchanged(b), qPrintable(name + ": a refused input changed the current document"));
     } else {
@@ -891,10 +1057,12 @@ void GuiAbuseTest::badCorpusThroughFileOpen() {
     }
     QVERIFY(snapshotProblem(*doc->snapshot()).isEmpty());
   }
-  qInfo("part 2: %lld stack files (%d refused unchanged, %d opened showing their error, %d opened with a warning), "
-        "%lld .npy files (each also as a stack: refused; as input: %d refused, %d accepted) in %.1f s",
-        stacks.size(), refused, openedWithError, openedWithWarning, npys.size(), inputsRefused, inputsAccepted,
-        clock.elapsed() / 1000.0);
+  qInfo(
+      "part 2: %lld stack files (%d refused unchanged, %d opened showing their error, %d opened with a "
+      "warning), "
+      "%lld .npy files (each also as a stack: refused; as input: %d refused, %d accepted) in %.1f s",
+      stacks.size(), refused, openedWithError, openedWithWarning, npys.size(), inputsRefused, inputsAccepted,
+      clock.elapsed() / 1000.0);
 }
 
 // ---------------------------------------------------------------- 3. unsaved changes
@@ -919,10 +1087,13 @@ void GuiAbuseTest::unsavedChangesAreNeverDroppedSilently() {
     pilot.seen.clear();
     pilot.fileToOpen = bad;
     pilot.answer = QMessageBox::Cancel;
-    if (round == 0) openStack->trigger();
-    else w->projectController()->openFromUser(bad);
+    if (round == 0)
+      openStack->trigger();
+    else
+      w->projectController()->openFromUser(bad);
     QCoreApplication::processEvents();
-    QVERIFY2(pilot.count("box") == 1 && pilot.seen.first().title == "Unsaved changes", qPrintable(pilot.describe()));
+    QVERIFY2(pilot.count("box") == 1 && pilot.seen.first().title == "Unsaved changes",
+             qPrintable(pilot.describe()));
     QCOMPARE(pilot.count("file"), 0);
     QVERIFY(doc->source() == src);
     QCOMPARE(doc->undoStack()->count(), count);
@@ -958,24 +1129,36 @@ void GuiAbuseTest::windowAbuse() {
   QElapsedTimer clock;
   clock.start();
   int resizes = 0, hovers = 0, dockToggles = 0, clicks = 0;
-  const QList<QSize> sizes = {{1, 1}, {0, 0}, {40, 30}, {200, 120}, {4000, 3000}, {6000, 400}, {300, 2500}, {1000, 700}};
+  const QList<QSize> sizes = {{1, 1},       {0, 0},      {40, 30},    {200, 120},
+                              {4000, 3000}, {6000, 400}, {300, 2500}, {1000, 700}};
   for (int round = 0; round < 40 && clock.elapsed() < 8000; ++round) {
     const QSize s = round % 5 == 0 ? sizes[round / 5 % sizes.size()] : QSize(rnd(1, 3000), rnd(1, 2000));
     w->resize(s);
     ++resizes;
     QCoreApplication::processEvents();
     for (int k = 0; k < 6; ++k) {
-      const QPoint p(rnd(-20, std::max(1, canvas->width() + 20)), rnd(-20, std::max(1, canvas->height() + 20)));
+      const QPoint p(rnd(-20, std::max(1, canvas->width() + 20)),
+                     rnd(-20, std::max(1, canvas->height() + 20)));
       QTest::mouseMove(canvas, p);
       ++hovers;
     }
     QDockWidget* d = docks[rnd(0, int(docks.size()) - 1)];
     switch (rnd(0, 4)) {
-      case 0: d->toggleViewAction()->trigger(); break;
-      case 1: d->setFloating(!d->isFloating()); break;
-      case 2: d->setVisible(!d->isVisible()); break;
-      case 3: reset->trigger(); break;
-      default: if (gl) gl->setView(static_cast<widgets::View>(rnd(0, 7))); break;
+      case 0:
+        d->toggleViewAction()->trigger();
+        break;
+      case 1:
+        d->setFloating(!d->isFloating());
+        break;
+      case 2:
+        d->setVisible(!d->isVisible());
+        break;
+      case 3:
+        reset->trigger();
+        break;
+      default:
+        if (gl) gl->setView(static_cast<widgets::View>(rnd(0, 7)));
+        break;
     }
     ++dockToggles;
     QCoreApplication::processEvents();
@@ -991,18 +1174,23 @@ void GuiAbuseTest::windowAbuse() {
   for (int k = 0; k < 150 && clock.elapsed() < 12000; ++k) {
     const QPoint p(rnd(0, std::max(1, canvas->width() - 1)), rnd(0, std::max(1, canvas->height() - 1)));
     switch (rnd(0, 3)) {
-      case 0: QTest::mouseClick(canvas, Qt::LeftButton, {}, p); break;
+      case 0:
+        QTest::mouseClick(canvas, Qt::LeftButton, {}, p);
+        break;
       case 1:
         QTest::mousePress(canvas, Qt::LeftButton, {}, p);
         QTest::mouseMove(canvas, QPoint(rnd(0, canvas->width()), p.y()));
         QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(rnd(0, canvas->width()), p.y()));
         break;
       case 2: {
-        QWheelEvent ev(p, canvas->mapToGlobal(p), {}, QPoint(0, rnd(-480, 480)), Qt::NoButton, {}, Qt::NoScrollPhase, false);
+        QWheelEvent ev(p, canvas->mapToGlobal(p), {}, QPoint(0, rnd(-480, 480)), Qt::NoButton, {},
+                       Qt::NoScrollPhase, false);
         QCoreApplication::sendEvent(canvas, &ev);
         break;
       }
-      default: QTest::mouseMove(canvas, p); break;
+      default:
+        QTest::mouseMove(canvas, p);
+        break;
     }
     ++clicks;
     // The HUD takes queued button changes one per frame (a click within one event-loop turn is not
@@ -1012,9 +1200,11 @@ void GuiAbuseTest::windowAbuse() {
     const QString problem = a.check();
     QVERIFY2(problem.isEmpty(), qPrintable(QString("canvas input %1: %2").arg(k).arg(problem)));
   }
-  qInfo("part 4: %d resizes (1x1 .. 6000x400), %d hovers, %d dock toggles, %d clicks/drags/wheels on the canvas "
-        "(%d undo steps made by the HUD) in %.1f s",
-        resizes, hovers, dockToggles, clicks, doc->undoStack()->count(), clock.elapsed() / 1000.0);
+  qInfo(
+      "part 4: %d resizes (1x1 .. 6000x400), %d hovers, %d dock toggles, %d clicks/drags/wheels on the "
+      "canvas "
+      "(%d undo steps made by the HUD) in %.1f s",
+      resizes, hovers, dockToggles, clicks, doc->undoStack()->count(), clock.elapsed() / 1000.0);
 }
 
 // ---------------------------------------------------------------- 5. what the abuse found
@@ -1040,8 +1230,11 @@ void GuiAbuseTest::regressions() {
     bad["convention"] = json::array({1});
     doc->edit(bad, "convention is a list");
     emit gl->parameterEdited(0, "stride", 3);  // (an edit is fine here; not crashing is the point)
-    QCOMPARE(doc->undoStack()->count(), count + 1 + (doc->source()["layers"][0].contains("stride") &&
-                                                     doc->source()["layers"][0]["stride"] == 3 ? 1 : 0));
+    QCOMPARE(
+        doc->undoStack()->count(),
+        count + 1 +
+            (doc->source()["layers"][0].contains("stride") && doc->source()["layers"][0]["stride"] == 3 ? 1
+                                                                                                        : 0));
     emit gl->parameterEdited(-1, "stride", 2);
     QCoreApplication::processEvents();
     QVERIFY(doc->snapshot() == valid);

@@ -1,0 +1,568 @@
+#include "app/project/project_file.h"
+
+#include <zip.h>
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "engine/core/limits.h"
+#include "engine/io/data_path.h"
+#include "engine/io/npy.h"
+#include "engine/stack/stack.h"
+
+namespace convscope::app::project {
+
+namespace {
+
+constexpr const char* kManifest = "manifest.json";
+constexpr const char* kStack = "stack.json";
+constexpr int64_t kMaxJsonBytes = int64_t(64) << 20;  // manifest and stack text
+
+struct ZipCloser {
+  void operator()(zip_t* z) const {
+    if (z) zip_discard(z);
+  }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+
+QString zipErrorText(zip_error_t* e) {
+  return QString::fromUtf8(zip_error_strerror(e));
+}
+
+ReadResult fail(ReadError kind, const QString& message) {
+  ReadResult r;
+  r.error = kind;
+  r.message = message;
+  return r;
+}
+
+/// Reads one entry fully into `out`. The entry's declared uncompressed size is checked against
+/// `cap` before anything is inflated; `checkPrefix` (may be empty) sees the first `prefixBytes` (or
+/// the whole entry when shorter) and may refuse it before the rest is inflated. The buffer is sized
+/// once from the declared size (after those checks) and reading stops as soon as the data exceeds
+/// it, so an entry whose header lies never makes the reader allocate more than it declared.
+bool readEntry(zip_t* za, zip_uint64_t index, int64_t cap, QByteArray* out, QString* why,
+               const std::function<bool(const QByteArray&, zip_uint64_t, QString*)>& checkPrefix = {},
+               int64_t prefixBytes = 0) {
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(za, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
+    *why = "unreadable entry";
+    return false;
+  }
+  if (st.size > static_cast<zip_uint64_t>(std::max<int64_t>(cap, 0))) {
+    *why = QString("the entry would inflate to %1, more than the %2 it may need")
+               .arg(QString::fromStdString(engine::formatBytes(
+                        static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))),
+                    QString::fromStdString(engine::formatBytes(cap)));
+    return false;
+  }
+  zip_file_t* f = zip_fopen_index(za, index, 0);
+  if (!f) {
+    *why = zipErrorText(zip_get_error(za));
+    return false;
+  }
+  out->clear();
+  bool ok = true;
+  try {
+    const zip_uint64_t probe =
+        checkPrefix ? std::min<zip_uint64_t>(st.size, static_cast<zip_uint64_t>(prefixBytes)) : 0;
+    out->reserve(static_cast<qsizetype>(probe));
+    char buf[65536];
+    bool checked = !checkPrefix;
+    for (;;) {
+      if (!checked && static_cast<zip_uint64_t>(out->size()) >= probe) {
+        if (!checkPrefix(*out, st.size, why)) {
+          ok = false;
+          break;
+        }
+        checked = true;
+        out->reserve(static_cast<qsizetype>(st.size));
+      }
+      const zip_uint64_t want =
+          checked ? sizeof buf : std::min<zip_uint64_t>(sizeof buf, probe - out->size());
+      const zip_int64_t n = zip_fread(f, buf, want);
+      if (n < 0) {
+        *why = zipErrorText(zip_file_get_error(f));
+        ok = false;
+        break;
+      }
+      if (n == 0) {
+        if (!checked) {  // shorter than the probe: check what there is
+          if (!checkPrefix(*out, st.size, why)) ok = false;
+          checked = true;
+        }
+        break;
+      }
+      if (static_cast<zip_uint64_t>(out->size()) + static_cast<zip_uint64_t>(n) > st.size) {
+        *why = "entry holds more data than its header declares";
+        ok = false;
+        break;
+      }
+      if (checked && out->capacity() < out->size() + n) out->reserve(static_cast<qsizetype>(st.size));
+      out->append(buf, static_cast<qsizetype>(n));
+    }
+  } catch (const std::bad_alloc&) {
+    *why = QString("not enough memory to inflate the entry (%1)")
+               .arg(QString::fromStdString(
+                   engine::formatBytes(static_cast<int64_t>(std::min<zip_uint64_t>(st.size, INT64_MAX)))));
+    out->clear();
+    out->squeeze();
+    ok = false;
+  }
+  zip_fclose(f);
+  if (ok && static_cast<zip_uint64_t>(out->size()) != st.size) {
+    *why = "entry is shorter than its header declares";
+    ok = false;
+  }
+  return ok;
+}
+
+/// A data member's own header bounds what it may inflate to: a .npy must be exactly its header plus
+/// the data its shape and dtype declare (the shape within the engine's tensor limit).
+bool checkNpyPrefix(const QString& name, const QByteArray& prefix, zip_uint64_t declared, QString* why) {
+  try {
+    const engine::NpyHeader h = engine::parseNpyHeader(prefix.toStdString(), name.toStdString());
+    const zip_uint64_t need = static_cast<zip_uint64_t>(h.dataOffset + h.dataBytes);
+    if (declared != need) {
+      *why = QString("the entry would inflate to %1 bytes, but its .npy header (shape %2) needs %3")
+                 .arg(declared)
+                 .arg(QString::fromStdString(engine::shapeToString(h.shape)))
+                 .arg(need);
+      return false;
+    }
+    return true;
+  } catch (const engine::EngineError& e) {
+    *why = QString::fromStdString(e.rule());
+    return false;
+  }
+}
+
+nlohmann::json parseJson(const QByteArray& text, const QString& what, QString* why) {
+  try {
+    // Refused before parsing: nesting deeper than a stack file may have (copying or dumping such
+    // a value later would recurse once per level).
+    const int cap = engine::limits().maxJsonDepth;
+    size_t where = 0;
+    if (engine::jsonNestingDepth(text.toStdString(), cap, where) > cap) {
+      *why = what + " is nested deeper than " + QString::number(cap) + " levels (at byte " +
+             QString::number(where) + ")";
+      return nlohmann::json::value_t::discarded;
+    }
+    return nlohmann::json::parse(text.constData(), text.constData() + text.size());
+  } catch (const nlohmann::json::exception& e) {
+    *why = what + " is not valid JSON (" + QString::fromStdString(engine::jsonErrorText(e)) + ")";
+    return nlohmann::json::value_t::discarded;
+  }
+}
+
+QString sanitizedFileName(const QString& name) {
+  QString out;
+  for (QChar c : name)
+    out += (c.isLetterOrNumber() && c.unicode() < 128) || c == '.' || c == '-' || c == '_' ? c : QChar('_');
+  while (out.startsWith('.')) out.remove(0, 1);
+  if (out.isEmpty()) out = "file";
+  return out.left(120);
+}
+
+}  // namespace
+
+int64_t ReadLimits::defaultNpyEntryBytes() {
+  return engine::addSaturating(engine::mulSaturating(engine::limits().maxTensorBytes, 2), int64_t(1) << 20);
+}
+int64_t ReadLimits::defaultEntryBytes() {
+  return engine::limits().maxTensorBytes;
+}
+int64_t ReadLimits::defaultTotalBytes() {
+  return engine::mulSaturating(engine::limits().maxTensorBytes, 4);
+}
+
+bool isSafeDataName(const QString& name) {
+  return engine::isProjectDataReference(name.toStdString());
+}
+
+std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& stack) {
+  std::vector<nlohmann::json::json_pointer> refs;
+  if (!stack.is_object()) return refs;
+  if (stack.contains("input") && stack["input"].is_object() && stack["input"].contains("data") &&
+      stack["input"]["data"].is_string())
+    refs.emplace_back("/input/data");
+  if (stack.contains("layers") && stack["layers"].is_array()) {
+    const auto& layers = stack["layers"];
+    for (size_t i = 0; i < layers.size(); ++i) {
+      if (!layers[i].is_object()) continue;
+      for (const char* key : {"weight", "bias", "mean", "var"})
+        if (layers[i].contains(key) && layers[i][key].is_string())
+          refs.emplace_back("/layers/" + std::to_string(i) + "/" + key);
+    }
+  }
+  return refs;
+}
+
+// ---------------------------------------------------------------- reading
+ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadLimits& limits) {
+  const QString label = name.isEmpty() ? QString("project") : name;
+  auto corrupt = [&](const QString& why) {
+    return fail(ReadError::Corrupt, label + ": not a readable ConvScope project (" + why + ")");
+  };
+  if (bytes.isEmpty()) return corrupt("the file is empty");
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src =
+      zip_source_buffer_create(bytes.constData(), static_cast<zip_uint64_t>(bytes.size()), 0, &ze);
+  if (!src) {
+    const QString why = zipErrorText(&ze);
+    zip_error_fini(&ze);
+    return corrupt(why);
+  }
+  ZipPtr za(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze));
+  if (!za) {
+    zip_source_free(src);
+    const QString why =
+        zip_error_code_zip(&ze) == ZIP_ER_NOZIP ? QString("not a zip archive") : zipErrorText(&ze);
+    zip_error_fini(&ze);
+    return corrupt(why);
+  }
+  zip_error_fini(&ze);
+  const zip_int64_t count = zip_get_num_entries(za.get(), 0);
+  if (count < 0 || count > limits.maxEntries) return corrupt(QString("%1 entries").arg(count));
+
+  auto locate = [&](const QString& entry) -> zip_int64_t {
+    return zip_name_locate(za.get(), entry.toUtf8().constData(), ZIP_FL_ENC_GUESS);
+  };
+  int64_t total = 0;
+  QString why;
+  auto read = [&](zip_int64_t index, int64_t cap, QByteArray* out) {
+    if (!readEntry(za.get(), static_cast<zip_uint64_t>(index), std::min(cap, limits.maxTotalBytes - total),
+                   out, &why))
+      return false;
+    total += out->size();
+    return true;
+  };
+
+  // The manifest decides everything else: format and version first, so a newer file is named as such.
+  const zip_int64_t mi = locate(kManifest);
+  if (mi < 0) return corrupt("no manifest.json");
+  QByteArray text;
+  if (!read(mi, std::min(kMaxJsonBytes, limits.maxEntryBytes), &text))
+    return corrupt("manifest.json: " + why);
+  const nlohmann::json manifest = parseJson(text, "manifest.json", &why);
+  if (manifest.is_discarded()) return corrupt(why);
+  if (!manifest.is_object() || !manifest.contains("format") || manifest["format"] != kFormatName)
+    return corrupt("manifest.json does not say \"format\": \"convscope-project\"");
+  if (!manifest.contains("format_version") || !manifest["format_version"].is_number_integer())
+    return corrupt("manifest.json has no integer \"format_version\"");
+  const int64_t version = manifest["format_version"].get<int64_t>();
+  if (version < 1) return corrupt(QString("format_version %1").arg(version));
+  if (version > kFormatVersion) {
+    QString by;
+    if (manifest.contains("saved_by") && manifest["saved_by"].is_string())
+      by = " by " + QString::fromStdString(manifest["saved_by"].get<std::string>());
+    return fail(
+        ReadError::NewerVersion,
+        QString("%1 was saved%2 in project format version %3; this ConvScope reads versions up to %4. "
+                "Open it with a newer ConvScope.")
+            .arg(label, by)
+            .arg(version)
+            .arg(kFormatVersion));
+  }
+
+  ReadResult r;
+  Project& p = r.project;
+  p.formatVersion = static_cast<int>(version);
+  std::string stackName = kStack;
+  if (manifest.contains("stack")) {
+    if (!manifest["stack"].is_string()) return corrupt("manifest \"stack\" is not a string");
+    stackName = manifest["stack"].get<std::string>();
+  }
+  const zip_int64_t si = locate(QString::fromStdString(stackName));
+  if (si < 0) return corrupt("no " + QString::fromStdString(stackName));
+  if (!read(si, std::min(kMaxJsonBytes, limits.maxEntryBytes), &text))
+    return corrupt(QString::fromStdString(stackName) + ": " + why);
+  p.stack = parseJson(text, QString::fromStdString(stackName), &why);
+  if (p.stack.is_discarded()) return corrupt(why);
+  if (!p.stack.is_object()) return corrupt(QString::fromStdString(stackName) + " is not a JSON object");
+
+  // Data members: the manifest lists them; only those the stack names are inflated. Every data
+  // reference of the stack must be one of them (engine/io/data_path.h: a project reads nothing else).
+  std::set<QString> listed;
+  if (manifest.contains("files")) {
+    if (!manifest["files"].is_array()) return corrupt("manifest \"files\" is not a list");
+    for (const auto& f : manifest["files"]) {
+      if (!f.is_string()) return corrupt("manifest \"files\" holds a non-string");
+      const QString fname = QString::fromStdString(f.get<std::string>());
+      if (!isSafeDataName(fname))
+        return corrupt("unsafe data file name '" +
+                       QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
+      if (!listed.insert(fname).second) return corrupt("data file '" + fname + "' listed twice");
+      if (locate(fname) < 0) return corrupt("data file '" + fname + "' is missing");  // present, not inflated
+    }
+  }
+  const QString stackLabel = QString::fromStdString(stackName);
+  for (const auto& ptr : fileReferences(p.stack)) {
+    const std::string ref = p.stack.at(ptr).get<std::string>();
+    const QString qref = QString::fromStdString(ref);
+    const QString where = stackLabel + " " + QString::fromStdString(ptr.to_string());
+    if (!isSafeDataName(qref))
+      return fail(
+          ReadError::Unsafe,
+          QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
+                  "only read members of its own data/ folder); nothing outside the project was read")
+              .arg(label, where, QString::fromStdString(engine::excerpt(ref, 64))));
+    if (!listed.count(qref))
+      return corrupt(where + " names '" + qref + "', which the manifest does not list");
+    if (p.files.count(qref)) continue;
+    const zip_int64_t fi = locate(qref);
+    if (fi < 0) return corrupt("data file '" + qref + "' is missing");
+    QByteArray data;
+    const bool isNpy = qref.endsWith(".npy", Qt::CaseInsensitive);
+    const int64_t cap = isNpy ? limits.maxNpyEntryBytes : limits.maxEntryBytes;
+    auto check = [&](const QByteArray& prefix, zip_uint64_t declared, QString* w) {
+      return checkNpyPrefix(qref, prefix, declared, w);
+    };
+    if (!readEntry(za.get(), static_cast<zip_uint64_t>(fi), std::min(cap, limits.maxTotalBytes - total),
+                   &data, &why,
+                   isNpy ? std::function<bool(const QByteArray&, zip_uint64_t, QString*)>(check) : nullptr,
+                   limits.npyHeaderProbeBytes))
+      return corrupt(qref + ": " + why);
+    total += data.size();
+    p.files.emplace(qref, std::move(data));
+  }
+  if (manifest.contains("view") && manifest["view"].is_object()) {
+    const auto& v = manifest["view"];
+    auto intOr = [&](const char* k) {
+      return v.contains(k) && v[k].is_number_integer()
+                 ? static_cast<int>(std::clamp<int64_t>(v[k].get<int64_t>(), -1, 1 << 30))
+                 : -1;
+    };
+    p.view.layer = intOr("layer");
+    p.view.step = intOr("step");
+    if (v.contains("name") && v["name"].is_string())
+      p.view.view = QString::fromStdString(v["name"].get<std::string>()).left(64);
+    if (v.contains("dock_state") && v["dock_state"].is_string())
+      p.view.dockState =
+          QByteArray::fromBase64(QByteArray::fromStdString(v["dock_state"].get<std::string>()));
+  }
+  if (manifest.contains("document") && manifest["document"].is_object()) {
+    const auto& d = manifest["document"];
+    if (d.contains("title") && d["title"].is_string())
+      p.title = QString::fromStdString(d["title"].get<std::string>()).left(256);
+    if (d.contains("origin") && d["origin"].is_string())
+      p.origin = QString::fromStdString(d["origin"].get<std::string>());
+  }
+  return r;
+}
+
+ReadResult readProjectFile(const QString& path, const ReadLimits& limits) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly))
+    return fail(ReadError::Io, path + ": cannot open the file for reading (" + f.errorString() + ")");
+  if (f.size() > limits.maxTotalBytes)
+    return fail(ReadError::Corrupt, path + ": not a readable ConvScope project (the file is too large)");
+  const QByteArray bytes = f.readAll();
+  if (f.error() != QFileDevice::NoError)
+    return fail(ReadError::Io, path + ": read failed (" + f.errorString() + ")");
+  return readProject(bytes, path, limits);
+}
+
+// ---------------------------------------------------------------- writing
+bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
+  auto err = [&](const QString& m) {
+    if (errorOut) *errorOut = m;
+    return false;
+  };
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& [name, data] : p.files) {
+    if (!isSafeDataName(name)) return err("unsafe data file name '" + name + "'");
+    files.push_back(name.toStdString());
+  }
+  nlohmann::json view = nlohmann::json::object();
+  if (p.view.layer >= 0) view["layer"] = p.view.layer;
+  if (!p.view.view.isEmpty()) view["name"] = p.view.view.toStdString();
+  if (p.view.step >= 0) view["step"] = p.view.step;
+  if (!p.view.dockState.isEmpty()) view["dock_state"] = p.view.dockState.toBase64().toStdString();
+  nlohmann::json manifest = {
+      {"format", kFormatName},
+      {"format_version", kFormatVersion},
+      {"saved_by", "ConvScope 0.1.0"},
+      {"stack", kStack},
+      {"files", files},
+      {"view", view},
+      {"document", {{"title", p.title.toStdString()}, {"origin", p.origin.toStdString()}}}};
+  const std::string manifestText = manifest.dump(2) + "\n";
+  const std::string stackText = p.stack.dump(2) + "\n";
+
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &ze);
+  if (!src) {
+    const QString why = zipErrorText(&ze);
+    zip_error_fini(&ze);
+    return err("cannot create the archive: " + why);
+  }
+  zip_t* za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+  if (!za) {
+    const QString why = zipErrorText(&ze);
+    zip_error_fini(&ze);
+    zip_source_free(src);
+    return err("cannot create the archive: " + why);
+  }
+  zip_error_fini(&ze);
+  zip_source_keep(src);  // read the bytes back after zip_close
+  auto add = [&](const std::string& name, const char* data, size_t size, int level) {
+    zip_source_t* s = zip_source_buffer(za, data, size, 0);
+    if (!s) return false;
+    const zip_int64_t idx = zip_file_add(za, name.c_str(), s, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+    if (idx < 0) {
+      zip_source_free(s);
+      return false;
+    }
+    return zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE,
+                                    static_cast<zip_uint32_t>(level)) == 0;
+  };
+  bool ok = add(kManifest, manifestText.data(), manifestText.size(), 6) &&
+            add(kStack, stackText.data(), stackText.size(), 6);
+  for (auto it = p.files.begin(); ok && it != p.files.end(); ++it)
+    ok = add(it->first.toStdString(), it->second.constData(), static_cast<size_t>(it->second.size()), 1);
+  if (!ok) {
+    const QString why = zipErrorText(zip_get_error(za));
+    zip_discard(za);
+    zip_source_free(src);
+    return err("cannot build the archive: " + why);
+  }
+  if (zip_close(za) != 0) {
+    const QString why = zipErrorText(zip_get_error(za));
+    zip_discard(za);
+    zip_source_free(src);
+    return err("cannot build the archive: " + why);
+  }
+  // Copy the finished archive out of the buffer source.
+  bool readOk = zip_source_open(src) == 0;
+  if (readOk) {
+    readOk = zip_source_seek(src, 0, SEEK_END) == 0;
+    const zip_int64_t size = readOk ? zip_source_tell(src) : -1;
+    readOk = readOk && size >= 0 && zip_source_seek(src, 0, SEEK_SET) == 0;
+    if (readOk) {
+      out->resize(static_cast<qsizetype>(size));
+      readOk = zip_source_read(src, out->data(), static_cast<zip_uint64_t>(size)) == size;
+    }
+    zip_source_close(src);
+  }
+  zip_source_free(src);
+  if (!readOk) return err("cannot read the archive back from memory");
+  return true;
+}
+
+bool writeProjectFile(const QString& path, const Project& p, QString* errorOut) {
+  QByteArray bytes;
+  QString why;
+  if (!encodeProject(p, &bytes, &why)) {
+    if (errorOut) *errorOut = path + ": " + why;
+    return false;
+  }
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) {
+    if (errorOut) *errorOut = path + ": cannot open the file for writing (" + f.errorString() + ")";
+    return false;
+  }
+  if (f.write(bytes) != bytes.size() || !f.commit()) {
+    if (errorOut)
+      *errorOut = path + ": write failed (" + f.errorString() + "); the previous file is unchanged";
+    f.cancelWriting();
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- documents
+Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
+                       engine::DataAccess access, QStringList* bundled) {
+  Project p;
+  p.stack = source;
+  const QDir base(baseDir.isEmpty() ? QDir::currentPath() : baseDir);
+  std::map<QString, QString> byCanonical;  // canonical path → archive name
+  std::set<QString> used;
+  for (const auto& ptr : fileReferences(source)) {
+    const QString ref = QString::fromStdString(source.at(ptr).get<std::string>());
+    QString abs = QDir::isAbsolutePath(ref) ? ref : base.absoluteFilePath(ref);
+    if (access == engine::DataAccess::ProjectDataOnly) {
+      try {
+        abs = QString::fromStdString(
+            engine::dataFilePath(ref.toStdString(), base.absolutePath().toStdString(), access, {}));
+      } catch (const engine::EngineError&) {
+        if (warnings)
+          *warnings << QString(
+                           "%1: '%2' is not one of the project's data files; it was not read and "
+                           "the reference is saved as written")
+                           .arg(QString::fromStdString(ptr.to_string()),
+                                QString::fromStdString(engine::excerpt(ref.toStdString(), 64)));
+        continue;
+      }
+    }
+    const QString canonical = QFileInfo(abs).canonicalFilePath();
+    if (canonical.isEmpty() || !QFileInfo(canonical).isFile()) {
+      if (warnings)
+        *warnings << QString("%1: file '%2' not found; the reference is saved as written")
+                         .arg(QString::fromStdString(ptr.to_string()), ref);
+      continue;
+    }
+    auto known = byCanonical.find(canonical);
+    if (known == byCanonical.end()) {
+      QFile f(canonical);
+      if (!f.open(QIODevice::ReadOnly)) {
+        if (warnings)
+          *warnings << QString("%1: cannot read '%2'; the reference is saved as written")
+                           .arg(QString::fromStdString(ptr.to_string()), ref);
+        continue;
+      }
+      QByteArray data = f.readAll();
+      const QString clean = sanitizedFileName(QFileInfo(canonical).fileName());
+      QString name = "data/" + clean;
+      for (int n = 2; used.count(name); ++n) {
+        const QFileInfo fi(clean);
+        name = QString("data/%1_%2%3")
+                   .arg(fi.completeBaseName())
+                   .arg(n)
+                   .arg(fi.suffix().isEmpty() ? "" : "." + fi.suffix());
+      }
+      used.insert(name);
+      if (bundled) *bundled << name + " <- " + canonical;
+      p.files.emplace(name, std::move(data));
+      known = byCanonical.emplace(canonical, name).first;
+    }
+    p.stack[ptr] = known->second.toStdString();
+  }
+  return p;
+}
+
+bool extractProject(const Project& p, const QString& dir, QString* errorOut) {
+  QDir root(dir);
+  if (!root.mkpath(".")) {
+    if (errorOut) *errorOut = dir + ": cannot create the folder";
+    return false;
+  }
+  for (const auto& [name, data] : p.files) {
+    if (!isSafeDataName(name)) {
+      if (errorOut) *errorOut = "unsafe data file name '" + name + "'";
+      return false;
+    }
+    const QString path = root.filePath(name);
+    if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+      if (errorOut) *errorOut = path + ": cannot create the folder";
+      return false;
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
+      if (errorOut) *errorOut = path + ": cannot write (" + f.errorString() + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace convscope::app::project

@@ -1,0 +1,49 @@
+// Every equivalent way to compute a conv or conv_transpose layer.
+//
+// conv_transpose methods (each compared with forwardLayer, the polyphase kernel):
+//   scatter           stamp x[i] * W at i*s + j*d - start, step by step (scatter_trace.h)
+//   zero_insertion    stride-1 conv of the flipped, channel-swapped kernel over the zero-inserted,
+//                     padded (or cropped) input (zero_insertion.h, §6a)
+//   matrix_transpose  Mᵀ x + b with M the matrix of the adjoint conv (conv_matrix.h, §6b)
+//   input_gradient    d<conv(z), x>/dz of the adjoint conv by the P1 backward rule (§6b)
+//   conv2d_singleton  1-D: the same layer as 2-D with a singleton axis, both placements (k,1)
+//                     and (1,k) (§6c); 2-D: H and W swapped (transpose in, run, transpose back)
+// conv methods: naive (direct P1 loops in double), matrix (M x + b), conv2d_singleton (as above).
+// Each result is max |method - direct| over all elements; `scale` = max(1, max |direct|) so that
+// relative agreement is maxAbsDiff / scale.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/core/layer.h"
+
+namespace convscope::engine {
+
+struct EquivalenceMethod {
+  std::string name;
+  double maxAbsDiff = 0.0;
+};
+
+struct EquivalenceReport {
+  Op op = Op::Conv;
+  double scale = 1.0;                      // max(1, max |direct output|)
+  std::vector<EquivalenceMethod> methods;  // in the documented order
+  /// Largest maxAbsDiff / scale over the methods.
+  double maxRelative() const;
+};
+
+/// Method names for an op ("scatter", ...); empty for ops without equivalent forms.
+std::vector<std::string> equivalenceMethods(Op op);
+/// Computes `layer` on input `x` every equivalent way. Throws EngineError for other ops.
+EquivalenceReport computeEquivalences(const Layer& layer, const Tensor& x);
+
+/// Direct P1 conv in double precision (any padMode), for reference.
+Tensor naiveConv(const Layer& conv, const Tensor& x);
+/// The 1-D layer lifted to 2-D with a singleton axis: kernel (k,1) when `singletonLast`, else (1,k).
+Layer liftTo2d(const Layer& layer1d, bool singletonLast);
+/// The 2-D layer with its two spatial axes swapped (weights transposed over the kernel axes).
+Layer swapAxes2d(const Layer& layer2d);
+/// Swaps the last two axes of a (N, C, H, W) tensor.
+Tensor swapLastAxes(const Tensor& t);
+
+}  // namespace convscope::engine
