@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Engine vs PyTorch on the cases of ../shared/performance.md, in the same run, 1 and 2 threads.
+"""Engine vs PyTorch on the cases of torch_conv_ref.py (CASES), in the same run, 1 and 2 threads.
 
 Runs build-perf's engine_bench (Google Benchmark, JSON, median of repetitions) and
 torch_conv_ref.py (PyTorch tuned as performance.md says: OPENBLAS_CORETYPE=SkylakeX, glibc malloc

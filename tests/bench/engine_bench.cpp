@@ -1,5 +1,5 @@
 // engine_bench: Google Benchmark timings of the engine's conv / conv_transpose on the cases of
-// ../shared/performance.md (same shapes as torch_conv_ref.py), 1 and 2 threads (OpenMP).
+// torch_conv_ref.py (same shapes; results in docs/performance.md), 1 and 2 threads (OpenMP).
 // Inputs are rebuilt with torch_conv_ref.py's index hash, so `engine_bench --checksums` prints the
 // same out_sum / out_abs_sum / out_samples that the torch script prints (compare.py checks them).
 //

@@ -6,7 +6,7 @@ TestCheck.test_pytorch_example]
 
 Expected shapes are derived independently of the engine: PyTorch and Chainer example stacks are
 rebuilt as torch layers (torch 1.13 from /usr/bin/python3) and pushed through with zeros; Keras
-and ONNX stacks use the closed-form rules of conv-semantics.md, written out below.
+and ONNX stacks use the closed-form rules of docs/conventions.md, written out below.
 """
 import argparse
 import json
@@ -142,7 +142,7 @@ def torch_expected(stack):
 
 
 def keras_expected(stack):
-    """Keras closed forms (conv-semantics.md section 3); 1-D or 2-D, per axis."""
+    """Keras closed forms (docs/conventions.md §Keras); 1-D or 2-D, per axis."""
     shape = input_cf_shape(stack)
     C, L = shape[0], shape[1:]
     nd = len(L)
@@ -190,7 +190,7 @@ def keras_expected(stack):
 
 
 def onnx_expected(stack):
-    """ONNX closed forms (conv-semantics.md section 5, spec split rule)."""
+    """ONNX closed forms (docs/conventions.md §ONNX, spec split rule)."""
     shape = input_cf_shape(stack)
     C, L = shape[0], shape[1:]
     nd = len(L)

@@ -9,7 +9,7 @@ DIR/manifest.json describing all cases. Cases with "expect": "error" are stacks 
 `convscope run` exit with status 2 (no expected/ directory).
 
 Sources of cases:
-  * named cases: every numbered case of /work/shared/conv-semantics.md §8 ("s08_NN_*")
+  * named cases: the numbered cases of named_cases() below ("s08_NN_*")
   * error cases ("err_*")
   * ONNX's own Conv/ConvTranspose node test vectors from python3-onnx ("onnx_vec_*")
   * random configurations over all ops x conventions x dims x batch x layout ("r*")
@@ -221,11 +221,13 @@ def named_cases(g):
     # 19. causal d=2 s=2
     # TF refuses strides > 1 with dilation_rate > 1 at call time (nn_ops
     # _get_strides_and_dilation_rate: "strides > 1 not supported in conjunction with dilation_rate > 1"),
-    # and Keras documents the combination as incompatible (conv-semantics.md §3), so d=2 s=2 is an error case.
+    # and Keras documents the combination as incompatible (docs/conventions.md §Keras convolution),
+    # so d=2 s=2 is an error case.
     build(g, "err_s08_19_keras_causal_d2_s2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "strides": 2, "dilation_rate": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", expect="error", check_ref=False, tags=T(19))
     build(g, "s08_19_keras_causal_k3_s2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "strides": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", tags=T(19))
     build(g, "s08_19_keras_causal_d2", K, 1, (2, 9), [{"op": "conv", "kernel_size": 3, "dilation_rate": 2, "padding": "causal", "_w": (3, 2, 3)}], layout="channels_last", tags=T(19))
-    # 20-22 Keras Conv1DTranspose (the whole L=10 table of §3)
+    # 20-22 Keras Conv1DTranspose (the whole L=10 table of docs/conventions.md §Keras transposed
+    # convolution examples)
     table = [(3, 1, "same", None), (2, 1, "same", None), (3, 2, "same", None), (4, 2, "same", None),
              (5, 2, "same", None), (1, 2, "same", None), (3, 2, "same", 0), (3, 2, "same", 1),
              (4, 2, "same", 1), (3, 3, "same", 2), (1, 2, "valid", None), (3, 2, "valid", 1)]
@@ -314,10 +316,11 @@ def named_cases(g):
 
 
 def property_cases(g):
-    """§8 cases 32 (zero insertion §6a, M^T §6b) and 33 (§6e box filter, checkerboard)."""
+    """Cases 32 (zero insertion, M^T) and 33 (upsample+conv box filter, checkerboard); the identities
+    are in docs/conventions.md §Equivalences."""
     n = 0
     tries = 0
-    while n < 12 and tries < 500:  # 6a zero insertion equivalence
+    while n < 12 and tries < 500:  # zero insertion equivalence
         tries += 1
         dims = 1 if n < 8 else 2
         L = [g.ri(1, 6) for _ in range(dims)]
@@ -353,7 +356,7 @@ def property_cases(g):
         g.add(c)
         n += 1
     n = 0
-    while n < 10:  # 6b M^T with op* = remainder
+    while n < 10:  # M^T with op* = remainder
         dims = 1 if n < 7 else 2
         L = [g.ri(2, 8) for _ in range(dims)]
         k = [g.ri(1, 4) for _ in range(dims)]
@@ -382,7 +385,7 @@ def property_cases(g):
                    desc="conv_transpose with op* equals d<conv(x),y>/dx", expected=[grad.detach()]))
         n += 1
     n = 0
-    while n < 8:  # 6e upsample + conv == conv_transpose with box-filtered flipped kernel
+    while n < 8:  # upsample + conv == conv_transpose with box-filtered flipped kernel
         L, k, s = g.ri(2, 7), g.ri(1, 4), g.ri(2, 3)
         p = g.ri(0, k - 1)
         C, O = g.ri(1, 3), g.ri(1, 3)

@@ -1,11 +1,11 @@
 """Reference interpreter of ConvScope stack files, in torch float64.
 
 Every layer of a stack (see docs/stack-format.md) is evaluated here from its JSON dict and its
-.npy files, following /work/shared/conv-semantics.md:
+.npy files, following docs/conventions.md:
 
 * pytorch convention: the real torch modules/functionals are the oracle (nn.ConvNd with
   padding_mode, nn.ConvTransposeNd.forward(output_size=...), F.max_pool/avg_pool).
-* keras / onnx / chainer: emulated with the two primitives of conv-semantics.md §0
+* keras / onnx / chainer: emulated with the two primitives of docs/conventions.md §Canonical layer
   (P1 = pad then valid correlation, P2 = full transposed scatter then a zero-extended window)
   plus a per-convention resolver of (pads) or (start, L_out).
 
@@ -123,7 +123,8 @@ def onnx_same(L, k, s, d, upper):
 
 
 def keras_deconv(L, k, s, d, padding, op):
-    """(start, L_out) of Keras ConvNDTranspose (conv-semantics.md §3), Illegal on TF errors."""
+    """(start, L_out) of Keras ConvNDTranspose (docs/conventions.md §Keras transposed convolution),
+    Illegal on TF errors."""
     dk = d * (k - 1) + 1
     if op is not None and op >= s:
         raise Illegal("keras: output_padding >= stride")

@@ -1,5 +1,6 @@
 // naive_reference.cpp: see naive_reference.h. Everything is written for 2 spatial axes; a 1-D layer
-// is viewed as H = 1 (a singleton axis with k = s = d = 1 and no padding, conv-semantics.md §6c).
+// is viewed as H = 1 (a singleton axis with k = s = d = 1 and no padding, docs/conventions.md
+// §1-D as 2-D with a singleton axis).
 #include "naive_reference.h"
 
 #include <algorithm>
@@ -46,7 +47,7 @@ struct View {
   int64_t at(int64_t n, int64_t c, int64_t h, int64_t w) const { return ((n * C + c) * H + h) * W + w; }
 };
 
-// Source of padded position t under a pad mode (conv-semantics.md §1), -1 = zero.
+// Source of padded position t under a pad mode (docs/conventions.md §Padding modes), -1 = zero.
 int padIndex(int t, int L, PadMode m) {
   if (t >= 0 && t < L) return t;
   switch (m) {

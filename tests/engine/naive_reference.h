@@ -1,6 +1,6 @@
 // naive_reference: straightforward loop implementations of every engine op, written directly from
-// the formulas in shared/conv-semantics.md (P1: pad then correlate; P2: scatter into `full`, then
-// window) in double precision. Independent of the fast kernels (own pad index map, no GEMM).
+// the formulas of docs/conventions.md §Canonical layer (P1: pad then correlate; P2: scatter into
+// `full`, then window) in double precision. Independent of the fast kernels (own pad index map, no GEMM).
 #pragma once
 #include "engine/core/layer.h"
 

@@ -180,7 +180,8 @@ TEST(ConvSweep, LargerThanOneBlock) {
 }
 
 TEST(Conv, OneDEqualsTwoDWithSingletonAxis) {
-  // conv-semantics.md §6c: conv1d(x, W) == conv2d(x[..., None], W[..., None]).
+  // docs/conventions.md §1-D as 2-D with a singleton axis:
+  // conv1d(x, W) == conv2d(x[..., None], W[..., None]).
   std::mt19937 rng(7);
   Layer l1 = makeConvLayer(Op::Conv, 1, convAxis(19, 4, 3, 2, 2, 1), Axis{}, 4, 6, 2, true, rng);
   Layer l2 = l1;

@@ -1,8 +1,8 @@
 // test_conv_transpose: transposed conv (P2): hand-checked tiny cases, the zero-insertion
-// equivalence of conv-semantics.md §6a, and random sweeps vs naive_reference (negative start,
-// k < s, dilation, groups, output windows past the full buffer), each run in both forms (polyphase
-// gather-GEMM and direct scatter) and in the form the engine picks; large kernels on small inputs
-// (the scatter form's reason) in 1-D and 2-D, with their scratch and peak memory bounded.
+// equivalence (docs/conventions.md §Zero-insertion form), and random sweeps vs naive_reference
+// (negative start, k < s, dilation, groups, output windows past the full buffer), each run in both
+// forms (polyphase gather-GEMM and direct scatter) and in the form the engine picks; large kernels on
+// small inputs (the scatter form's reason) in 1-D and 2-D, with their scratch and peak memory bounded.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -162,7 +162,7 @@ TEST(ConvTransposeSweep, LargerThanOneBlock) {
 }
 
 TEST(ConvTranspose, EqualsConvOfZeroInsertedInput) {
-  // conv-semantics.md §6a with the fast kernels only: zero-insert, pad d(k-1)-p left and
+  // docs/conventions.md §Zero-insertion form, fast kernels only: zero-insert, pad d(k-1)-p left and
   // d(k-1)-p+op right, stride-1 conv with the per-group flipped, in/out-swapped kernel.
   std::mt19937 rng(11);
   for (int t = 0; t < 60; ++t) {

@@ -1,5 +1,5 @@
-// Every equivalent form of conv / conv_transpose agrees with the forward kernels (issue 3, items
-// 3, 4, 9): scatter, zero insertion, Mᵀ, input gradient, 2-D singleton; naive, M, 2-D singleton.
+// Every equivalent form of conv / conv_transpose agrees with the forward kernels (docs/conventions.md
+// §Equivalences): scatter, zero insertion, Mᵀ, input gradient, 2-D singleton; naive, M, 2-D singleton.
 #include <gtest/gtest.h>
 
 #include "engine/kernels/kernels.h"

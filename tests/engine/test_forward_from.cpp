@@ -1,8 +1,8 @@
-// forwardFrom + reusableLayers (issue 7, item 3): the app recomputes only from the first layer an edit
-// changed, taking the earlier outputs from the previous forward pass. These tests prove that this
-// gives the same bits as a full forward pass, for random stacks and random edits, and that reuse is
-// refused whenever the input, a global setting or a resolved layer (weights from files included)
-// differs.
+// forwardFrom + reusableLayers (docs/performance.md §Interaction): the app recomputes only from the
+// first layer an edit changed, taking the earlier outputs from the previous forward pass. These tests
+// prove that this gives the same bits as a full forward pass, for random stacks and random edits, and
+// that reuse is refused whenever the input, a global setting or a resolved layer (weights from files
+// included) differs.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

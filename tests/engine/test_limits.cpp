@@ -1,6 +1,6 @@
-// Limits (engine/core/limits.h, issue 8 item 3): byte sizes, saturating arithmetic, and stacks that would
-// exceed the tensor / activation caps refused by resolveStack before anything is allocated, with
-// the size they would need.
+// Limits (engine/core/limits.h, docs/bad-input.md §Limits): byte sizes, saturating arithmetic, and
+// stacks that would exceed the tensor / activation caps refused by resolveStack before anything is
+// allocated, with the size they would need.
 #include <gtest/gtest.h>
 
 #include <limits>

@@ -1,6 +1,7 @@
-// Overlap counts and the §6e identity (issue 3, items 6, 9): counts equal the forward pass of a
-// ones input through a ones kernel (no bias); the uniformity rule matches the measured interior;
-// nearest-upsample + conv equals the box-filtered conv_transpose.
+// Overlap counts and the upsample+conv identity (docs/conventions.md §Overlap counts, §Upsample then
+// conv as a transposed convolution): counts equal the forward pass of a ones input through a ones
+// kernel (no bias); the uniformity rule matches the measured interior; nearest-upsample + conv equals
+// the box-filtered conv_transpose.
 #include <gtest/gtest.h>
 
 #include <numeric>

@@ -1,4 +1,4 @@
-// The frequently asked questions, computed (issue 3, item 7).
+// The frequently asked questions, computed (engine/teach/questions.h).
 #include <gtest/gtest.h>
 
 #include "engine/teach/questions.h"
@@ -9,7 +9,8 @@ namespace {
 
 TEST(Questions, Conv1dTransposeEqualsExpandDimsConv2dTransposeSqueeze) {
   // Keras Conv1DTranspose vs expand_dims + Conv2DTranspose((k,1),(s,1)) + squeeze, over settings
-  // including the §3 table (same/valid, op None/given).
+  // including the table of docs/conventions.md §Keras transposed convolution examples (same/valid,
+  // op None/given).
   struct Case {
     int L, C, F, k, s;
     const char* pad;

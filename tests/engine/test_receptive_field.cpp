@@ -1,4 +1,4 @@
-// Receptive fields (issue 3, items 5, 9): the exact field equals the brute-force set of input
+// Receptive fields (engine/teach/receptive_field.h): the exact field equals the brute-force set of input
 // positions whose perturbation changes the element (through engine::forward); path counts equal
 // the impulse response of ones kernels; the closed form bounds (and, for forward chains, equals)
 // the exact hull.

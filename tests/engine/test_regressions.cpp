@@ -1,6 +1,6 @@
 // Regression tests for crashes, UB and leaks found by the fuzz targets and the sanitizer build
-// (issue 8). Each test is named after what it guards; the fuzz input itself is kept in
-// tests/fuzz/regressions/<target>/ and replayed by CTest.
+// (docs/bad-input.md §How this is tested). Each test is named after what it guards; the fuzz input
+// itself is kept in tests/fuzz/regressions/<target>/ and replayed by CTest.
 #include <gtest/gtest.h>
 
 #include "engine/core/error.h"

@@ -1,5 +1,6 @@
-// Gather trace, scatter trace and zero-insertion view (issue 3, items 1-3): property tests over
-// random layers (direct geometry) and random stacks under all four conventions.
+// Gather trace, scatter trace and zero-insertion view (docs/conventions.md §Canonical layer,
+// §Zero-insertion form): property tests over random layers (direct geometry) and random stacks under
+// all four conventions.
 #include <gtest/gtest.h>
 
 #include "engine/kernels/kernels.h"
@@ -261,7 +262,8 @@ TEST(TraceZeroInsertion, CellsClassifiedIncludingCrop) {
 }
 
 TEST(TraceZeroInsertion, FlipMattersForAsymmetricKernels) {
-  // The §6a form with the kernel NOT flipped gives a different answer for w = [1, 2, 3].
+  // The zero-insertion form (docs/conventions.md §Zero-insertion form) with the kernel NOT flipped
+  // gives a different answer for w = [1, 2, 3].
   Layer l;
   l.op = Op::ConvTranspose;
   l.inChannels = l.outChannels = 1;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `convscope render`, `convscope animate` and `convscope run --csv` (issue 5).
+"""End-to-end tests of `convscope render`, `convscope animate` and `convscope run --csv`.
 
 Every format for every view of two lessons:
   PNG decodes (ffmpeg) with the requested size; SVG parses as XML and has <text> elements and no

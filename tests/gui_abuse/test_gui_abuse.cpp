@@ -1,4 +1,4 @@
-// The GUI under abuse (issue 8, item 4): the real MainWindow with the OpenGL canvas attached
+// The GUI under abuse (docs/bad-input.md): the real MainWindow with the OpenGL canvas attached
 // (as app/launch.cpp builds it), driven through the paths the UI uses.
 //
 //  1. randomEditsAndUndoStorms: every bundled lesson in turn gets its share of N seeded random edits
@@ -11,7 +11,7 @@
 //     snapshot (outputs present, shapes chained through the layers, the canvas drawing it), an
 //     invalid source shows its error (status bar + stack editor) and never replaced the snapshot,
 //     and after every undo/redo the source equals the one recorded for that undo index; a snapshot
-//     that reused earlier layers' outputs (issue 7) equals a full forward pass bit for bit. At the
+//     that reused earlier layers' outputs (forwardFrom) equals a full forward pass bit for bit. At the
 //     end of each lesson: undo all == the lesson file, redo all == the final state.
 //  2. badCorpusThroughFileOpen: every stack.json and .npy of tests/bad_input (materialised by
 //     make_cases.py) through File → Open stack… / File → Open input… (the real actions, the

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `convscope import` (issue 6): ONNX models exported with torch.onnx.export or
-built with onnx.helper are imported, run with `convscope run` and compared with torch (1e-4
-relative); refused models exit 2 with a message naming the nodes and write nothing; WAV/NPY/CSV
-input files round-trip through `convscope run`.
+"""End-to-end tests of `convscope import` (docs/onnx-import.md): ONNX models exported with
+torch.onnx.export or built with onnx.helper are imported, run with `convscope run` and compared with
+torch (1e-4 relative); refused models exit 2 with a message naming the nodes and write nothing;
+WAV/NPY/CSV input files round-trip through `convscope run`.
 
 usage: test_import.py --convscope PATH --work DIR
 """
