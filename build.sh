@@ -26,7 +26,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri
   libgif-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
   texlive-latex-base texlive-pictures poppler-utils ffmpeg
-  clang-14 libclang-rt-14-dev libomp-14-dev
+  clang-14 libclang-rt-14-dev libomp-14-dev clang-format-14
 )
 
 missing=()

@@ -20,9 +20,9 @@
 #include <QtTest>
 #include <random>
 
-#include "document.h"
+#include "app/gui/document.h"
+#include "app/gui/main_window.h"
 #include "engine/io/npy.h"
-#include "main_window.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"
 #include "widgets/stack_editor.h"

@@ -11,9 +11,9 @@
 #include <QUndoStack>
 #include <QtTest>
 
-#include "document.h"
+#include "app/gui/document.h"
+#include "app/gui/main_window.h"
 #include "engine/stack/stack.h"
-#include "main_window.h"
 #include "widgets/canvas.h"
 #include "widgets/stack_editor.h"
 

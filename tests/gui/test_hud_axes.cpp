@@ -9,9 +9,9 @@
 #include <QUndoStack>
 #include <QtTest>
 
-#include "document.h"
-#include "gui_canvas.h"
-#include "main_window.h"
+#include "app/gui/canvas_binding.h"
+#include "app/gui/document.h"
+#include "app/gui/main_window.h"
 #include "widgets/canvas.h"
 
 using namespace convscope;

@@ -30,11 +30,11 @@
 #include <cmath>
 #include <csignal>
 
-#include "document.h"
+#include "app/gui/document.h"
+#include "app/gui/main_window.h"
+#include "app/gui/project_controller.h"
+#include "app/project/project_file.h"
 #include "engine/io/npy.h"
-#include "main_window.h"
-#include "project_controller.h"
-#include "project_file.h"
 #include "widgets/stack_editor.h"
 
 using namespace convscope;

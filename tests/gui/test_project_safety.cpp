@@ -20,13 +20,13 @@
 #include <chrono>
 #include <cmath>
 
-#include "document.h"
+#include "app/gui/document.h"
+#include "app/gui/guarded_application.h"
+#include "app/gui/main_window.h"
+#include "app/gui/project_controller.h"
+#include "app/project/project_file.h"
 #include "engine/core/limits.h"
 #include "engine/io/npy.h"
-#include "guarded_application.h"
-#include "main_window.h"
-#include "project_controller.h"
-#include "project_file.h"
 #include "widgets/latest_job.h"
 
 using namespace convscope;

@@ -60,15 +60,15 @@
 #include <random>
 #include <thread>
 
-#include "document.h"
+#include "app/gui/canvas_binding.h"
+#include "app/gui/document.h"
+#include "app/gui/lessons.h"
+#include "app/gui/main_window.h"
+#include "app/gui/project_controller.h"
 #include "engine/core/convention.h"
 #include "engine/core/error.h"
 #include "engine/core/limits.h"
 #include "engine/stack/stack.h"
-#include "gui_canvas.h"
-#include "gui_lessons.h"
-#include "main_window.h"
-#include "project_controller.h"
 #include "widgets/canvas.h"
 #include "widgets/input_editor.h"
 #include "widgets/scene/scene_model.h"

@@ -1,9 +1,11 @@
 // SignalPyramid (the activation plots' min/max level-of-detail cache) against the raw samples.
 #include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
+
 #include "widgets/signal_pyramid.h"
 
 namespace convscope {
