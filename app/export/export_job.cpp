@@ -1,5 +1,8 @@
-// export_job.cpp — sections: 1. formats and targets  2. figures  3. activation plots
-//                            4. animations and frames
+// Index of this file:
+// [SECTION] Formats and targets
+// [SECTION] Figures
+// [SECTION] Activation plots
+// [SECTION] Animations and frames
 #include "app/export/export_job.h"
 
 #include <fcntl.h>
@@ -33,7 +36,7 @@ namespace convscope::app {
 using widgets::SceneRequest;
 using widgets::Theme;
 
-// ---------------------------------------------------------------- 1. formats and targets
+// [SECTION] Formats and targets
 
 std::optional<ExportFormat> exportFormatFromPath(const QString& path) {
   const QString ext = QFileInfo(path).suffix().toLower();
@@ -44,24 +47,6 @@ std::optional<ExportFormat> exportFormatFromPath(const QString& path) {
   if (ext == "gif") return ExportFormat::Gif;
   if (ext == "mp4") return ExportFormat::Mp4;
   return std::nullopt;
-}
-
-const char* exportFormatName(ExportFormat f) {
-  switch (f) {
-    case ExportFormat::Png:
-      return "png";
-    case ExportFormat::Svg:
-      return "svg";
-    case ExportFormat::Pdf:
-      return "pdf";
-    case ExportFormat::Tex:
-      return "tex";
-    case ExportFormat::Gif:
-      return "gif";
-    case ExportFormat::Mp4:
-      return "mp4";
-  }
-  return "png";
 }
 
 void checkWritableTarget(const QString& path) {
@@ -230,7 +215,7 @@ QByteArray paintTo(ExportFormat fmt, QSize size, const QString& title, Paint&& p
 
 }  // namespace
 
-// ---------------------------------------------------------------- 2. figures
+// [SECTION] Figures
 
 void exportFigure(const SceneRequest& request, const QString& path) {
   const auto fmt = exportFormatFromPath(path);
@@ -246,7 +231,7 @@ QImage figureImage(const SceneRequest& request, qreal dpr) {
   return widgets::renderSceneImage(request, dpr);
 }
 
-// ---------------------------------------------------------------- 3. activation plots
+// [SECTION] Activation plots
 
 namespace {
 
@@ -375,7 +360,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   tmp.commit();
 }
 
-// ---------------------------------------------------------------- 4. animations and frames
+// [SECTION] Animations and frames
 
 namespace {
 

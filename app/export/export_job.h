@@ -20,8 +20,6 @@ enum class ExportFormat { Png, Svg, Pdf, Tex, Gif, Mp4 };
 
 /// The format named by a file's extension (case-insensitive); nullopt when unknown.
 std::optional<ExportFormat> exportFormatFromPath(const QString& path);
-/// "png", "svg", ...
-const char* exportFormatName(ExportFormat f);
 /// True for the still formats (png, svg, pdf, tex).
 inline bool isFigureFormat(ExportFormat f) {
   return f != ExportFormat::Gif && f != ExportFormat::Mp4;

@@ -1,3 +1,7 @@
+// Index of this file:
+// [SECTION] Lifetime, files, saved state
+// [SECTION] Edits
+// [SECTION] Recompute on the worker thread
 #include "app/gui/document.h"
 
 #include <QCoreApplication>
@@ -15,6 +19,7 @@
 
 namespace convscope::app {
 
+// [SECTION] Lifetime, files, saved state
 Document::Document(QObject* parent)
     : QObject(parent),
       m_undo(new QUndoStack(this)),
@@ -121,6 +126,7 @@ void Document::markUnsaved() {
   emit fileStateChanged();
 }
 
+// [SECTION] Edits
 bool Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {
   // Comparing, copying and dumping a json recurse once per level: a value nested deeper than a
   // stack file may be (engine limits, 64) never enters the document or its undo stack.
@@ -138,6 +144,7 @@ void Document::applySource(const nlohmann::json& next) {
   recompute();
 }
 
+// [SECTION] Recompute on the worker thread
 int64_t Document::workEstimate(const nlohmann::json& source) {
   if (!source.is_object() || !source.contains("input") || !source["input"].is_object()) return 0;
   const auto& in = source["input"];

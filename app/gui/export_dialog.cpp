@@ -1,5 +1,7 @@
-// export_dialog.cpp — sections: 1. context  2. the figure/animation dialog  3. activations data,
-//                               clipboard, reveal
+// Index of this file:
+// [SECTION] Context
+// [SECTION] The figure/animation dialog
+// [SECTION] Activations data, clipboard, reveal
 #include "app/gui/export_dialog.h"
 
 #include <QApplication>
@@ -29,7 +31,7 @@
 
 namespace convscope::app {
 
-// ---------------------------------------------------------------- 1. context
+// [SECTION] Context
 
 ExportContext exportContext(const widgets::SnapshotPtr& snapshot, QWidget* central, int layer,
                             const QString& view, int step, const QString& baseName) {
@@ -52,7 +54,7 @@ ExportContext exportContext(const widgets::SnapshotPtr& snapshot, QWidget* centr
   return c;
 }
 
-// ---------------------------------------------------------------- 2. the figure/animation dialog
+// [SECTION] The figure/animation dialog
 
 namespace {
 
@@ -286,7 +288,6 @@ bool ExportDialog::runExport(bool reveal) {
   }
   m_running = false;
   m_exportButton->setEnabled(true);
-  m_written = path;
   m_info->setText("Wrote " + path + " — " + detail);
   if (reveal) revealExport(this, path, detail);
   return true;
@@ -304,7 +305,7 @@ void showExportAnimationDialog(QWidget* parent, const ExportContext& ctx) {
   d.exec();
 }
 
-// ---------------------------------------------------------------- 3. activations data, clipboard, reveal
+// [SECTION] Activations data, clipboard, reveal
 
 void showExportActivationsDialog(QWidget* parent, const ExportContext& ctx) {
   if (!ctx.snapshot) return;

@@ -41,8 +41,6 @@ class ExportDialog : public QDialog {
   enum class Kind { Figure, Animation };
   ExportDialog(Kind kind, const ExportContext& ctx, QWidget* parent = nullptr);
 
-  /// The file (or frames directory) written by the last successful export; empty if none.
-  QString writtenPath() const { return m_written; }
   /// Fills the fields programmatically (tests): file path, format index, size, theme name.
   void setTarget(const QString& path);
   /// Runs the export with the current fields (what the Export button does); true on success.
@@ -73,7 +71,6 @@ class ExportDialog : public QDialog {
   QPushButton* m_cancelButton = nullptr;
   bool m_running = false;
   bool m_cancel = false;
-  QString m_written;
 };
 
 /// File → Export figure…

@@ -1,5 +1,9 @@
-// Sections: 1. construction (docks, menus)  2. documents and lessons  3. document → widgets
-//           4. files  5. settings and readiness
+// Index of this file:
+// [SECTION] Construction
+// [SECTION] Documents and lessons
+// [SECTION] Document → widgets
+// [SECTION] Files
+// [SECTION] Settings and readiness
 #include "app/gui/main_window.h"
 
 #include <QAction>
@@ -34,7 +38,7 @@
 
 namespace convscope::app {
 
-// ---------------------------------------------------------------- 1. construction
+// [SECTION] Construction
 MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent), m_persist(persistLayout) {
   setWindowTitle("ConvScope");
   m_doc = new Document(this);
@@ -220,7 +224,7 @@ void MainWindow::buildMenus() {
   key("Slower", QKeySequence(Qt::Key_Minus), [this]() { emit speedRequested(-1); });
 }
 
-// ---------------------------------------------------------------- 2. documents and lessons
+// [SECTION] Documents and lessons
 bool MainWindow::openLesson(const QString& name) {
   const QString path = lessonPath(name);
   if (path.isEmpty()) return false;
@@ -306,7 +310,7 @@ int MainWindow::currentLayer() const {
   return m_stackEditor->currentLayer();
 }
 
-// ---------------------------------------------------------------- 3. document → widgets
+// [SECTION] Document → widgets
 void MainWindow::onSourceChanged() {
   const auto& err = m_doc->error();
   widgets::SourceError se;
@@ -359,7 +363,7 @@ void MainWindow::updateTitle() {
   setWindowTitle(QString("%1%2 — ConvScope").arg(m_doc->title(), m_doc->isModified() ? " *" : ""));
 }
 
-// ---------------------------------------------------------------- 4. files
+// [SECTION] Files
 bool MainWindow::maybeSave() {
   if (!m_doc->isModified() || !m_persist) return true;
   const auto r = QMessageBox::question(this, "Unsaved changes", "Save the changes to " + m_doc->title() + "?",
@@ -416,7 +420,7 @@ bool MainWindow::fileSaveAs() {
   return true;
 }
 
-// ---------------------------------------------------------------- 5. settings and readiness
+// [SECTION] Settings and readiness
 void MainWindow::closeEvent(QCloseEvent* ev) {
   if (!maybeSave()) {
     ev->ignore();

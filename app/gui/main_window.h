@@ -65,7 +65,6 @@ class MainWindow : public QMainWindow {
   /// its layer (-1 = the lesson's or the canvas's choice) and step (-1 = none, kLastStep = last).
   void setRequestedView(const QString& view, int layer, int step);
   QString requestedView() const { return m_view; }
-  int requestedLayer() const { return m_viewLayer; }
   int requestedStep() const { return m_step; }
 
   /// True when nothing is pending: no background recompute, plots built, and the canvas (if it

@@ -1,4 +1,7 @@
-// Sections: 1. kinds and opening  2. dialogs and recent files  3. session, autosave, recovery
+// Index of this file:
+// [SECTION] Kinds and opening
+// [SECTION] Dialogs and recent files
+// [SECTION] Session, autosave, recovery
 #include "app/gui/project_controller.h"
 
 #include <QAbstractButton>
@@ -62,7 +65,7 @@ ProjectController::~ProjectController() {
   m_lock.reset();  // unlock: removes the marker
 }
 
-// ---------------------------------------------------------------- 1. kinds and opening
+// [SECTION] Kinds and opening
 ProjectController::FileKind ProjectController::kindOf(const QString& path) {
   const QString ext = QFileInfo(path).suffix().toLower();
   if (ext == "json") return FileKind::Stack;
@@ -311,7 +314,7 @@ bool ProjectController::openInput(const QString& path, QString* errorOut) {
   return true;
 }
 
-// ---------------------------------------------------------------- 2. dialogs and recent files
+// [SECTION] Dialogs and recent files
 void ProjectController::showStatus(const QString& message, int ms) {
   // A status message set before the window is shown would not hide the status label (QStatusBar
   // hides only visible widgets): post it until the window is up.
@@ -409,7 +412,7 @@ void ProjectController::attachRecentMenu(QMenu* menu) {
   });
 }
 
-// ---------------------------------------------------------------- 3. session, autosave, recovery
+// [SECTION] Session, autosave, recovery
 QString ProjectController::dataDir() {
   const QString env = qEnvironmentVariable("CONVSCOPE_DATA_DIR");
   if (!env.isEmpty()) return env;

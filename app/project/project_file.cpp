@@ -1,3 +1,7 @@
+// Index of this file:
+// [SECTION] Reading
+// [SECTION] Writing
+// [SECTION] Documents
 #include "app/project/project_file.h"
 
 #include <zip.h>
@@ -204,158 +208,208 @@ std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& s
   return refs;
 }
 
-// ---------------------------------------------------------------- reading
-ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadLimits& limits) {
-  const QString label = name.isEmpty() ? QString("project") : name;
-  auto corrupt = [&](const QString& why) {
-    return fail(ReadError::Corrupt, label + ": not a readable ConvScope project (" + why + ")");
-  };
-  if (bytes.isEmpty()) return corrupt("the file is empty");
-  zip_error_t ze;
-  zip_error_init(&ze);
-  zip_source_t* src =
-      zip_source_buffer_create(bytes.constData(), static_cast<zip_uint64_t>(bytes.size()), 0, &ze);
-  if (!src) {
-    const QString why = zipErrorText(&ze);
+// [SECTION] Reading
+namespace {
+
+/// A failed read on its way out of ProjectReader (caught by readProject).
+struct ReadFailure {
+  ReadResult result;
+};
+
+/// One pass over an untrusted project archive: open, manifest, stack, the data members the stack
+/// names, then the view and document fields. Every failure throws ReadFailure with one message.
+class ProjectReader {
+ public:
+  ProjectReader(const QString& label, const ReadLimits& limits) : m_label(label), m_limits(limits) {}
+
+  Project read(const QByteArray& bytes) {
+    open(bytes);
+    const nlohmann::json manifest = readManifest();
+    Project p;
+    p.formatVersion = static_cast<int>(manifest["format_version"].get<int64_t>());
+    readStack(manifest, p);
+    readDataMembers(manifest, p);
+    readViewAndDocument(manifest, p);
+    return p;
+  }
+
+ private:
+  [[noreturn]] void fail(ReadError kind, const QString& message) const {
+    throw ReadFailure{project::fail(kind, message)};
+  }
+  [[noreturn]] void corrupt(const QString& why) const {
+    fail(ReadError::Corrupt, m_label + ": not a readable ConvScope project (" + why + ")");
+  }
+
+  void open(const QByteArray& bytes) {
+    if (bytes.isEmpty()) corrupt("the file is empty");
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t* src =
+        zip_source_buffer_create(bytes.constData(), static_cast<zip_uint64_t>(bytes.size()), 0, &ze);
+    if (!src) {
+      const QString why = zipErrorText(&ze);
+      zip_error_fini(&ze);
+      corrupt(why);
+    }
+    m_zip.reset(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze));
+    if (!m_zip) {
+      zip_source_free(src);
+      const QString why =
+          zip_error_code_zip(&ze) == ZIP_ER_NOZIP ? QString("not a zip archive") : zipErrorText(&ze);
+      zip_error_fini(&ze);
+      corrupt(why);
+    }
     zip_error_fini(&ze);
-    return corrupt(why);
-  }
-  ZipPtr za(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze));
-  if (!za) {
-    zip_source_free(src);
-    const QString why =
-        zip_error_code_zip(&ze) == ZIP_ER_NOZIP ? QString("not a zip archive") : zipErrorText(&ze);
-    zip_error_fini(&ze);
-    return corrupt(why);
-  }
-  zip_error_fini(&ze);
-  const zip_int64_t count = zip_get_num_entries(za.get(), 0);
-  if (count < 0 || count > limits.maxEntries) return corrupt(QString("%1 entries").arg(count));
-
-  auto locate = [&](const QString& entry) -> zip_int64_t {
-    return zip_name_locate(za.get(), entry.toUtf8().constData(), ZIP_FL_ENC_GUESS);
-  };
-  int64_t total = 0;
-  QString why;
-  auto read = [&](zip_int64_t index, int64_t cap, QByteArray* out) {
-    if (!readEntry(za.get(), static_cast<zip_uint64_t>(index), std::min(cap, limits.maxTotalBytes - total),
-                   out, &why))
-      return false;
-    total += out->size();
-    return true;
-  };
-
-  // The manifest decides everything else: format and version first, so a newer file is named as such.
-  const zip_int64_t mi = locate(kManifest);
-  if (mi < 0) return corrupt("no manifest.json");
-  QByteArray text;
-  if (!read(mi, std::min(kMaxJsonBytes, limits.maxEntryBytes), &text))
-    return corrupt("manifest.json: " + why);
-  const nlohmann::json manifest = parseJson(text, "manifest.json", &why);
-  if (manifest.is_discarded()) return corrupt(why);
-  if (!manifest.is_object() || !manifest.contains("format") || manifest["format"] != kFormatName)
-    return corrupt("manifest.json does not say \"format\": \"convscope-project\"");
-  if (!manifest.contains("format_version") || !manifest["format_version"].is_number_integer())
-    return corrupt("manifest.json has no integer \"format_version\"");
-  const int64_t version = manifest["format_version"].get<int64_t>();
-  if (version < 1) return corrupt(QString("format_version %1").arg(version));
-  if (version > kFormatVersion) {
-    QString by;
-    if (manifest.contains("saved_by") && manifest["saved_by"].is_string())
-      by = " by " + QString::fromStdString(manifest["saved_by"].get<std::string>());
-    return fail(
-        ReadError::NewerVersion,
-        QString("%1 was saved%2 in project format version %3; this ConvScope reads versions up to %4. "
-                "Open it with a newer ConvScope.")
-            .arg(label, by)
-            .arg(version)
-            .arg(kFormatVersion));
+    const zip_int64_t count = zip_get_num_entries(m_zip.get(), 0);
+    if (count < 0 || count > m_limits.maxEntries) corrupt(QString("%1 entries").arg(count));
   }
 
-  ReadResult r;
-  Project& p = r.project;
-  p.formatVersion = static_cast<int>(version);
-  std::string stackName = kStack;
-  if (manifest.contains("stack")) {
-    if (!manifest["stack"].is_string()) return corrupt("manifest \"stack\" is not a string");
-    stackName = manifest["stack"].get<std::string>();
+  zip_int64_t locate(const QString& entry) const {
+    return zip_name_locate(m_zip.get(), entry.toUtf8().constData(), ZIP_FL_ENC_GUESS);
   }
-  const zip_int64_t si = locate(QString::fromStdString(stackName));
-  if (si < 0) return corrupt("no " + QString::fromStdString(stackName));
-  if (!read(si, std::min(kMaxJsonBytes, limits.maxEntryBytes), &text))
-    return corrupt(QString::fromStdString(stackName) + ": " + why);
-  p.stack = parseJson(text, QString::fromStdString(stackName), &why);
-  if (p.stack.is_discarded()) return corrupt(why);
-  if (!p.stack.is_object()) return corrupt(QString::fromStdString(stackName) + " is not a JSON object");
 
-  // Data members: the manifest lists them; only those the stack names are inflated. Every data
-  // reference of the stack must be one of them (engine/io/data_path.h: a project reads nothing else).
-  std::set<QString> listed;
-  if (manifest.contains("files")) {
-    if (!manifest["files"].is_array()) return corrupt("manifest \"files\" is not a list");
-    for (const auto& f : manifest["files"]) {
-      if (!f.is_string()) return corrupt("manifest \"files\" holds a non-string");
-      const QString fname = QString::fromStdString(f.get<std::string>());
-      if (!isSafeDataName(fname))
-        return corrupt("unsafe data file name '" +
-                       QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
-      if (!listed.insert(fname).second) return corrupt("data file '" + fname + "' listed twice");
-      if (locate(fname) < 0) return corrupt("data file '" + fname + "' is missing");  // present, not inflated
+  /// Inflates member `index` (at most `cap` bytes and what is left of the total budget); a failure
+  /// is reported as "<what>: <reason>". `npyName` non-empty checks the member as that .npy file.
+  QByteArray inflate(zip_int64_t index, int64_t cap, const QString& what, const QString& npyName = {}) {
+    QByteArray out;
+    QString why;
+    auto check = [&](const QByteArray& prefix, zip_uint64_t declared, QString* w) {
+      return checkNpyPrefix(npyName, prefix, declared, w);
+    };
+    if (!readEntry(m_zip.get(), static_cast<zip_uint64_t>(index),
+                   std::min(cap, m_limits.maxTotalBytes - m_total), &out, &why,
+                   npyName.isEmpty() ? nullptr
+                                     : std::function<bool(const QByteArray&, zip_uint64_t, QString*)>(check),
+                   m_limits.npyHeaderProbeBytes))
+      corrupt(what + ": " + why);
+    m_total += out.size();
+    return out;
+  }
+
+  nlohmann::json parse(const QByteArray& text, const QString& what) const {
+    QString why;
+    nlohmann::json j = parseJson(text, what, &why);
+    if (j.is_discarded()) corrupt(why);
+    return j;
+  }
+
+  /// The manifest decides everything else: format and version first, so a newer file is named as such.
+  nlohmann::json readManifest() {
+    const zip_int64_t mi = locate(kManifest);
+    if (mi < 0) corrupt("no manifest.json");
+    const nlohmann::json manifest =
+        parse(inflate(mi, std::min(kMaxJsonBytes, m_limits.maxEntryBytes), "manifest.json"), "manifest.json");
+    if (!manifest.is_object() || !manifest.contains("format") || manifest["format"] != kFormatName)
+      corrupt("manifest.json does not say \"format\": \"convscope-project\"");
+    if (!manifest.contains("format_version") || !manifest["format_version"].is_number_integer())
+      corrupt("manifest.json has no integer \"format_version\"");
+    const int64_t version = manifest["format_version"].get<int64_t>();
+    if (version < 1) corrupt(QString("format_version %1").arg(version));
+    if (version > kFormatVersion) {
+      QString by;
+      if (manifest.contains("saved_by") && manifest["saved_by"].is_string())
+        by = " by " + QString::fromStdString(manifest["saved_by"].get<std::string>());
+      fail(ReadError::NewerVersion,
+           QString("%1 was saved%2 in project format version %3; this ConvScope reads versions up to %4. "
+                   "Open it with a newer ConvScope.")
+               .arg(m_label, by)
+               .arg(version)
+               .arg(kFormatVersion));
+    }
+    return manifest;
+  }
+
+  void readStack(const nlohmann::json& manifest, Project& p) {
+    m_stackName = QString::fromStdString(kStack);
+    if (manifest.contains("stack")) {
+      if (!manifest["stack"].is_string()) corrupt("manifest \"stack\" is not a string");
+      m_stackName = QString::fromStdString(manifest["stack"].get<std::string>());
+    }
+    const zip_int64_t si = locate(m_stackName);
+    if (si < 0) corrupt("no " + m_stackName);
+    p.stack = parse(inflate(si, std::min(kMaxJsonBytes, m_limits.maxEntryBytes), m_stackName), m_stackName);
+    if (!p.stack.is_object()) corrupt(m_stackName + " is not a JSON object");
+  }
+
+  /// The manifest lists the data members; only those the stack names are inflated. Every data
+  /// reference of the stack must be one of them (engine/io/data_path.h: a project reads nothing else).
+  void readDataMembers(const nlohmann::json& manifest, Project& p) {
+    std::set<QString> listed;
+    if (manifest.contains("files")) {
+      if (!manifest["files"].is_array()) corrupt("manifest \"files\" is not a list");
+      for (const auto& f : manifest["files"]) {
+        if (!f.is_string()) corrupt("manifest \"files\" holds a non-string");
+        const QString fname = QString::fromStdString(f.get<std::string>());
+        if (!isSafeDataName(fname))
+          corrupt("unsafe data file name '" +
+                  QString::fromStdString(engine::excerpt(fname.toStdString(), 64)) + "'");
+        if (!listed.insert(fname).second) corrupt("data file '" + fname + "' listed twice");
+        if (locate(fname) < 0) corrupt("data file '" + fname + "' is missing");  // present, not inflated
+      }
+    }
+    for (const auto& ptr : fileReferences(p.stack)) {
+      const std::string ref = p.stack.at(ptr).get<std::string>();
+      const QString qref = QString::fromStdString(ref);
+      const QString where = m_stackName + " " + QString::fromStdString(ptr.to_string());
+      if (!isSafeDataName(qref))
+        fail(
+            ReadError::Unsafe,
+            QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
+                    "only read members of its own data/ folder); nothing outside the project was read")
+                .arg(m_label, where, QString::fromStdString(engine::excerpt(ref, 64))));
+      if (!listed.count(qref)) corrupt(where + " names '" + qref + "', which the manifest does not list");
+      if (p.files.count(qref)) continue;
+      const zip_int64_t fi = locate(qref);
+      if (fi < 0) corrupt("data file '" + qref + "' is missing");
+      const bool isNpy = qref.endsWith(".npy", Qt::CaseInsensitive);
+      p.files.emplace(qref, inflate(fi, isNpy ? m_limits.maxNpyEntryBytes : m_limits.maxEntryBytes, qref,
+                                    isNpy ? qref : QString()));
     }
   }
-  const QString stackLabel = QString::fromStdString(stackName);
-  for (const auto& ptr : fileReferences(p.stack)) {
-    const std::string ref = p.stack.at(ptr).get<std::string>();
-    const QString qref = QString::fromStdString(ref);
-    const QString where = stackLabel + " " + QString::fromStdString(ptr.to_string());
-    if (!isSafeDataName(qref))
-      return fail(
-          ReadError::Unsafe,
-          QString("%1: refused: %2 names '%3', which is not one of the project's data files (a project may "
-                  "only read members of its own data/ folder); nothing outside the project was read")
-              .arg(label, where, QString::fromStdString(engine::excerpt(ref, 64))));
-    if (!listed.count(qref))
-      return corrupt(where + " names '" + qref + "', which the manifest does not list");
-    if (p.files.count(qref)) continue;
-    const zip_int64_t fi = locate(qref);
-    if (fi < 0) return corrupt("data file '" + qref + "' is missing");
-    QByteArray data;
-    const bool isNpy = qref.endsWith(".npy", Qt::CaseInsensitive);
-    const int64_t cap = isNpy ? limits.maxNpyEntryBytes : limits.maxEntryBytes;
-    auto check = [&](const QByteArray& prefix, zip_uint64_t declared, QString* w) {
-      return checkNpyPrefix(qref, prefix, declared, w);
-    };
-    if (!readEntry(za.get(), static_cast<zip_uint64_t>(fi), std::min(cap, limits.maxTotalBytes - total),
-                   &data, &why,
-                   isNpy ? std::function<bool(const QByteArray&, zip_uint64_t, QString*)>(check) : nullptr,
-                   limits.npyHeaderProbeBytes))
-      return corrupt(qref + ": " + why);
-    total += data.size();
-    p.files.emplace(qref, std::move(data));
+
+  static void readViewAndDocument(const nlohmann::json& manifest, Project& p) {
+    if (manifest.contains("view") && manifest["view"].is_object()) {
+      const auto& v = manifest["view"];
+      auto intOr = [&](const char* k) {
+        return v.contains(k) && v[k].is_number_integer()
+                   ? static_cast<int>(std::clamp<int64_t>(v[k].get<int64_t>(), -1, 1 << 30))
+                   : -1;
+      };
+      p.view.layer = intOr("layer");
+      p.view.step = intOr("step");
+      if (v.contains("name") && v["name"].is_string())
+        p.view.view = QString::fromStdString(v["name"].get<std::string>()).left(64);
+      if (v.contains("dock_state") && v["dock_state"].is_string())
+        p.view.dockState =
+            QByteArray::fromBase64(QByteArray::fromStdString(v["dock_state"].get<std::string>()));
+    }
+    if (manifest.contains("document") && manifest["document"].is_object()) {
+      const auto& d = manifest["document"];
+      if (d.contains("title") && d["title"].is_string())
+        p.title = QString::fromStdString(d["title"].get<std::string>()).left(256);
+      if (d.contains("origin") && d["origin"].is_string())
+        p.origin = QString::fromStdString(d["origin"].get<std::string>());
+    }
   }
-  if (manifest.contains("view") && manifest["view"].is_object()) {
-    const auto& v = manifest["view"];
-    auto intOr = [&](const char* k) {
-      return v.contains(k) && v[k].is_number_integer()
-                 ? static_cast<int>(std::clamp<int64_t>(v[k].get<int64_t>(), -1, 1 << 30))
-                 : -1;
-    };
-    p.view.layer = intOr("layer");
-    p.view.step = intOr("step");
-    if (v.contains("name") && v["name"].is_string())
-      p.view.view = QString::fromStdString(v["name"].get<std::string>()).left(64);
-    if (v.contains("dock_state") && v["dock_state"].is_string())
-      p.view.dockState =
-          QByteArray::fromBase64(QByteArray::fromStdString(v["dock_state"].get<std::string>()));
+
+  QString m_label;
+  const ReadLimits& m_limits;
+  ZipPtr m_zip;
+  int64_t m_total = 0;  // bytes inflated so far, against limits.maxTotalBytes
+  QString m_stackName;
+};
+
+}  // namespace
+
+ReadResult readProject(const QByteArray& bytes, const QString& name, const ReadLimits& limits) {
+  try {
+    ReadResult r;
+    r.project = ProjectReader(name.isEmpty() ? QString("project") : name, limits).read(bytes);
+    return r;
+  } catch (ReadFailure& f) {
+    return std::move(f.result);
   }
-  if (manifest.contains("document") && manifest["document"].is_object()) {
-    const auto& d = manifest["document"];
-    if (d.contains("title") && d["title"].is_string())
-      p.title = QString::fromStdString(d["title"].get<std::string>()).left(256);
-    if (d.contains("origin") && d["origin"].is_string())
-      p.origin = QString::fromStdString(d["origin"].get<std::string>());
-  }
-  return r;
 }
 
 ReadResult readProjectFile(const QString& path, const ReadLimits& limits) {
@@ -370,7 +424,7 @@ ReadResult readProjectFile(const QString& path, const ReadLimits& limits) {
   return readProject(bytes, path, limits);
 }
 
-// ---------------------------------------------------------------- writing
+// [SECTION] Writing
 bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
   auto err = [&](const QString& m) {
     if (errorOut) *errorOut = m;
@@ -479,7 +533,7 @@ bool writeProjectFile(const QString& path, const Project& p, QString* errorOut) 
   return true;
 }
 
-// ---------------------------------------------------------------- documents
+// [SECTION] Documents
 Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
                        engine::DataAccess access, QStringList* bundled) {
   Project p;
