@@ -7,6 +7,7 @@
 #include "engine/core/error.h"
 #include "engine/stack/stack.h"
 #include "engine/teach/compare.h"
+#include "engine/teach/compare_report.h"
 
 namespace convscope::test {
 namespace {
@@ -137,6 +138,43 @@ TEST(Compare, OutputsOfDifferentShapesAreNotDiffed) {
   const auto c = engine::compareStacks({a, b});
   EXPECT_FALSE(c.pairs[0].comparable);
   EXPECT_NE(c.pairs[0].why.find("[1, 20]"), std::string::npos) << c.pairs[0].why;
+}
+
+TEST(CompareReport, TextAndJsonCarryEveryFigure) {
+  const auto deconv = stackOf(json::array({{{"op", "conv_transpose"},
+                                            {"out_channels", 1},
+                                            {"kernel_size", 3},
+                                            {"stride", 2},
+                                            {"padding", 1},
+                                            {"output_padding", 1},
+                                            {"bias", false},
+                                            {"init", kOnes}}}),
+                              {1, 12}, "dir/deconv.json");
+  const auto upconv = stackOf(
+      json::array(
+          {{{"op", "upsample"}, {"scale_factor", 2}},
+           {{"op", "relu"}},
+           {{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3}, {"padding", 1}, {"init", kOnes}}}),
+      {1, 12}, "upconv.json");
+  const std::vector<engine::Stack> stacks{deconv, upconv};
+  const auto c = engine::compareStacks(stacks);
+  const std::string text = engine::comparisonText(c, stacks);
+  for (const char* want :
+       {"stack               deconv.json", "parameters", "multiply-adds", "field stride",
+        "flat input: ripple", "flat input: period", "single layer",
+        "deconv.json vs upconv.json: max |difference|",
+        "deconv.json: one layer: ConvTranspose1d(1, 1, kernel_size=3, stride=2, padding=1, "
+        "output_padding=1, bias=False)",
+        "upconv.json: no single layer: a nonlinearity at layer 1 (relu)"})
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  const auto j = engine::comparisonJson(c, stacks);
+  ASSERT_EQ(j["stacks"].size(), 2u);
+  EXPECT_EQ(j["stacks"][0]["single_layer"]["op"], "conv_transpose");
+  EXPECT_EQ(j["stacks"][0]["single_layer"]["crop"], json::array({json::array({1, 0})}));
+  EXPECT_EQ(j["stacks"][0]["flat_response"]["period"], json::array({2}));
+  EXPECT_EQ(j["stacks"][1]["single_layer"]["found"], false);
+  EXPECT_EQ(j["pairs"][0]["comparable"], true);
+  EXPECT_EQ(j["pairs"][0]["largest_at"]["position"].size(), 1u);
 }
 
 }  // namespace
