@@ -23,6 +23,25 @@ engine::Stack stackOf(const json& layers, const json& shape, const std::string& 
 
 const json kOnes = {{"kind", "ones"}};
 
+/// ConvTranspose1d(1, 1, 3, stride 2, padding 1, output_padding 1) of ones: the checkerboard.
+engine::Stack onesDeconv(const std::string& file) {
+  return stackOf(json::array({{{"op", "conv_transpose"},
+                               {"out_channels", 1},
+                               {"kernel_size", 3},
+                               {"stride", 2},
+                               {"padding", 1},
+                               {"output_padding", 1},
+                               {"bias", false},
+                               {"init", kOnes}}}),
+                 {1, 12}, file);
+}
+
+/// Conv1d(1, 1, 3, padding 1) of ones, no bias.
+json onesConv3() {
+  return {{"op", "conv"}, {"out_channels", 1}, {"kernel_size", 3},
+          {"padding", 1}, {"bias", false},     {"init", kOnes}};
+}
+
 TEST(Compare, UpsampleConvAndItsTransposedConvAgreeAndDifferInRipple) {
   const auto up = stackOf(json::array({{{"op", "upsample"}, {"scale_factor", 2}},
                                        {{"op", "conv"},
@@ -66,23 +85,9 @@ TEST(Compare, UpsampleConvAndItsTransposedConvAgreeAndDifferInRipple) {
 }
 
 TEST(Compare, TheCheckerboardOfAStrideTwoKernelThreeTransposedConvIsMeasured) {
-  const auto deconv = stackOf(json::array({{{"op", "conv_transpose"},
-                                            {"out_channels", 1},
-                                            {"kernel_size", 3},
-                                            {"stride", 2},
-                                            {"padding", 1},
-                                            {"output_padding", 1},
-                                            {"bias", false},
-                                            {"init", kOnes}}}),
-                              {1, 12}, "deconv.json");
-  const auto upconv = stackOf(json::array({{{"op", "upsample"}, {"scale_factor", 2}},
-                                           {{"op", "conv"},
-                                            {"out_channels", 1},
-                                            {"kernel_size", 3},
-                                            {"padding", 1},
-                                            {"bias", false},
-                                            {"init", kOnes}}}),
-                              {1, 12}, "upconv.json");
+  const auto deconv = onesDeconv("deconv.json");
+  const auto upconv =
+      stackOf(json::array({{{"op", "upsample"}, {"scale_factor", 2}}, onesConv3()}), {1, 12}, "upconv.json");
   const auto c = engine::compareStacks({deconv, upconv});
   // Ones in, a ones kernel: the transposed conv alternates 1 (one stamp) and 2 (two overlap).
   EXPECT_DOUBLE_EQ(c.stacks[0].flat.min, 1.0);
@@ -141,15 +146,7 @@ TEST(Compare, OutputsOfDifferentShapesAreNotDiffed) {
 }
 
 TEST(CompareReport, TextAndJsonCarryEveryFigure) {
-  const auto deconv = stackOf(json::array({{{"op", "conv_transpose"},
-                                            {"out_channels", 1},
-                                            {"kernel_size", 3},
-                                            {"stride", 2},
-                                            {"padding", 1},
-                                            {"output_padding", 1},
-                                            {"bias", false},
-                                            {"init", kOnes}}}),
-                              {1, 12}, "dir/deconv.json");
+  const auto deconv = onesDeconv("dir/deconv.json");
   const auto upconv = stackOf(
       json::array(
           {{{"op", "upsample"}, {"scale_factor", 2}},
