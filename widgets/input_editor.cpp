@@ -43,9 +43,9 @@ InputEditor::InputEditor(QWidget* parent) : QWidget(parent) {
   m_kind->addItems({"impulse", "step", "ramp", "sine", "chirp", "noise"});
   m_kind->setToolTip("The synthetic input signal (same in every channel, except noise)");
   m_channels = new QSpinBox(this);
-  m_channels->setRange(1, 4096);
+  m_channels->setRange(1, 1 << 30);  // no silent clamp: the engine's limits judge the size
   m_height = new QSpinBox(this);
-  m_height->setRange(1, 1 << 20);
+  m_height->setRange(1, 1 << 30);
   m_length = new QSpinBox(this);
   m_length->setRange(1, 1 << 30);
   m_position = new QSpinBox(this);

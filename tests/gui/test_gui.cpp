@@ -167,6 +167,12 @@ void GuiTest::inputEditorWritesGenerator() {
   in->lengthBox()->setValue(40);
   QCOMPARE(w.document()->stack().input.dim(-1), int64_t(40));
   QVERIFY(!w.document()->error());
+  // A wide input is shown as it is, never clamped to the box's range (8000 features, 16 steps).
+  nlohmann::json wide = nlohmann::json::parse(R"({"convscope": 1, "input": {"shape": [8000, 16],
+      "generator": {"kind": "noise"}}, "layers": [{"op": "relu"}]})");
+  in->setDocumentState(wide, 1, QString());
+  QCOMPARE(in->channelsBox()->value(), 8000);
+  QCOMPARE(in->lengthBox()->value(), 16);
 }
 
 void GuiTest::saveOpenRoundTrip() {
