@@ -278,12 +278,6 @@ nlohmann::json paramDefault(Op op, Convention c, Param p) {
   return v.is_discarded() ? nlohmann::json() : v;
 }
 
-std::string paramMeaning(Op op, Convention c, const std::string& key) {
-  for (const ParamSpec& p : opParams(op, c))
-    if (key == p.key) return p.meaning;
-  return {};
-}
-
 const std::vector<std::string>& allParamKeys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k = {"op", "name", "comment"};

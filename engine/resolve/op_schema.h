@@ -63,8 +63,6 @@ std::vector<std::string> standardKeys(Op op, Convention c);
 const char* paramKey(Op op, Convention c, Param p);
 /// The default of `p` parsed as JSON; null when required, absent, or not a JSON value (a note).
 nlohmann::json paramDefault(Op op, Convention c, Param p);
-/// The one-line meaning of `key` for `op` under `c`; "" when the op does not read `key`.
-std::string paramMeaning(Op op, Convention c, const std::string& key);
 /// Every key any op reads under any convention, plus "op", "name" and "comment".
 const std::vector<std::string>& allParamKeys();
 

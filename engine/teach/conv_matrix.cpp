@@ -65,14 +65,6 @@ std::vector<double> ConvMatrix::rowDense(int64_t r) const {
   return v;
 }
 
-std::vector<double> ConvMatrix::colDense(int64_t c) const {
-  std::vector<double> v(size_t(rows), 0.0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t e = rowStart[size_t(r)]; e < rowStart[size_t(r + 1)]; ++e)
-      if (col[size_t(e)] == c) v[size_t(r)] += val[size_t(e)];
-  return v;
-}
-
 double ConvMatrix::at(int64_t r, int64_t c) const {
   double s = 0.0;
   for (int64_t e = rowStart[size_t(r)]; e < rowStart[size_t(r + 1)]; ++e)

@@ -27,8 +27,6 @@ struct ConvMatrix {
 
   /// Dense row r (length cols).
   std::vector<double> rowDense(int64_t r) const;
-  /// Dense column c (length rows).
-  std::vector<double> colDense(int64_t c) const;
   /// Entry (r, c), 0 when absent.
   double at(int64_t r, int64_t c) const;
   /// M v for v of length cols.

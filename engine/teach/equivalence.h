@@ -28,8 +28,6 @@ struct EquivalenceReport {
   Op op = Op::Conv;
   double scale = 1.0;                      // max(1, max |direct output|)
   std::vector<EquivalenceMethod> methods;  // in the documented order
-  /// Largest maxAbsDiff / scale over the methods.
-  double maxRelative() const;
 };
 
 /// Method names for an op ("scatter", ...); empty for ops without equivalent forms.
