@@ -13,6 +13,13 @@
 //   scratch; tiles of (n, o, output rows, output columns) in parallel, so no two threads write
 //   the same element, and each element sums its terms in the same order whatever the tiling.
 // Both poll the cancel flag between blocks (cancel.h).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   PHASES   per-axis phases, gather of one phase block
+//   PLAN     form and blocking (planConvTranspose), scratch
+//   SCATTER  direct scatter tiles
+//   GATHER   bias, scatter run, phase repacking, gather-GEMM blocks
+//   ENTRY    convTranspose
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -29,6 +36,7 @@
 #endif
 
 namespace convscope::engine {
+// [SECTION] PHASES
 namespace {
 
 using namespace gemm;
@@ -136,6 +144,7 @@ void gatherPhase(const float* xg, const Axis& h, const Axis& w, const Phase& ph,
   }
 }
 
+// [SECTION] PLAN
 // ceil(a / b) for b > 0 and any sign of a.
 inline int64_t ceilDiv(int64_t a, int64_t b) {
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
@@ -238,6 +247,7 @@ ConvTPlan planConvTranspose(const Layer& layer, int64_t N) {
   return p;
 }
 
+// [SECTION] SCATTER
 // Scatter form: y (bias already in it) += the contributions of every (c', input, tap) landing in the
 // tile rows [r0, r1) x columns [c0, c1) of plane (n, o). Output oh = ih*sh + jh*dh - start_h,
 // ow = iw*sw + jw*dw - start_w. Stops early (tile partly done) when guard.stop().
@@ -306,6 +316,7 @@ ScratchSize convTransposeScratch(const Layer& layer, int64_t N) {
   return s;
 }
 
+// [SECTION] GATHER
 namespace {
 
 // y = bias per output channel (or stays 0).
@@ -463,6 +474,7 @@ void runGather(ConvTPlan& plan, const Layer& layer, int N, const float* xData, f
 
 }  // namespace
 
+// [SECTION] ENTRY
 // out resolved by the convention; Lf = (in-1)s + d(k-1) + 1 per axis; y[m] = b + full[start+m]
 // (0 outside [0, Lf)). Weight (C, O/g, k...), bias (O) or empty.
 Tensor convTranspose(const Layer& layer, const Tensor& x) {

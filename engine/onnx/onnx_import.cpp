@@ -11,6 +11,11 @@
 // This file: the chain walk (supported ops, GELU groups), writing the stack file and its .npy
 // files, and importOnnx; the rest is in onnx_graph.cpp, onnx_axes.cpp and onnx_ops.cpp
 // (onnx_importer.h).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   WALK   supported ops, the chain walk, GELU groups
+//   WRITE  staging directory, the stack file and its .npy files
+//   ENTRY  importOnnx
 #include "engine/onnx/onnx_import.h"
 
 #include <algorithm>
@@ -28,6 +33,7 @@
 namespace convscope::engine {
 namespace onnx_detail {
 
+// [SECTION] WALK
 void Importer::checkSupportedOps() const {
   static const std::set<std::string> ops = {"Conv",
                                             "ConvTranspose",
@@ -209,6 +215,7 @@ bool Importer::tryGelu(const std::string& x, std::string& out, std::vector<const
   return false;
 }
 
+// [SECTION] WRITE
 namespace {
 
 // Removes the staging directory (and whatever is left in it) however the import ends.
@@ -328,6 +335,7 @@ ImportResult Importer::run(const std::string& outStackPath) {
 
 }  // namespace onnx_detail
 
+// [SECTION] ENTRY
 ImportResult importOnnx(const std::string& modelPath, const std::string& outStackPath,
                         const ImportOptions& options) {
   GOOGLE_PROTOBUF_VERIFY_VERSION;

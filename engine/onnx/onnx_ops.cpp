@@ -1,5 +1,13 @@
 // Per-op mapping (onnx_importer.h): one ONNX node, or a recognised group of nodes, becomes one
 // stack layer under the "onnx" convention (docs/onnx-import.md).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   EMIT         one finished layer into the stack, node dispatch (handle)
+//   CONV_POOL    Conv, ConvTranspose, MaxPool, AveragePool
+//   NORM_RESIZE  BatchNormalization, Resize/Upsample
+//   AXES         Transpose, Unsqueeze, Squeeze, Reshape
+//   CONST_ARITH  constant Add/Sub/Mul/Div folded into a layer
+//   PAD          zero Pad folded into the next conv or pool
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,6 +22,7 @@
 
 namespace convscope::engine::onnx_detail {
 
+// [SECTION] EMIT
 void Importer::emit(LayerRec rec, const onnx::NodeProto* node) {
   rec.nodes.insert(rec.nodes.begin(), m_pendingPadNodes.begin(), m_pendingPadNodes.end());
   m_pendingPadNodes.clear();
@@ -100,6 +109,7 @@ void Importer::handle(const onnx::NodeProto& n) {
   emit(std::move(rec), &n);
 }
 
+// [SECTION] CONV_POOL
 static Tensor toTensor(const Const& c) {
   Tensor t(c.shape);
   for (size_t i = 0; i < c.v.size(); ++i) t.data[i] = static_cast<float>(c.v[i]);
@@ -258,6 +268,7 @@ void Importer::doPool(const onnx::NodeProto& n, bool isMax) {
   emit(std::move(rec), &n);
 }
 
+// [SECTION] NORM_RESIZE
 void Importer::doBatchNorm(const onnx::NodeProto& n) {
   ensureAssigned(n);
   if (canonOfRole(m_roles[1]) != 1)
@@ -380,6 +391,7 @@ void Importer::doResize(const onnx::NodeProto& n) {
   emit(std::move(rec), &n);
 }
 
+// [SECTION] AXES
 void Importer::doTranspose(const onnx::NodeProto& n) {
   const int r = static_cast<int>(m_roles.size());
   std::vector<int64_t> perm = attrInts(n, "perm", {});
@@ -492,6 +504,7 @@ void Importer::doReshape(const onnx::NodeProto& n) {
   m_roles = roles;
 }
 
+// [SECTION] CONST_ARITH
 void Importer::doConstArith(const onnx::NodeProto& n) {
   const std::string& t = n.op_type();
   if (n.input_size() != 2) failNode(n, "must have two inputs");
@@ -582,6 +595,7 @@ void Importer::doConstArith(const onnx::NodeProto& n) {
   L.spec["name"] = label;
 }
 
+// [SECTION] PAD
 void Importer::doPad(const onnx::NodeProto& n) {
   const std::string mode = attrString(n, "mode", "constant");
   if (mode != "constant")

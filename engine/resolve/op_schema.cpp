@@ -1,5 +1,9 @@
 // The op schema table (see op_schema.h). Names and defaults follow docs/conventions.md
 // §Parameter names, the per-convention sections and §Elementwise defaults.
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   TABLE   the rows
+//   LOOKUP  opParams, standardKeys, paramKey, paramDefault, allParamKeys, ops
 #include "engine/resolve/op_schema.h"
 
 #include <algorithm>
@@ -7,6 +11,7 @@
 #include <cstring>
 
 namespace convscope::engine {
+// [SECTION] TABLE
 namespace {
 
 // Op bit masks for the rows.
@@ -239,6 +244,7 @@ const Row kRows[] = {
     {bit(Op::Gelu), Param::Approximate, all("approximate"), all("\"none\""), "none | tanh", true},
 };
 
+// [SECTION] LOOKUP
 size_t index(Convention c) {
   return static_cast<size_t>(c);
 }

@@ -1,10 +1,17 @@
 // conv and conv_transpose geometry under each convention.
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   GEOMETRY    convOutLength, sameGeometry
+//   PADS        pytorch padding, onnx pads, output length and formula
+//   CONV        shared parameters, per-convention pads, resolveConv
+//   TRANSPOSED  per-convention crops and output lengths, resolveConvTranspose
 #include <algorithm>
 
 #include "engine/resolve/resolve_internal.h"
 
 namespace convscope::engine {
 
+// [SECTION] GEOMETRY
 int convOutLength(int L, int pb, int pe, int k, int s, int d) {
   const long long dk = static_cast<long long>(d) * (k - 1) + 1;
   const long long span = static_cast<long long>(L) + pb + pe - dk;
@@ -23,6 +30,7 @@ ConvAxisGeometry sameGeometry(int L, int k, int s, int d, bool lower) {
 }
 
 namespace detail {
+// [SECTION] PADS
 namespace {
 
 // Reads the pytorch "padding" value: int, per-axis ints, a word, or [[b, e], ...].
@@ -106,6 +114,7 @@ std::string convFormula(const Layer& l) {
   return joinAxes(parts, l.dims);
 }
 
+// [SECTION] CONV
 // Parameters shared by conv and conv_transpose; sets layer.groups and ax[].s/d.
 struct ConvCommon {
   std::vector<int> kernel;  // empty when not given (a weight file may give it)
@@ -269,6 +278,7 @@ void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Lay
   layer.formula = p.prefix + convFormula(layer);
 }
 
+// [SECTION] TRANSPOSED
 namespace {
 
 // What a transposed conv's resolution adds to the formula: a rule prefix and one part per axis.

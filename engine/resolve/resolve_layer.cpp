@@ -1,4 +1,9 @@
 // resolveLayer dispatch, weight/bias loading and initialisation (conv, conv_transpose).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   HELPERS  axis names, checked lengths, spans, seeded values, data files
+//   WEIGHTS  weight file, bias switch, init, resolveWeights
+//   LAYER    unknown keys, resolveLayer
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +16,7 @@
 namespace convscope::engine {
 namespace detail {
 
+// [SECTION] HELPERS
 std::string joinAxes(const std::vector<std::string>& parts, int dims) {
   std::string s;
   for (int a = 0; a < dims; ++a) s += (a ? "; " : "") + parts[static_cast<size_t>(a)];
@@ -66,6 +72,7 @@ static Tensor readData(ParamReader& pr, const ResolveContext& rc, const std::str
   }
 }
 
+// [SECTION] WEIGHTS
 namespace {
 
 // The weight in canonical and in the file's layout (docs/conventions.md §Weight layouts).
@@ -262,6 +269,7 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
 
 using namespace detail;
 
+// [SECTION] LAYER
 namespace {
 
 size_t editDistance(const std::string& a, const std::string& b) {

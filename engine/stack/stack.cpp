@@ -1,3 +1,12 @@
+// stack.cpp.
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   PARSE    stack JSON text, dims from layers, loadStack
+//   HEADER   top-level keys
+//   INPUT    data file or generator, shape, dims
+//   BUDGET   memory, compute and scratch limits
+//   RESOLVE  resolveLayers, resolveStack
+//   FORWARD  forward, forwardFrom, layout, non-finite reports
 #include "engine/stack/stack.h"
 
 #include <cmath>
@@ -18,6 +27,7 @@
 #include "engine/stack/view_spec.h"
 
 namespace convscope::engine {
+// [SECTION] PARSE
 namespace {
 
 constexpr int kSupportedVersion = 1;
@@ -120,6 +130,7 @@ Stack loadStack(const std::string& path) {
   return resolveStack(doc, path, base);
 }
 
+// [SECTION] HEADER
 namespace {
 
 // The top-level keys (docs/stack-format.md): version, convention, layout, name, description.
@@ -160,6 +171,7 @@ void readStackHeader(const nlohmann::json& doc, ParamReader& pr, Stack& st, cons
   pr.finish();
 }
 
+// [SECTION] INPUT
 // The "data" file of the input object, read in the stack's layout; `signal` is set for audio/CSV
 // (C, L) data, which gains a batch of 1 when input.shape has one.
 Tensor readInputData(ParamReader& ir, const Stack& st, bool& signal) {
@@ -276,6 +288,7 @@ void readInput(const nlohmann::json& input, const nlohmann::json& layers, Stack&
     st.warnings.push_back(st.file + ": " + w);
 }
 
+// [SECTION] BUDGET
 // What the resolved layers will cost (engine/core/limits.h): activations (input + every output,
 // x batch), multiply-adds and the largest kernel scratch, with the layer that dominates each.
 struct Budget {
@@ -342,6 +355,7 @@ void checkBudget(const Budget& b, const Stack& st, int64_t batch, const Limits& 
   }
 }
 
+// [SECTION] RESOLVE
 // Resolves every layer in order (each on the previous one's output shape) within the budget.
 void resolveLayers(const nlohmann::json& layers, Stack& st) {
   Shape cur(st.input.shape.begin() + 1, st.input.shape.end());
@@ -387,6 +401,7 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   return st;
 }
 
+// [SECTION] FORWARD
 std::vector<Tensor> forward(const Stack& stack) {
   std::vector<Tensor> outs;
   outs.reserve(stack.layers.size());

@@ -1,4 +1,5 @@
-// conv_matrix.cpp: sparse conv matrix, its transpose, and the input-gradient identity (§6b).
+// conv_matrix.cpp: sparse conv matrix, its transpose, and the input-gradient identity (docs/conventions.md
+// §Input gradient and the conv matrix).
 #include "engine/teach/conv_matrix.h"
 
 #include <algorithm>
