@@ -3,6 +3,7 @@
 
 #include <QComboBox>
 #include <QContextMenuEvent>
+#include <QCoreApplication>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -17,57 +18,45 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 #include "engine/core/layer.h"
 #include "engine/core/limits.h"
+#include "engine/resolve/op_schema.h"
 
 namespace convscope::widgets {
 
 // ---------------------------------------------------------------- 1. parameter tables
+// Every parameter name, default and meaning comes from the op schema (engine/resolve/op_schema.h).
 namespace {
 
 using engine::Convention;
+using engine::Param;
 
-std::string str(const char* s) {
-  return s ? std::string(s) : std::string();
+// The schema's entry for `key` of the op named `op` under `c`, or null (unknown op or key).
+std::optional<engine::ParamSpec> specOf(const std::string& op, Convention c, const std::string& key) {
+  engine::Op o;
+  if (!engine::parseOp(op, o)) return std::nullopt;
+  for (const engine::ParamSpec& p : engine::opParams(o, c))
+    if (key == p.key) return p;
+  return std::nullopt;
 }
 
-const char* upsampleScaleKey(Convention c) {
-  return c == Convention::PyTorch ? "scale_factor"
-         : c == Convention::Keras ? "size"
-         : c == Convention::Onnx  ? "scales"
-                                  : "scale";
+// Plain-language meaning of a parameter key, for the field's label and tooltip (translated).
+QString meaningOf(const std::optional<engine::ParamSpec>& spec) {
+  return spec ? QCoreApplication::translate("OpSchema", spec->meaning) : QString();
 }
 
-const char* leakySlopeKey(Convention c) {
-  return c == Convention::PyTorch ? "negative_slope" : c == Convention::Chainer ? "slope" : "alpha";
-}
-
-// Plain-language meaning of a parameter key, for the field's label and tooltip.
-QString meaningOf(const std::string& key, Convention c) {
-  const engine::ParamNames& n = engine::paramNames(c);
-  if (key == str(n.outChannels)) return "output channels";
-  if (key == str(n.kernel) || key == str(n.poolKernel)) return "kernel size (taps per axis)";
-  if (key == str(n.stride)) return "stride (step between windows)";
-  if (key == str(n.padding)) return "padding";
-  if (key == str(n.dilation)) return "dilation (gap between taps)";
-  if (key == str(n.groups)) return "groups";
-  if (!str(n.outputPadding).empty() && key == str(n.outputPadding)) return "extra output length at the end";
-  if (!str(n.targetSize).empty() && key == str(n.targetSize)) return "target output size";
-  if (key == str(n.bias)) return "bias on/off";
-  if (key == str(n.eps)) return "epsilon";
-  if (key == "auto_pad") return "automatic padding";
-  if (key == "padding_mode") return "what the padding holds";
-  if (key == "init") return "weights without a file";
-  if (key == "weight") return "weight file (.npy)";
-  if (key == "ceil_mode") return "round the output length up";
-  if (key == "count_include_pad") return "average counts padding";
-  if (key == "cover_all") return "cover every input element";
-  if (key == upsampleScaleKey(c)) return "up-sampling factor";
-  if (key == "mode" || key == "interpolation") return "nearest | linear";
-  if (key == leakySlopeKey(c) || key == "alpha") return "negative slope";
-  if (key == "approximate") return "none | tanh";
-  return {};
+// The field's placeholder: "required", or the default, then the meaning.
+QString placeholderOf(const std::optional<engine::ParamSpec>& spec) {
+  if (!spec) return QCoreApplication::translate("StackEditor", "default");
+  const std::string def = spec->def;
+  const QString head =
+      def == "required" ? QCoreApplication::translate("StackEditor", "required")
+      : def == "null"
+          ? QCoreApplication::translate("StackEditor", "default: none")
+          : QCoreApplication::translate("StackEditor", "default %1").arg(QString::fromStdString(def));
+  return head + " · " + meaningOf(spec);
 }
 
 // The stack's own "view" names a layer by index (the engine refuses one out of range): after an
@@ -85,89 +74,63 @@ void followViewLayer(nlohmann::json& doc, const std::function<int(int)>& map) {
     v["layer"] = to;
 }
 
+// Renames the parameters of one layer from convention `a` to `b` (docs/conventions.md §Parameter
+// names). The bias switch is not renamed: chainer's nobias means the opposite.
+void renameParams(nlohmann::json& l, Convention a, Convention b) {
+  engine::Op op;
+  if (!l.contains("op") || !l["op"].is_string() || !engine::parseOp(l["op"].get<std::string>(), op)) return;
+  for (const engine::ParamSpec& p : engine::opParams(op, a)) {
+    if (p.param == Param::Bias || p.param == Param::BiasFile) continue;
+    const std::string from = p.key, to = engine::paramKey(op, b, p.param);
+    if (to.empty() || from == to || !l.contains(from) || l.contains(to)) continue;
+    l[to] = l[from];
+    l.erase(from);
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& editorOps() {
-  static const std::vector<std::string> ops = {
-      "conv",       "conv_transpose", "max_pool",   "avg_pool", "upsample", "unpool", "zero_insert",
-      "batch_norm", "relu",           "leaky_relu", "elu",      "gelu",     "tanh",   "sigmoid"};
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> names;
+    for (engine::Op op : engine::allOps()) names.emplace_back(engine::opName(op));
+    return names;
+  }();
   return ops;
 }
 
 std::vector<std::string> standardParamKeys(const std::string& op, Convention c) {
-  const engine::ParamNames& n = engine::paramNames(c);
-  std::vector<std::string> k;
-  auto add = [&k](const char* key) {
-    if (key && *key) k.emplace_back(key);
-  };
-  if (op == "conv" || op == "conv_transpose") {
-    const bool t = op == "conv_transpose";
-    add(n.outChannels);
-    add(n.kernel);
-    add(n.stride);
-    add(n.padding);
-    if (c == Convention::Onnx) add("auto_pad");
-    if (t) add(n.outputPadding);
-    add(n.dilation);
-    if (!(t && c == Convention::Keras)) add(n.groups);
-    if (t) add(n.targetSize);
-    add(n.bias);
-    if (!t && c == Convention::PyTorch) add("padding_mode");
-    add("init");
-  } else if (op == "max_pool" || op == "avg_pool") {
-    const bool mx = op == "max_pool";
-    add(n.poolKernel);
-    add(n.stride);
-    add(n.padding);
-    if (c == Convention::Onnx) add("auto_pad");
-    if (mx && (c == Convention::PyTorch || c == Convention::Onnx)) add(n.dilation);
-    if (c == Convention::PyTorch || c == Convention::Onnx) add("ceil_mode");
-    if (!mx && (c == Convention::PyTorch || c == Convention::Onnx)) add("count_include_pad");
-    if (mx && c == Convention::Chainer) add("cover_all");
-  } else if (op == "upsample") {
-    add(upsampleScaleKey(c));
-    add(c == Convention::Keras ? "interpolation" : "mode");
-  } else if (op == "unpool") {
-    add(n.kernel);
-    add(n.stride);
-    add(n.padding);
-    add(c == Convention::Keras ? "" : n.targetSize);
-    add("cover_all");
-  } else if (op == "zero_insert") {
-    add(n.stride);
-  } else if (op == "batch_norm") {
-    add(n.eps);
-    add("init");
-  } else if (op == "leaky_relu") {
-    add(leakySlopeKey(c));
-  } else if (op == "elu") {
-    add("alpha");
-  } else if (op == "gelu") {
-    add("approximate");
-  }
-  return k;
+  engine::Op o;
+  if (!engine::parseOp(op, o)) return {};
+  return engine::standardKeys(o, c);
 }
 
 nlohmann::json defaultLayer(const std::string& op, Convention c, int inChannels, int index) {
-  const engine::ParamNames& n = engine::paramNames(c);
   nlohmann::json l = {{"op", op}};
-  if (op == "conv") {
-    l[n.outChannels] = std::max(1, inChannels);
-    l[n.kernel] = 3;
-    l["init"] = {{"kind", "random"}, {"seed", index}};
-  } else if (op == "conv_transpose") {
-    l[n.outChannels] = std::max(1, inChannels);
-    l[n.kernel] = 3;
-    l[n.stride] = 2;
-    l["init"] = {{"kind", "random"}, {"seed", index}};
-  } else if (op == "max_pool" || op == "avg_pool") {
-    l[n.poolKernel] = 2;
-  } else if (op == "upsample") {
-    l[upsampleScaleKey(c)] = 2;
-  } else if (op == "unpool") {
-    l[n.kernel] = 2;
-  } else if (op == "zero_insert") {
-    l[n.stride] = 2;
+  engine::Op o;
+  if (!engine::parseOp(op, o)) return l;
+  auto key = [&](Param p) { return std::string(engine::paramKey(o, c, p)); };
+  switch (o) {
+    case engine::Op::Conv:
+    case engine::Op::ConvTranspose:
+      l[key(Param::OutChannels)] = std::max(1, inChannels);
+      l[key(Param::Kernel)] = 3;
+      if (o == engine::Op::ConvTranspose) l[key(Param::Stride)] = 2;
+      l["init"] = {{"kind", "random"}, {"seed", index}};
+      break;
+    case engine::Op::MaxPool:
+    case engine::Op::AvgPool:
+    case engine::Op::Unpool:
+      l[key(Param::Kernel)] = 2;
+      break;
+    case engine::Op::Upsample:
+      l[key(Param::Scale)] = 2;
+      break;
+    case engine::Op::ZeroInsert:
+      l[key(Param::Stride)] = 2;
+      break;
+    default:
+      break;
   }
   return l;
 }
@@ -415,31 +378,9 @@ void StackEditor::setConvention(Convention c) {
   if (c == old) return;
   nlohmann::json next = m_source;
   next["convention"] = engine::conventionName(c);
-  // Rename the shared parameters (out channels, kernel, stride, ...) to the new convention's names.
-  const engine::ParamNames& a = engine::paramNames(old);
-  const engine::ParamNames& b = engine::paramNames(c);
-  const std::pair<const char*, const char*> pairs[] = {
-      {a.outChannels, b.outChannels}, {a.stride, b.stride}, {a.padding, b.padding},
-      {a.dilation, b.dilation},       {a.groups, b.groups}, {a.outputPadding, b.outputPadding},
-      {a.targetSize, b.targetSize},   {a.eps, b.eps},       {upsampleScaleKey(old), upsampleScaleKey(c)}};
-  if (next.contains("layers") && next["layers"].is_array()) {
-    for (auto& l : next["layers"]) {
-      if (!l.is_object()) continue;
-      const std::string op =
-          l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "";  // any JSON
-      const bool pool = op == "max_pool" || op == "avg_pool";
-      const char* ka = pool ? a.poolKernel : a.kernel;
-      const char* kb = pool ? b.poolKernel : b.kernel;
-      auto rename = [&l](const char* from, const char* to) {
-        if (!from || !to || !*from || !*to || std::string(from) == to || !l.contains(from) || l.contains(to))
-          return;
-        l[to] = l[from];
-        l.erase(from);
-      };
-      rename(ka, kb);
-      for (const auto& [f, t] : pairs) rename(f, t);
-    }
-  }
+  if (next.contains("layers") && next["layers"].is_array())
+    for (auto& l : next["layers"])
+      if (l.is_object()) renameParams(l, old, c);
   emitEdit(next, QString("Convention %1").arg(engine::conventionName(c)));
 }
 
@@ -528,13 +469,14 @@ void StackEditor::refreshPanel() {
     for (const std::string& key : keys) {
       Field f;
       f.key = key;
-      const QString meaning = meaningOf(key, c);
+      const std::optional<engine::ParamSpec> spec = specOf(op, c, key);
+      const QString meaning = meaningOf(spec);
       f.name = new QLabel(QString("<code>%1</code>").arg(QString::fromStdString(key)), m_panel);
       f.name->setToolTip(meaning);
       f.edit = new QLineEdit(m_panel);
-      f.edit->setPlaceholderText(meaning.isEmpty() ? "default" : "default · " + meaning);
+      f.edit->setPlaceholderText(placeholderOf(spec));
       f.edit->setToolTip(meaning + (meaning.isEmpty() ? "" : "\n") +
-                         "A JSON value: 3, [3, 1], \"same\" (quotes optional), true; empty = default");
+                         tr("A JSON value: 3, [3, 1], \"same\" (quotes optional), true; empty = default"));
       f.error = new QLabel(m_panel);
       f.error->setWordWrap(true);
       f.error->setStyleSheet("color: #c0392b;");

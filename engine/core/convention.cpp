@@ -30,29 +30,4 @@ const char* conventionName(Convention c) {
   return "?";
 }
 
-const ParamNames& paramNames(Convention c) {
-  static const ParamNames torch{"out_channels", "kernel_size", "kernel_size", "stride",
-                                "padding",      "dilation",    "groups",      "output_padding",
-                                "output_size",  "bias",        "eps"};
-  static const ParamNames keras{"filters", "kernel_size",   "pool_size", "strides",
-                                "padding", "dilation_rate", "groups",    "output_padding",
-                                "",        "use_bias",      "epsilon"};
-  static const ParamNames onnx{"out_channels", "kernel_shape", "kernel_shape", "strides",
-                               "pads",         "dilations",    "group",        "output_padding",
-                               "output_shape", "bias",         "epsilon"};
-  static const ParamNames chainer{"out_channels", "ksize", "ksize",   "stride", "pad", "dilate",
-                                  "groups",       "",      "outsize", "nobias", "eps"};
-  switch (c) {
-    case Convention::PyTorch:
-      return torch;
-    case Convention::Keras:
-      return keras;
-    case Convention::Onnx:
-      return onnx;
-    case Convention::Chainer:
-      return chainer;
-  }
-  return torch;
-}
-
 }  // namespace convscope::engine

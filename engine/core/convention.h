@@ -1,4 +1,4 @@
-// Convention: which framework's rules a stack is written in, and that framework's parameter names.
+// Convention: which framework's rules a stack is written in.
 #pragma once
 #include <string>
 
@@ -10,20 +10,7 @@ enum class Convention { PyTorch, Keras, Onnx, Chainer };
 bool parseConvention(const std::string& word, Convention& out);
 const char* conventionName(Convention c);
 
-/// The names a convention gives to the shared parameters (docs/stack-format.md table).
-struct ParamNames {
-  const char* outChannels;
-  const char* kernel;
-  const char* poolKernel;
-  const char* stride;
-  const char* padding;
-  const char* dilation;
-  const char* groups;
-  const char* outputPadding;
-  const char* targetSize;  // output_size / outsize / output_shape ("" for keras)
-  const char* bias;        // bias / use_bias / nobias
-  const char* eps;
-};
-const ParamNames& paramNames(Convention c);
+/// The names a convention gives to each op's parameters are in the op schema
+/// (engine/resolve/op_schema.h).
 
 }  // namespace convscope::engine

@@ -4,6 +4,12 @@
 // kColBufferFloats per thread whatever the kernel size; each (block, row chunk) is one Eigen GEMM
 // Y[o, p] += W_g[o, rows] * cols[rows, p]. OpenMP over (batch, group, block); the cancel flag is
 // polled between GEMMs (cancel.h).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   PAD_IM2COL  pad materialisation, im2col rows
+//   DEPTHWISE   depthwise loop
+//   PLAN        blocking plan, scratch
+//   ENTRY       conv
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -15,6 +21,7 @@
 #include "engine/kernels/x86/conv1d_kernel.h"
 
 namespace convscope::engine {
+// [SECTION] PAD_IM2COL
 namespace {
 
 using namespace gemm;
@@ -100,6 +107,7 @@ void im2colRows(const float* xg, const Axis& h, const Axis& w, int64_t p0, int n
   }
 }
 
+// [SECTION] DEPTHWISE
 // Depthwise (C/g == 1): y[o] = b[o] + sum_{jh,jw} W[o,0,jh,jw] * xpad[G(o), ...], as shifted
 // axpy passes over each output row (vectorises along W when sw == 1); zero padding = skipped taps.
 void depthwise(const float* x, float* y, const float* wData, const float* bias, int N, int C, int O,
@@ -146,6 +154,7 @@ void depthwise(const float* x, float* y, const float* wData, const float* bias, 
   guard.finish();
 }
 
+// [SECTION] PLAN
 // Work split and buffer sizes of conv(); conv() and convScratch() both use it.
 struct ConvPlan {
   enum class Path { Empty, Direct1d, Depthwise, Identity, Im2col };
@@ -230,6 +239,7 @@ ScratchSize convScratch(const Layer& layer, int64_t N) {
   return s;
 }
 
+// [SECTION] ENTRY
 // out = floor((in + pb + pe - d(k-1) - 1) / s) + 1 per axis (resolved in layer.ax[].out).
 // y[n,o,i] = b[o] + sum_{c'<C/g, j<k} W[o,c',j] xpad[n, G(o)C/g + c', i s + j d]
 Tensor conv(const Layer& layer, const Tensor& xIn) {

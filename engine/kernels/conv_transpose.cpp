@@ -13,6 +13,13 @@
 //   scratch; tiles of (n, o, output rows, output columns) in parallel, so no two threads write
 //   the same element, and each element sums its terms in the same order whatever the tiling.
 // Both poll the cancel flag between blocks (cancel.h).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   PHASES   per-axis phases, gather of one phase block
+//   PLAN     form and blocking (planConvTranspose), scratch
+//   SCATTER  direct scatter tiles
+//   GATHER   bias, scatter run, phase repacking, gather-GEMM blocks
+//   ENTRY    convTranspose
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -29,6 +36,7 @@
 #endif
 
 namespace convscope::engine {
+// [SECTION] PHASES
 namespace {
 
 using namespace gemm;
@@ -136,6 +144,7 @@ void gatherPhase(const float* xg, const Axis& h, const Axis& w, const Phase& ph,
   }
 }
 
+// [SECTION] PLAN
 // ceil(a / b) for b > 0 and any sign of a.
 inline int64_t ceilDiv(int64_t a, int64_t b) {
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
@@ -238,6 +247,7 @@ ConvTPlan planConvTranspose(const Layer& layer, int64_t N) {
   return p;
 }
 
+// [SECTION] SCATTER
 // Scatter form: y (bias already in it) += the contributions of every (c', input, tap) landing in the
 // tile rows [r0, r1) x columns [c0, c1) of plane (n, o). Output oh = ih*sh + jh*dh - start_h,
 // ow = iw*sw + jw*dw - start_w. Stops early (tile partly done) when guard.stop().
@@ -306,60 +316,54 @@ ScratchSize convTransposeScratch(const Layer& layer, int64_t N) {
   return s;
 }
 
-// out resolved by the convention; Lf = (in-1)s + d(k-1) + 1 per axis; y[m] = b + full[start+m]
-// (0 outside [0, Lf)). Weight (C, O/g, k...), bias (O) or empty.
-Tensor convTranspose(const Layer& layer, const Tensor& x) {
-  const int N = static_cast<int>(x.dim(0));
-  const int C = layer.inChannels, O = layer.outChannels, G = layer.groups;
-  const int cg = C / G, og = O / G;
-  Shape outShape{N, O};
-  for (int a = 0; a < layer.dims; ++a) outShape.push_back(layer.ax[a].out);
-  Tensor y(outShape);
-  const int64_t Pout = layer.dims == 2 ? int64_t(layer.ax[0].out) * layer.ax[1].out : layer.ax[0].out;
-  if (Pout == 0 || N == 0 || O == 0) return y;
-  throwIfCancelled();
-  if (detail::directConv1dSupported(layer)) {
-    detail::directConvTranspose1d(layer, x.ptr(), N, y.ptr());
-    return y;
-  }
-  ConvTPlan plan = planConvTranspose(layer, N);
-  const Axis &h = plan.h, &w = plan.w;
-  const float* bias = layer.bias.empty() ? nullptr : layer.bias.ptr();
-  float* yData = y.ptr();
-  if (bias) {
-    for (int n = 0; n < N; ++n)
-      for (int o = 0; o < O; ++o) {
-        float* p = yData + (int64_t(n) * O + o) * Pout;
-        std::fill(p, p + Pout, bias[o]);
-      }
-  }
-  const float* xData = x.ptr();
+// [SECTION] GATHER
+namespace {
 
-  if (plan.scatter) {
-    const int64_t tiles = int64_t(plan.nRowBands) * plan.nColBands, items = int64_t(N) * O * tiles;
-    const double macs = double(N) * O * cg * double(h.in) * w.in * double(h.k) * w.k;
-    const float* wData = layer.weight.ptr();
-    ParallelGuard guard;
-#pragma omp parallel for schedule(dynamic) if (2.0 * macs > kParallelMinFlops && items > 1)
-    for (int64_t it = 0; it < items; ++it) {
-      if (guard.stop()) continue;
-      const int64_t plane = it / tiles, tile = it % tiles;
-      const int n = static_cast<int>(plane / O), o = static_cast<int>(plane % O);
-      const int r0 = static_cast<int>(tile / plan.nColBands) * plan.rowBand;
-      const int c0 = static_cast<int>(tile % plan.nColBands) * plan.colBand;
-      scatterTile(xData, wData, yData + plane * Pout, n, o, C, og, cg, h, w, r0,
-                  std::min(h.out, r0 + plan.rowBand), c0, std::min(w.out, c0 + plan.colBand), guard);
+// y = bias per output channel (or stays 0).
+void fillBias(const Layer& layer, int N, int64_t Pout, float* yData) {
+  if (layer.bias.empty()) return;
+  const float* bias = layer.bias.ptr();
+  const int O = layer.outChannels;
+  for (int n = 0; n < N; ++n)
+    for (int o = 0; o < O; ++o) {
+      float* p = yData + (int64_t(n) * O + o) * Pout;
+      std::fill(p, p + Pout, bias[o]);
     }
-    guard.finish();
-    return y;
-  }
+}
 
+// The direct scatter form: tiles of (n, o, output rows, output columns) in parallel.
+void runScatter(const ConvTPlan& plan, const Layer& layer, int N, const float* xData, float* yData,
+                int64_t Pout) {
+  const Axis &h = plan.h, &w = plan.w;
+  const int C = layer.inChannels, O = layer.outChannels;
+  const int cg = C / layer.groups, og = O / layer.groups;
+  const int64_t tiles = int64_t(plan.nRowBands) * plan.nColBands, items = int64_t(N) * O * tiles;
+  const double macs = double(N) * O * cg * double(h.in) * w.in * double(h.k) * w.k;
+  const float* wData = layer.weight.ptr();
+  ParallelGuard guard;
+#pragma omp parallel for schedule(dynamic) if (2.0 * macs > kParallelMinFlops && items > 1)
+  for (int64_t it = 0; it < items; ++it) {
+    if (guard.stop()) continue;
+    const int64_t plane = it / tiles, tile = it % tiles;
+    const int n = static_cast<int>(plane / O), o = static_cast<int>(plane % O);
+    const int r0 = static_cast<int>(tile / plan.nColBands) * plan.rowBand;
+    const int c0 = static_cast<int>(tile % plan.nColBands) * plan.colBand;
+    scatterTile(xData, wData, yData + plane * Pout, n, o, C, og, cg, h, w, r0,
+                std::min(h.out, r0 + plan.rowBand), c0, std::min(w.out, c0 + plan.colBand), guard);
+  }
+  guard.finish();
+}
+
+// The phases (rh, rw) with taps and their repacked weights
+// W_r[G][o', (c', th, tw)] = W[G*cg + c', o', jh, jw].
+std::vector<Phase> repackPhases(const ConvTPlan& plan, const Layer& layer) {
+  const int G = layer.groups, cg = layer.inChannels / G, og = layer.outChannels / G;
+  const Axis &h = plan.h, &w = plan.w;
   std::vector<Phase> phases;
   for (const AxisPhase& a : plan.phH)
     for (const AxisPhase& b : plan.phW) {
       Phase ph{&a, &b, cg * int(a.taps.size() * b.taps.size()), {}};
       ph.weights.resize(size_t(G) * og * ph.K);
-      // W_r[G][o', (c', th, tw)] = W[G*cg + c', o', jh, jw]
       for (int g = 0; g < G; ++g)
         for (int o = 0; o < og; ++o) {
           throwIfCancelled();
@@ -373,8 +377,69 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
         }
       phases.push_back(std::move(ph));
     }
-  if (phases.empty()) return y;
+  return phases;
+}
 
+// Scatters the block result R (og x B.cnt, phase positions) into the strided output positions.
+void scatterBlockResult(const ConvTPlan& plan, const Phase& ph, const Block& B, int og, int64_t Pout,
+                        const float* res, float* yg) {
+  const Axis &h = plan.h, &w = plan.w;
+  const AxisPhase& pa = *ph.h;
+  const AxisPhase& pb = *ph.w;
+  for (int o = 0; o < og; ++o) {
+    float* yo = yg + int64_t(o) * Pout;
+    const float* ro = res + int64_t(o) * B.cnt;
+    int64_t t = B.i0;
+    const int64_t tEnd = B.i0 + B.cnt;
+    while (t < tEnd) {
+      const int v = static_cast<int>(t / pb.nQ);
+      const int ua = static_cast<int>(t - int64_t(v) * pb.nQ);
+      const int ub = static_cast<int>(std::min<int64_t>(pb.nQ, ua + (tEnd - t)));
+      float* row = yo + int64_t(pa.outOf(pa.Q0 + v, h)) * w.out + pb.outOf(pb.Q0 + ua, w);
+      const float* rr = ro + (t - B.i0);
+      for (int u = 0; u < ub - ua; ++u) row[int64_t(u) * w.s] += rr[u];
+      t += ub - ua;
+    }
+  }
+}
+
+// One block of one phase for group g: R (or Y) += W_r[:, r0:r1] * cols[r0:r1, :], row chunk by
+// row chunk. `xg` / `yg` point at the group's input and output planes.
+void runGatherBlock(const ConvTPlan& plan, const Phase& ph, const Block& B, int g, int og, int64_t Pout,
+                    const float* xg, float* yg, float* cols, float* res, const ParallelGuard& guard) {
+  const Axis &h = plan.h, &w = plan.w;
+  const AxisPhase& pa = *ph.h;
+  const AxisPhase& pb = *ph.w;
+  // Contiguous case: unit stride along W and the block stays inside whole output rows.
+  const bool contiguous = w.s == 1 && (pa.nQ == 1 || (h.s == 1 && pb.nQ == w.out));
+  for (int64_t r0 = 0; r0 < ph.K; r0 += plan.kb) {
+    if (guard.stop()) return;
+    const int64_t r1 = std::min<int64_t>(ph.K, r0 + plan.kb);
+    gatherPhase(xg, h, w, ph, B.i0, B.cnt, r0, r1, cols);
+    ConstRowMap Wm(ph.weights.data() + int64_t(g) * og * ph.K + r0, og, r1 - r0, Eigen::OuterStride<>(ph.K));
+    ConstRowMap X(cols, r1 - r0, B.cnt, Eigen::OuterStride<>(B.cnt));
+    if (contiguous) {
+      const int64_t v0 = B.i0 / pb.nQ, u0 = B.i0 % pb.nQ;
+      const int64_t off = int64_t(pa.outOf(pa.Q0 + int(v0), h)) * w.out + pb.outOf(pb.Q0 + int(u0), w);
+      RowMap Y(yg + off, og, B.cnt, Eigen::OuterStride<>(Pout));
+      Y.noalias() += Wm * X;  // y already holds the bias
+    } else {
+      RowMap R(res, og, B.cnt, Eigen::OuterStride<>(B.cnt));
+      if (r0 == 0)
+        R.noalias() = Wm * X;
+      else
+        R.noalias() += Wm * X;
+    }
+  }
+  if (!contiguous) scatterBlockResult(plan, ph, B, og, Pout, res, yg);
+}
+
+// The polyphase gather-GEMM form: blocks of (n, g, phase positions) in parallel.
+void runGather(ConvTPlan& plan, const Layer& layer, int N, const float* xData, float* yData, int64_t Pout) {
+  const std::vector<Phase> phases = repackPhases(plan, layer);
+  if (phases.empty()) return;
+  const int C = layer.inChannels, O = layer.outChannels, G = layer.groups;
+  const int cg = C / G, og = O / G;
   std::vector<Block>& blocks = plan.blocks;
   for (size_t p = 0; p < phases.size(); ++p) {
     const int64_t n = int64_t(phases[p].h->nQ) * phases[p].w->nQ, nb = plan.nbOf[p];
@@ -382,17 +447,15 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
   }
   const int64_t nBlk = static_cast<int64_t>(blocks.size());
   const int64_t items = int64_t(N) * G * nBlk;
-  const int64_t inPlane = int64_t(h.in) * w.in;
-  const int64_t kb = plan.kb, maxCnt = plan.maxCnt;
-
+  const int64_t inPlane = int64_t(plan.h.in) * plan.w.in;
   ParallelGuard guard;
 #pragma omp parallel if (plan.flops > kParallelMinFlops && items > 1)
   {
     float* cols = nullptr;
     float* res = nullptr;
     guard.run([&] {
-      cols = scratch(tlCols, size_t(kb) * size_t(maxCnt));
-      res = scratch(tlRes, size_t(og) * size_t(maxCnt));
+      cols = scratch(tlCols, size_t(plan.kb) * size_t(plan.maxCnt));
+      res = scratch(tlRes, size_t(og) * size_t(plan.maxCnt));
     });
 #pragma omp for schedule(dynamic)
     for (int64_t it = 0; it < items; ++it) {
@@ -400,55 +463,39 @@ Tensor convTranspose(const Layer& layer, const Tensor& x) {
       const Block& B = blocks[size_t(it % nBlk)];
       const int g = static_cast<int>((it / nBlk) % G);
       const int n = static_cast<int>(it / (nBlk * G));
-      const Phase& ph = phases[size_t(B.phase)];
-      const AxisPhase& pa = *ph.h;
-      const AxisPhase& pb = *ph.w;
       const float* xg = xData + (int64_t(n) * C + int64_t(g) * cg) * inPlane;
       float* yg = yData + (int64_t(n) * O + int64_t(g) * og) * Pout;
-      // Contiguous case: unit stride along W and the block stays inside whole output rows.
-      const bool contiguous = w.s == 1 && (pa.nQ == 1 || (h.s == 1 && pb.nQ == w.out));
-      guard.run([&] {
-        // R (or Y) += W_r[:, r0:r1] * cols[r0:r1, :], row chunk by row chunk
-        for (int64_t r0 = 0; r0 < ph.K; r0 += kb) {
-          if (guard.stop()) return;
-          const int64_t r1 = std::min<int64_t>(ph.K, r0 + kb);
-          gatherPhase(xg, h, w, ph, B.i0, B.cnt, r0, r1, cols);
-          ConstRowMap Wm(ph.weights.data() + int64_t(g) * og * ph.K + r0, og, r1 - r0,
-                         Eigen::OuterStride<>(ph.K));
-          ConstRowMap X(cols, r1 - r0, B.cnt, Eigen::OuterStride<>(B.cnt));
-          if (contiguous) {
-            const int64_t v0 = B.i0 / pb.nQ, u0 = B.i0 % pb.nQ;
-            const int64_t off = int64_t(pa.outOf(pa.Q0 + int(v0), h)) * w.out + pb.outOf(pb.Q0 + int(u0), w);
-            RowMap Y(yg + off, og, B.cnt, Eigen::OuterStride<>(Pout));
-            Y.noalias() += Wm * X;  // y already holds the bias
-          } else {
-            RowMap R(res, og, B.cnt, Eigen::OuterStride<>(B.cnt));
-            if (r0 == 0)
-              R.noalias() = Wm * X;
-            else
-              R.noalias() += Wm * X;
-          }
-        }
-        if (contiguous) return;
-        for (int o = 0; o < og; ++o) {
-          float* yo = yg + int64_t(o) * Pout;
-          const float* ro = res + int64_t(o) * B.cnt;
-          int64_t t = B.i0;
-          const int64_t tEnd = B.i0 + B.cnt;
-          while (t < tEnd) {
-            const int v = static_cast<int>(t / pb.nQ);
-            const int ua = static_cast<int>(t - int64_t(v) * pb.nQ);
-            const int ub = static_cast<int>(std::min<int64_t>(pb.nQ, ua + (tEnd - t)));
-            float* row = yo + int64_t(pa.outOf(pa.Q0 + v, h)) * w.out + pb.outOf(pb.Q0 + ua, w);
-            const float* rr = ro + (t - B.i0);
-            for (int u = 0; u < ub - ua; ++u) row[int64_t(u) * w.s] += rr[u];
-            t += ub - ua;
-          }
-        }
-      });
+      guard.run(
+          [&] { runGatherBlock(plan, phases[size_t(B.phase)], B, g, og, Pout, xg, yg, cols, res, guard); });
     }
   }
   guard.finish();
+}
+
+}  // namespace
+
+// [SECTION] ENTRY
+// out resolved by the convention; Lf = (in-1)s + d(k-1) + 1 per axis; y[m] = b + full[start+m]
+// (0 outside [0, Lf)). Weight (C, O/g, k...), bias (O) or empty.
+Tensor convTranspose(const Layer& layer, const Tensor& x) {
+  const int N = static_cast<int>(x.dim(0));
+  const int O = layer.outChannels;
+  Shape outShape{N, O};
+  for (int a = 0; a < layer.dims; ++a) outShape.push_back(layer.ax[a].out);
+  Tensor y(outShape);
+  const int64_t Pout = layer.dims == 2 ? int64_t(layer.ax[0].out) * layer.ax[1].out : layer.ax[0].out;
+  if (Pout == 0 || N == 0 || O == 0) return y;
+  throwIfCancelled();
+  if (detail::directConv1dSupported(layer)) {
+    detail::directConvTranspose1d(layer, x.ptr(), N, y.ptr());
+    return y;
+  }
+  ConvTPlan plan = planConvTranspose(layer, N);
+  fillBias(layer, N, Pout, y.ptr());
+  if (plan.scatter)
+    runScatter(plan, layer, N, x.ptr(), y.ptr(), Pout);
+  else
+    runGather(plan, layer, N, x.ptr(), y.ptr(), Pout);
   return y;
 }
 

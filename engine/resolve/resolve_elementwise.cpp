@@ -13,22 +13,23 @@ void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& 
   layer.formula = "elementwise: output shape = input shape";
   switch (layer.op) {
     case Op::LeakyRelu: {
-      const char* key = cv == Convention::PyTorch   ? "negative_slope"
-                        : cv == Convention::Chainer ? "slope"
-                                                    : "alpha";
-      const double def = cv == Convention::Keras ? 0.3 : cv == Convention::Chainer ? 0.2 : 0.01;
-      layer.alpha = static_cast<float>(pr.number(key, def));
+      layer.alpha = static_cast<float>(
+          pr.number(keyOf(rc, layer, Param::Slope), paramDefault(layer.op, cv, Param::Slope).get<double>()));
       break;
     }
     case Op::Elu:
-      layer.alpha = static_cast<float>(pr.number("alpha", 1.0));
+      layer.alpha = static_cast<float>(
+          pr.number(keyOf(rc, layer, Param::Alpha), paramDefault(layer.op, cv, Param::Alpha).get<double>()));
       break;
     case Op::Gelu:
-      layer.geluTanh = pr.word("approximate", "none", {"none", "tanh"}) == "tanh";
+      layer.geluTanh = pr.word(keyOf(rc, layer, Param::Approximate),
+                               paramDefault(layer.op, cv, Param::Approximate).get<std::string>(),
+                               {"none", "tanh"}) == "tanh";
       break;
     case Op::BatchNorm: {
-      const char* epsKey = paramNames(cv).eps;
-      layer.eps = static_cast<float>(pr.number(epsKey, cv == Convention::Keras ? 1e-3 : 1e-5));
+      // docs/conventions.md §Elementwise defaults: 1e-5, keras 1e-3, chainer 2e-5 (op schema).
+      const std::string epsKey = keyOf(rc, layer, Param::Eps);
+      layer.eps = static_cast<float>(pr.number(epsKey, paramDefault(layer.op, cv, Param::Eps).get<double>()));
       if (layer.eps < 0) pr.fail(epsKey, "must be >= 0");
       const int C = layer.inChannels;
       layer.mean = Tensor(Shape{C}, 0.0f);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/resolve/op_schema.h"
 #include "engine/resolve/param_reader.h"
 #include "engine/resolve/resolve.h"
 
@@ -33,6 +34,11 @@ int checkedOutLength(const ParamReader& pr, const std::string& key, long long ou
 /// Fails on `key` when a kernel span d(k-1)+1 exceeds kMaxAxisLength (k and d each reach 2^24).
 void checkSpans(const ParamReader& pr, const std::string& key, const Layer& layer);
 
+/// The name of `p` for the layer's op under the stack's convention (op schema); "" if not taken.
+inline std::string keyOf(const ResolveContext& rc, const Layer& layer, Param p) {
+  return paramKey(layer.op, rc.convention, p);
+}
+
 void resolveConv(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
 void resolveConvTranspose(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
 void resolvePool(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer);
@@ -41,9 +47,10 @@ void resolveElementwise(ParamReader& pr, const ResolveContext& rc, const Shape& 
 
 /// Weights and bias of conv / conv_transpose: reads "weight"/"bias" files or "init", fills
 /// layer.weight (canonical layout), layer.bias, layer.outChannels and kernel sizes (ax[].k).
-/// `kernel` / `outChannels` are what the parameters said (0 / empty = not given).
+/// `kernel` / `outChannels` are what the parameters said (0 / empty = not given); the bias
+/// switch and its default come from the op schema (Param::Bias, engine/resolve/op_schema.h).
 void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std::vector<int> kernel,
-                    int outChannels, bool biasDefault);
+                    int outChannels);
 
 /// Seeded uniform values in [-bound, bound) (splitmix64), identical on every platform.
 void fillUniform(std::vector<float>& v, unsigned long long seed, float bound);

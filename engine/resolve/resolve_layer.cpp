@@ -1,15 +1,22 @@
 // resolveLayer dispatch, weight/bias loading and initialisation (conv, conv_transpose).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   HELPERS  axis names, checked lengths, spans, seeded values, data files
+//   WEIGHTS  weight file, bias switch, init, resolveWeights
+//   LAYER    unknown keys, resolveLayer
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "engine/core/limits.h"
 #include "engine/io/npy.h"
+#include "engine/resolve/op_schema.h"
 #include "engine/resolve/resolve_internal.h"
 
 namespace convscope::engine {
 namespace detail {
 
+// [SECTION] HELPERS
 std::string joinAxes(const std::vector<std::string>& parts, int dims) {
   std::string s;
   for (int a = 0; a < dims; ++a) s += (a ? "; " : "") + parts[static_cast<size_t>(a)];
@@ -65,90 +72,78 @@ static Tensor readData(ParamReader& pr, const ResolveContext& rc, const std::str
   }
 }
 
-void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std::vector<int> kernel,
-                    int outChannels, bool biasDefault) {
-  const ParamNames& nm = paramNames(rc.convention);
-  const bool transposed = layer.op == Op::ConvTranspose;
-  const int dims = layer.dims;
-  const int C = layer.inChannels;
-  const int g = layer.groups;
-  const std::string kName = nm.kernel;
-  const std::string oName = nm.outChannels;
+// [SECTION] WEIGHTS
+namespace {
 
-  const std::string layoutNote =
-      rc.convention == Convention::Keras
-          ? (transposed ? " (keras layout (k..., O, C))" : " (keras layout (k..., C/groups, O))")
-          : (transposed ? " (layout (C, O/groups, k...))" : " (layout (O, C/groups, k...))");
-  if (C % g != 0)
-    pr.fail(nm.groups,
-            "in-channels " + std::to_string(C) + " must be divisible by groups " + std::to_string(g));
-  if (outChannels > 0 && outChannels % g != 0)
-    pr.fail(nm.groups,
-            oName + " " + std::to_string(outChannels) + " must be divisible by groups " + std::to_string(g));
-  // Canonical weight shape for given out-channels and kernel: conv (O, C/g, k...), transposed (C, O/g, k...).
-  auto canonicalShape = [&](int O, const std::vector<int>& k) {
+// The weight in canonical and in the file's layout (docs/conventions.md §Weight layouts).
+struct WeightLayout {
+  bool transposed;
+  bool keras;
+  int C, g, dims;
+  // Canonical weight shape: conv (O, C/g, k...), transposed (C, O/g, k...).
+  Shape canonical(int O, const std::vector<int>& k) const {
     Shape s = transposed ? Shape{C, O / g} : Shape{O, C / g};
     for (int a = 0; a < dims; ++a) s.push_back(k[static_cast<size_t>(a)]);
     return s;
-  };
+  }
   // The same shape in the file's (convention's) layout, for messages.
-  auto nativeShape = [&](const Shape& canon) {
-    if (rc.convention != Convention::Keras) return canon;
+  Shape native(const Shape& canon) const {
+    if (!keras) return canon;
     Shape s(canon.begin() + 2, canon.end());
     s.push_back(canon[1]);
     s.push_back(canon[0]);
     return s;
-  };
-
-  bool hasWeightFile = pr.has("weight");
-  Tensor w;
-  std::string weightFile;
-  if (hasWeightFile) {
-    weightFile = pr.has("weight") && pr.raw("weight").is_string() ? pr.raw("weight").get<std::string>() : "";
-    w = readData(pr, rc, "weight");
-    const Shape fileShape = w.shape;
-    if (w.rank() != dims + 2)
-      pr.fail("weight", "weight file " + weightFile + " must have " + std::to_string(dims + 2) +
-                            " axes for a " + std::to_string(dims) + "-D layer" + layoutNote +
-                            ", it has shape " + shapeToString(fileShape));
-    if (rc.convention == Convention::Keras) {
-      // keras conv (k..., C/g, O) and transposed (k..., O, C) → (O, C/g, k...) / (C, O, k...)
-      std::vector<int> perm = dims == 1 ? std::vector<int>{2, 1, 0} : std::vector<int>{3, 2, 0, 1};
-      w = permute(w, perm);
-    }
-    std::vector<int> wk;
-    for (int a = 0; a < dims; ++a) wk.push_back(static_cast<int>(w.dim(2 + a)));
-    for (int a = 0; a < dims; ++a)
-      if (wk[a] < 1)
-        pr.fail("weight", "weight file " + weightFile + " has a zero-sized kernel axis: shape " +
-                              shapeToString(fileShape));
-    if (!kernel.empty() && kernel != wk)
-      pr.fail(kName, "says " + shapeToString(Shape(kernel.begin(), kernel.end())) + " but the weight file " +
-                         weightFile + " has kernel " + shapeToString(Shape(wk.begin(), wk.end())) +
-                         " (file shape " + shapeToString(fileShape) + layoutNote + ")");
-    kernel = wk;
-    const int O = outChannels > 0
-                      ? outChannels
-                      : (transposed ? static_cast<int>(w.dim(1)) * g : static_cast<int>(w.dim(0)));
-    const Shape expect = canonicalShape(O, kernel);
-    if (w.shape != expect)
-      pr.fail("weight", "weight file " + weightFile + " has shape " + shapeToString(fileShape) +
-                            " but in-channels " + std::to_string(C) + ", " + oName + " " + std::to_string(O) +
-                            ", groups " + std::to_string(g) + " need " + shapeToString(nativeShape(expect)) +
-                            layoutNote);
-    outChannels = O;
   }
-  if (kernel.empty()) pr.fail(kName, "is required (or give a \"weight\" file)");
-  if (outChannels <= 0) pr.fail(oName, "is required (or give a \"weight\" file)");
-  if (outChannels % g != 0)
-    pr.fail(nm.groups,
-            oName + " " + std::to_string(outChannels) + " must be divisible by groups " + std::to_string(g));
-  layer.outChannels = outChannels;
-  for (int a = 0; a < dims; ++a) layer.ax[a].k = kernel[a];
+  std::string note() const {
+    return keras ? (transposed ? " (keras layout (k..., O, C))" : " (keras layout (k..., C/groups, O))")
+                 : (transposed ? " (layout (C, O/groups, k...))" : " (layout (O, C/groups, k...))");
+  }
+};
 
-  const Shape wShape = canonicalShape(outChannels, kernel);
-  int64_t kProd = 1;
-  for (int a = 0; a < dims; ++a) kProd *= kernel[a];
+// Reads the "weight" file into canonical layout; sets `kernel` and `outChannels` from it, after
+// checking they agree with what the parameters said (empty / 0 = not said).
+Tensor readWeightFile(ParamReader& pr, const ResolveContext& rc, const WeightLayout& wl,
+                      const std::string& kName, const std::string& oName, std::vector<int>& kernel,
+                      int& outChannels) {
+  const std::string weightFile = pr.raw("weight").is_string() ? pr.raw("weight").get<std::string>() : "";
+  Tensor w = readData(pr, rc, "weight");
+  const Shape fileShape = w.shape;
+  const int dims = wl.dims;
+  if (w.rank() != dims + 2)
+    pr.fail("weight", "weight file " + weightFile + " must have " + std::to_string(dims + 2) +
+                          " axes for a " + std::to_string(dims) + "-D layer" + wl.note() + ", it has shape " +
+                          shapeToString(fileShape));
+  if (wl.keras) {
+    // keras conv (k..., C/g, O) and transposed (k..., O, C) → (O, C/g, k...) / (C, O, k...)
+    std::vector<int> perm = dims == 1 ? std::vector<int>{2, 1, 0} : std::vector<int>{3, 2, 0, 1};
+    w = permute(w, perm);
+  }
+  std::vector<int> wk;
+  for (int a = 0; a < dims; ++a) wk.push_back(static_cast<int>(w.dim(2 + a)));
+  for (int a = 0; a < dims; ++a)
+    if (wk[a] < 1)
+      pr.fail("weight", "weight file " + weightFile + " has a zero-sized kernel axis: shape " +
+                            shapeToString(fileShape));
+  if (!kernel.empty() && kernel != wk)
+    pr.fail(kName, "says " + shapeToString(Shape(kernel.begin(), kernel.end())) + " but the weight file " +
+                       weightFile + " has kernel " + shapeToString(Shape(wk.begin(), wk.end())) +
+                       " (file shape " + shapeToString(fileShape) + wl.note() + ")");
+  kernel = wk;
+  const int O = outChannels > 0
+                    ? outChannels
+                    : (wl.transposed ? static_cast<int>(w.dim(1)) * wl.g : static_cast<int>(w.dim(0)));
+  const Shape expect = wl.canonical(O, kernel);
+  if (w.shape != expect)
+    pr.fail("weight", "weight file " + weightFile + " has shape " + shapeToString(fileShape) +
+                          " but in-channels " + std::to_string(wl.C) + ", " + oName + " " +
+                          std::to_string(O) + ", groups " + std::to_string(wl.g) + " need " +
+                          shapeToString(wl.native(expect)) + wl.note());
+  outChannels = O;
+  return w;
+}
+
+// Refuses a weight over the element or byte limits (engine/core/limits.h).
+void checkWeightSize(const ParamReader& pr, const std::string& kName, const Shape& wShape) {
   if (numelSaturating(wShape) > (int64_t(1) << 31))
     pr.fail(kName, "the weight would have " + std::to_string(numelSaturating(wShape)) + " elements (shape " +
                        shapeToString(wShape) + "); the limit is 2^31");
@@ -156,61 +151,105 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
     pr.fail(kName, "the weight " + shapeToString(wShape) + " would need " + formatBytes(tensorBytes(wShape)) +
                        ", more than the tensor limit of " + formatBytes(limits().maxTensorBytes) +
                        " (CONVSCOPE_MAX_TENSOR_BYTES)");
+}
 
-  // bias switch, under the convention's name; "bias" may also be a file under every convention.
-  bool biasOn = biasDefault;
-  const bool biasFile = pr.has("bias") && pr.raw("bias").is_string();
-  if (rc.convention == Convention::Keras) {
-    if (pr.has("bias") && !biasFile)
-      pr.fail("bias", "must be a file name under keras (use \"use_bias\" for on/off)");
-    biasOn = pr.boolean("use_bias", biasDefault);
-    if (biasFile && !biasOn) pr.fail("use_bias", "is false but a bias file is given");
-  } else if (rc.convention == Convention::Chainer) {
-    if (pr.has("bias") && !biasFile)
-      pr.fail("bias", "must be a file name under chainer (use \"nobias\" for on/off)");
-    biasOn = !pr.boolean("nobias", !biasDefault);
-    if (biasFile && !biasOn) pr.fail("nobias", "is true but a bias file is given");
-  } else if (!biasFile) {
-    biasOn = pr.boolean("bias", biasDefault);
-  }
-  if (biasFile) biasOn = true;
+// The bias switch under the convention's name (Param::Bias; chainer's nobias is inverted). "bias"
+// may also name a file under every convention, which switches the bias on.
+bool readBiasSwitch(ParamReader& pr, const ResolveContext& rc, Op op, bool biasFile) {
+  const std::string key = paramKey(op, rc.convention, Param::Bias);
+  const bool keyDefault = paramDefault(op, rc.convention, Param::Bias).get<bool>();
+  if (key == "bias") return biasFile || pr.boolean(key, keyDefault);
+  const bool inverted = rc.convention == Convention::Chainer;
+  if (pr.has("bias") && !biasFile)
+    pr.fail("bias", std::string("must be a file name under ") + conventionName(rc.convention) + " (use \"" +
+                        key + "\" for on/off)");
+  const bool on = pr.boolean(key, keyDefault) != inverted;
+  if (biasFile && !on)
+    pr.fail(key, std::string("is ") + (inverted ? "true" : "false") + " but a bias file is given");
+  return on;
+}
 
-  // init
+// The "init" object: kind and seed (the seed defaults to the layer index).
+struct InitSpec {
   std::string kind = "random";
-  unsigned long long seed = static_cast<unsigned long long>(rc.index);
-  if (pr.has("init")) {
-    const auto& ini = pr.raw("init");
-    if (!ini.is_object())
-      pr.fail("init", "must be an object {\"kind\": \"random|ones|identity\", \"seed\": n}");
-    ErrorContext ic = pr.context();
-    ParamReader ir(ini, ic, 1);
-    kind = ir.word("kind", "random", {"random", "ones", "identity"});
-    seed = static_cast<unsigned long long>(ir.integer("seed", rc.index, 0));
-    ir.finish();
-    if (hasWeightFile) pr.fail("init", "cannot be combined with a \"weight\" file");
-  }
-  const int fanInAxis1 = static_cast<int>(wShape[1]);  // PyTorch's fan_in = weight.size(1) * prod(k)
-  const float bound = 1.0f / std::sqrt(static_cast<float>(fanInAxis1 * kProd));
-  if (!hasWeightFile) {
-    w = Tensor(wShape);
-    if (kind == "random") {
-      fillUniform(w.data, seed, bound);
-    } else if (kind == "ones") {
-      std::fill(w.data.begin(), w.data.end(), 1.0f);
-    } else {  // identity: centre tap, channel i → channel i within each group
-      const int64_t a0 = wShape[0], a1 = wShape[1];
-      int64_t centre = 0, stride = 1;
-      for (int a = dims - 1; a >= 0; --a) {
-        centre += (kernel[a] / 2) * stride;
-        stride *= kernel[a];
-      }
-      for (int64_t i = 0; i < a0; ++i) {
-        const int64_t j = transposed ? i % (C / g) : i % (outChannels / g);
-        if (j < a1) w.data[(i * a1 + j) * kProd + centre] = 1.0f;
-      }
+  unsigned long long seed = 0;
+};
+InitSpec readInit(ParamReader& pr, const ResolveContext& rc, bool hasWeightFile) {
+  InitSpec init;
+  init.seed = static_cast<unsigned long long>(rc.index);
+  if (!pr.has("init")) return init;
+  const auto& ini = pr.raw("init");
+  if (!ini.is_object())
+    pr.fail("init", "must be an object {\"kind\": \"random|ones|identity\", \"seed\": n}");
+  ParamReader ir(ini, pr.context(), 1);
+  init.kind = ir.word("kind", "random", {"random", "ones", "identity"});
+  init.seed = static_cast<unsigned long long>(ir.integer("seed", rc.index, 0));
+  ir.finish();
+  if (hasWeightFile) pr.fail("init", "cannot be combined with a \"weight\" file");
+  return init;
+}
+
+// A weight of canonical shape `wShape` made by `init`: random uniform in [-bound, bound), ones, or
+// identity (centre tap, channel i → channel i within each group).
+Tensor initialWeight(const InitSpec& init, const WeightLayout& wl, const Shape& wShape,
+                     const std::vector<int>& kernel, int outChannels, float bound) {
+  Tensor w(wShape);
+  if (init.kind == "random") {
+    fillUniform(w.data, init.seed, bound);
+  } else if (init.kind == "ones") {
+    std::fill(w.data.begin(), w.data.end(), 1.0f);
+  } else {
+    const int64_t a0 = wShape[0], a1 = wShape[1];
+    int64_t centre = 0, stride = 1, kProd = 1;
+    for (int a = wl.dims - 1; a >= 0; --a) {
+      centre += (kernel[a] / 2) * stride;
+      stride *= kernel[a];
+      kProd *= kernel[a];
+    }
+    for (int64_t i = 0; i < a0; ++i) {
+      const int64_t j = wl.transposed ? i % (wl.C / wl.g) : i % (outChannels / wl.g);
+      if (j < a1) w.data[(i * a1 + j) * kProd + centre] = 1.0f;
     }
   }
-  layer.weight = std::move(w);
+  return w;
+}
+
+}  // namespace
+
+void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std::vector<int> kernel,
+                    int outChannels) {
+  auto key = [&](Param p) { return std::string(paramKey(layer.op, rc.convention, p)); };
+  const WeightLayout wl{layer.op == Op::ConvTranspose, rc.convention == Convention::Keras, layer.inChannels,
+                        layer.groups, layer.dims};
+  const std::string kName = key(Param::Kernel);
+  const std::string oName = key(Param::OutChannels);
+  const std::string gName = key(Param::Groups);
+  auto checkDivides = [&](const std::string& what, int n) {
+    if (n % wl.g != 0)
+      pr.fail(gName, what + " " + std::to_string(n) + " must be divisible by groups " + std::to_string(wl.g));
+  };
+  checkDivides("in-channels", wl.C);
+  if (outChannels > 0) checkDivides(oName, outChannels);
+
+  const bool hasWeightFile = pr.has("weight");
+  Tensor w;
+  if (hasWeightFile) w = readWeightFile(pr, rc, wl, kName, oName, kernel, outChannels);
+  if (kernel.empty()) pr.fail(kName, "is required (or give a \"weight\" file)");
+  if (outChannels <= 0) pr.fail(oName, "is required (or give a \"weight\" file)");
+  checkDivides(oName, outChannels);
+  layer.outChannels = outChannels;
+  for (int a = 0; a < wl.dims; ++a) layer.ax[a].k = kernel[a];
+
+  const Shape wShape = wl.canonical(outChannels, kernel);
+  checkWeightSize(pr, kName, wShape);
+  const bool biasFile = pr.has("bias") && pr.raw("bias").is_string();
+  const bool biasOn = readBiasSwitch(pr, rc, layer.op, biasFile);
+  const InitSpec init = readInit(pr, rc, hasWeightFile);
+  int64_t kProd = 1;
+  for (int a = 0; a < wl.dims; ++a) kProd *= kernel[a];
+  const int fanInAxis1 = static_cast<int>(wShape[1]);  // PyTorch's fan_in = weight.size(1) * prod(k)
+  const float bound = 1.0f / std::sqrt(static_cast<float>(fanInAxis1 * kProd));
+  layer.weight = hasWeightFile ? std::move(w) : initialWeight(init, wl, wShape, kernel, outChannels, bound);
   layer.bias = Tensor();
   if (biasFile) {
     const std::string biasFileName = pr.raw("bias").get<std::string>();
@@ -222,7 +261,7 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
     layer.bias = std::move(b);
   } else if (biasOn) {
     layer.bias = Tensor(Shape{outChannels});
-    if (kind == "random" && !hasWeightFile) fillUniform(layer.bias.data, seed ^ 0xB1A5ull, bound);
+    if (init.kind == "random" && !hasWeightFile) fillUniform(layer.bias.data, init.seed ^ 0xB1A5ull, bound);
   }
 }
 
@@ -230,61 +269,8 @@ void resolveWeights(ParamReader& pr, const ResolveContext& rc, Layer& layer, std
 
 using namespace detail;
 
+// [SECTION] LAYER
 namespace {
-
-// Every key any op reads under any convention. A key outside it is a typo whatever the op, and
-// is reported before any "missing parameter" error it may cause.
-const std::vector<std::string>& knownKeys() {
-  static const std::vector<std::string> keys = {"op",
-                                                "name",
-                                                "comment",
-                                                "out_channels",
-                                                "filters",
-                                                "kernel_size",
-                                                "kernel_shape",
-                                                "ksize",
-                                                "pool_size",
-                                                "stride",
-                                                "strides",
-                                                "padding",
-                                                "pads",
-                                                "pad",
-                                                "auto_pad",
-                                                "dilation",
-                                                "dilation_rate",
-                                                "dilations",
-                                                "dilate",
-                                                "groups",
-                                                "group",
-                                                "output_padding",
-                                                "output_size",
-                                                "output_shape",
-                                                "outsize",
-                                                "bias",
-                                                "use_bias",
-                                                "nobias",
-                                                "padding_mode",
-                                                "cover_all",
-                                                "weight",
-                                                "init",
-                                                "ceil_mode",
-                                                "count_include_pad",
-                                                "scale_factor",
-                                                "size",
-                                                "scales",
-                                                "scale",
-                                                "mode",
-                                                "interpolation",
-                                                "negative_slope",
-                                                "alpha",
-                                                "slope",
-                                                "approximate",
-                                                "eps",
-                                                "epsilon",
-                                                "mean",
-                                                "var"};
-  return keys;
-}
 
 size_t editDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -299,7 +285,7 @@ size_t editDistance(const std::string& a, const std::string& b) {
 }
 
 void refuseUnknownKeys(const nlohmann::json& spec, const ErrorContext& ctx) {
-  const auto& keys = knownKeys();
+  const auto& keys = allParamKeys();
   for (auto it = spec.begin(); it != spec.end(); ++it) {
     if (std::find(keys.begin(), keys.end(), it.key()) != keys.end()) continue;
     std::string best;
@@ -329,30 +315,10 @@ Layer resolveLayer(const nlohmann::json& spec, const ResolveContext& rc, const S
   }
   const std::string opWord = spec.at("op").get<std::string>();
   ctx.op = opWord;
-  static const std::vector<std::pair<std::string, Op>> ops = {{"conv", Op::Conv},
-                                                              {"conv_transpose", Op::ConvTranspose},
-                                                              {"upsample", Op::Upsample},
-                                                              {"unpool", Op::Unpool},
-                                                              {"zero_insert", Op::ZeroInsert},
-                                                              {"max_pool", Op::MaxPool},
-                                                              {"avg_pool", Op::AvgPool},
-                                                              {"batch_norm", Op::BatchNorm},
-                                                              {"relu", Op::Relu},
-                                                              {"leaky_relu", Op::LeakyRelu},
-                                                              {"elu", Op::Elu},
-                                                              {"gelu", Op::Gelu},
-                                                              {"tanh", Op::Tanh},
-                                                              {"sigmoid", Op::Sigmoid}};
   Layer layer;
-  bool found = false;
-  for (const auto& [w, op] : ops)
-    if (w == opWord) {
-      layer.op = op;
-      found = true;
-    }
-  if (!found) {
+  if (!parseOp(opWord, layer.op)) {
     std::string list;
-    for (const auto& [w, op] : ops) list += (list.empty() ? "" : ", ") + w;
+    for (Op op : allOps()) list += (list.empty() ? "" : ", ") + std::string(opName(op));
     ctx.param = "op";
     throw EngineError(ctx, "unknown op " + shortDump(spec.at("op")) + "; known ops: " + list);
   }

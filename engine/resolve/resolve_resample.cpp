@@ -7,27 +7,25 @@ namespace convscope::engine::detail {
 void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in, Layer& layer) {
   (void)in;
   const Convention cv = rc.convention;
-  const ParamNames& nm = paramNames(cv);
+  auto key = [&](Param p) { return keyOf(rc, layer, p); };
   const int dims = layer.dims;
   layer.outChannels = layer.inChannels;
   std::vector<std::string> parts;
   if (layer.op == Op::Upsample) {
-    const char* scaleKey = cv == Convention::PyTorch ? "scale_factor"
-                           : cv == Convention::Keras ? "size"
-                           : cv == Convention::Onnx  ? "scales"
-                                                     : "scale";
-    const std::string key = pr.has(scaleKey) ? scaleKey : (pr.has("scale") ? "scale" : scaleKey);
+    const std::string scaleKey = key(Param::Scale);
+    const std::string given = pr.has(scaleKey) ? scaleKey : (pr.has("scale") ? "scale" : scaleKey);
     pr.accept(scaleKey);
     pr.accept("scale");
-    if (!pr.has(key)) pr.fail(scaleKey, "is required (integer up-sampling factor)");
-    const std::vector<int> s = pr.axes(key, {}, 1);
-    const std::string modeKey = cv == Convention::Keras ? "interpolation" : "mode";
-    const std::string mode = pr.word(modeKey, "nearest", {"nearest", "linear", "bilinear"});
+    if (!pr.has(given)) pr.fail(scaleKey, "is required (integer up-sampling factor)");
+    const std::vector<int> s = pr.axes(given, {}, 1);
+    const std::string mode =
+        pr.word(key(Param::Mode), paramDefault(layer.op, cv, Param::Mode).get<std::string>(),
+                {"nearest", "linear", "bilinear"});
     layer.upsampleMode = mode == "nearest" ? UpsampleMode::Nearest : UpsampleMode::Linear;
     for (int a = 0; a < dims; ++a) {
       Axis& x = layer.ax[a];
       x.s = s[a];
-      x.out = checkedOutLength(pr, key, static_cast<long long>(x.in) * s[a], a, dims);
+      x.out = checkedOutLength(pr, given, static_cast<long long>(x.in) * s[a], a, dims);
       parts.push_back(axisName(a, dims) + "_out = " + axisName(a, dims) + "*s = " + n2s(x.in) + "*" +
                       n2s(s[a]) + " = " + n2s(x.out));
     }
@@ -35,22 +33,23 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
     return;
   }
   if (layer.op == Op::ZeroInsert) {
-    if (!pr.has(nm.stride)) pr.fail(nm.stride, "is required (zeros between samples = stride - 1)");
-    const std::vector<int> s = pr.axes(nm.stride, {}, 1);
+    const std::string stride = key(Param::Stride);
+    if (!pr.has(stride)) pr.fail(stride, "is required (zeros between samples = stride - 1)");
+    const std::vector<int> s = pr.axes(stride, {}, 1);
     for (int a = 0; a < dims; ++a) {
       Axis& x = layer.ax[a];
       x.s = s[a];
-      x.out = checkedOutLength(pr, nm.stride, static_cast<long long>(x.in - 1) * s[a] + 1, a, dims);
+      x.out = checkedOutLength(pr, stride, static_cast<long long>(x.in - 1) * s[a] + 1, a, dims);
       parts.push_back(axisName(a, dims) + "_out = (" + axisName(a, dims) + "-1)s + 1 = " + n2s(x.out));
     }
     layer.formula = joinAxes(parts, dims);
     return;
   }
   // unpool (Chainer unpooling_nd)
-  const std::string kName = nm.poolKernel;
+  const std::string kName = key(Param::Kernel);
   if (!pr.has(kName)) pr.fail(kName, "is required");
   const std::vector<int> k = pr.axes(kName, {}, 1);
-  const std::vector<int> s = pr.axes(nm.stride, k, 1);
+  const std::vector<int> s = pr.axes(key(Param::Stride), k, 1);
   std::vector<int> p(dims, 0);
   if (cv == Convention::Onnx) {
     pr.accept("pads");
@@ -66,11 +65,11 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
       }
     }
   } else {
-    p = pr.axes(nm.padding, p, 0);
+    p = pr.axes(key(Param::Padding), p, 0);
   }
-  const bool coverAll = pr.boolean("cover_all", true);
-  const std::string tName =
-      cv == Convention::Keras ? "output_size" : (nm.targetSize[0] ? nm.targetSize : "outsize");
+  const bool coverAll =
+      pr.boolean(key(Param::CoverAll), paramDefault(layer.op, cv, Param::CoverAll).get<bool>());
+  const std::string tName = key(Param::TargetSize);
   const bool hasTarget = pr.has(tName);
   std::vector<int> target;
   if (hasTarget)
@@ -93,7 +92,8 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
                            " does not pool back to the input length " + n2s(x.in) +
                            " (Chainer requires get_conv_outsize(outsize) == L)");
     }
-    x.out = checkedOutLength(pr, hasTarget ? tName : nm.padding, out, a, dims, "unpool output length");
+    x.out =
+        checkedOutLength(pr, hasTarget ? tName : key(Param::Padding), out, a, dims, "unpool output length");
     parts.push_back(axisName(a, dims) + "_out = " +
                     (hasTarget ? "outsize " + n2s(out)
                                : "s(" + axisName(a, dims) + "-1) + k - 2p" +

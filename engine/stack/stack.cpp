@@ -1,3 +1,12 @@
+// stack.cpp.
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   PARSE    stack JSON text, dims from layers, loadStack
+//   HEADER   top-level keys
+//   INPUT    data file or generator, shape, dims
+//   BUDGET   memory, compute and scratch limits
+//   RESOLVE  resolveLayers, resolveStack
+//   FORWARD  forward, forwardFrom, layout, non-finite reports
 #include "engine/stack/stack.h"
 
 #include <cmath>
@@ -18,6 +27,7 @@
 #include "engine/stack/view_spec.h"
 
 namespace convscope::engine {
+// [SECTION] PARSE
 namespace {
 
 constexpr int kSupportedVersion = 1;
@@ -120,89 +130,73 @@ Stack loadStack(const std::string& path) {
   return resolveStack(doc, path, base);
 }
 
-Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir,
-                   DataAccess access) {
-  ErrorContext top{file, -1, "", ""};
-  if (!doc.is_object())
-    throw EngineError(top, "a stack file must be a JSON object, got " + jsonTypeName(doc));
-  Stack st;
-  st.file = file;
-  st.baseDir = baseDir;
-  st.access = access;
-  st.source = doc;
-  ParamReader pr(doc, top, 1);
+// [SECTION] HEADER
+namespace {
+
+// The top-level keys (docs/stack-format.md): version, convention, layout, name, description.
+// Fills those fields of `st`; `layers` and `input` point at the document's arrays.
+void readStackHeader(const nlohmann::json& doc, ParamReader& pr, Stack& st, const nlohmann::json*& layers,
+                     const nlohmann::json*& input) {
   if (!doc.contains("convscope"))
     pr.fail("convscope", "missing; a stack file starts with {\"convscope\": 1, ...}");
-  {
-    const auto& v = doc.at("convscope");
-    long long ver;
-    if (!jsonToInt(v, ver)) pr.fail("convscope", "must be the integer format version 1, got " + shortDump(v));
-    if (ver > kSupportedVersion)
-      pr.fail("convscope", "format version " + std::to_string(ver) +
-                               " is newer than this ConvScope supports (" +
-                               std::to_string(kSupportedVersion) + "); please upgrade ConvScope");
-    if (ver < 1) pr.fail("convscope", "format version must be 1, got " + std::to_string(ver));
-    pr.accept("convscope");
-  }
+  const auto& v = doc.at("convscope");
+  long long ver;
+  if (!jsonToInt(v, ver)) pr.fail("convscope", "must be the integer format version 1, got " + shortDump(v));
+  if (ver > kSupportedVersion)
+    pr.fail("convscope", "format version " + std::to_string(ver) +
+                             " is newer than this ConvScope supports (" + std::to_string(kSupportedVersion) +
+                             "); please upgrade ConvScope");
+  if (ver < 1) pr.fail("convscope", "format version must be 1, got " + std::to_string(ver));
+  pr.accept("convscope");
   const std::string conv = pr.word("convention", "pytorch", {"pytorch", "keras", "onnx", "chainer"});
   parseConvention(conv, st.convention);
   st.channelsLast =
       pr.word("layout", "channels_first", {"channels_first", "channels_last"}) == "channels_last";
-  if (pr.has("name")) {
-    if (!doc.at("name").is_string()) pr.fail("name", "must be a string");
-    st.name = pr.raw("name").get<std::string>();
-  } else {
-    pr.accept("name");
-  }
-  if (pr.has("description")) {
-    if (!doc.at("description").is_string()) pr.fail("description", "must be a string");
-    st.description = pr.raw("description").get<std::string>();
-  } else {
-    pr.accept("description");
+  for (auto [key, dst] : {std::pair{"name", &st.name}, std::pair{"description", &st.description}}) {
+    if (!pr.has(key)) {
+      pr.accept(key);
+      continue;
+    }
+    if (!doc.at(key).is_string()) pr.fail(key, "must be a string");
+    *dst = pr.raw(key).get<std::string>();
   }
   pr.accept("lesson");  // lesson metadata for the app (ignored by the engine)
   pr.accept("view");
   if (!pr.has("layers")) pr.fail("layers", "missing (a list of layers, may be empty)");
-  const auto& layers = pr.raw("layers");
-  if (!layers.is_array()) pr.fail("layers", "must be a list, got " + jsonTypeName(layers));
-  if (layers.size() > 10000) pr.fail("layers", "more than 10000 layers");
+  layers = &pr.raw("layers");
+  if (!layers->is_array()) pr.fail("layers", "must be a list, got " + jsonTypeName(*layers));
+  if (layers->size() > 10000) pr.fail("layers", "more than 10000 layers");
   if (!pr.has("input")) pr.fail("input", "missing (an object with \"shape\" and \"data\" or \"generator\")");
-  const auto& input = pr.raw("input");
+  input = &pr.raw("input");
   pr.finish();
-  if (!input.is_object()) {
-    ErrorContext c = top;
-    c.param = "input";
-    throw EngineError(c, "must be an object, got " + jsonTypeName(input));
-  }
+}
 
-  // ---- input
-  ErrorContext ictx = top;
-  ictx.op = "input";
-  ParamReader ir(input, ictx, 1);
-  Tensor data;
-  bool haveData = false;
-  bool signalData = false;  // audio/CSV: (C, L), gains a batch of 1 when input.shape has one
-  if (ir.has("data") && ir.has("generator"))
-    ir.fail("data", "give either \"data\" or \"generator\", not both");
-  if (ir.has("data")) {
-    ErrorContext dctx = ictx;
-    dctx.param = "data";
-    const std::string p = dataFilePath(ir.path("data"), baseDir, access, dctx);
-    try {
-      signalData = isSignalFile(p);
-      data = readInputFile(p, "data", st.channelsLast);
-    } catch (const EngineError& e) {
-      ErrorContext c = ictx;
-      c.param = "data";
-      c.file = file + " -> " + e.context().file;
-      throw EngineError(c, e.rule());
-    }
-    haveData = true;
-  } else {
-    ir.accept("data");
+// [SECTION] INPUT
+// The "data" file of the input object, read in the stack's layout; `signal` is set for audio/CSV
+// (C, L) data, which gains a batch of 1 when input.shape has one.
+Tensor readInputData(ParamReader& ir, const Stack& st, bool& signal) {
+  ErrorContext dctx = ir.context();
+  dctx.param = "data";
+  const std::string p = dataFilePath(ir.path("data"), st.baseDir, st.access, dctx);
+  try {
+    signal = isSignalFile(p);
+    return readInputFile(p, "data", st.channelsLast);
+  } catch (const EngineError& e) {
+    ErrorContext c = ir.context();
+    c.param = "data";
+    c.file = st.file + " -> " + e.context().file;
+    throw EngineError(c, e.rule());
   }
+}
+
+// input.shape: a list of 2 to 4 sizes, each >= 1; absent, the data file's shape.
+Shape readInputShape(ParamReader& ir, const nlohmann::json& input, Tensor& data, bool haveData, bool signal) {
   Shape shape;
-  if (ir.has("shape")) {
+  if (!ir.has("shape")) {
+    ir.accept("shape");
+    if (!haveData) ir.fail("shape", "missing (required unless a data file gives it)");
+    shape = data.shape;
+  } else {
     const auto& v = ir.raw("shape");
     if (!v.is_array()) ir.fail("shape", "must be a list of integers, got " + jsonTypeName(v));
     for (const auto& e : v) {
@@ -211,36 +205,54 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
       if (x < 1) ir.fail("shape", "every size must be >= 1, got " + shortDump(v));
       shape.push_back(x);
     }
-    if (signalData && shape.size() == data.shape.size() + 1 && shape[0] == 1)
+    if (signal && shape.size() == data.shape.size() + 1 && shape[0] == 1)
       data.shape.insert(data.shape.begin(), 1);
     if (haveData && data.shape != shape)
       ir.fail("data", "the data file " + input.at("data").get<std::string>() + " has shape " +
                           shapeToString(data.shape) + " but input.shape says " + shapeToString(shape));
-  } else {
-    ir.accept("shape");
-    if (!haveData) ir.fail("shape", "missing (required unless a data file gives it)");
-    shape = data.shape;
   }
   if (shape.size() < 2 || shape.size() > 4)
     ir.fail("shape", "must have 2 to 4 entries ([C, L], [N, C, L], [C, H, W] or [N, C, H, W]), got " +
                          shapeToString(shape));
-  int dims = 0;
+  return shape;
+}
+
+// input.dims, or the spatial rank the shape and the layers imply.
+int readInputDims(ParamReader& ir, const nlohmann::json& input, const Shape& shape,
+                  const nlohmann::json& layers, const Stack& st) {
   if (ir.has("dims")) {
     const auto& dv = input.at("dims");
     long long x;
     if (!jsonToInt(dv, x) || x < 1 || x > 2)
       ir.fail("dims", "must be 1 or 2 (spatial axes), got " + shortDump(dv));
-    dims = ir.integer("dims", 1, 1, 2);
-  } else
-    ir.accept("dims");
-  if (dims == 0) {
-    if (shape.size() == 2)
-      dims = 1;
-    else if (shape.size() == 4)
-      dims = 2;
-    else
-      dims = dimsFromLayers(layers, baseDir, access) == 2 ? 2 : 1;
+    return ir.integer("dims", 1, 1, 2);
   }
+  ir.accept("dims");
+  if (shape.size() == 2) return 1;
+  if (shape.size() == 4) return 2;
+  return dimsFromLayers(layers, st.baseDir, st.access) == 2 ? 2 : 1;
+}
+
+// The "input" object: data file or generator, shape and dims. Sets st.input (canonical, with a
+// batch axis), st.dims and st.inputHadBatch.
+void readInput(const nlohmann::json& input, const nlohmann::json& layers, Stack& st) {
+  ErrorContext ictx{st.file, -1, "input", ""};
+  if (!input.is_object()) {
+    ErrorContext c{st.file, -1, "", "input"};
+    throw EngineError(c, "must be an object, got " + jsonTypeName(input));
+  }
+  ParamReader ir(input, ictx, 1);
+  Tensor data;
+  bool signal = false;
+  if (ir.has("data") && ir.has("generator"))
+    ir.fail("data", "give either \"data\" or \"generator\", not both");
+  const bool haveData = ir.has("data");
+  if (haveData)
+    data = readInputData(ir, st, signal);
+  else
+    ir.accept("data");
+  const Shape shape = readInputShape(ir, input, data, haveData, signal);
+  const int dims = readInputDims(ir, input, shape, layers, st);
   const size_t need = static_cast<size_t>(dims + 1);
   if (shape.size() != need && shape.size() != need + 1)
     ir.fail("shape", "has " + std::to_string(shape.size()) + " entries, which does not fit a " +
@@ -273,86 +285,123 @@ Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std
   if (haveData && st.channelsLast) data = moveAxis(data, -1, 1);
   st.input = std::move(data);
   if (auto w = nonFiniteReport(st.input, "the input data"); !w.empty())
-    st.warnings.push_back(file + ": " + w);
+    st.warnings.push_back(st.file + ": " + w);
+}
 
-  // ---- layers
-  // Activation budget (limits.h): input + every layer's output, × batch, refused before forward()
-  // allocates any of it; one layer's output over the tensor cap is refused at that layer.
+// [SECTION] BUDGET
+// What the resolved layers will cost (engine/core/limits.h): activations (input + every output,
+// x batch), multiply-adds and the largest kernel scratch, with the layer that dominates each.
+struct Budget {
+  int64_t activation = 0, params = 0, largest = 0, macs = 0, heaviest = 0, scratchMost = 0;
+  int largestLayer = -1, heaviestLayer = -1, scratchLayer = -1;
+};
+
+// Adds layer `i` to the budget; refuses an output over the tensor cap or weights over the memory
+// limit at that layer.
+void addToBudget(Budget& b, const Stack& st, const Layer& l, int i, int64_t batch, const Limits& lim) {
+  const int64_t outBytes = mulSaturating(tensorBytes(l.outputShape()), batch);
+  if (outBytes > lim.maxTensorBytes) {
+    Shape full = l.outputShape();
+    full.insert(full.begin(), batch);
+    throw EngineError({st.file, i, opName(l.op), ""},
+                      "the output " + shapeToString(full) + " would need " + formatBytes(outBytes) +
+                          " (float32), more than the tensor limit of " + formatBytes(lim.maxTensorBytes) +
+                          " (CONVSCOPE_MAX_TENSOR_BYTES)");
+  }
+  b.activation = addSaturating(b.activation, outBytes);
+  const int64_t layerMacs = mulSaturating(multiplyAdds(l), batch);
+  b.macs = addSaturating(b.macs, layerMacs);
+  if (layerMacs > b.heaviest) b.heaviest = layerMacs, b.heaviestLayer = i;
+  // Scratch budget: the buffers the layer's kernel would allocate (kernels' own plans); the
+  // largest is refused after the loop, rather than failing (or swapping) inside forward().
+  if (const int64_t scratch = scratchBytes(l, batch); scratch > b.scratchMost)
+    b.scratchMost = scratch, b.scratchLayer = i;
+  if (outBytes > b.largest) b.largest = outBytes, b.largestLayer = i;
+  for (const Tensor* t : {&l.weight, &l.bias, &l.mean, &l.var, &l.gamma, &l.beta})
+    b.params = addSaturating(b.params, tensorBytes(t->shape));
+  if (b.params > lim.maxActivationBytes)
+    throw EngineError({st.file, i, opName(l.op), ""},
+                      "the weights of layers 0.." + std::to_string(i) + " would need " +
+                          formatBytes(b.params) + ", more than the memory limit of " +
+                          formatBytes(lim.maxActivationBytes) + " (CONVSCOPE_MAX_ACTIVATION_BYTES)");
+}
+
+// Refuses a stack over the activation, compute or scratch limit (engine/core/limits.h).
+void checkBudget(const Budget& b, const Stack& st, int64_t batch, const Limits& lim) {
+  if (b.activation > lim.maxActivationBytes)
+    throw EngineError(
+        {st.file, -1, "", ""},
+        "the stack's activations would need " + formatBytes(b.activation) + " (input " +
+            formatBytes(tensorBytes(st.input.shape)) + " plus every layer's output, float32, batch " +
+            std::to_string(batch) + "; the largest is layer " + std::to_string(b.largestLayer) + " with " +
+            formatBytes(b.largest) + "), more than the activation memory limit of " +
+            formatBytes(lim.maxActivationBytes) + " (set CONVSCOPE_MAX_ACTIVATION_BYTES to raise it)");
+  // Compute budget: an edit that would make a forward pass run for minutes is refused up front.
+  if (b.macs > lim.maxMultiplyAdds)
+    throw EngineError({st.file, b.heaviestLayer,
+                       b.heaviestLayer >= 0 ? opName(st.layers[size_t(b.heaviestLayer)].op) : "", ""},
+                      "a forward pass would need " + formatCount(b.macs) + " multiply-adds (layer " +
+                          std::to_string(b.heaviestLayer) + " alone " + formatCount(b.heaviest) +
+                          "), more than the compute limit of " + formatCount(lim.maxMultiplyAdds) +
+                          " (set CONVSCOPE_MAX_MULTIPLY_ADDS to raise it)");
+  if (b.scratchMost > lim.maxScratchBytes) {
+    const char* op = opName(st.layers[size_t(b.scratchLayer)].op);
+    throw EngineError(
+        {st.file, b.scratchLayer, op, ""},
+        "forward() would need " + formatBytes(b.scratchMost) + " of scratch memory for this layer (the " +
+            op + " kernel's padded copies, repacked weights and per-thread buffers, batch " +
+            std::to_string(batch) + "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
+            " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
+  }
+}
+
+// [SECTION] RESOLVE
+// Resolves every layer in order (each on the previous one's output shape) within the budget.
+void resolveLayers(const nlohmann::json& layers, Stack& st) {
   Shape cur(st.input.shape.begin() + 1, st.input.shape.end());
   const int64_t batch = st.input.shape[0];
-  int64_t activation = tensorBytes(st.input.shape), params = 0, largest = 0, macs = 0, heaviest = 0;
-  int largestLayer = -1, heaviestLayer = -1;
-  int64_t scratchMost = 0;
-  int scratchLayer = -1;
-  ResolveContext rc{st.convention, file, baseDir, 0, dims, access};
+  const Limits lim = limits();
+  Budget b;
+  b.activation = tensorBytes(st.input.shape);
+  ResolveContext rc{st.convention, st.file, st.baseDir, 0, st.dims, st.access};
   for (size_t i = 0; i < layers.size(); ++i) {
     rc.index = static_cast<int>(i);
     Layer l = resolveLayer(layers[i], rc, cur);
-    const int64_t outBytes = mulSaturating(tensorBytes(l.outputShape()), batch);
-    if (outBytes > lim.maxTensorBytes) {
-      Shape full = l.outputShape();
-      full.insert(full.begin(), batch);
-      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
-                        "the output " + shapeToString(full) + " would need " + formatBytes(outBytes) +
-                            " (float32), more than the tensor limit of " + formatBytes(lim.maxTensorBytes) +
-                            " (CONVSCOPE_MAX_TENSOR_BYTES)");
-    }
-    activation = addSaturating(activation, outBytes);
-    const int64_t layerMacs = mulSaturating(multiplyAdds(l), batch);
-    macs = addSaturating(macs, layerMacs);
-    if (layerMacs > heaviest) heaviest = layerMacs, heaviestLayer = static_cast<int>(i);
-    // Scratch budget: the buffers the layer's kernel would allocate (kernels' own plans); the
-    // largest is refused after the loop, rather than failing (or swapping) inside forward().
-    if (const int64_t scratch = scratchBytes(l, batch); scratch > scratchMost)
-      scratchMost = scratch, scratchLayer = static_cast<int>(i);
-    if (outBytes > largest) {
-      largest = outBytes;
-      largestLayer = static_cast<int>(i);
-    }
-    for (const Tensor* t : {&l.weight, &l.bias, &l.mean, &l.var, &l.gamma, &l.beta})
-      params = addSaturating(params, tensorBytes(t->shape));
-    if (params > lim.maxActivationBytes)
-      throw EngineError({file, static_cast<int>(i), opName(l.op), ""},
-                        "the weights of layers 0.." + std::to_string(i) + " would need " +
-                            formatBytes(params) + ", more than the memory limit of " +
-                            formatBytes(lim.maxActivationBytes) + " (CONVSCOPE_MAX_ACTIVATION_BYTES)");
+    addToBudget(b, st, l, static_cast<int>(i), batch, lim);
     const std::pair<const char*, const Tensor*> params[] = {{"weight", &l.weight}, {"bias", &l.bias}};
     for (const auto& [pname, t] : params)
       if (auto w = nonFiniteReport(*t, "layer " + std::to_string(i) + " (" + opName(l.op) + ") " + pname);
           !w.empty())
-        st.warnings.push_back(file + ": " + w);
+        st.warnings.push_back(st.file + ": " + w);
     cur = l.outputShape();
     st.layers.push_back(std::move(l));
   }
-  validateViewSpec(doc, file, st.layers.size());
-  if (activation > lim.maxActivationBytes)
-    throw EngineError(
-        {file, -1, "", ""},
-        "the stack's activations would need " + formatBytes(activation) + " (input " +
-            formatBytes(tensorBytes(st.input.shape)) + " plus every layer's output, float32, batch " +
-            std::to_string(batch) + "; the largest is layer " + std::to_string(largestLayer) + " with " +
-            formatBytes(largest) + "), more than the activation memory limit of " +
-            formatBytes(lim.maxActivationBytes) + " (set CONVSCOPE_MAX_ACTIVATION_BYTES to raise it)");
-  // Compute budget: an edit that would make a forward pass run for minutes is refused up front.
-  if (macs > lim.maxMultiplyAdds)
-    throw EngineError(
-        {file, heaviestLayer, heaviestLayer >= 0 ? opName(st.layers[size_t(heaviestLayer)].op) : "", ""},
-        "a forward pass would need " + formatCount(macs) + " multiply-adds (layer " +
-            std::to_string(heaviestLayer) + " alone " + formatCount(heaviest) +
-            "), more than the compute limit of " + formatCount(lim.maxMultiplyAdds) +
-            " (set CONVSCOPE_MAX_MULTIPLY_ADDS to raise it)");
-  if (scratchMost > lim.maxScratchBytes) {
-    const char* op = opName(st.layers[size_t(scratchLayer)].op);
-    throw EngineError(
-        {file, scratchLayer, op, ""},
-        "forward() would need " + formatBytes(scratchMost) + " of scratch memory for this layer (the " + op +
-            " kernel's padded copies, repacked weights and per-thread buffers, batch " +
-            std::to_string(batch) + "), more than the scratch limit of " + formatBytes(lim.maxScratchBytes) +
-            " (set CONVSCOPE_MAX_SCRATCH_BYTES to raise it)");
-  }
+  validateViewSpec(st.source, st.file, st.layers.size());
+  checkBudget(b, st, batch, lim);
+}
+
+}  // namespace
+
+Stack resolveStack(const nlohmann::json& doc, const std::string& file, const std::string& baseDir,
+                   DataAccess access) {
+  ErrorContext top{file, -1, "", ""};
+  if (!doc.is_object())
+    throw EngineError(top, "a stack file must be a JSON object, got " + jsonTypeName(doc));
+  Stack st;
+  st.file = file;
+  st.baseDir = baseDir;
+  st.access = access;
+  st.source = doc;
+  ParamReader pr(doc, top, 1);
+  const nlohmann::json* layers = nullptr;
+  const nlohmann::json* input = nullptr;
+  readStackHeader(doc, pr, st, layers, input);
+  readInput(*input, *layers, st);
+  resolveLayers(*layers, st);
   return st;
 }
 
+// [SECTION] FORWARD
 std::vector<Tensor> forward(const Stack& stack) {
   std::vector<Tensor> outs;
   outs.reserve(stack.layers.size());

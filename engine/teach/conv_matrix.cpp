@@ -1,4 +1,5 @@
-// conv_matrix.cpp: sparse conv matrix, its transpose, and the input-gradient identity (§6b).
+// conv_matrix.cpp: sparse conv matrix, its transpose, and the input-gradient identity (docs/conventions.md
+// §Input gradient and the conv matrix).
 #include "engine/teach/conv_matrix.h"
 
 #include <algorithm>
@@ -62,14 +63,6 @@ std::vector<double> ConvMatrix::rowDense(int64_t r) const {
   std::vector<double> v(size_t(cols), 0.0);
   for (int64_t e = rowStart[size_t(r)]; e < rowStart[size_t(r + 1)]; ++e)
     v[size_t(col[size_t(e)])] += val[size_t(e)];
-  return v;
-}
-
-std::vector<double> ConvMatrix::colDense(int64_t c) const {
-  std::vector<double> v(size_t(rows), 0.0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t e = rowStart[size_t(r)]; e < rowStart[size_t(r + 1)]; ++e)
-      if (col[size_t(e)] == c) v[size_t(r)] += val[size_t(e)];
   return v;
 }
 

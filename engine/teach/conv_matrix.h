@@ -7,7 +7,8 @@
 // to the source's column. A conv_transpose layer is y = Mᵀ x + b where M is the matrix of its
 // adjoint conv (adjointConv): in = out_T, out = in_T, pb = start, pe = Lf - start - out_T, same W.
 //
-// Input-gradient identity (§6b): for a forward conv (zeros padding) with pads (pb, pe),
+// Input-gradient identity (docs/conventions.md §Input gradient and the conv matrix): for a forward conv
+// (zeros padding) with pads (pb, pe),
 //     d<conv(x), y>/dx = Mᵀ y = conv_transpose(y, W, s, start = pb, op* , g, d),
 //     op* = (L + pb + pe - d(k-1) - 1) mod s     (the remainder the forward conv discarded).
 #pragma once
@@ -27,8 +28,6 @@ struct ConvMatrix {
 
   /// Dense row r (length cols).
   std::vector<double> rowDense(int64_t r) const;
-  /// Dense column c (length rows).
-  std::vector<double> colDense(int64_t c) const;
   /// Entry (r, c), 0 when absent.
   double at(int64_t r, int64_t c) const;
   /// M v for v of length cols.
@@ -60,7 +59,8 @@ struct InputGradientIdentity {
   double maxDiffMatrix = 0;     // |conv_transpose(y) - Mᵀ y|
   double maxDiffGradient = 0;   // |conv_transpose(y) - convInputGradient(y)|
 };
-/// Checks §6b for a zeros-padded conv and cotangent gy. Throws EngineError for other pad modes.
+/// Checks docs/conventions.md §Input gradient and the conv matrix for a zeros-padded conv and cotangent gy.
+/// Throws EngineError for other pad modes.
 InputGradientIdentity inputGradientIdentity(const Layer& conv, const Tensor& gy);
 
 }  // namespace convscope::engine

@@ -59,12 +59,6 @@ double singletonDiff(const Layer& layer, const Tensor& x, const Tensor& direct) 
 
 }  // namespace
 
-double EquivalenceReport::maxRelative() const {
-  double m = 0.0;
-  for (const auto& e : methods) m = std::max(m, e.maxAbsDiff / scale);
-  return m;
-}
-
 std::vector<std::string> equivalenceMethods(Op op) {
   if (op == Op::ConvTranspose)
     return {"scatter", "zero_insertion", "matrix_transpose", "input_gradient", "conv2d_singleton"};

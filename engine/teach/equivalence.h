@@ -3,11 +3,13 @@
 // conv_transpose methods (each compared with forwardLayer, the polyphase kernel):
 //   scatter           stamp x[i] * W at i*s + j*d - start, step by step (scatter_trace.h)
 //   zero_insertion    stride-1 conv of the flipped, channel-swapped kernel over the zero-inserted,
-//                     padded (or cropped) input (zero_insertion.h, §6a)
-//   matrix_transpose  Mᵀ x + b with M the matrix of the adjoint conv (conv_matrix.h, §6b)
-//   input_gradient    d<conv(z), x>/dz of the adjoint conv by the P1 backward rule (§6b)
-//   conv2d_singleton  1-D: the same layer as 2-D with a singleton axis, both placements (k,1)
-//                     and (1,k) (§6c); 2-D: H and W swapped (transpose in, run, transpose back)
+//                     padded (or cropped) input (zero_insertion.h, docs/conventions.md §Zero-insertion form)
+//   matrix_transpose  Mᵀ x + b with M the matrix of the adjoint conv (conv_matrix.h, docs/conventions.md
+//   §Input gradient and the conv matrix) input_gradient    d<conv(z), x>/dz of the adjoint conv by the P1
+//   backward rule (docs/conventions.md §Input gradient and the conv matrix) conv2d_singleton  1-D: the same
+//   layer as 2-D with a singleton axis, both placements (k,1)
+//                     and (1,k) (docs/conventions.md §1-D as 2-D with a singleton axis); 2-D: H and W swapped
+//                     (transpose in, run, transpose back)
 // conv methods: naive (direct P1 loops in double), matrix (M x + b), conv2d_singleton (as above).
 // Each result is max |method - direct| over all elements; `scale` = max(1, max |direct|) so that
 // relative agreement is maxAbsDiff / scale.
@@ -28,8 +30,6 @@ struct EquivalenceReport {
   Op op = Op::Conv;
   double scale = 1.0;                      // max(1, max |direct output|)
   std::vector<EquivalenceMethod> methods;  // in the documented order
-  /// Largest maxAbsDiff / scale over the methods.
-  double maxRelative() const;
 };
 
 /// Method names for an op ("scatter", ...); empty for ops without equivalent forms.

@@ -114,16 +114,17 @@ OverlapCounts overlapUpsampleConv(const Layer& up, const Layer& conv) {
 Layer upsampleConvAsConvTranspose(const Layer& up, const Layer& conv) {
   ErrorContext ctx{"", -1, "conv", ""};
   if (up.op != Op::Upsample || up.upsampleMode != UpsampleMode::Nearest)
-    throw EngineError(ctx, "the §6e identity needs a nearest upsample layer");
+    throw EngineError(ctx, "the upsample-then-conv identity needs a nearest upsample layer");
   if (conv.op != Op::Conv || conv.padMode != PadMode::Zeros)
-    throw EngineError(ctx, "the §6e identity needs a zero-padded conv");
+    throw EngineError(ctx, "the upsample-then-conv identity needs a zero-padded conv");
   if (conv.dims != up.dims || conv.inChannels != up.outChannels)
     throw EngineError(ctx, "upsample and conv do not chain");
   for (int a = 0; a < conv.dims; ++a) {
     const Axis& x = conv.ax[size_t(a)];
-    if (x.s != 1 || x.d != 1) throw EngineError(ctx, "the §6e identity needs stride 1 and dilation 1");
+    if (x.s != 1 || x.d != 1)
+      throw EngineError(ctx, "the upsample-then-conv identity needs stride 1 and dilation 1");
     if (x.pb > x.k - 1 || x.pe > x.k - 1 || x.pb < 0 || x.pe < 0)
-      throw EngineError(ctx, "the §6e identity needs 0 <= padding <= k-1");
+      throw EngineError(ctx, "the upsample-then-conv identity needs 0 <= padding <= k-1");
     if (x.in != up.ax[size_t(a)].out) throw EngineError(ctx, "upsample and conv do not chain");
   }
   const bool two = conv.dims == 2;

@@ -9,7 +9,8 @@
 // the number of non-padding taps: uniform (prod k) in the interior.
 // Forward of a ones input through a ones kernel (no bias) gives count * (C/g) at every output.
 //
-// §6e identity: nearest-upsample(s) then conv(w: (O, C/g, k), stride 1, dilation 1, zero pads
+// Upsample-then-conv identity (docs/conventions.md §Upsample then conv as a transposed
+// convolution): nearest-upsample(s) then conv(w: (O, C/g, k), stride 1, dilation 1, zero pads
 // pb, pe <= k-1) == conv_transpose with stride s, start = k-1-pb, the same output length and the
 // kernel of length k+s-1  V[G(C/g)+c', o', t] = sum_{r<s} w[G(O/g)+o', c', k-1-t+r]  (w = 0
 // outside [0, k)): the flipped w box-filtered by ones(s). Per axis in 2-D (product of boxes).
@@ -49,8 +50,9 @@ OverlapCounts overlapCounts(const Layer& layer, bool ignoreZeroTaps = false, boo
 /// Counts of nearest upsample `up` followed by conv `conv` (conv.ax[a].in == up.ax[a].out).
 OverlapCounts overlapUpsampleConv(const Layer& up, const Layer& conv);
 
-/// §6e: the conv_transpose layer equal to nearest-upsample `up` then stride-1, dilation-1,
-/// zero-padded conv `conv` with pb, pe <= k-1. Throws EngineError when the preconditions fail.
+/// docs/conventions.md §Upsample then conv as a transposed convolution: the conv_transpose layer equal to
+/// nearest-upsample `up` then stride-1, dilation-1, zero-padded conv `conv` with pb, pe <= k-1. Throws
+/// EngineError when the preconditions fail.
 Layer upsampleConvAsConvTranspose(const Layer& up, const Layer& conv);
 /// Polyphase sums of the box-filtered kernel along axis a: sum_{t = r mod s} V[...t...] for r < s,
 /// for the (c, o') = (0, 0) kernel slice; all equal sum(w) over that axis (1-D: the full sum).

@@ -1,4 +1,9 @@
 // receptive_field.cpp: exact field by tap propagation, plus the closed form (receptive_field.h).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   RATIONAL   rationals and per-axis maps
+//   PROPAGATE  tap propagation through layers
+//   FIELD      receptive fields of a stack
 #include "engine/teach/receptive_field.h"
 
 #include <algorithm>
@@ -10,6 +15,7 @@
 #include "engine/core/error.h"
 
 namespace convscope::engine {
+// [SECTION] RATIONAL
 namespace {
 
 Rational make(int64_t n, int64_t d) {
@@ -86,6 +92,7 @@ std::string rationalString(const Rational& r) {
   return std::to_string(r.num) + "/" + std::to_string(r.den);
 }
 
+// [SECTION] PROPAGATE
 namespace {
 
 void checkField(const std::vector<Layer>& layers, int layer, const Pos& position, int from) {
@@ -221,6 +228,7 @@ std::vector<ReceptiveField> receptiveFields(const std::vector<Layer>& layers, in
   return fields;
 }
 
+// [SECTION] FIELD
 namespace {
 
 ReceptiveField fieldFrom(const std::vector<Layer>& layers, int layer, const Pos& position, int from,

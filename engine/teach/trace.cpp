@@ -1,4 +1,9 @@
 // trace.cpp: per-axis tap lists and the gather trace (see trace.h for the definitions).
+//
+// Sections (each opens with a "// [SECTION] NAME" line):
+//   CELLS  cell kinds, which ops have a trace
+//   TAPS   per-axis taps and sources
+//   STEPS  trace steps, gather terms, tap steps
 #include "engine/teach/trace.h"
 
 #include <algorithm>
@@ -11,6 +16,7 @@
 
 namespace convscope::engine {
 
+// [SECTION] CELLS
 const char* cellKindName(CellKind k) {
   switch (k) {
     case CellKind::Data:
@@ -57,6 +63,7 @@ bool hasTrace(Op op) {
   }
 }
 
+// [SECTION] TAPS
 namespace {
 
 // Divisor of avg pool output m along one axis, exactly as pool.cpp computes it.
@@ -214,6 +221,7 @@ std::vector<int> axisSources(const Layer& layer, int axis, int m) {
   return src;
 }
 
+// [SECTION] STEPS
 int traceStepCount(const Layer& layer) {
   int n = 1;
   for (int a = 0; a < layer.dims; ++a) n *= layer.ax[size_t(a)].out;

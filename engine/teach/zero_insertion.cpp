@@ -1,4 +1,5 @@
-// zero_insertion.cpp: §6a — a transposed conv as a stride-1 conv over a zero-inserted input.
+// zero_insertion.cpp: docs/conventions.md §Zero-insertion form — a transposed conv as a stride-1 conv over a
+// zero-inserted input.
 #include "engine/teach/zero_insertion.h"
 
 #include <algorithm>

@@ -312,6 +312,13 @@ def named_cases(g):
     build(g, "dims_hint_batch_norm_then_2d_pool", P, 2, (C3, 4, 6), [bn, {"op": "max_pool", "kernel_size": [2, 3]}], batch=0, dims_key=False, tags=("dims_inference",))
     build(g, "dims_hint_relu_then_2d_conv_weight", O_, 2, (2, 5, 4), [{"op": "relu"}, {"op": "conv", "_w": (3, 2, 2, 3)}], batch=0, dims_key=False, tags=("dims_inference",))
     build(g, "dims_hint_1d_batched_no_hint", C_, 1, (3, 7), [{"op": "tanh"}], batch=2, dims_key=False, tags=("dims_inference",))
+    # max_pool pad limit with dilation: pad <= kernel_size // 2 of the undilated kernel is accepted
+    build(g, "maxpool_dilated_pad_half_kernel", P, 1, (2, 10), [{"op": "max_pool", "kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2}], tags=("pool_pad_rule",))
+    build(g, "maxpool_dilated_pad_half_kernel_2d", P, 2, (1, 9, 8), [{"op": "max_pool", "kernel_size": [4, 3], "padding": [2, 1], "dilation": [2, 3], "ceil_mode": True}], tags=("pool_pad_rule",))
+    # batch_norm default eps per convention (Chainer 2e-5); variances near eps make it visible
+    for conv in (P, K, O_, C_):
+        bnv = {"op": "batch_norm", "_files": {"var": g.u((3,), 1e-5, 4e-5), "mean": g.u((3,), -0.5, 0.5)}}
+        build(g, "batch_norm_default_eps_%s" % conv, conv, 1, (3, 6), [bnv], tags=("batch_norm_eps",))
     property_cases(g)
 
 
@@ -468,6 +475,12 @@ def error_cases(g):
     build(g, "err_convT_empty_output", P, 1, (2, 1), [{"op": "conv_transpose", "kernel_size": 2, "padding": 1, "_w": (2, 2, 2)}], **E)
     build(g, "err_reflect_2d_pad_eq_H", P, 2, (1, 3, 6), [{"op": "conv", "kernel_size": [2, 2], "padding": [3, 1], "padding_mode": "reflect", "_w": (1, 1, 2, 2)}], **E)
     build(g, "err_maxpool_pad_gt_half", P, 1, (2, 8), [{"op": "max_pool", "kernel_size": 2, "padding": 2}], **E)
+    # torch checks pad <= kernel_size/2 with the undilated kernel size, also when dilated
+    build(g, "err_maxpool_pad_gt_half_dilated", P, 1, (1, 10), [{"op": "max_pool", "kernel_size": 3, "stride": 1, "padding": 2, "dilation": 2}], **E)
+    build(g, "err_maxpool_pad_gt_half_dilated_2d", P, 2, (1, 9, 9), [{"op": "max_pool", "kernel_size": [2, 3], "padding": [1, 2], "dilation": [3, 2]}], **E)
+    # Keras refuses strides > 1 with dilation_rate > 1 for Conv1DTranspose / Conv2DTranspose too
+    build(g, "err_keras_convT_strides_with_dilation", K, 1, (2, 6), [{"op": "conv_transpose", "kernel_size": 3, "strides": 2, "dilation_rate": 2, "_w": (2, 3, 3)}], layout="channels_last", **E)
+    build(g, "err_keras_convT_strides_with_dilation_2d", K, 2, (2, 4, 5), [{"op": "conv_transpose", "kernel_size": [3, 2], "strides": [2, 1], "dilation_rate": [1, 2], "padding": "same", "_w": (2, 3, 3, 2)}], layout="channels_last", **E)
     build(g, "err_kernel_size_disagrees_weight", P, 1, (2, 8), [{"op": "conv", "kernel_size": 4, "_w": (2, 2, 3)}], **E)
     build(g, "err_keras_convT_valid_op_ge_s", K, 1, (2, 6), [{"op": "conv_transpose", "kernel_size": 3, "strides": 1, "padding": "valid", "output_padding": 1, "_w": (2, 3, 3)}], layout="channels_last", **E)
     build(g, "err_keras_convT_same_k2_s2_op0_2d", K, 2, (2, 4, 5), [{"op": "conv_transpose", "kernel_size": [3, 4], "strides": [2, 2], "padding": "same", "output_padding": [0, 0], "_w": (2, 3, 3, 4)}], layout="channels_last", **E)

@@ -280,6 +280,8 @@ def ref_conv_transpose(conv, lay, files, x):
     g = int(lay.get(n["g"], 1)) if n["g"] else 1
     if conv == "keras" and n["g"] in lay and int(lay[n["g"]]) != 1:
         raise Illegal("keras: no groups on transposed conv")
+    if conv == "keras" and any(t > 1 for t in s) and any(t > 1 for t in d):
+        raise Illegal("keras: strides > 1 together with dilation_rate > 1")
     if W.shape[0] != C or C % g or O % g:
         raise Illegal("groups / channels mismatch")
     Lf = [(Ls[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 for a in range(dims)]
@@ -533,7 +535,8 @@ def ref_batch_norm(conv, lay, files, x):
 
     mean, var, gam, bet = get("mean", 0.0), get("var", 1.0), get("weight", 1.0), get("bias", 0.0)
     epsk = "eps" if conv in ("pytorch", "chainer") else "epsilon"
-    eps = float(lay.get(epsk, 1e-3 if conv == "keras" else 1e-5))
+    # defaults: torch / ONNX 1e-5, Keras 1e-3, Chainer 2e-5 (chainer.links.BatchNormalization)
+    eps = float(lay.get(epsk, {"keras": 1e-3, "chainer": 2e-5}.get(conv, 1e-5)))
     sh = (1, C) + (1,) * (x.dim() - 2)
     return (x - mean.view(sh)) / torch.sqrt(var.view(sh) + eps) * gam.view(sh) + bet.view(sh)
 
