@@ -8,12 +8,14 @@
 #include <QStatusBar>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
 
 #include "app/gui/document.h"
 #include "app/gui/main_window.h"
+#include "engine/resolve/op_schema.h"
 #include "engine/resolve/resolve.h"
 #include "widgets/canvas.h"
 
@@ -29,37 +31,23 @@ struct ParamName {
   bool pair = false;  // ONNX pads: [begin..., end...]
 };
 
-ParamName paramName(const std::string& convention, const QString& key) {
-  if (convention == "keras") {
-    if (key == "kernel_size") return {"kernel_size"};
-    if (key == "stride") return {"strides"};
-    if (key == "dilation") return {"dilation_rate"};
-    if (key == "output_padding") return {"output_padding"};
-    return {};  // Keras padding is a word ("valid"/"same")
-  }
-  if (convention == "onnx") {
-    if (key == "kernel_size") return {"kernel_shape", true};
-    if (key == "stride") return {"strides", true};
-    if (key == "dilation") return {"dilations", true};
-    if (key == "padding") return {"pads", true, true};
-    if (key == "output_padding") return {"output_padding", true};
-    return {};
-  }
-  if (convention == "chainer") {
-    if (key == "kernel_size") return {"ksize"};
-    if (key == "stride") return {"stride"};
-    if (key == "dilation") return {"dilate"};
-    if (key == "padding") return {"pad"};
-    return {};
-  }
-  if (key == "kernel_size" || key == "stride" || key == "padding" || key == "dilation" ||
-      key == "output_padding")
-    return {key == "kernel_size" ? "kernel_size"
-            : key == "stride"    ? "stride"
-            : key == "padding"   ? "padding"
-            : key == "dilation"  ? "dilation"
-                                 : "output_padding"};
-  return {};
+/// The HUD's parameter `key` (PyTorch words: kernel_size, stride, padding, dilation, output_padding)
+/// as `op` names it under `convention` (engine/resolve/op_schema.h); no key when a slider cannot set
+/// it there (Keras padding is a word, "valid" or "same").
+ParamName paramName(engine::Op op, const std::string& convention, const QString& key) {
+  static const std::map<QString, engine::Param> kHud = {{"kernel_size", engine::Param::Kernel},
+                                                        {"stride", engine::Param::Stride},
+                                                        {"padding", engine::Param::Padding},
+                                                        {"dilation", engine::Param::Dilation},
+                                                        {"output_padding", engine::Param::OutputPadding}};
+  engine::Convention c = engine::Convention::PyTorch;
+  const auto it = kHud.find(key);
+  if (it == kHud.end() || !engine::parseConvention(convention, c)) return {};
+  if (c == engine::Convention::Keras && it->second == engine::Param::Padding) return {};
+  const char* name = engine::paramKey(op, c, it->second);
+  if (!name || !*name) return {};
+  const bool onnx = c == engine::Convention::Onnx;
+  return {name, onnx, onnx && it->second == engine::Param::Padding};
 }
 
 using nlohmann::json;
@@ -214,7 +202,12 @@ void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
         const std::string conv = next.contains("convention") && next["convention"].is_string()
                                      ? next["convention"].get<std::string>()
                                      : std::string("pytorch");
-        const ParamName p = paramName(conv, key);
+        const engine::Stack& resolvedStack = doc->stack();
+        engine::Op op = layer < int(resolvedStack.layers.size()) ? resolvedStack.layers[size_t(layer)].op
+                                                                 : engine::Op::Conv;
+        const json& opWord = next["layers"][size_t(layer)].value("op", json());
+        if (opWord.is_string()) engine::parseOp(opWord.get<std::string>(), op);
+        const ParamName p = paramName(op, conv, key);
         if (!p.key) {
           w.statusBar()->showMessage(
               QString("%1 cannot be set by a slider under the %2 convention; edit it in the layer panel")
