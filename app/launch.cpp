@@ -219,6 +219,9 @@ LaunchOptions launchOptions(const Arguments& a) {
     a.fail("give one FILE or --lesson NAME, not both");
   if (!a.positional().empty()) o.file = QString::fromStdString(a.positional()[0]);
   o.lesson = QString::fromStdString(a.value("lesson").value_or(defaultLesson().toStdString()));
+  if (lessonPath(o.lesson).isEmpty())
+    a.fail("no lesson named '" + o.lesson.toStdString() +
+           "' for --lesson (lessons: " + lessonNames().join(", ").toStdString() + ")");
   o.viewGiven = a.isSet("view") || a.isSet("layer") || a.isSet("step");
   if (const auto v = a.value("view")) {
     const auto view = widgets::viewFromName(QString::fromStdString(*v));
@@ -355,33 +358,40 @@ const CommandSpec& launcherSpec() {
 int runGui(int argc, char** argv) {
   QElapsedTimer sinceMain;
   sinceMain.start();
-  // --help and --list-lessons need no display: a command line that parses as it stands is answered
-  // before a QApplication connects to one. One that does not may hold Qt's own options (-platform,
-  // -style, ...): QApplication removes those, and the rest is parsed again.
+  // A command line that parses as it stands is answered (--help, --list-lessons) or refused (a bad
+  // value) before a QApplication connects to a display. One that does not may hold Qt's own options
+  // (-platform, -style, ...): QApplication removes those, and the rest is parsed again.
   std::optional<Arguments> args;
+  std::optional<LaunchOptions> options;
   try {
     args = parseArguments(launcherSpec(), std::vector<std::string>(argv + 1, argv + argc));
   } catch (const UsageError&) {
   }
-  if (args)
-    if (const auto status = answerWithoutWindow(*args)) return *status;
-  GuardedApplication app(argc, argv);
-  QApplication::setApplicationName("ConvScope");
-  QApplication::setOrganizationName("ConvScope");
-  LaunchOptions options;
   try {
-    if (!args) {
-      std::vector<std::string> rest;
-      for (const QString& s : QApplication::arguments().mid(1)) rest.push_back(s.toStdString());
-      args = parseArguments(launcherSpec(), rest);
+    if (args) {
       if (const auto status = answerWithoutWindow(*args)) return *status;
+      options = launchOptions(*args);
     }
-    options = launchOptions(*args);
   } catch (const UsageError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  return runWindow(app, options, sinceMain);
+  GuardedApplication app(argc, argv);
+  QApplication::setApplicationName("ConvScope");
+  QApplication::setOrganizationName("ConvScope");
+  if (!options) {
+    try {
+      std::vector<std::string> rest;
+      for (const QString& s : QApplication::arguments().mid(1)) rest.push_back(s.toStdString());
+      args = parseArguments(launcherSpec(), rest);
+      if (const auto status = answerWithoutWindow(*args)) return *status;
+      options = launchOptions(*args);
+    } catch (const UsageError& e) {
+      std::cerr << e.what() << "\n";
+      return 2;
+    }
+  }
+  return runWindow(app, *options, sinceMain);
 }
 
 }  // namespace convscope::app

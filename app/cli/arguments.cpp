@@ -82,15 +82,14 @@ std::string commandLabel(const CommandSpec& spec) {
 
 Arguments::Arguments(const CommandSpec& spec, std::map<std::string, std::vector<std::string>> values,
                      std::vector<std::string> positional, bool help)
-    : m_spec(&spec), m_values(std::move(values)), m_positional(std::move(positional)), m_help(help) {}
+    : m_spec(&spec), m_values(std::move(values)), m_positional(std::move(positional)), m_help(help) {
+  for (const OptionSpec& o : allOptions(spec)) m_declared.insert(o.names.begin(), o.names.end());
+}
 
 const std::vector<std::string>& Arguments::values(const std::string& option) const {
   static const std::vector<std::string> none;
-  const auto options = allOptions(*m_spec);
-  const bool declared = std::any_of(options.begin(), options.end(), [&](const OptionSpec& o) {
-    return std::find(o.names.begin(), o.names.end(), option) != o.names.end();
-  });
-  if (!declared) throw std::logic_error(commandLabel(*m_spec) + " declares no option " + dashed(option));
+  if (!m_declared.count(option))
+    throw std::logic_error(commandLabel(*m_spec) + " declares no option " + dashed(option));
   const auto it = m_values.find(option);
   return it == m_values.end() ? none : it->second;
 }

@@ -15,6 +15,7 @@
 #pragma once
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -77,6 +78,7 @@ class Arguments {
  private:
   const CommandSpec* m_spec;
   std::map<std::string, std::vector<std::string>> m_values;  // every name of a set option -> values
+  std::set<std::string> m_declared;                          // every name of every option
   std::vector<std::string> m_positional;
   bool m_help;
 };
