@@ -62,18 +62,18 @@ CommandSpec makeLauncherSpec() {
       {{"screenshot"}, "FILE", "save a screenshot of the whole window to FILE.png once drawn, and exit"},
       {{"recover"},
        "yes|no|later",
-       "answer the crash-recovery question without asking (default: ask;\n"
+       "answer the crash-recovery question without asking (default: ask; "
        "--screenshot and --print-document default to later)"},
       {{"test-edit"},
        "POINTER=JSON",
-       "test hook: after opening, apply the undoable edit POINTER=JSON to the stack\n"
+       "test hook: after opening, apply the undoable edit POINTER=JSON to the stack "
        "source (e.g. /layers/0/stride=2); repeatable"},
       {{"print-document"},
        "",
        "test hook: print the open document as JSON (title, path, modified, source) and exit"},
       {{"quit-after-first-frame"},
        "",
-       "benchmark hook: once the canvas has painted its first frame of the document, print\n"
+       "benchmark hook: once the canvas has painted its first frame of the document, print "
        "the milliseconds since the process started and exit 0 (convscope bench --interactive)"}};
   c.epilog = "FILE: a stack (.json), project (.convscope) or ONNX model (.onnx) to open.\n";
   return c;

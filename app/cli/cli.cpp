@@ -51,7 +51,7 @@ CommandSpec makeCheckSpec() {
   c.stack = true;
   c.options = {{{"json"},
                 "",
-                "print {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\",\n"
+                "print {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", "
                 "\"formula\"}]}; shapes without the batch axis, channels first"}};
   return c;
 }
@@ -90,13 +90,13 @@ CommandSpec makeBenchSpec() {
       {{"threads"}, "T", "OpenMP threads (default: all); not with --interactive"},
       {{"interactive"},
        "",
-       "interaction latency on the app's own code path instead (GUI builds; offscreen platform\n"
+       "interaction latency on the app's own code path instead (GUI builds; offscreen platform "
        "unless QT_QPA_PLATFORM is set; no display needed); takes no STACK"},
       {{"case"}, "NAME[,NAME]", "with --interactive: run only these cases (e.g. under perf record)"},
       {{"json"},
        "",
        "print {\"threads\": T, \"layers\": [{\"index\", \"op\", \"ms_median\"}], \"total_ms_median\"};\n"
-       "--interactive: {\"cases\": [{\"name\", \"median_ms\", \"p95_ms\", \"target_ms\",\n"
+       "--interactive: {\"cases\": [{\"name\", \"median_ms\", \"p95_ms\", \"target_ms\", "
        "\"met\" (p95 <= target), \"repeats\", \"note\", \"platform\", ...}]}"}};
   c.epilog =
       "--interactive cases:\n"

@@ -45,15 +45,15 @@ std::string viewList(const std::string& sep) {
 // The options render and animate share.
 std::vector<OptionSpec> sceneOptions() {
   return {{{"layer"}, "I", "layer index from 0 (default: the stack's \"view\" layer, else 0)"},
-          {{"view"}, "VIEW", viewList(" | ") + " | auto\n(default: the stack's \"view\", else auto)"},
+          {{"view"}, "VIEW", viewList(" | ") + " | auto (default: the stack's \"view\", else auto)"},
           {{"size"},
            "WxH",
-           "logical size in pixels, 64..8192 each (default 960x600; for activations\n"
-           "960 x 170 per plot); PNG is exactly this, SVG/PDF/TeX use 96 px per inch\n"
+           "logical size in pixels, 64..8192 each (default 960x600; for activations "
+           "960 x 170 per plot); PNG is exactly this, SVG/PDF/TeX use 96 px per inch "
            "(1 px = 0.75 pt)"},
           {{"theme"},
            "T",
-           "light (default) | dark | print (white, thin strokes, colour-blind safe,\n"
+           "light (default) | dark | print (white, thin strokes, colour-blind safe, "
            "readable in greyscale)"}};
 }
 
@@ -70,13 +70,13 @@ CommandSpec makeRenderSpec() {
   c.options = sceneOptions();
   c.options.push_back({{"step"},
                        "T",
-                       "step from 0 (output position for slide/zero_insert/matrix/receptive_field,\n"
-                       "input position for scatter/overlap); default: the stack's \"view\" step\n"
+                       "step from 0 (output position for slide/zero_insert/matrix/receptive_field, "
+                       "input position for scatter/overlap); default: the stack's \"view\" step "
                        "when neither --view nor --layer is given, else 0"});
   c.options.push_back({{"o", "out"},
                        "FILE",
-                       ".png (raster), .svg / .pdf (vectors: cells as paths, text as text),\n"
-                       ".tex (standalone TikZ picture for pdflatex, the same drawing as TikZ commands)\n"
+                       ".png (raster), .svg / .pdf (vectors: cells as paths, text as text), "
+                       ".tex (standalone TikZ picture for pdflatex, the same drawing as TikZ commands) "
                        "(required)"});
   c.epilog =
       "--view activations draws every layer's activation plots (the app's Activations panel) as one\n"
@@ -105,8 +105,8 @@ CommandSpec makeAnimateSpec() {
        {{"to"}, "T", "last step, inclusive (default: the last)"},
        {{"o", "out"},
         "FILE",
-        ".gif: looping GIF, global palette (theme colours exact + quantised rest), frame\n"
-        "differencing (only the changed rectangle, transparent elsewhere); .mp4: H.264 (libx264)\n"
+        ".gif: looping GIF, global palette (theme colours exact + quantised rest), frame "
+        "differencing (only the changed rectangle, transparent elsewhere); .mp4: H.264 (libx264) "
         "when FFmpeg has it, else MPEG-4 part 2"},
        {{"frames-dir"}, "DIR", "also (or only) write DIR/frame_<TTTT>.png|svg, T = the step"},
        {{"frame-format"}, "png|svg", "the format of --frames-dir (default png)"}});

@@ -27,7 +27,7 @@ CommandSpec makeImportSpec() {
   c.options = {{{"o", "out"}, "FILE", "the stack file to write (required)"},
                {{"shape"},
                 "DIMS",
-                "the model input's shape in ONNX order, e.g. 1,2,16000 (default: from the model,\n"
+                "the model input's shape in ONNX order, e.g. 1,2,16000 (default: from the model, "
                 "symbolic dims set to 1)"},
                {{"json"},
                 "",

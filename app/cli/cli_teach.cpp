@@ -62,9 +62,9 @@ CommandSpec makeTraceSpec() {
   c.options = {
       {{"layer"}, "I", "the layer, from 0 (required)"},
       {{"step"}, "T", "the step, from 0 (required)"},
-      jsonOption("{\"layer\": I, \"step\": T, \"outputs\": [{\"channel\", \"position\": [..], \"value\",\n"
-                 "\"bias\", \"terms\": [{\"in_channel\", \"in_position\": [..] or null,\n"
-                 "\"cell\": \"data|padding|inserted_zero|cropped\", \"tap\": [..], \"weight\",\n"
+      jsonOption("{\"layer\": I, \"step\": T, \"outputs\": [{\"channel\", \"position\": [..], \"value\", "
+                 "\"bias\", \"terms\": [{\"in_channel\", \"in_position\": [..] or null, "
+                 "\"cell\": \"data|padding|inserted_zero|cropped\", \"tap\": [..], \"weight\", "
                  "\"input\", \"product\"}]}]} (max_pool padding reads -inf, written as null)")};
   return c;
 }
@@ -82,10 +82,10 @@ CommandSpec makeFieldSpec() {
   c.options = {{{"layer"}, "J", "the layer, from 0 (required)"},
                {{"position"}, "P", "the output element: \"5\", \"3,4\" or \"[3, 4]\" (required)"},
                {{"from"}, "I", "the layer whose output the field is on (default -1: the stack input)"},
-               jsonOption("{\"layer\", \"from\", \"position\", \"count\", \"total_paths\",\n"
-                          "\"points\": [{\"position\", \"paths\"}], \"hull\": [[min, max] per axis],\n"
-                          "\"touches_padding\", \"closed_form\": {\"stride\", \"span\", \"padding\" (exact\n"
-                          "fractions as strings), \"dilation\", \"bounds\", \"forward_only\", \"applies\",\n"
+               jsonOption("{\"layer\", \"from\", \"position\", \"count\", \"total_paths\", "
+                          "\"points\": [{\"position\", \"paths\"}], \"hull\": [[min, max] per axis], "
+                          "\"touches_padding\", \"closed_form\": {\"stride\", \"span\", \"padding\" (exact "
+                          "fractions as strings), \"dilation\", \"bounds\", \"forward_only\", \"applies\", "
                           "\"within_bounds\", \"hull_checked\", \"hull_matches\"}}")};
   return c;
 }
