@@ -350,8 +350,12 @@ const Command* findCommand(const std::string& name) {
 }
 
 std::string mainHelp() {
-  std::string text =
-      "usage: convscope [FILE | --lesson NAME] [options]    open the app\n"
+#ifdef CONVSCOPE_WITH_GUI
+  std::string text = "usage: convscope [FILE | --lesson NAME] [options]    open the app\n";
+#else
+  std::string text = "usage: convscope [FILE | --lesson NAME] [options]    the app (not in this build)\n";
+#endif
+  text +=
       "       convscope <command> [options]                 headless\n"
       "\n"
       "commands (STACK: a stack file .json or a project .convscope; every command that takes a STACK\n"
