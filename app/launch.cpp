@@ -1,10 +1,16 @@
+// launch.cpp: the desktop launcher (see launch.h).
+// Index:
+//   [SECTION] OPTIONS       the launcher's CommandSpec
+//   [SECTION] BATCH HOOKS   --screenshot and --quit-after-first-frame
+//   [SECTION] COMMAND LINE  the parsed options checked into LaunchOptions
+//   [SECTION] WINDOW        open the document, recovery, test edits, --print-document, show
+//   [SECTION] ENTRY         runGui
 #include "app/launch.h"
 
 #include <time.h>
 #include <unistd.h>
 
 #include <QApplication>
-#include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QTimer>
@@ -13,6 +19,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -20,17 +27,59 @@
 
 #include "app/gui/canvas_binding.h"
 #include "app/gui/guarded_application.h"
-#include "app/gui/lessons.h"
 #include "app/gui/main_window.h"
 #include "app/gui/project_controller.h"
+#include "app/project/lessons.h"
 #include "widgets/canvas.h"
+#include "widgets/scene/scene_model.h"
 
 namespace convscope::app {
 
 namespace {
 
-const QStringList kViews = {"slide",   "scatter",         "zero_insert", "matrix",
-                            "overlap", "receptive_field", "activations"};
+// [SECTION] OPTIONS
+
+// "slide, scatter, ..." (widgets::concreteViews).
+std::string viewList() {
+  std::string list;
+  for (widgets::View v : widgets::concreteViews())
+    list += std::string(list.empty() ? "" : ", ") + widgets::viewName(v);
+  return list;
+}
+
+CommandSpec makeLauncherSpec() {
+  CommandSpec c;
+  c.summary = "open the app";
+  c.usage = {"[FILE | --lesson NAME] [options]"};
+  c.description = "ConvScope: convolution and transposed convolution, visible and exact.";
+  c.positional = "FILE";
+  c.options = {
+      {{"lesson"}, "NAME", "open the bundled lesson NAME (default " + defaultLesson().toStdString() + ")"},
+      {{"list-lessons"}, "", "print the bundled lesson names, one per line"},
+      {{"view"}, "VIEW", "start the canvas on VIEW: " + viewList()},
+      {{"layer"}, "I", "the layer the view shows (default: the lesson's)"},
+      {{"step"}, "T", "start the animation at step T"},
+      {{"screenshot"}, "FILE", "save a screenshot of the whole window to FILE.png once drawn, and exit"},
+      {{"recover"},
+       "yes|no|later",
+       "answer the crash-recovery question without asking (default: ask; "
+       "--screenshot and --print-document default to later)"},
+      {{"test-edit"},
+       "POINTER=JSON",
+       "test hook: after opening, apply the undoable edit POINTER=JSON to the stack "
+       "source (e.g. /layers/0/stride=2); repeatable"},
+      {{"print-document"},
+       "",
+       "test hook: print the open document as JSON (title, path, modified, source) and exit"},
+      {{"quit-after-first-frame"},
+       "",
+       "benchmark hook: once the canvas has painted its first frame of the document, print "
+       "the milliseconds since the process started and exit 0 (convscope bench --interactive)"}};
+  c.epilog = "FILE: a stack (.json), project (.convscope) or ONNX model (.onnx) to open.\n";
+  return c;
+}
+
+// [SECTION] BATCH HOOKS
 
 // Waits until the window is exposed and settled (no recompute, plots built, canvas frame drawn),
 // lets queued repaints run, then grabs the whole window into `file`. Exits the app with 0 or 2.
@@ -132,183 +181,217 @@ void scheduleQuitAfterFirstFrame(MainWindow* w, const QElapsedTimer& sinceMain) 
   });
 }
 
-}  // namespace
+// [SECTION] COMMAND LINE
 
-int runGui(int argc, char** argv) {
-  QElapsedTimer sinceMain;
-  sinceMain.start();
-  // Listing lessons needs no display: answer it before a QApplication connects to one.
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--list-lessons") {
-      QCoreApplication core(argc, argv);
-      for (const QString& n : lessonNames()) std::cout << n.toStdString() << "\n";
-      return 0;
-    }
-  GuardedApplication app(argc, argv);
-  QApplication::setApplicationName("ConvScope");
-  QApplication::setOrganizationName("ConvScope");
-  QCommandLineParser parser;
-  parser.setApplicationDescription("ConvScope: convolution and transposed convolution, visible and exact.");
-  parser.addHelpOption();
-  QCommandLineOption lessonOpt("lesson", "Open the bundled lesson NAME.", "NAME");
-  QCommandLineOption listOpt("list-lessons", "Print the bundled lesson names, one per line.");
-  QCommandLineOption viewOpt("view", "Start the canvas on VIEW: " + kViews.join(", ") + ".", "VIEW");
-  QCommandLineOption layerOpt("layer", "The layer the view shows (default: the lesson's).", "I");
-  QCommandLineOption stepOpt("step", "Start the animation at step T.", "T");
-  QCommandLineOption shotOpt(
-      "screenshot", "Save a screenshot of the whole window to FILE.png once drawn, and exit.", "FILE");
-  QCommandLineOption recoverOpt("recover",
-                                "Answer the crash-recovery question without asking: yes, no, or later "
-                                "(default: ask; --screenshot and --print-document default to later).",
-                                "yes|no|later");
-  QCommandLineOption testEditOpt(
-      "test-edit",
-      "Test hook: after opening, apply the undoable edit POINTER=JSON to the stack "
-      "source (e.g. /layers/0/stride=2). Repeatable.",
-      "POINTER=JSON");
-  QCommandLineOption printOpt(
-      "print-document",
-      "Test hook: print the open document as JSON (title, path, modified, source) and exit.");
-  QCommandLineOption firstFrameOpt(
-      "quit-after-first-frame",
-      "Benchmark hook: once the canvas has painted its first frame of the document, print "
-      "the milliseconds since the process started and exit 0 (convscope bench --interactive).");
-  parser.addOptions({lessonOpt, listOpt, viewOpt, layerOpt, stepOpt, shotOpt, recoverOpt, testEditOpt,
-                     printOpt, firstFrameOpt});
-  parser.addPositionalArgument("FILE", "A stack (.json), project (.convscope) or ONNX model (.onnx) to open.",
-                               "[FILE]");
-  if (!parser.parse(QApplication::arguments())) {
-    std::cerr << "convscope: " << parser.errorText().toStdString() << " (see 'convscope --help')\n";
-    return 2;
-  }
-  if (parser.isSet("help")) {
-    std::cout << parser.helpText().toStdString();
-    return 0;
-  }
-  if (parser.isSet(listOpt)) {
-    for (const QString& n : lessonNames()) std::cout << n.toStdString() << "\n";
-    return 0;
-  }
-  const QStringList pos = parser.positionalArguments();
-  if (pos.size() > 1 || (pos.size() == 1 && parser.isSet(lessonOpt))) {
-    std::cerr << "convscope: give one stack file or --lesson NAME, not both\n";
-    return 2;
-  }
+// Everything the command line asks of the app, checked before a window exists.
+struct LaunchOptions {
+  QString file;    // FILE, or "" for a lesson
+  QString lesson;  // --lesson, or the default lesson when there is no FILE
+  bool viewGiven = false;
   QString view;
   int layer = -1, step = -1;
-  if (parser.isSet(viewOpt)) {
-    view = parser.value(viewOpt);
-    if (!kViews.contains(view)) {
-      std::cerr << "convscope: unknown view '" << view.toStdString()
-                << "'; views: " << kViews.join(", ").toStdString() << "\n";
-      return 2;
-    }
-  }
-  for (auto [opt, out, what] :
-       {std::tuple{&layerOpt, &layer, "--layer"}, std::tuple{&stepOpt, &step, "--step"}}) {
-    if (!parser.isSet(*opt)) continue;
-    bool ok = false;
-    *out = parser.value(*opt).toInt(&ok);
-    if (!ok || *out < 0) {
-      std::cerr << "convscope: " << what << " needs an integer >= 0, got '"
-                << parser.value(*opt).toStdString() << "'\n";
-      return 2;
-    }
-  }
-  auto recover = ProjectController::RecoverAnswer::Ask;
-  if (parser.isSet(recoverOpt)) {
-    const QString v = parser.value(recoverOpt).toLower();
-    if (v == "yes")
-      recover = ProjectController::RecoverAnswer::Yes;
-    else if (v == "no")
-      recover = ProjectController::RecoverAnswer::No;
-    else if (v == "later")
-      recover = ProjectController::RecoverAnswer::Later;
-    else {
-      std::cerr << "convscope: --recover needs yes, no or later, got '" << v.toStdString() << "'\n";
-      return 2;
-    }
-  } else if (parser.isSet(shotOpt) || parser.isSet(printOpt) || parser.isSet(firstFrameOpt)) {
-    recover = ProjectController::RecoverAnswer::Later;  // never block a non-interactive run on a dialog
-  }
+  ProjectController::RecoverAnswer recover = ProjectController::RecoverAnswer::Ask;
   std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> testEdits;
-  for (const QString& e : parser.values(testEditOpt)) {
-    const qsizetype eq = e.indexOf('=');
+  QString screenshot;  // "" = none
+  bool printDocument = false;
+  bool quitAfterFirstFrame = false;
+};
+
+ProjectController::RecoverAnswer recoverValue(const Arguments& a) {
+  using Answer = ProjectController::RecoverAnswer;
+  const auto v = a.value("recover");
+  if (!v) {  // never block a non-interactive run on a dialog
+    const bool batch =
+        a.isSet("screenshot") || a.isSet("print-document") || a.isSet("quit-after-first-frame");
+    return batch ? Answer::Later : Answer::Ask;
+  }
+  const QString answer = QString::fromStdString(*v).toLower();
+  if (answer == "yes") return Answer::Yes;
+  if (answer == "no") return Answer::No;
+  if (answer == "later") return Answer::Later;
+  a.fail("--recover needs yes, no or later, got '" + *v + "'");
+}
+
+// Validates the parsed command line; throws UsageError naming the option.
+LaunchOptions launchOptions(const Arguments& a) {
+  LaunchOptions o;
+  if (a.positional().size() > 1 || (a.positional().size() == 1 && a.isSet("lesson")))
+    a.fail("give one FILE or --lesson NAME, not both");
+  if (!a.positional().empty()) o.file = QString::fromStdString(a.positional()[0]);
+  o.lesson = QString::fromStdString(a.value("lesson").value_or(defaultLesson().toStdString()));
+  if (lessonPath(o.lesson).isEmpty())
+    a.fail("no lesson named '" + o.lesson.toStdString() +
+           "' for --lesson (lessons: " + lessonNames().join(", ").toStdString() + ")");
+  o.viewGiven = a.isSet("view") || a.isSet("layer") || a.isSet("step");
+  if (const auto v = a.value("view")) {
+    const auto view = widgets::viewFromName(QString::fromStdString(*v));
+    if (!view || *view == widgets::View::Auto)
+      a.fail("unknown view '" + *v + "' for --view (views: " + viewList() + ")");
+    o.view = widgets::viewName(*view);
+  }
+  o.layer = a.intValue("layer", 0, 1000000000, -1);
+  o.step = a.intValue("step", 0, 1000000000, -1);
+  o.recover = recoverValue(a);
+  for (const std::string& e : a.values("test-edit")) {
+    const size_t eq = e.find('=');
     try {
-      if (eq < 1) throw std::invalid_argument("no '='");
-      testEdits.emplace_back(nlohmann::json::json_pointer(e.left(eq).toStdString()),
-                             nlohmann::json::parse(e.mid(eq + 1).toStdString()));
+      if (eq == std::string::npos || eq < 1) throw std::invalid_argument("no '='");
+      o.testEdits.emplace_back(nlohmann::json::json_pointer(e.substr(0, eq)),
+                               nlohmann::json::parse(e.substr(eq + 1)));
     } catch (const std::exception& ex) {
-      std::cerr << "convscope: --test-edit needs POINTER=JSON (e.g. /layers/0/stride=2), got '"
-                << e.toStdString() << "': " << ex.what() << "\n";
-      return 2;
+      a.fail("--test-edit needs POINTER=JSON (e.g. /layers/0/stride=2), got '" + e + "': " + ex.what());
     }
   }
-  const bool screenshot = parser.isSet(shotOpt);
-  const bool quitAfterFirstFrame = parser.isSet(firstFrameOpt);
-  MainWindow w(nullptr, /*persistLayout=*/!screenshot && !quitAfterFirstFrame);
-  app.setErrorHandler([&w](const QString& message) {
-    w.projectController()->reportError(MainWindow::tr("Not completed"), message);
-  });
-  attachCanvas(w);
-  if (parser.isSet(viewOpt) || parser.isSet(layerOpt) || parser.isSet(stepOpt))
-    w.setRequestedView(view, layer, step);
-  if (pos.size() == 1) {
-    if (!QFileInfo::exists(pos[0])) {
-      std::cerr << "convscope: '" << pos[0].toStdString()
-                << "' is neither a command nor an existing stack file (see 'convscope --help')\n";
-      return 2;
-    }
-    QString err;
-    const auto kind = ProjectController::kindOf(pos[0]);
-    if (kind == ProjectController::FileKind::Input) w.document()->newDocument();  // a stack to feed it to
-    if (!(kind == ProjectController::FileKind::Unknown ? w.openFile(pos[0], &err)
-                                                       : w.projectController()->openAny(pos[0], &err))) {
-      std::cerr << err.toStdString() << "\n";
-      return 2;
-    }
-  } else {
-    const QString name = parser.isSet(lessonOpt) ? parser.value(lessonOpt) : defaultLesson();
-    if (!w.openLesson(name)) {
-      std::cerr << "convscope: no lesson named '" << name.toStdString()
-                << "'; available: " << lessonNames().join(", ").toStdString() << "\n";
-      return 2;
-    }
+  o.screenshot = QString::fromStdString(a.value("screenshot").value_or(""));
+  o.printDocument = a.isSet("print-document");
+  o.quitAfterFirstFrame = a.isSet("quit-after-first-frame");
+  return o;
+}
+
+// [SECTION] WINDOW
+
+// Opens FILE (a stack, project, ONNX model or an input to feed a new stack) or the lesson; false
+// with the message on stderr when it cannot.
+bool openStart(MainWindow& w, const LaunchOptions& o) {
+  if (o.file.isEmpty()) {
+    if (w.openLesson(o.lesson)) return true;
+    std::cerr << "convscope: no lesson named '" << o.lesson.toStdString()
+              << "'; available: " << lessonNames().join(", ").toStdString() << "\n";
+    return false;
   }
-  ProjectController* files = w.projectController();
-  if (!files->startSession())
-    std::cerr << "convscope: warning: cannot start a session in "
-              << ProjectController::dataDir().toStdString() << "; autosave is off\n";
-  files->setInteractive(recover == ProjectController::RecoverAnswer::Ask && !screenshot &&
-                        !quitAfterFirstFrame);
-  files->offerRecovery(recover);
-  for (const auto& [ptr, value] : testEdits) {
+  if (!QFileInfo::exists(o.file)) {
+    std::cerr << "convscope: '" << o.file.toStdString()
+              << "' is neither a command nor an existing stack file (see 'convscope --help')\n";
+    return false;
+  }
+  QString err;
+  const auto kind = ProjectController::kindOf(o.file);
+  if (kind == ProjectController::FileKind::Input) w.document()->newDocument();  // a stack to feed it to
+  if (kind == ProjectController::FileKind::Unknown ? w.openFile(o.file, &err)
+                                                   : w.projectController()->openAny(o.file, &err))
+    return true;
+  std::cerr << err.toStdString() << "\n";
+  return false;
+}
+
+// --test-edit: each edit as one undoable edit of the document; false (message on stderr) when a
+// pointer does not fit the source.
+bool applyTestEdits(MainWindow& w, const LaunchOptions& o) {
+  for (const auto& [ptr, value] : o.testEdits) {
     nlohmann::json next = w.document()->source();
     try {
       next[ptr] = value;
     } catch (const std::exception& ex) {
       std::cerr << "convscope: --test-edit " << ptr.to_string() << ": " << ex.what() << "\n";
-      return 2;
+      return false;
     }
     w.document()->edit(next, "test edit " + QString::fromStdString(ptr.to_string()));
   }
-  if (parser.isSet(printOpt)) {
-    w.document()->waitIdle();
-    const nlohmann::json out = {
-        {"title", w.document()->title().toStdString()},
-        {"path", w.document()->filePath().toStdString()},
-        {"modified", w.document()->isModified()},
-        {"error", w.document()->error() ? w.document()->error()->message.toStdString() : ""},
-        {"source", w.document()->source()}};
-    std::cout << out.dump(2) << std::endl;
+  return true;
+}
+
+// --print-document: the open document once computed, as JSON on stdout.
+void printDocument(MainWindow& w) {
+  w.document()->waitIdle();
+  const nlohmann::json out = {
+      {"title", w.document()->title().toStdString()},
+      {"path", w.document()->filePath().toStdString()},
+      {"modified", w.document()->isModified()},
+      {"error", w.document()->error() ? w.document()->error()->message.toStdString() : ""},
+      {"source", w.document()->source()}};
+  std::cout << out.dump(2) << std::endl;
+}
+
+// --help and --list-lessons: answered without a window; nullopt when the command line asks for neither.
+std::optional<int> answerWithoutWindow(const Arguments& a) {
+  if (a.helpRequested()) {
+    std::cout << helpText(launcherSpec());
+    return 0;
+  }
+  if (a.isSet("list-lessons")) {
+    for (const QString& n : lessonNames()) std::cout << n.toStdString() << "\n";
+    return 0;
+  }
+  return std::nullopt;
+}
+
+// The window, opened on what `o` names, with autosave and recovery started; exit status 2 (the
+// message on stderr) when the document cannot be opened.
+int runWindow(GuardedApplication& app, const LaunchOptions& o, const QElapsedTimer& sinceMain) {
+  const bool batch = !o.screenshot.isEmpty() || o.quitAfterFirstFrame;
+  MainWindow w(nullptr, /*persistLayout=*/!batch);
+  app.setErrorHandler([&w](const QString& message) {
+    w.projectController()->reportError(MainWindow::tr("Not completed"), message);
+  });
+  attachCanvas(w);
+  if (o.viewGiven) w.setRequestedView(o.view, o.layer, o.step);
+  if (!openStart(w, o)) return 2;
+  ProjectController* files = w.projectController();
+  if (!files->startSession())
+    std::cerr << "convscope: warning: cannot start a session in "
+              << ProjectController::dataDir().toStdString() << "; autosave is off\n";
+  files->setInteractive(o.recover == ProjectController::RecoverAnswer::Ask && !batch);
+  files->offerRecovery(o.recover);
+  if (!applyTestEdits(w, o)) return 2;
+  if (o.printDocument) {
+    printDocument(w);
     return 0;
   }
   if (w.document()->error()) std::cerr << w.document()->error()->message.toStdString() << "\n";
-  if (screenshot) w.resize(MainWindow::defaultSize());  // figures of one size, whatever the screen
-  if (quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
+  if (!o.screenshot.isEmpty())
+    w.resize(MainWindow::defaultSize());  // figures of one size, whatever the screen
+  if (o.quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
   w.show();
-  if (screenshot) scheduleScreenshot(&w, parser.value(shotOpt));
+  if (!o.screenshot.isEmpty()) scheduleScreenshot(&w, o.screenshot);
   return QApplication::exec();
+}
+
+}  // namespace
+
+// [SECTION] ENTRY
+
+const CommandSpec& launcherSpec() {
+  static const CommandSpec c = makeLauncherSpec();
+  return c;
+}
+
+int runGui(int argc, char** argv) {
+  QElapsedTimer sinceMain;
+  sinceMain.start();
+  // A command line that parses as it stands is answered (--help, --list-lessons) or refused (a bad
+  // value) before a QApplication connects to a display. One that does not may hold Qt's own options
+  // (-platform, -style, ...): QApplication removes those, and the rest is parsed again.
+  std::optional<Arguments> args;
+  std::optional<LaunchOptions> options;
+  try {
+    args = parseArguments(launcherSpec(), std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const UsageError&) {
+  }
+  try {
+    if (args) {
+      if (const auto status = answerWithoutWindow(*args)) return *status;
+      options = launchOptions(*args);
+    }
+  } catch (const UsageError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  GuardedApplication app(argc, argv);
+  QApplication::setApplicationName("ConvScope");
+  QApplication::setOrganizationName("ConvScope");
+  if (!options) {
+    try {
+      std::vector<std::string> rest;
+      for (const QString& s : QApplication::arguments().mid(1)) rest.push_back(s.toStdString());
+      args = parseArguments(launcherSpec(), rest);
+      if (const auto status = answerWithoutWindow(*args)) return *status;
+      options = launchOptions(*args);
+    } catch (const UsageError& e) {
+      std::cerr << e.what() << "\n";
+      return 2;
+    }
+  }
+  return runWindow(app, *options, sinceMain);
 }
 
 }  // namespace convscope::app

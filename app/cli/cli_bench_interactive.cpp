@@ -1,5 +1,11 @@
-// cli_bench_interactive.cpp — sections: 1. statistics and output  2. the app rig (window, canvas,
-// HUD edits)  3. parameter-change cases  4. GIF export  5. app start  6. entry
+// cli_bench_interactive.cpp: `convscope bench --interactive` (see cli_bench_interactive.h).
+// Index:
+//   [SECTION] STATISTICS AND OUTPUT  median, percentile, the JSON and the table
+//   [SECTION] THE APP RIG            window, canvas, HUD edits
+//   [SECTION] PARAMETER-CHANGE CASES the default lesson, stack10, the heavy edit
+//   [SECTION] GIF EXPORT             exportAnimation of 60 frames
+//   [SECTION] APP START              the app launched until its first frame
+//   [SECTION] ENTRY                  the case list and runInteractiveBench
 #include "app/cli/cli_bench_interactive.h"
 
 #include <unistd.h>
@@ -30,8 +36,8 @@
 #include "app/export/headless_app.h"
 #include "app/gui/canvas_binding.h"
 #include "app/gui/document.h"
-#include "app/gui/lessons.h"
 #include "app/gui/main_window.h"
+#include "app/project/lessons.h"
 #include "engine/core/limits.h"
 #include "engine/stack/stack.h"
 #include "widgets/activation_plots.h"
@@ -58,7 +64,7 @@ double msBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// ---------------------------------------------------------------- 1. statistics and output
+// [SECTION] STATISTICS AND OUTPUT
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -108,7 +114,7 @@ void printTable(const std::vector<CaseResult>& cases) {
   }
 }
 
-// ---------------------------------------------------------------- 2. the app rig
+// [SECTION] THE APP RIG
 
 // Drops the offscreen platform's notes about what it cannot do (a hidden QOpenGLWidget, size hints of
 // a shown window): they say nothing about the measurement. Everything else goes to Qt's handler.
@@ -244,7 +250,7 @@ class AppRig {
   Clock::time_point m_snapshotAt{}, m_modelAt{}, m_plotsAt{};
 };
 
-// ---------------------------------------------------------------- 3. parameter-change cases
+// [SECTION] PARAMETER-CHANGE CASES
 
 // Alternates `key` of `layer` between `alt` and `orig` (one slider notch), kWarmups + repeat times.
 CaseResult paramCase(const std::string& name, double target, AppRig& rig, int layer, const QString& key,
@@ -441,7 +447,7 @@ CaseResult heavyEditCase(int repeat) {
   return c;
 }
 
-// ---------------------------------------------------------------- 4. GIF export
+// [SECTION] GIF EXPORT
 
 CaseResult gifCase(int repeat) {
   QFile f(lessonPath(defaultLesson()));
@@ -488,7 +494,7 @@ CaseResult gifCase(int repeat) {
   return c;
 }
 
-// ---------------------------------------------------------------- 5. app start
+// [SECTION] APP START
 
 // The platform for the child app: QT_QPA_PLATFORM as the user gave it; else the desktop's when
 // there is a display; else offscreen. "" = Qt's default.
@@ -562,7 +568,7 @@ CaseResult appStartCase(int repeat, const QByteArray& userPlatform) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- 6. entry
+// [SECTION] ENTRY
 
 const std::vector<std::string>& interactiveBenchCases() {
   static const std::vector<std::string> names = {"default_lesson_param_change",

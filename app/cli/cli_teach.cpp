@@ -1,9 +1,14 @@
-// cli_teach.cpp: `equiv`, `trace` and `field` (see cli_teach.h). Engine only, no Qt.
+// cli_teach.cpp: `equiv`, `trace` and `field` (see cli_teach.h). Engine and the shared parser only.
+// Index:
+//   [SECTION] SPECS    the three commands' options and help
+//   [SECTION] HELPERS  required integers, layer lookup, a layer's input, JSON positions
+//   [SECTION] EQUIV    cmdEquiv
+//   [SECTION] TRACE    cmdTrace
+//   [SECTION] FIELD    cmdField
 #include "app/cli/cli_teach.h"
 
 #include <algorithm>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "app/project/stack_source.h"
@@ -16,103 +21,81 @@
 
 namespace convscope::app {
 
-const char* const kEquivHelp =
-    "usage: convscope equiv STACK.json --layer I [--json]\n"
-    "Computes layer I (conv or conv_transpose) every equivalent way and prints the max abs difference\n"
-    "of each from the direct forward result (batch included).\n"
-    "  conv_transpose: scatter, zero_insertion, matrix_transpose, input_gradient, conv2d_singleton\n"
-    "  conv:           naive, matrix, conv2d_singleton\n"
-    "--json  {\"layer\": I, \"op\": \"...\", \"methods\": {\"name\": max_abs_diff, ...}}\n";
-
-const char* const kTraceHelp =
-    "usage: convscope trace STACK.json --layer I --step T [--json]\n"
-    "Prints how layer I makes its outputs at step T (output position T in row-major order, every\n"
-    "output channel; batch item 0): each term's input channel, input position (or null for a zero\n"
-    "cell), cell kind, kernel tap, weight, input value and product, plus the bias.\n"
-    "Ops: conv, conv_transpose, max_pool, avg_pool, upsample, unpool, zero_insert.\n"
-    "--json  {\"layer\": I, \"step\": T, \"outputs\": [{\"channel\", \"position\": [..], \"value\", "
-    "\"bias\",\n"
-    "        \"terms\": [{\"in_channel\", \"in_position\": [..] or null,\n"
-    "        \"cell\": \"data|padding|inserted_zero|cropped\", \"tap\": [..], \"weight\", \"input\", "
-    "\"product\"}]}]}\n"
-    "        (max_pool padding reads -inf, written as null).\n";
-
-const char* const kFieldHelp =
-    "usage: convscope field STACK.json --layer J --position P [--from I] [--json]\n"
-    "The receptive field of layer J's output element at position P (\"5\" or \"3,4\"): every position\n"
-    "of layer I's output (default: the stack input, I = -1) that influences it, with the number of\n"
-    "tap paths, and the closed-form effective stride, span, padding and dilation.\n"
-    "--json  {\"layer\", \"from\", \"position\", \"count\", \"total_paths\", \"points\": [{\"position\", "
-    "\"paths\"}],\n"
-    "        \"hull\": [[min, max] per axis], \"touches_padding\", \"closed_form\": {\"stride\", \"span\",\n"
-    "        \"padding\" (exact fractions as strings), \"dilation\", \"bounds\", \"forward_only\", "
-    "\"applies\",\n"
-    "        \"within_bounds\", \"hull_checked\", \"hull_matches\"}}\n";
+// [SECTION] SPECS
 
 namespace {
 
 using engine::EngineError;
 using json = nlohmann::ordered_json;  // keeps the documented key order
 
-struct TeachArgs {
-  std::string stack;
-  std::map<std::string, std::string> opts;
-  bool json = false;
-};
-
-[[noreturn]] void usage(const std::string& cmd, const std::string& param, const std::string& rule) {
-  throw EngineError({"", -1, "", param}, cmd + ": " + rule + " (see 'convscope " + cmd + " --help')");
+OptionSpec jsonOption(const std::string& schema) {
+  return {{"json"}, "", "print " + schema};
 }
 
-TeachArgs parse(const std::vector<std::string>& argv, const std::vector<std::string>& valued) {
-  const std::string cmd = argv.empty() ? "?" : argv[0];
-  TeachArgs a;
-  std::vector<std::string> pos;
-  for (size_t i = 1; i < argv.size(); ++i) {
-    std::string s = argv[i];
-    if (s.rfind("--", 0) == 0) {
-      std::string val;
-      bool inl = false;
-      if (auto eq = s.find('='); eq != std::string::npos) {
-        val = s.substr(eq + 1);
-        s = s.substr(0, eq);
-        inl = true;
-      }
-      if (s == "--json" && !inl) {
-        a.json = true;
-      } else if (std::find(valued.begin(), valued.end(), s) != valued.end()) {
-        if (!inl) {
-          if (i + 1 >= argv.size()) usage(cmd, s, "option " + s + " needs a value");
-          val = argv[++i];
-        }
-        a.opts[s] = val;
-      } else {
-        usage(cmd, s, "unknown option " + s);
-      }
-    } else {
-      pos.push_back(s);
-    }
-  }
-  if (pos.size() != 1)
-    usage(cmd, "STACK", "expected one STACK file, got " + std::to_string(pos.size()) + " arguments");
-  a.stack = pos[0];
-  return a;
+CommandSpec makeEquivSpec() {
+  CommandSpec c;
+  c.name = "equiv";
+  c.summary = "compute layer I every equivalent way; max abs differences";
+  c.usage = {"STACK --layer I [--json]"};
+  c.description =
+      "Computes layer I (conv or conv_transpose) every equivalent way and prints the max abs difference\n"
+      "of each from the direct forward result (batch included).\n"
+      "  conv_transpose: scatter, zero_insertion, matrix_transpose, input_gradient, conv2d_singleton\n"
+      "  conv:           naive, matrix, conv2d_singleton";
+  c.stack = true;
+  c.options = {{{"layer"}, "I", "the layer, from 0 (required)"},
+               jsonOption("{\"layer\": I, \"op\": \"...\", \"methods\": {\"name\": max_abs_diff, ...}}")};
+  return c;
 }
 
-int intArg(const TeachArgs& a, const std::string& cmd, const std::string& key, bool required, int def) {
-  auto it = a.opts.find(key);
-  if (it == a.opts.end()) {
-    if (required) usage(cmd, key, key + " is required");
-    return def;
-  }
-  try {
-    size_t p = 0;
-    const long v = std::stol(it->second, &p);
-    if (p != it->second.size() || v < -1 || v > 1000000000) throw std::invalid_argument("");
-    return int(v);
-  } catch (const std::exception&) {
-    usage(cmd, key, key + " must be an integer, got '" + it->second + "'");
-  }
+CommandSpec makeTraceSpec() {
+  CommandSpec c;
+  c.name = "trace";
+  c.summary = "the terms that make the outputs of step T";
+  c.usage = {"STACK --layer I --step T [--json]"};
+  c.description =
+      "Prints how layer I makes its outputs at step T (output position T in row-major order, every\n"
+      "output channel; batch item 0): each term's input channel, input position (or null for a zero\n"
+      "cell), cell kind, kernel tap, weight, input value and product, plus the bias.\n"
+      "Ops: conv, conv_transpose, max_pool, avg_pool, upsample, unpool, zero_insert.";
+  c.stack = true;
+  c.options = {
+      {{"layer"}, "I", "the layer, from 0 (required)"},
+      {{"step"}, "T", "the step, from 0 (required)"},
+      jsonOption("{\"layer\": I, \"step\": T, \"outputs\": [{\"channel\", \"position\": [..], \"value\", "
+                 "\"bias\", \"terms\": [{\"in_channel\", \"in_position\": [..] or null, "
+                 "\"cell\": \"data|padding|inserted_zero|cropped\", \"tap\": [..], \"weight\", "
+                 "\"input\", \"product\"}]}]} (max_pool padding reads -inf, written as null)")};
+  return c;
+}
+
+CommandSpec makeFieldSpec() {
+  CommandSpec c;
+  c.name = "field";
+  c.summary = "receptive field of an element";
+  c.usage = {"STACK --layer J --position P [--from I] [--json]"};
+  c.description =
+      "The receptive field of layer J's output element at position P: every position of layer I's\n"
+      "output (default: the stack input, I = -1) that influences it, with the number of tap paths,\n"
+      "and the closed-form effective stride, span, padding and dilation.";
+  c.stack = true;
+  c.options = {{{"layer"}, "J", "the layer, from 0 (required)"},
+               {{"position"}, "P", "the output element: \"5\", \"3,4\" or \"[3, 4]\" (required)"},
+               {{"from"}, "I", "the layer whose output the field is on (default -1: the stack input)"},
+               jsonOption("{\"layer\", \"from\", \"position\", \"count\", \"total_paths\", "
+                          "\"points\": [{\"position\", \"paths\"}], \"hull\": [[min, max] per axis], "
+                          "\"touches_padding\", \"closed_form\": {\"stride\", \"span\", \"padding\" (exact "
+                          "fractions as strings), \"dilation\", \"bounds\", \"forward_only\", \"applies\", "
+                          "\"within_bounds\", \"hull_checked\", \"hull_matches\"}}")};
+  return c;
+}
+
+// [SECTION] HELPERS
+
+// A required integer option (a layer or step index, -1 allowed for --from).
+int requiredInt(const Arguments& a, const std::string& key) {
+  if (!a.isSet(key)) a.fail("--" + key + " is required");
+  return a.intValue(key, -1, 1000000000, 0);
 }
 
 const engine::Layer& layerAt(const engine::Stack& st, int i, const std::string& key) {
@@ -147,10 +130,24 @@ json posJson(const engine::Pos& p, int dims) {
 
 }  // namespace
 
-int cmdEquiv(const std::vector<std::string>& argv) {
-  const TeachArgs a = parse(argv, {"--layer"});
-  const int li = intArg(a, "equiv", "--layer", true, 0);
-  const engine::Stack st = loadStackSource(a.stack);
+const CommandSpec& equivSpec() {
+  static const CommandSpec c = makeEquivSpec();
+  return c;
+}
+const CommandSpec& traceSpec() {
+  static const CommandSpec c = makeTraceSpec();
+  return c;
+}
+const CommandSpec& fieldSpec() {
+  static const CommandSpec c = makeFieldSpec();
+  return c;
+}
+
+// [SECTION] EQUIV
+
+int cmdEquiv(const Arguments& a) {
+  const int li = requiredInt(a, "layer");
+  const engine::Stack st = loadStackSource(a.stackSource());
   const engine::Layer& l = layerAt(st, li, "--layer");
   if (l.op != engine::Op::Conv && l.op != engine::Op::ConvTranspose)
     throw EngineError({st.file, li, engine::opName(l.op), "--layer"},
@@ -162,7 +159,7 @@ int cmdEquiv(const std::vector<std::string>& argv) {
   } catch (const EngineError& e) {
     rethrowWith(e, st, li);
   }
-  if (a.json) {
+  if (a.isSet("json")) {
     json methods = json::object();
     for (const auto& m : rep.methods) methods[m.name] = m.maxAbsDiff;
     std::cout << json{{"layer", li}, {"op", engine::opName(l.op)}, {"methods", methods}}.dump(2) << "\n";
@@ -174,11 +171,12 @@ int cmdEquiv(const std::vector<std::string>& argv) {
   return 0;
 }
 
-int cmdTrace(const std::vector<std::string>& argv) {
-  const TeachArgs a = parse(argv, {"--layer", "--step"});
-  const int li = intArg(a, "trace", "--layer", true, 0);
-  const int step = intArg(a, "trace", "--step", true, 0);
-  const engine::Stack st = loadStackSource(a.stack);
+// [SECTION] TRACE
+
+int cmdTrace(const Arguments& a) {
+  const int li = requiredInt(a, "layer");
+  const int step = requiredInt(a, "step");
+  const engine::Stack st = loadStackSource(a.stackSource());
   const engine::Layer& l = layerAt(st, li, "--layer");
   if (!engine::hasTrace(l.op))
     throw EngineError(
@@ -194,7 +192,7 @@ int cmdTrace(const std::vector<std::string>& argv) {
   } catch (const EngineError& e) {
     rethrowWith(e, st, li);
   }
-  if (a.json) {
+  if (a.isSet("json")) {
     json outs = json::array();
     for (const auto& o : ts.outputs) {
       json terms = json::array();
@@ -231,15 +229,17 @@ int cmdTrace(const std::vector<std::string>& argv) {
   return 0;
 }
 
-int cmdField(const std::vector<std::string>& argv) {
-  const TeachArgs a = parse(argv, {"--layer", "--position", "--from"});
-  const int li = intArg(a, "field", "--layer", true, 0);
-  const int from = intArg(a, "field", "--from", false, -1);
-  if (!a.opts.count("--position")) usage("field", "--position", "--position is required");
-  const engine::Stack st = loadStackSource(a.stack);
+// [SECTION] FIELD
+
+int cmdField(const Arguments& a) {
+  const int li = requiredInt(a, "layer");
+  const int from = a.intValue("from", -1, 1000000000, -1);
+  if (!a.isSet("position")) a.fail("--position is required");
+  const engine::Stack st = loadStackSource(a.stackSource());
   const engine::Layer& l = layerAt(st, li, "--layer");
   // --position: "5", "3,4" or "[3, 4]".
-  std::string ptxt = a.opts.at("--position");
+  const std::string ptxtGiven = *a.value("position");
+  std::string ptxt = ptxtGiven;
   std::replace(ptxt.begin(), ptxt.end(), '[', ' ');
   std::replace(ptxt.begin(), ptxt.end(), ']', ' ');
   std::vector<int> pv;
@@ -254,14 +254,14 @@ int cmdField(const std::vector<std::string>& argv) {
       if (part.find_first_not_of(" ", p) != std::string::npos) throw std::invalid_argument("");
     } catch (const std::exception&) {
       throw EngineError({st.file, li, engine::opName(l.op), "--position"},
-                        "must be integers separated by commas, got '" + a.opts.at("--position") + "'");
+                        "must be integers separated by commas, got '" + ptxtGiven + "'");
     }
     i = j + 1;
   }
   if (int(pv.size()) != l.dims)
     throw EngineError({st.file, li, engine::opName(l.op), "--position"},
                       "needs " + std::to_string(l.dims) + " integer(s) for a " + std::to_string(l.dims) +
-                          "-D stack, got '" + a.opts.at("--position") + "'");
+                          "-D stack, got '" + ptxtGiven + "'");
   engine::Pos P{pv[0], l.dims == 2 ? pv[1] : 0};
   engine::ReceptiveField rf;
   try {
@@ -280,7 +280,7 @@ int cmdField(const std::vector<std::string>& argv) {
     bJ.push_back({cf.bounds[size_t(ax)][0], cf.bounds[size_t(ax)][1]});
     hullJ.push_back(rf.points.empty() ? json(nullptr) : json{rf.hull[size_t(ax)][0], rf.hull[size_t(ax)][1]});
   }
-  if (a.json) {
+  if (a.isSet("json")) {
     json pts = json::array();
     for (const auto& p : rf.points)
       pts.push_back({{"position", posJson(p.position, l.dims)}, {"paths", p.paths}});

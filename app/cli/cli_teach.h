@@ -1,24 +1,20 @@
 // Teaching sub-commands of the headless CLI: equiv, trace, field.
-// Each takes argv with argv[0] = the sub-command name, prints to stdout and returns 0; bad input
-// (missing/unknown option, unknown layer index, step out of range, wrong op) throws
-// convscope::engine::EngineError, which the dispatcher maps to exit status 2.
+// Each prints to stdout and returns 0; bad input (unknown layer index, step out of range, wrong op)
+// throws convscope::engine::EngineError and a bad command line UsageError, both exit status 2.
 #pragma once
-#include <string>
-#include <vector>
+#include "app/cli/arguments.h"
 
 namespace convscope::app {
 
 /// `convscope equiv STACK --layer I [--json]`:
 /// {"layer": I, "op": "...", "methods": {"name": max_abs_diff, ...}}.
-int cmdEquiv(const std::vector<std::string>& argv);
+const CommandSpec& equivSpec();
+int cmdEquiv(const Arguments& a);
 /// `convscope trace STACK --layer I --step T [--json]`: the contributions of step T (batch item 0).
-int cmdTrace(const std::vector<std::string>& argv);
+const CommandSpec& traceSpec();
+int cmdTrace(const Arguments& a);
 /// `convscope field STACK --layer J --position P [--from I] [--json]`: the receptive field.
-int cmdField(const std::vector<std::string>& argv);
-
-/// Help texts for `convscope <cmd> --help`.
-extern const char* const kEquivHelp;
-extern const char* const kTraceHelp;
-extern const char* const kFieldHelp;
+const CommandSpec& fieldSpec();
+int cmdField(const Arguments& a);
 
 }  // namespace convscope::app

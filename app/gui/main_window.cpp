@@ -29,8 +29,8 @@
 
 #include "app/gui/canvas_placeholder.h"
 #include "app/gui/export_dialog.h"
-#include "app/gui/lessons.h"
 #include "app/gui/project_controller.h"
+#include "app/project/lessons.h"
 #include "engine/core/error.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"

@@ -1,10 +1,12 @@
 #include "app/project/stack_source.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QString>
 #include <QTemporaryDir>
 
+#include "app/project/lessons.h"
 #include "app/project/project_file.h"
 #include "engine/core/error.h"
 
@@ -35,6 +37,22 @@ engine::Stack loadStackSource(const std::string& path) {
                                           engine::DataAccess::ProjectDataOnly);
   st.baseDir.clear();  // the unpacked folder is gone once this returns
   return st;
+}
+
+engine::Stack loadLesson(const std::string& name) {
+  const QString path = lessonPath(QString::fromStdString(name));
+  const std::string label = "lesson " + name;
+  if (path.isEmpty())
+    throw engine::EngineError({"", -1, "", "--lesson"}, "no lesson named '" + name + "' (lessons: " +
+                                                            lessonNames().join(", ").toStdString() + ")");
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly))
+    throw engine::EngineError({label, -1, "", ""}, "cannot read " + path.toStdString());
+  return engine::resolveStack(engine::parseStackJson(f.readAll().toStdString(), label), label, "");
+}
+
+engine::Stack loadStackSource(const StackSource& src) {
+  return src.lesson.empty() ? loadStackSource(src.path) : loadLesson(src.lesson);
 }
 
 }  // namespace convscope::app

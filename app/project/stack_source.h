@@ -1,5 +1,6 @@
-// Stack sources for the command line: a stack file (.json) or a project (.convscope), resolved the
-// same way the app resolves them (a project's stack may only read its own data/ members).
+// Stack sources for the command line: a stack file (.json), a project (.convscope) or a bundled
+// lesson, resolved the same way the app resolves them (a project's stack may only read its own data/
+// members; a lesson is resolved as the app's File > Lessons opens it).
 #pragma once
 #include <string>
 
@@ -16,5 +17,21 @@ bool isProjectPath(const std::string& path);
 /// DataAccess::ProjectDataOnly, messages naming the project file. Throws engine::EngineError for
 /// anything the user can fix (exit status 2).
 engine::Stack loadStackSource(const std::string& path);
+
+/// Where a sub-command's stack comes from: a file (a .json stack or a .convscope project) or a
+/// bundled lesson (lessons.h). Exactly one of the two is set.
+struct StackSource {
+  std::string path;    // the file; "" for a lesson
+  std::string lesson;  // the lesson name; "" for a file
+  /// How messages name it: the path, or "lesson NAME" (what the app calls the document).
+  std::string label() const { return lesson.empty() ? path : "lesson " + lesson; }
+};
+
+/// Reads and resolves the bundled lesson `name` (":/lessons/<name>.json"); the stack's file is
+/// "lesson <name>" and relative data paths are anchored at the working directory, as in the app.
+/// Throws engine::EngineError when there is no such lesson (the message lists the lessons).
+engine::Stack loadLesson(const std::string& name);
+/// loadLesson(src.lesson) for a lesson, else loadStackSource(src.path).
+engine::Stack loadStackSource(const StackSource& src);
 
 }  // namespace convscope::app

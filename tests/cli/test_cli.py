@@ -353,6 +353,238 @@ class TestUsageErrors(Base):
                                  and os.listdir(os.path.join(self.tmp, "o")))
 
 
+# Every option each sub-command takes, as the README and the tests use them. --help of a
+# sub-command must list exactly these (plus -h/--help), and each must be accepted by the parser.
+SUBCOMMAND_OPTIONS = {
+    "check": ["--json", "--lesson"],
+    "run": ["-o", "--out", "--csv", "--csv-only", "--json", "--lesson"],
+    "bench": ["--repeat", "--threads", "--interactive", "--case", "--json", "--lesson"],
+    "import": ["-o", "--out", "--shape", "--json"],
+    "equiv": ["--layer", "--json", "--lesson"],
+    "trace": ["--layer", "--step", "--json", "--lesson"],
+    "field": ["--layer", "--position", "--from", "--json", "--lesson"],
+    "render": ["--layer", "--view", "--step", "--size", "--theme", "-o", "--out", "--lesson"],
+    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "-o", "--out",
+                "--frames-dir", "--frame-format", "--lesson"],
+}
+GUI_SUBCOMMANDS = ("render", "animate")
+LESSONS = os.path.join(REPO, "resources", "lessons")
+
+
+def available_subcommands():
+    """Sub-commands of this build: render/animate only when `convscope render --help` works."""
+    subs = [s for s in SUBCOMMAND_OPTIONS if s not in GUI_SUBCOMMANDS]
+    if cli("render", "--help").returncode == 0:
+        subs += list(GUI_SUBCOMMANDS)
+    return subs
+
+
+VALUED_OPTIONS = {"-o", "--out", "--lesson", "--repeat", "--threads", "--case", "--shape", "--layer",
+                  "--step", "--position", "--from", "--view", "--size", "--theme", "--fps", "--to",
+                  "--frames-dir", "--frame-format"}
+
+
+def help_options(text):
+    """The "options:" table of a --help: {option name: its meaning}. An entry starts with a line
+    "  -x, --name VALUE  meaning" or "      --name VALUE  meaning"; deeper-indented lines continue it."""
+    body = text.split("\noptions:\n", 1)[1].split("\n\n", 1)[0]
+    entries = {}
+    names = []
+    for line in body.splitlines():
+        m = re.match(r"  (?:(-\w), )?(?:    )?(--[\w-]+|-\w)( [^ ]+)?(?:  +|$)(.*)", line)
+        if m and not line.startswith(" " * 6 + " "):
+            names = [n for n in (m.group(1), m.group(2)) if n]
+            for n in names:
+                entries[n] = m.group(4).strip()
+        else:
+            for n in names:
+                entries[n] = (entries[n] + " " + line.strip()).strip()
+    return entries
+
+
+class TestParser(Base):
+    """The one parser every sub-command uses: --help, unknown options, missing values."""
+
+    def test_help_lists_every_option_with_its_meaning(self):
+        for sub in available_subcommands():
+            with self.subTest(sub=sub):
+                proc = cli(sub, "--help")
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                self.assertIn("usage: convscope " + sub, proc.stdout)
+                listed = help_options(proc.stdout)
+                self.assertEqual(set(listed), set(SUBCOMMAND_OPTIONS[sub]) | {"-h", "--help"},
+                                 "options listed by '%s --help'\n%s" % (sub, proc.stdout))
+                for name, meaning in listed.items():
+                    self.assertGreater(len(meaning), 8, "%s %s has no meaning\n%s" % (sub, name, proc.stdout))
+
+    def test_every_subcommand_accepts_its_options(self):
+        # The stack does not exist, so nothing runs; a declared option is never "unknown".
+        missing = os.path.join(self.tmp, "missing", "stack.json")
+        for sub in available_subcommands():
+            for opt in SUBCOMMAND_OPTIONS[sub]:
+                with self.subTest(sub=sub, opt=opt):
+                    args = [opt, "1"] if opt in VALUED_OPTIONS else [opt]
+                    proc = cli(sub, missing, *args, cwd=self.tmp)
+                    self.assertEqual(proc.returncode, 2, fmt(proc))
+                    self.assertNotIn("unknown option", proc.stderr, fmt(proc))
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_missing_value_names_option(self):
+        for sub in available_subcommands():
+            for opt in (o for o in SUBCOMMAND_OPTIONS[sub] if o in VALUED_OPTIONS):
+                with self.subTest(sub=sub, opt=opt):
+                    proc = cli(sub, opt)
+                    self.assertEqual(proc.returncode, 2, fmt(proc))
+                    self.assertIn("'%s'" % opt, proc.stderr, fmt(proc))
+                    self.assertIn("convscope " + sub, proc.stderr, fmt(proc))
+
+    def test_unknown_option_names_option_and_subcommand(self):
+        for sub in available_subcommands():
+            for bad in ("--no-such-option", "--no-such-option=3", "-q"):
+                with self.subTest(sub=sub, bad=bad):
+                    proc = cli(sub, bad)
+                    self.assertEqual(proc.returncode, 2, fmt(proc))
+                    self.assertIn("unknown option " + bad.split("=")[0], proc.stderr, fmt(proc))
+                    self.assertIn("convscope " + sub, proc.stderr, fmt(proc))
+                    self.assertIn("--help", proc.stderr, fmt(proc))
+                    self.assertEqual(len(proc.stderr.strip().splitlines()), 1, fmt(proc))
+                    self.assertEqual(proc.stdout, "", fmt(proc))
+
+    def test_flag_with_a_value_is_refused(self):
+        path, _ = load_example("pytorch")
+        proc = cli("check", path, "--json=yes")
+        self.assertEqual(proc.returncode, 2, fmt(proc))
+        self.assertIn("--json", proc.stderr, fmt(proc))
+
+    def test_integer_option_out_of_range_names_option(self):
+        path, _ = load_example("pytorch")
+        proc = cli("trace", path, "--layer", "zero", "--step", "0")
+        self.assertEqual(proc.returncode, 2, fmt(proc))
+        self.assertIn("--layer", proc.stderr, fmt(proc))
+        self.assertIn("zero", proc.stderr, fmt(proc))
+
+    def test_top_level_help_lists_every_subcommand(self):
+        text = cli("--help").stdout
+        for sub in available_subcommands():
+            self.assertRegex(text, r"(?m)^  %s " % sub)
+        self.assertIn("--lesson", text)
+
+
+class TestLesson(Base):
+    """--lesson NAME instead of a STACK file gives what the lesson's file gives."""
+
+    def lesson_file(self, name="conv1d_basics"):
+        return os.path.join(LESSONS, name + ".json")
+
+    def test_check_lesson_equals_check_file(self):
+        by_name = cli("check", "--lesson", "conv1d_basics", "--json")
+        by_file = cli("check", self.lesson_file(), "--json")
+        self.assertEqual(by_name.returncode, 0, fmt(by_name))
+        self.assertEqual(by_file.returncode, 0, fmt(by_file))
+        self.assertEqual(json.loads(by_name.stdout), json.loads(by_file.stdout))
+        text = cli("check", "--lesson=conv1d_basics")
+        self.assertEqual(text.returncode, 0, fmt(text))
+        self.assertIn("lesson conv1d_basics", text.stdout)
+
+    def test_run_lesson_equals_run_file(self):
+        outs = {}
+        for how, args in (("name", ["--lesson", "transposed_scatter"]),
+                          ("file", [self.lesson_file("transposed_scatter")])):
+            out = os.path.join(self.tmp, how)
+            proc = cli("run", *args, "--out", out)
+            self.assertEqual(proc.returncode, 0, fmt(proc))
+            outs[how] = {f: np.load(os.path.join(out, f)) for f in sorted(os.listdir(out))}
+        self.assertEqual(sorted(outs["name"]), sorted(outs["file"]))
+        self.assertTrue(outs["name"])
+        for f in outs["name"]:
+            np.testing.assert_array_equal(outs["name"][f], outs["file"][f], err_msg=f)
+
+    def test_render_lesson_equals_render_file(self):
+        if "render" not in available_subcommands():
+            self.skipTest("render needs the GUI build")
+        pngs = {}
+        for how, args in (("name", ["--lesson", "transposed_scatter"]),
+                          ("file", [self.lesson_file("transposed_scatter")])):
+            out = os.path.join(self.tmp, how + ".png")
+            proc = cli("render", *args, "--size", "320x200", "-o", out)
+            self.assertEqual(proc.returncode, 0, fmt(proc))
+            with open(out, "rb") as f:
+                pngs[how] = f.read()
+        self.assertTrue(pngs["name"].startswith(b"\x89PNG"))
+        self.assertEqual(pngs["name"], pngs["file"], "the lesson's own view drawn by name and by file")
+
+    def test_other_stack_commands_take_a_lesson(self):
+        for args in (["equiv", "--layer", "0", "--json"], ["trace", "--layer", "0", "--step", "0", "--json"],
+                     ["field", "--layer", "0", "--position", "0", "--json"],
+                     ["bench", "--repeat", "1", "--json"]):
+            with self.subTest(sub=args[0]):
+                proc = cli(*args, "--lesson", "conv1d_basics")
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                json.loads(proc.stdout)
+
+    def test_unknown_lesson_lists_the_lessons(self):
+        names = sorted(f[:-5] for f in os.listdir(LESSONS) if f.endswith(".json"))
+        subs = [["check"], ["run", "--out", os.path.join(self.tmp, "o")]]
+        if "render" in available_subcommands():
+            subs.append(["render", "-o", os.path.join(self.tmp, "a.png")])
+        for sub in subs:
+            with self.subTest(sub=sub[0]):
+                proc = cli(sub[0], "--lesson", "no_such_lesson", *sub[1:])
+                self.assertEqual(proc.returncode, 2, fmt(proc))
+                self.assertIn("no_such_lesson", proc.stderr, fmt(proc))
+                self.assertIn("--lesson", proc.stderr, fmt(proc))
+                for n in names:
+                    self.assertIn(n, proc.stderr, fmt(proc))
+                self.assertEqual(len(proc.stderr.strip().splitlines()), 1, fmt(proc))
+                self.assertFalse(os.path.exists(os.path.join(self.tmp, "o")))
+                self.assertFalse(os.path.exists(os.path.join(self.tmp, "a.png")))
+
+    def test_stack_and_lesson_together_are_refused(self):
+        proc = cli("check", self.lesson_file(), "--lesson", "conv1d_basics")
+        self.assertEqual(proc.returncode, 2, fmt(proc))
+        self.assertIn("--lesson", proc.stderr, fmt(proc))
+
+    def test_help_lists_the_lessons(self):
+        text = cli("check", "--help").stdout
+        for f in os.listdir(LESSONS):
+            if f.endswith(".json"):
+                self.assertIn(f[:-5], text)
+
+
+class TestOutputOption(Base):
+    """-o DIR, --out DIR and --out=DIR are the same option wherever a command writes files."""
+
+    def test_run_short_and_long(self):
+        path, stack = load_example("pytorch")
+        d = {k: os.path.join(self.tmp, k) for k in ("short", "long", "inline", "glued")}
+        for name, args in (("short", ["-o", d["short"]]), ("long", ["--out", d["long"]]),
+                           ("inline", ["--out=" + d["inline"]]), ("glued", ["-o" + d["glued"]])):
+            with self.subTest(form=name):
+                proc = cli("run", path, *args)
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                self.assertEqual(len(os.listdir(d[name])), len(stack["layers"]))
+
+    def test_render_short_and_long(self):
+        if "render" not in available_subcommands():
+            self.skipTest("render needs the GUI build")
+        for opt in ("-o", "--out"):
+            with self.subTest(opt=opt):
+                out = os.path.join(self.tmp, "fig%s.svg" % opt.strip("-"))
+                proc = cli("render", "--lesson", "conv1d_basics", "--size", "320x200", opt, out)
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                self.assertTrue(os.path.getsize(out) > 0)
+
+    def test_import_short_and_long(self):
+        # A missing model is reported as such: the option itself was understood.
+        for opt in ("-o", "--out"):
+            with self.subTest(opt=opt):
+                proc = cli("import", os.path.join(self.tmp, "missing.onnx"), opt,
+                           os.path.join(self.tmp, "s.json"))
+                self.assertEqual(proc.returncode, 2, fmt(proc))
+                self.assertIn("missing.onnx", proc.stderr, fmt(proc))
+                self.assertNotIn("unknown option", proc.stderr, fmt(proc))
+
+
 class TestExamples(Base):
     def test_examples_follow_the_format(self):
         for convention, fname in EXAMPLE_FILES.items():

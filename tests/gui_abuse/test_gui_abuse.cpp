@@ -62,9 +62,9 @@
 
 #include "app/gui/canvas_binding.h"
 #include "app/gui/document.h"
-#include "app/gui/lessons.h"
 #include "app/gui/main_window.h"
 #include "app/gui/project_controller.h"
+#include "app/project/lessons.h"
 #include "engine/core/convention.h"
 #include "engine/core/error.h"
 #include "engine/core/limits.h"

@@ -1,4 +1,4 @@
-#include "app/gui/lessons.h"
+#include "app/project/lessons.h"
 
 #include <QDir>
 #include <QFileInfo>
