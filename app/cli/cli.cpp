@@ -8,6 +8,7 @@
 #include "app/cli/cli.h"
 
 #include "app/cli/arguments.h"
+#include "app/cli/cli_compare.h"
 #include "app/cli/cli_import.h"
 #include "app/cli/cli_teach.h"
 #ifdef CONVSCOPE_WITH_GUI
@@ -335,7 +336,7 @@ struct Command {
 const std::vector<Command>& commands() {
   static const std::vector<Command> c = {
       {checkSpec, cmdCheck},   {runSpec, cmdRun},         {benchSpec, cmdBench}, {importSpec, cmdImport},
-      {equivSpec, cmdEquiv},   {traceSpec, cmdTrace},     {fieldSpec, cmdField},
+      {equivSpec, cmdEquiv},   {traceSpec, cmdTrace},     {fieldSpec, cmdField}, {compareSpec, cmdCompare},
 #ifdef CONVSCOPE_WITH_GUI
       {renderSpec, cmdRender}, {animateSpec, cmdAnimate},
 #endif

@@ -104,6 +104,11 @@ std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks
       [](const StackFigures& f) { return f.flat.hasInterior ? number(f.flat.ripple) : std::string("-"); });
   row("flat input: period", [](const StackFigures& f) { return periodText(f.flat, spatialAxes(f)); });
   row("single layer", [](const StackFigures& f) { return singleText(f.single); });
+  const std::string legend =
+      "field: the centre output's receptive field in the input; stride = input steps per output step\n"
+      "(1/2: two outputs per input), span = input positions it covers (a fraction: on average).\n"
+      "flat input: the output for an input of ones, away from the borders; a ripple > 0 with period > 1\n"
+      "is a checkerboard.\n";
 
   std::vector<size_t> width(rows.front().size(), 0);
   for (const auto& r : rows)
@@ -116,7 +121,7 @@ std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   }
-  out << "\n";
+  out << legend << "\n";
   for (const PairFigures& p : c.pairs) {
     out << nameOf(c.stacks[size_t(p.a)]) << " vs " << nameOf(c.stacks[size_t(p.b)]) << ": ";
     if (!p.comparable) {

@@ -363,6 +363,7 @@ SUBCOMMAND_OPTIONS = {
     "equiv": ["--layer", "--json", "--lesson"],
     "trace": ["--layer", "--step", "--json", "--lesson"],
     "field": ["--layer", "--position", "--from", "--json", "--lesson"],
+    "compare": ["--lesson", "--input", "--json"],
     "render": ["--layer", "--view", "--step", "--size", "--theme", "-o", "--out", "--lesson"],
     "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "-o", "--out",
                 "--frames-dir", "--frame-format", "--lesson"],
@@ -379,7 +380,7 @@ def available_subcommands():
     return subs
 
 
-VALUED_OPTIONS = {"-o", "--out", "--lesson", "--repeat", "--threads", "--case", "--shape", "--layer",
+VALUED_OPTIONS = {"-o", "--out", "--lesson", "--input", "--repeat", "--threads", "--case", "--shape", "--layer",
                   "--step", "--position", "--from", "--view", "--size", "--theme", "--fps", "--to",
                   "--frames-dir", "--frame-format"}
 
