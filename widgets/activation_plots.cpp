@@ -16,57 +16,26 @@
 #include <cmath>
 
 #include "engine/core/layer.h"
+#include "widgets/scene/colour_maps.h"
 
 namespace convscope::widgets {
 
 // ---------------------------------------------------------------- 1. colour maps
+QCPColorGradient valueGradient(Theme theme) {
+  QCPColorGradient g;
+  g.clearColorStops();
+  for (const ColourStop& s : divergingStops(theme)) g.setColorStopAt(s.at, s.colour);
+  g.setColorInterpolation(QCPColorGradient::ciRGB);  // sampleStops() interpolates in sRGB too
+  g.setLevelCount(4097);  // fine enough that a level is within one 8-bit step of sampleStops()
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
 namespace {
-
-// Diverging blue–white–red (ColorBrewer RdBu, colour-blind safe) for signed data.
-QCPColorGradient divergingGradient() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor("#2166ac"));
-  g.setColorStopAt(0.25, QColor("#67a9cf"));
-  g.setColorStopAt(0.5, QColor("#f7f7f7"));
-  g.setColorStopAt(0.75, QColor("#ef8a62"));
-  g.setColorStopAt(1.0, QColor("#b2182b"));
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
-}
-
-// Viridis (perceptually uniform, colour-blind safe) for non-negative data.
-QCPColorGradient sequentialGradient() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor("#440154"));
-  g.setColorStopAt(0.25, QColor("#3b528b"));
-  g.setColorStopAt(0.5, QColor("#21918c"));
-  g.setColorStopAt(0.75, QColor("#5ec962"));
-  g.setColorStopAt(1.0, QColor("#fde725"));
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
-}
-
-// Okabe–Ito palette for line plots.
-const QColor kLineColors[] = {QColor("#0072B2"), QColor("#D55E00"), QColor("#009E73"), QColor("#CC79A7"),
-                              QColor("#E69F00"), QColor("#56B4E9"), QColor("#F0E442"), QColor("#000000")};
 
 // The value of larger magnitude: a heatmap column keeps its strongest peak, sign included.
 float extreme(float lo, float hi) {
   return std::fabs(hi) >= std::fabs(lo) ? hi : lo;
-}
-
-// Symmetric range around 0 for signed data, [0 or min, max] otherwise; never empty.
-QCPRange colourRangeFor(float lo, float hi) {
-  if (lo < 0 && hi > 0) {
-    const double m = std::max(std::fabs(lo), std::fabs(hi));
-    return {-m, m};
-  }
-  if (lo >= 0) lo = 0;
-  if (hi <= 0 && lo < 0) hi = 0;
-  if (hi - lo < 1e-12) return {lo - 1, hi + 1};
-  return {lo, hi};
 }
 
 }  // namespace
@@ -74,7 +43,7 @@ QCPRange colourRangeFor(float lo, float hi) {
 // ---------------------------------------------------------------- 2. caches
 struct ActivationPlots::Caches {
   std::vector<SignalPyramid> pyramids;  // per row (1-D rows; empty pyramid for 2-D rows)
-  std::vector<float> lo, hi;            // per row value range (batch item 0)
+  std::vector<double> absMax;           // per row: StackSnapshot::rowAbsMax, the canvas's scale too
 };
 
 namespace {
@@ -110,44 +79,29 @@ std::shared_ptr<ActivationPlots::Caches> buildCaches(
   auto c = std::make_shared<ActivationPlots::Caches>();
   const int rows = snap->rowCount();
   c->pyramids.resize(static_cast<size_t>(rows));
-  c->lo.assign(static_cast<size_t>(rows), 0.f);
-  c->hi.assign(static_cast<size_t>(rows), 0.f);
+  c->absMax.assign(static_cast<size_t>(rows), 0.0);
   const int prevRows = prevSnap && prevCaches
                            ? std::min(prevSnap->rowCount(), static_cast<int>(prevCaches->pyramids.size()))
                            : 0;
   for (int r = 0; r < rows; ++r) {
     const engine::Tensor& t = snap->rowTensor(r);
     if (t.rank() < 3) continue;
+    c->absMax[static_cast<size_t>(r)] =
+        snap->rowAbsMax(r);  // computed once per tensor, here off the GUI thread
     if (r < prevRows && (r == 0 ? engine::sameBits(prevSnap->stack.input, t)
                                 : prevSnap->outputs.shared(static_cast<size_t>(r - 1)) ==
                                       snap->outputs.shared(static_cast<size_t>(r - 1)))) {
       const auto i = static_cast<size_t>(r);
       c->pyramids[i] = prevCaches->pyramids[i].rebased(t.ptr());  // level 0 is this snapshot's tensor
-      c->lo[i] = prevCaches->lo[i];
-      c->hi[i] = prevCaches->hi[i];
+      c->absMax[i] = prevCaches->absMax[i];
       continue;
     }
     // Batch item 0 only: (C, L) or (C, H*W) contiguous at the start of the tensor.
     const int ch = static_cast<int>(t.dim(1));
     int64_t len = 1;
     for (int a = 2; a < t.rank(); ++a) len *= t.dim(a);
-    SignalPyramid& p = c->pyramids[static_cast<size_t>(r)];
-    if (t.rank() == 3) {
-      p.build(t.ptr(), ch, len);
-    } else {
-      // A 2-D row is drawn from the tensor directly; it needs only its value range.
-      float lo = INFINITY, hi = -INFINITY;
-      for (int64_t i = 0; i < ch * len; ++i)
-        if (std::isfinite(t.data[static_cast<size_t>(i)])) {
-          lo = std::min(lo, t.data[static_cast<size_t>(i)]);
-          hi = std::max(hi, t.data[static_cast<size_t>(i)]);
-        }
-      c->lo[static_cast<size_t>(r)] = lo <= hi ? lo : 0.f;
-      c->hi[static_cast<size_t>(r)] = lo <= hi ? hi : 0.f;
-      continue;
-    }
-    c->lo[static_cast<size_t>(r)] = p.minValue();
-    c->hi[static_cast<size_t>(r)] = p.maxValue();
+    // A 2-D row is drawn from the tensor directly.
+    if (t.rank() == 3) c->pyramids[static_cast<size_t>(r)].build(t.ptr(), ch, len);
   }
   return c;
 }
@@ -285,6 +239,14 @@ void ActivationPlots::setScaleMode(ScaleMode s) {
   applyColorScales();
   for (auto& r : m_rows)
     if (r->heat) r->heat->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ActivationPlots::setTheme(Theme theme) {
+  if (theme == m_theme) return;
+  m_theme = theme;
+  if (!m_snap) return;
+  applyColorScales();
+  for (auto& r : m_rows) fillRow(*r);  // line colours; replots
 }
 
 void ActivationPlots::setLineChannels(const QVector<int>& channels) {
@@ -550,18 +512,17 @@ bool ActivationPlots::updateRows(const StackSnapshot& prev) {
 
 void ActivationPlots::applyColorScales() {
   if (!m_caches) return;
-  float glo = 0, ghi = 0;
-  for (auto& r : m_rows) {
-    glo = std::min(glo, m_caches->lo[static_cast<size_t>(r->index)]);
-    ghi = std::max(ghi, m_caches->hi[static_cast<size_t>(r->index)]);
-  }
+  // Values on the canvas's diverging scale: ±max |v| of the tensor (widgets/scene/scene_model.cpp
+  // absRow), or of every tensor shown when the scale is shared, so a value has the same colour here.
+  double shared = 0;
+  for (auto& r : m_rows) shared = std::max(shared, m_caches->absMax[static_cast<size_t>(r->index)]);
+  const QCPColorGradient gradient = valueGradient(m_theme);
   for (auto& r : m_rows) {
     if (!r->map) continue;
-    const float lo = m_scaleMode == ScaleMode::Shared ? glo : m_caches->lo[static_cast<size_t>(r->index)];
-    const float hi = m_scaleMode == ScaleMode::Shared ? ghi : m_caches->hi[static_cast<size_t>(r->index)];
-    const QCPRange range = colourRangeFor(lo, hi);
-    r->map->setGradient(range.lower < 0 ? divergingGradient() : sequentialGradient());
-    r->map->setDataRange(range);
+    const double m =
+        m_scaleMode == ScaleMode::Shared ? shared : m_caches->absMax[static_cast<size_t>(r->index)];
+    r->map->setGradient(gradient);
+    r->map->setDataRange(m > 0 ? QCPRange(-m, m) : QCPRange(-1, 1));
   }
 }
 
@@ -698,7 +659,7 @@ void ActivationPlots::fillRow(Row& row) {
     for (int c : m_lineChannels) {
       if (c >= row.channels) continue;
       QCPGraph* g = row.lines->addGraph();
-      g->setPen(QPen(kLineColors[colour++ % 8], 1.4));
+      g->setPen(QPen(categoricalColor(colour++, m_theme), 1.4));
       g->setName(QString("ch %1").arg(c));
       QVector<double> xs, ys;
       if (raw) {
@@ -735,7 +696,7 @@ void ActivationPlots::fillRow(Row& row) {
     for (int c : m_lineChannels)
       if (c < row.channels)
         key += QString(" &nbsp;<span style='color:%1'>&#9632;</span> ch %2")
-                   .arg(kLineColors[k++ % 8].name())
+                   .arg(categoricalColor(k++, m_theme).name())
                    .arg(c);
     row.title->setText(rowTitle(*m_snap, row.index) + (k > 1 ? " &nbsp;&nbsp;" + key : QString()));
     row.lines->replot(QCustomPlot::rpQueuedReplot);

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "widgets/latest_job.h"
+#include "widgets/scene/scene_theme.h"
 #include "widgets/scene/stack_snapshot.h"
 #include "widgets/signal_pyramid.h"
 
 class QCustomPlot;
+class QCPColorGradient;
 class QCPColorMap;
 class QCPColorScale;
 class QComboBox;
@@ -49,7 +51,8 @@ class ActivationPlots : public QWidget {
   Mode mode() const { return m_mode; }
   /// One colour scale for every row, or one per row.
   void setScaleMode(ScaleMode s);
-  ScaleMode scaleMode() const { return m_scaleMode; }
+  /// Colours of heatmaps (valueGradient) and line plots (categoricalColor) for `theme`.
+  void setTheme(Theme theme);
   /// Channels drawn in the line plots (missing channels of a row are skipped).
   void setLineChannels(const QVector<int>& channels);
   /// Shows fraction [f0, f1] of every 1-D row's time axis.
@@ -91,6 +94,7 @@ class ActivationPlots : public QWidget {
 
   Mode m_mode = Mode::Auto;
   ScaleMode m_scaleMode = ScaleMode::PerLayer;
+  Theme m_theme = Theme::Light;
   QVector<int> m_lineChannels{0, 1, 2, 3};
   SnapshotPtr m_snap;
   std::shared_ptr<Caches> m_caches;
@@ -109,6 +113,10 @@ class ActivationPlots : public QWidget {
   QWidget* m_rowsHost = nullptr;
   QVBoxLayout* m_rowsLayout = nullptr;
 };
+
+/// The heatmaps' gradient: the diverging map of widgets/scene/colour_maps.h, on a data range of
+/// ±absMax, so that a value has the colour divergingColor(v, absMax, theme) gives it on the canvas.
+QCPColorGradient valueGradient(Theme theme);
 
 /// Parses "0-3, 7" into {0, 1, 2, 3, 7}; invalid parts are skipped.
 QVector<int> parseChannelList(const QString& text);

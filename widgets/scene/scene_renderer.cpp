@@ -9,6 +9,7 @@
 #include <QPainterPath>
 #include <cmath>
 
+#include "widgets/scene/colour_maps.h"
 #include "widgets/scene/scene_frame.h"
 
 namespace convscope::widgets {
