@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
@@ -12,7 +13,8 @@ using R = HoverTarget::Region;
 void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const engine::Layer& l = m.layer();
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int T = r.step;
   const QString name = m.transposed ? "Mᵀ" : "M";
   const QString what = m.transposed ? QString(
@@ -39,16 +41,17 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     return;
   }
   const double titleH = fontPx(TextRole::Label, u) * 1.7;
-  const double availW = f.size.width() - 2 * pad - 120 * u, availH = footerTop - 10 * u - y - 2 * titleH;
+  const double availW = f.size.width() - 2 * pad - M.matrixSideRoom * u,
+               availH = footerTop - M.footerGap * u - y - 2 * titleH;
   const int perOut = m.matRows / std::max(1, l.outChannels);
   std::vector<int> activeRows;
   for (int o = 0; o < l.outChannels; ++o) activeRows.push_back(o * perOut + T);
-  double cs = std::min({72 * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
+  double cs = std::min({M.matrixMaxCell * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
   // a large matrix: a window of rows around the active row and of columns around the inputs it uses
   ColWindow rw = windowAround(m.matRows, 0, 0, m.matRows), cwn = windowAround(m.matCols, 0, 0, m.matCols);
   double vmark = 0, hmark = 0;
-  if (cs < 9 * u) {
-    cs = std::min(30 * u, availH / 12);
+  if (cs < M.matrixMinCell * u) {
+    cs = std::min(M.matrixWindowCell * u, availH / 12);
     int c0 = m.matCols, c1 = 0;
     for (int c = 0; c < m.matCols; ++c)
       if (m.matrix[size_t(int64_t(activeRows.front()) * m.matCols + c)] != 0.0)
@@ -64,7 +67,8 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const int nr = rw.count, nc = cwn.count;
   y += std::max(0.0, (availH - (nr + 1.6) * cs - 2 * vmark) / 2);  // centred vertically
   const int dec = decimalsFor(cs, u);
-  const double x0 = pad + 60 * u + hmark + std::max(0.0, (availW - (nc + 2.5) * cs - 2 * hmark) / 2);
+  const double x0 =
+      pad + M.matrixNameColumn * u + hmark + std::max(0.0, (availW - (nc + 2.5) * cs - 2 * hmark) / 2);
   auto cx = [&](int c) { return x0 + (c - cwn.first) * cs; };
   auto ry = [&](double top, int row) { return top + (row - rw.first) * cs; };
   auto isActive = [&](int row) {
@@ -86,15 +90,16 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
                 .arg(cwn.first + nc - 1);
   const QString xTitle =
       QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown;
-  const double tx = std::max(
-      pad, std::min(x0 - hmark, f.size.width() - pad - textWidth(xTitle, TextRole::Label, u) - 4 * u));
+  const double tx =
+      std::max(pad, std::min(x0 - hmark, f.size.width() - pad - textWidth(xTitle, TextRole::Label, u) -
+                                             M.titleTextPad * u));
   addText(
       f, QRectF(tx, y, f.size.width() - tx - pad, titleH),
       QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown,
       TextRole::Label);
   y += titleH;
   ScenePanel xp = valuePanel(m.absInput, dec);
-  xp.borders = cs >= 6 * u;
+  xp.borders = cs >= M.matrixBordersMin * u;
   for (int c = cwn.first; c < cwn.first + nc; ++c) {
     SceneCell cell;
     cell.rect = QRectF(cx(c), y, cs, cs);
@@ -113,10 +118,10 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   y += cs + 0.6 * cs + vmark;
   const double mtop = y;
   // the matrix
-  addText(f, QRectF(pad, y, x0 - hmark - pad - 4 * u, nr * cs), name, TextRole::Title,
+  addText(f, QRectF(pad, y, x0 - hmark - pad - M.titleTextPad * u, nr * cs), name, TextRole::Title,
           int(Qt::AlignRight | Qt::AlignVCenter));
   ScenePanel mp = valuePanel(std::max(1e-12, m.absKernel), dec);
-  mp.borders = cs >= 6 * u;
+  mp.borders = cs >= M.matrixBordersMin * u;
   for (int row = rw.first; row < rw.first + nr; ++row)
     for (int c = cwn.first; c < cwn.first + nc; ++c) {
       const double v = m.matrix[size_t(int64_t(row) * m.matCols + c)];
@@ -133,7 +138,8 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   f.panels.push_back(std::move(mp));
   for (int row : activeRows)
     if (rw.contains(row))
-      f.boxes.push_back({QRectF(x0 - 2 * u, ry(mtop, row) - 1 * u, nc * cs + 4 * u, cs + 2 * u),
+      f.boxes.push_back({QRectF(x0 - M.matrixRowBoxPadX * u, ry(mtop, row) - M.matrixRowBoxPadY * u,
+                                nc * cs + 2 * M.matrixRowBoxPadX * u, cs + 2 * M.matrixRowBoxPadY * u),
                          BoxKind::Window, QString()});
   const QString vdots(QChar(0x22EE));
   auto rowMarks = [&](double x, double w) {
@@ -151,11 +157,13 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const double yx = x0 + (nc + 1.5) * cs + hmark;
   rowMarks(yx, cs);
   const QString yTitle = QString("y %1").arg(shapeText(m.layerOutput()));
-  const double yw = textWidth(yTitle, TextRole::Label, u) + 4 * u;
-  addText(f, QRectF(std::min(yx - 10 * u, f.size.width() - pad - yw), y - titleH - vmark, yw, titleH), yTitle,
-          TextRole::Label);
+  const double yw = textWidth(yTitle, TextRole::Label, u) + M.titleTextPad * u;
+  addText(f,
+          QRectF(std::min(yx - M.matrixYTitleShift * u, f.size.width() - pad - yw), y - titleH - vmark, yw,
+                 titleH),
+          yTitle, TextRole::Label);
   ScenePanel yp = valuePanel(m.absOutput, dec);
-  yp.borders = cs >= 6 * u;
+  yp.borders = cs >= M.matrixBordersMin * u;
   for (int row = rw.first; row < rw.first + nr; ++row) {
     SceneCell cell;
     cell.rect = QRectF(yx, ry(mtop, row), cs, cs);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
@@ -25,7 +26,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const engine::Layer& l = m.layer();
   const int dims = l.dims, T = r.step;
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int C = l.inChannels, O = l.outChannels;
   int o = 0;
   if (r.hover && (r.hover->region == R::Output || r.hover->region == R::Full))
@@ -66,17 +68,17 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     legend += " · dashed purple = output_padding tail (no stamp, bias only)";
   const double footerTop = addFormulaFooter(f, m, legend);
   double titleH = fontPx(TextRole::Label, u) * 1.7, titlePx = fontPx(TextRole::Label, u);
-  double gap = 10 * u;
+  double gap = M.scatterStripGap * u;
 
   if (dims == 1) {
     const int Lin = l.ax[0].in, out = l.ax[0].out, s = l.ax[0].s, d = l.ax[0].d, k = l.ax[0].k,
               start = l.ax[0].start;
     // one column per full-buffer position for every row; a window around this step's stamp when long
-    const double labelW = 58 * u, availW = f.size.width() - 2 * pad - labelW;
-    const double smallH = fontPx(TextRole::Small, u) * 1.4, bottom = footerTop - 10 * u;
+    const double labelW = M.rowLabelColumn * u, availW = f.size.width() - 2 * pad - labelW;
+    const double smallH = fontPx(TextRole::Small, u) * 1.4, bottom = footerTop - M.footerGap * u;
     ColWindow cwin;
-    double cw =
-        fitColumns(availW, FC[0], ip[0] * s - F0[0], ip[0] * s + (k - 1) * d - F0[0], 36 * u, 96 * u, cwin);
+    double cw = fitColumns(availW, FC[0], ip[0] * s - F0[0], ip[0] * s + (k - 1) * d - F0[0],
+                           M.stripMinCell * u, M.stripMaxCell * u, cwin);
     const double ellW = cwin.windowed() ? 0.8 * cw : 0.0;
     const double fixedH = 4 * titleH + 3 * gap + 2 * smallH;
     // Channel rows: all of them while rows of 5 px fit, else a window per block around the channels
@@ -98,7 +100,7 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
                                 .arg(w.total)
                           : QString();
     };
-    double ch = std::min({cw, 80 * u, (bottom - y - fixedH) / rowsTotal});
+    double ch = std::min({cw, M.stripMaxRow * u, (bottom - y - fixedH) / rowsTotal});
     ch = std::max(ch, 3.0);
     {  // spare height: titles grow with the cells, the rows move apart a little (up to 0.9 cell), the rest
        // centres them
@@ -127,8 +129,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     const double lpx = cellLabelPx(ch, u);
     auto rowLabel = [&](double yy, const QString& s0) {
       if (ch >= 9)
-        f.texts.push_back({QRectF(x0 - ellW - 64 * u, yy, 60 * u, ch), s0, TextRole::Small,
-                           int(Qt::AlignRight | Qt::AlignVCenter), lpx});
+        f.texts.push_back({QRectF(x0 - ellW - M.rowLabelOffset * u, yy, M.rowLabelWidth * u, ch), s0,
+                           TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter), lpx});
     };
     auto ellipses = [&](double yy, double h) {
       if (cwin.before()) addEllipsis(f, QRectF(x0 - ellW, yy, ellW, h));
@@ -262,8 +264,10 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     auto cropBox = [&](int a, int b, const QString& label) {
       a = clampU(a), b = clampU(b);
       if (b > a)
-        f.boxes.push_back({QRectF(colX(a) - 2 * u, fullTop - 2 * u, (b - a) * cw + 4 * u, nOut * ch + 4 * u),
-                           BoxKind::Crop, label});
+        f.boxes.push_back(
+            {QRectF(colX(a) - M.windowBoxMargin * u, fullTop - M.windowBoxMargin * u,
+                    (b - a) * cw + 2 * M.windowBoxMargin * u, nOut * ch + 2 * M.windowBoxMargin * u),
+             BoxKind::Crop, label});
     };
     if (start > F0[0]) cropBox(F0[0], start, QString("cropped %1").arg(start));
     if (Lf > start + out) cropBox(start + out, Lf, QString("cropped %1").arg(Lf - start - out));
@@ -306,8 +310,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
     f.panels.push_back(std::move(op));
     ellipses(y, nOut * ch);
     if (clampU(start + out) > clampU(start))
-      f.boxes.push_back({QRectF(colX(clampU(start)), y + nOut * ch + 2 * u,
-                                (clampU(start + out) - clampU(start)) * cw, 5 * u),
+      f.boxes.push_back({QRectF(colX(clampU(start)), y + nOut * ch + M.lineCellGap * u,
+                                (clampU(start + out) - clampU(start)) * cw, M.bracketHeight * u),
                          BoxKind::Bracket, QString("%1 outputs").arg(out)});
     (void)bias;
     return;
@@ -325,8 +329,8 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const std::vector<GridPlace> g =
       layoutGrids(specs,
                   QRectF(pad, y + titleH2, f.size.width() - 2 * pad,
-                         footerTop - 10 * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
-                  2.0, 88 * u, 12 * u, 40 * u, titleH2);
+                         footerTop - M.footerGap * u - y - titleH2 - fontPx(TextRole::Small, u) * 1.6),
+                  2.0, M.gridMaxCell * u, M.gridMinCell * u, M.gridWindowCell * u, titleH2);
   const GridPlace &gx = g[0], &gf = g[1], &go = g[2];
   auto span = [](int first, int count, int offset) {
     std::vector<int> v;
@@ -340,9 +344,9 @@ void buildScatterFrame(SceneFrame& f, const SceneRequest& r) {
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   auto title = [&](const GridPlace& p, const QString& s0) {
-    const double w = std::max(p.width() + 1.6 * cs, 120 * u);
+    const double w = std::max(p.width() + 1.6 * cs, M.gridTitleMinW * u);
     const double h = wrappedHeight(f, w, s0, TextRole::Label, 2);
-    addWrapped(f, p.at.x(), p.at.y() - h - 2 * u, w, s0, TextRole::Label, 2);
+    addWrapped(f, p.at.x(), p.at.y() - h - M.gridTitleGap * u, w, s0, TextRole::Label, 2);
   };
   auto shown = [](const GridPlace& p) {
     return p.rows.windowed() || p.cols.windowed() ? QString(" · rows %1–%2, cols %3–%4")

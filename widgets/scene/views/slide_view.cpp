@@ -7,6 +7,7 @@
 #include <set>
 
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
@@ -92,11 +93,12 @@ QString kindLegend(const SceneModel& m) {
 
 /// Text of the equation line above the footer, wrapped; returns the y above it.
 double addEquation(SceneFrame& f, const QString& eq, double footerTop) {
-  const double u = f.unit, pad = 14 * u, w = f.size.width() - 2 * pad;
-  if (eq.isEmpty()) return footerTop - 6 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u, w = f.size.width() - 2 * pad;
+  if (eq.isEmpty()) return footerTop - M.equationGapBelow * u;
   const double h = wrappedHeight(f, w, eq, TextRole::Equation, 2);
-  addWrapped(f, pad, footerTop - h - 6 * u, w, eq, TextRole::Equation, 2);
-  return footerTop - h - 12 * u;
+  addWrapped(f, pad, footerTop - h - M.equationGapBelow * u, w, eq, TextRole::Equation, 2);
+  return footerTop - h - (M.equationGapBelow + M.equationGapAbove) * u;
 }
 
 void build1d(SceneFrame& f, const SceneRequest& r) {
@@ -104,7 +106,8 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   const engine::Layer& l = m.slideConv();
   const engine::Layer& orig = m.layer();
   const bool zi = m.view == View::ZeroInsert;
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int T = r.step;
   const int C = l.inChannels, O = l.outChannels;
   const int cols = m.slide[0].cols, out = l.ax[0].out;
@@ -133,9 +136,9 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   const double bottom = addEquation(f, equationText(m, T, o, 10), footerTop);
 
   // cell size from the room there is: columns across the width, rows down the height
-  const double labelW = 58 * u;
+  const double labelW = M.rowLabelColumn * u;
   double titleH = fontPx(TextRole::Label, u) * 1.7;
-  double gap = 12 * u;
+  double gap = M.slideStripGap * u;
   const int kRows = hasKernel ? cg : (poolKernel ? 1 : 0);
   const int strips = (zi ? 1 : 0) + 1 + (kRows ? 1 : 0) + 1;
   const double availW = f.size.width() - 2 * pad - labelW;
@@ -165,13 +168,14 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   const std::vector<int> win = sa.window(T);
   std::set<int> winSet(win.begin(), win.end());
   ColWindow fit;
-  double cw = fitColumns(availW, std::max(cols, out), 0, 0, 36 * u, 96 * u, fit);
+  double cw = fitColumns(availW, std::max(cols, out), 0, 0, M.stripMinCell * u, M.stripMaxCell * u, fit);
   const int capacity = fit.windowed() ? fit.count : std::max(cols, out);
   const ColWindow inW = win.empty() ? windowAround(cols, T, T, capacity)
                                     : windowAround(cols, win.front(), win.back(), capacity);
   const ColWindow outW = windowAround(out, T, T, capacity);
   const double ellW = fit.windowed() ? 0.8 * cw : 0.0;
-  ch = std::min({cw, 80 * u, (bottom - y - strips * titleH - (strips - 1) * gap) / std::max(1, rowsTotal)});
+  ch = std::min(
+      {cw, M.stripMaxRow * u, (bottom - y - strips * titleH - (strips - 1) * gap) / std::max(1, rowsTotal)});
   ch = std::max(ch, 3.0);
   cw = std::max(cw, 3.0);
   double titlePx = fontPx(TextRole::Label, u);
@@ -194,8 +198,8 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
   const double lpx = cellLabelPx(ch, u);
   auto rowLabelAt = [&](double right, double yy, const QString& s) {
     if (ch >= 9)
-      f.texts.push_back({QRectF(right - 64 * u, yy, 60 * u, ch), s, TextRole::Small,
-                         int(Qt::AlignRight | Qt::AlignVCenter), lpx});
+      f.texts.push_back({QRectF(right - M.rowLabelOffset * u, yy, M.rowLabelWidth * u, ch), s,
+                         TextRole::Small, int(Qt::AlignRight | Qt::AlignVCenter), lpx});
   };
   auto rowLabel = [&](double yy, const QString& s) { rowLabelAt(x0 - (inW.before() ? ellW : 0.0), yy, s); };
   auto ellipses = [&](const ColWindow& w, double left, double yy, double h) {
@@ -306,8 +310,9 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
       const double l0 = colX(std::max(win.front(), inW.first)),
                    r0 = colX(std::min(win.back(), inW.first + inW.count - 1) + 1);
       if (rowY(wIn, g0 + cg) > rowY(wIn, g0))
-        f.boxes.push_back({QRectF(l0 - 2 * u, y + rowY(wIn, g0) - 2 * u, r0 - l0 + 4 * u,
-                                  rowY(wIn, g0 + cg) - rowY(wIn, g0) + 4 * u),
+        f.boxes.push_back({QRectF(l0 - M.windowBoxMargin * u, y + rowY(wIn, g0) - M.windowBoxMargin * u,
+                                  r0 - l0 + 2 * M.windowBoxMargin * u,
+                                  rowY(wIn, g0 + cg) - rowY(wIn, g0) + 2 * M.windowBoxMargin * u),
                            BoxKind::Window, QString()});
     }
     y += nIn * ch + gap;
@@ -330,7 +335,8 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
     ScenePanel p = valuePanel(m.absKernel, dec);
     for (int c = wK.first; c < wK.first + nK; ++c) {
       if (hasKernel && !win.empty())
-        rowLabelAt(colX(std::max(win.front(), inW.first)) - 4 * u, y + rowY(wK, c), QString("c′%1").arg(c));
+        rowLabelAt(colX(std::max(win.front(), inW.first)) - M.kernelLabelGap * u, y + rowY(wK, c),
+                   QString("c′%1").arg(c));
       for (int j = 0; j < sa.k && j < int(win.size()); ++j) {
         if (!inW.contains(win[size_t(j)])) continue;
         SceneCell cell;
@@ -389,8 +395,9 @@ void build1d(SceneFrame& f, const SceneRequest& r) {
       const double wx = (colX(std::max(win.front(), inW.first)) +
                          colX(std::min(win.back(), inW.first + inW.count - 1) + 1)) /
                         2;
-      const QPointF from(wx, kRows ? kBottom + 1 * u : inTop + titleH + rowY(wIn, g0 + cg) + 2 * u);
-      const QPointF to(outX(T) + 0.5 * cw, y + rowY(wO, o) - 1 * u);
+      const QPointF from(
+          wx, kRows ? kBottom + M.linkEndGap * u : inTop + titleH + rowY(wIn, g0 + cg) + M.lineCellGap * u);
+      const QPointF to(outX(T) + 0.5 * cw, y + rowY(wO, o) - M.linkEndGap * u);
       f.lines.push_back({from, to, LineKind::Link});
     }
     if (r.hover && r.hover->region == R::Output && outW.contains(r.hover->pos[0])) {
@@ -408,7 +415,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const engine::Layer& l = m.slideConv();
   const bool zi = m.view == View::ZeroInsert;
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int T = r.step;
   const int C = l.inChannels, O = l.outChannels;
   const SlideAxis &a0 = m.slide[0], &a1 = m.slide[1];
@@ -447,10 +455,11 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   // a kernel of more than kWholeKernel cells is windowed like the other grids (from its first taps)
   if (hasKernel) specs.push_back({a0.k, a1.k, 0, 0, 0, 0, int64_t(a0.k) * a1.k <= kWholeKernel});
   specs.push_back({out0, out1, P[0], P[0], P[1], P[1], false});
-  const std::vector<GridPlace> g = layoutGrids(specs,
-                                               QRectF(pad, y + titleH, f.size.width() - 2 * pad,
-                                                      bottom - y - titleH - fontPx(TextRole::Small, u) * 1.6),
-                                               2.0, 88 * u, 12 * u, 40 * u, titleH);
+  const std::vector<GridPlace> g =
+      layoutGrids(specs,
+                  QRectF(pad, y + titleH, f.size.width() - 2 * pad,
+                         bottom - y - titleH - fontPx(TextRole::Small, u) * 1.6),
+                  2.0, M.gridMaxCell * u, M.gridMinCell * u, M.gridWindowCell * u, titleH);
   const GridPlace& gin = g.front();
   const GridPlace& gout = g.back();
   const double cs = gin.cs;
@@ -461,9 +470,9 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     for (int i : a0.window(r.hover->pos[0]))
       for (int j : a1.window(r.hover->pos[1])) rel.insert({i, j});
   auto title = [&](const GridPlace& p, const QString& s) {
-    const double w = std::max(p.width() + 1.6 * cs, 120 * u);
+    const double w = std::max(p.width() + 1.6 * cs, M.gridTitleMinW * u);
     const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
-    addWrapped(f, p.at.x(), p.at.y() - h - 2 * u, w, s, TextRole::Label, 2);
+    addWrapped(f, p.at.x(), p.at.y() - h - M.gridTitleGap * u, w, s, TextRole::Label, 2);
   };
   auto shown = [](const GridPlace& p) {
     return p.rows.windowed() || p.cols.windowed() ? QString(" · rows %1–%2, cols %3–%4")
@@ -501,7 +510,9 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     auto cl0 = [&](int i) { return std::clamp(i, gin.rows.first, gin.rows.first + gin.rows.count - 1); };
     auto cl1 = [&](int j) { return std::clamp(j, gin.cols.first, gin.cols.first + gin.cols.count - 1); };
     winRect = gin.cell(cl0(w0.front()), cl1(w1.front())).united(gin.cell(cl0(w0.back()), cl1(w1.back())));
-    f.boxes.push_back({winRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Window, QString()});
+    f.boxes.push_back({winRect.adjusted(-M.windowBoxMargin * u, -M.windowBoxMargin * u, M.windowBoxMargin * u,
+                                        M.windowBoxMargin * u),
+                       BoxKind::Window, QString()});
   }
   if (hasKernel) {
     const GridPlace& gk = g[1];
@@ -519,8 +530,9 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
     f.panels.push_back(std::move(kp));
     gk.addMarkers(f);
     const QRectF kRect(gk.x(gk.cols.first), gk.y(gk.rows.first), gk.cols.count * cs, gk.rows.count * cs);
-    f.boxes.push_back({kRect.adjusted(-2 * u, -2 * u, 2 * u, 2 * u), BoxKind::Kernel,
-                       QString("k = %1×%2").arg(a0.k).arg(a1.k)});
+    f.boxes.push_back({kRect.adjusted(-M.windowBoxMargin * u, -M.windowBoxMargin * u, M.windowBoxMargin * u,
+                                      M.windowBoxMargin * u),
+                       BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
   }
   title(gout, QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(shown(gout)));
   ScenePanel op = valuePanel(m.absOutput, dec);
@@ -541,8 +553,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   gout.addMarkers(f);
   const QPointF outC = gout.cell(P[0], P[1]).center();
   if (!winRect.isNull())
-    f.lines.push_back({QPointF(winRect.right() + 2 * u, winRect.center().y()), outC - QPointF(cs * 0.5, 0),
-                       LineKind::Link});
+    f.lines.push_back({QPointF(winRect.right() + M.lineCellGap * u, winRect.center().y()),
+                       outC - QPointF(cs * 0.5, 0), LineKind::Link});
 }
 
 }  // namespace
