@@ -89,7 +89,14 @@ class ActivationPlots : public QWidget {
   void onRangeChanged(int row, const QCPRange& r);
   void scheduleRefresh();
   void refreshVisible();
+  /// Fills a row's plots for its visible time range (1-D) or its images (2-D).
   void fillRow(Row& row);
+  struct TimeBins;  // a 1-D row's visible range, binned to pixel columns (defined in the .cpp)
+  void fillHeatmap(Row& row, const TimeBins& b);
+  void fillLines(Row& row, const TimeBins& b);
+  void fillImageRow(Row& row);
+  /// Sizes a 2-D row's plot to its image (tiles of w × h cells, subsampled by step) and sets its ticks.
+  void fitImageAxes(Row& row, int tiles, int w, int h, int step);
   void fitSquarePixels(Row& row);
 
   Mode m_mode = Mode::Auto;

@@ -110,6 +110,13 @@ class Canvas : public QOpenGLWidget {
   void rebuildModel();
   void invalidateFrame();
   void drawHud();
+  /// HUD row 1: collapse toggle, transport buttons, scrub bar, speed (w: the HUD's width).
+  void drawHudTransport(float w);
+  /// HUD row 2: the view combo, the layer combo, the live parameters of layer `l` (conv and
+  /// conv_transpose: a slider per parameter, with an axis selector for 2-D layers).
+  void drawHudViewCombo(float w);
+  void drawHudLayerCombo(float w);
+  void drawHudParameters(const engine::Layer& l);
   /// Re-chooses m_hudAxis for the current layer (see hudAxis()); called when the model is rebuilt.
   void syncHudAxis();
   void updateHover(QPointF pos);

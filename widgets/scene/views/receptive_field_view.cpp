@@ -11,6 +11,27 @@ namespace convscope::widgets {
 
 using R = HoverTarget::Region;
 
+namespace {
+
+/// The footer's line: the field on the input, its closed form when one applies, padding touched.
+QString fieldSummary(const engine::ReceptiveField& f0, bool two) {
+  const auto& cf = f0.closedForm;
+  QString closed = QString("field on the input: positions %1 … %2 (%3 cells)")
+                       .arg(f0.hull[0][0])
+                       .arg(f0.hull[0][1])
+                       .arg(f0.hull[0][1] - f0.hull[0][0] + 1);
+  if (two) closed += QString(" × %1 … %2").arg(f0.hull[1][0]).arg(f0.hull[1][1]);
+  if (cf.applies)
+    closed += QString("   ·   closed form: stride %1, span %2, padding %3")
+                  .arg(engine::rationalString(cf.stride[0]).c_str())
+                  .arg(engine::rationalString(cf.span[0]).c_str())
+                  .arg(engine::rationalString(cf.padding[0]).c_str());
+  if (f0.touchesPadding) closed += "   ·   touches padding";
+  return closed;
+}
+
+}  // namespace
+
 void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const SceneMetrics& M = kSceneMetrics;
@@ -25,18 +46,7 @@ void buildReceptiveFieldFrame(SceneFrame& f, const SceneRequest& r) {
   else
     fields = engine::receptiveFields(m.stack().layers, J, P);
   const engine::ReceptiveField& f0 = fields.front();
-  const auto& cf = f0.closedForm;
-  QString closed = QString("field on the input: positions %1 … %2 (%3 cells)")
-                       .arg(f0.hull[0][0])
-                       .arg(f0.hull[0][1])
-                       .arg(f0.hull[0][1] - f0.hull[0][0] + 1);
-  if (two) closed += QString(" × %1 … %2").arg(f0.hull[1][0]).arg(f0.hull[1][1]);
-  if (cf.applies)
-    closed += QString("   ·   closed form: stride %1, span %2, padding %3")
-                  .arg(engine::rationalString(cf.stride[0]).c_str())
-                  .arg(engine::rationalString(cf.span[0]).c_str())
-                  .arg(engine::rationalString(cf.padding[0]).c_str());
-  if (f0.touchesPadding) closed += "   ·   touches padding";
+  const QString closed = fieldSummary(f0, two);
   double y = addHeader(f, m, T,
                        QString("What output %1 of layer %2 depends on, tensor by tensor (numbers: how many "
                                "tap paths reach a cell)")
