@@ -271,10 +271,6 @@ QPair<double, double> ActivationPlots::colorRange(int row) const {
   return {r.lower, r.upper};
 }
 
-QPair<double, double> ActivationPlots::timeWindow() const {
-  return {m_f0, m_f1};
-}
-
 void ActivationPlots::setTimeWindow(double f0, double f1) {
   if (f1 <= f0) return;
   m_f0 = f0;

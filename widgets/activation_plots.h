@@ -57,8 +57,6 @@ class ActivationPlots : public QWidget {
   void setLineChannels(const QVector<int>& channels);
   /// Shows fraction [f0, f1] of every 1-D row's time axis.
   void setTimeWindow(double f0, double f1);
-  /// Visible fraction of the time axis (of the first 1-D row).
-  QPair<double, double> timeWindow() const;
 
   /// Rows shown (input + layers); 0 before the first snapshot is ready.
   int rowCount() const { return static_cast<int>(m_rows.size()); }

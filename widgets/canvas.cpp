@@ -73,14 +73,12 @@ void Canvas::setLayer(int layer) {
   if (layer == m_layer && m_model) return;
   m_layer = layer;
   rebuildModel();
-  emit layerChanged(m_layer);
 }
 
 void Canvas::setView(View view) {
   if (view == m_view && m_model) return;
   m_view = view;
   rebuildModel();
-  emit viewChanged(this->view());
 }
 
 void Canvas::setStep(int step) {

@@ -42,7 +42,6 @@ class Canvas : public QOpenGLWidget {
   void setHudVisible(bool on);
   /// Collapses the HUD bar to one row (its ▾/▴ button does the same).
   void setHudCollapsed(bool on);
-  bool hudCollapsed() const { return m_hudCollapsed; }
   /// Height of the HUD bar docked at the bottom (0 when hidden); the scene is drawn above it.
   double hudHeight() const;
   /// Axis the HUD parameter sliders of a 2-D conv/conv_transpose layer show and edit: 0 (H), 1 (W)
@@ -82,8 +81,6 @@ class Canvas : public QOpenGLWidget {
 
  signals:
   void stepChanged(int step);
-  void viewChanged(convscope::widgets::View view);
-  void layerChanged(int layer);
   void playingChanged(bool playing);
   /// A HUD slider changed a parameter of `layer` (PyTorch name: kernel_size, stride, padding,
   /// dilation, output_padding) along `axis`: 0 (H), 1 (W), -1 every axis (1-D layers, H=W).

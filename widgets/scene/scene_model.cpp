@@ -390,16 +390,6 @@ int64_t SceneModel::countMax() const {
   return mx[0] * mx[1];  // the final count of (p0, p1) is |readers0[p0]| · |readers1[p1]|
 }
 
-std::vector<int64_t> SceneModel::countsAt(int T) const {
-  if (countsAfter.size() == size_t(steps) && T >= 0 && T < steps) return countsAfter[size_t(T)];
-  if (T >= steps - 1 && !countsAfter.empty()) return countsAfter.back();
-  const size_t cells = size_t(countShape[0]) * size_t(countHits[1].empty() ? 1 : countShape[1]);
-  std::vector<int64_t> acc(cells, 0);
-  for (int t = 0; t <= T; ++t)
-    for (int64_t p : countedBy(t)) ++acc[size_t(p)];
-  return acc;
-}
-
 std::vector<int> SlideAxis::window(int m) const {
   std::vector<int> w;
   if (!windowed) return m >= 0 && m < int(taps.size()) ? taps[size_t(m)] : w;
