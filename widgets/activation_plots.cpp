@@ -1,4 +1,12 @@
-// Sections: 1. colour maps  2. caches  3. construction and options  4. rows  5. sync and refresh
+// Activation plots (widgets/activation_plots.h): level-of-detail caches, rows of QCustomPlot heatmaps,
+// images and line plots, and the time axis kept in sync across rows.
+//
+// Sections:
+//   [SECTION] COLOUR MAPS
+//   [SECTION] CACHES
+//   [SECTION] CONSTRUCTION AND OPTIONS
+//   [SECTION] ROWS
+//   [SECTION] SYNC AND REFRESH
 #include "widgets/activation_plots.h"
 
 #include <qcustomplot.h>
@@ -20,7 +28,7 @@
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. colour maps
+// [SECTION] COLOUR MAPS
 QCPColorGradient valueGradient(Theme theme) {
   QCPColorGradient g;
   g.clearColorStops();
@@ -40,7 +48,7 @@ float extreme(float lo, float hi) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- 2. caches
+// [SECTION] CACHES
 struct ActivationPlots::Caches {
   std::vector<SignalPyramid> pyramids;  // per row (1-D rows; empty pyramid for 2-D rows)
   std::vector<double> absMax;           // per row: StackSnapshot::rowAbsMax, the canvas's scale too
@@ -114,7 +122,7 @@ int64_t snapshotElements(const SnapshotPtr& snap) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- 3. construction and options
+// [SECTION] CONSTRUCTION AND OPTIONS
 QVector<int> parseChannelList(const QString& text) {
   QVector<int> out;
   for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
@@ -286,7 +294,7 @@ void ActivationPlots::setTimeWindow(double f0, double f1) {
   scheduleRefresh();
 }
 
-// ---------------------------------------------------------------- 4. rows
+// [SECTION] ROWS
 namespace {
 
 // Time axes count samples: integer ticks (1, 2, 5 × 10^k; never 2.5).
@@ -729,7 +737,7 @@ void ActivationPlots::fitImageAxes(Row& row, int tiles, int w, int h, int step) 
   }
 }
 
-// ---------------------------------------------------------------- 5. sync and refresh
+// [SECTION] SYNC AND REFRESH
 void ActivationPlots::onRangeChanged(int rowIdx, const QCPRange& r) {
   if (m_syncing || rowIdx >= rowCount()) return;
   const Row& src = *m_rows[static_cast<size_t>(rowIdx)];

@@ -1,3 +1,12 @@
+// Canvas (widgets/canvas.h): the scene in a QOpenGLWidget with the Dear ImGui HUD docked under it.
+//
+// Sections:
+//   [SECTION] HUD GEOMETRY
+//   [SECTION] STATE
+//   [SECTION] PLAYBACK
+//   [SECTION] PAINTING
+//   [SECTION] HUD
+//   [SECTION] INPUT
 #include "widgets/canvas.h"
 
 #include <backends/imgui_impl_opengl3.h>
@@ -12,6 +21,8 @@
 #include <cstdio>
 
 namespace convscope::widgets {
+
+// [SECTION] HUD GEOMETRY
 
 namespace {
 // The HUD is a bar docked at the bottom, full width: two rows (transport + scrub + speed; view, layer
@@ -35,6 +46,7 @@ void Canvas::setHudCollapsed(bool on) {
   invalidateFrame();  // the scene gets the room back
 }
 
+// [SECTION] STATE
 Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
   setMouseTracking(true);
   setFocusPolicy(Qt::StrongFocus);
@@ -170,6 +182,7 @@ void Canvas::setHudAxis(int axis) {
   update();
 }
 
+// [SECTION] PLAYBACK
 void Canvas::invalidateFrame() {
   m_frameDirty = true;
   m_frameReady = false;
@@ -218,6 +231,7 @@ void Canvas::slower() {
   update();
 }
 
+// [SECTION] PAINTING
 void Canvas::initializeGL() {
   // Called again when the widget gets a new context (e.g. reparented into the main window): the
   // backend of the old context was released in releaseGL.
@@ -275,6 +289,7 @@ void Canvas::paintGL() {
   }
 }
 
+// [SECTION] HUD
 namespace {
 
 /// Runs fn on the canvas's thread after this ImGui frame: the slots may rebuild the model, which
@@ -461,6 +476,7 @@ void Canvas::drawHudParameters(const engine::Layer& l) {
   }
 }
 
+// [SECTION] INPUT
 void Canvas::updateHover(QPointF pos) {
   if (!m_model) return;
   const auto hit = hitTestScene(currentRequest(), pos);

@@ -1,3 +1,12 @@
+// Scene model (widgets/scene/scene_model.h): what a view of a layer draws, computed once per
+// (snapshot, layer, view) from engine/teach, and the queries the view builders make of it.
+//
+// Sections:
+//   [SECTION] HELPERS
+//   [SECTION] PER-VIEW MODELS
+//   [SECTION] QUERIES
+//   [SECTION] VIEWS
+//   [SECTION] BUILD
 #include "widgets/scene/scene_model.h"
 
 #include <algorithm>
@@ -14,6 +23,7 @@ using engine::Tensor;
 
 namespace {
 
+// [SECTION] HELPERS
 constexpr int64_t kTraceBudget = 3'000'000;       // terms precomputed for slide / zero_insert
 constexpr int64_t kStampBudget = 3'000'000;       // stamps precomputed for scatter
 constexpr int64_t kMatrixBudget = 1'000'000;      // dense matrix entries
@@ -73,6 +83,7 @@ Layer withoutWeight(const Layer& l) {
 }
 
 /// Fills slideInput (C, cols...) from the layer input, cell sources per axis.
+// [SECTION] PER-VIEW MODELS
 void fillSlideInput(SceneModel& m, const Tensor& x, int dims) {
   const int C = int(x.dim(1));
   const int c0 = m.slide[0].cols, c1 = dims == 2 ? m.slide[1].cols : 1;
@@ -333,6 +344,7 @@ void buildReceptiveField(SceneModel& m) {
 
 }  // namespace
 
+// [SECTION] QUERIES
 std::vector<int64_t> SceneModel::countedBy(int T) const {
   std::vector<int64_t> out;
   if (T < 0 || T >= steps || countHits[0].empty()) return out;
@@ -397,6 +409,7 @@ std::vector<int> SlideAxis::window(int m) const {
   return w;
 }
 
+// [SECTION] VIEWS
 const char* viewName(View v) {
   switch (v) {
     case View::Auto:
@@ -463,6 +476,7 @@ std::vector<int> layerSources(const Layer& l, int axis, int m) {
   return engine::axisSources(l, axis, m);
 }
 
+// [SECTION] BUILD
 std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int layer, View view) {
   auto m = std::make_shared<SceneModel>();
   m->snapshot = std::move(snapshot);

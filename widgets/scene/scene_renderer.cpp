@@ -1,6 +1,11 @@
-// scene_renderer.cpp — sections:
-//   1. text and number helpers     2. drawing a SceneFrame
-//   3. frame building and the public entry points (render, image, hit test)   4. tooltips
+// Scene renderer: text and number helpers of the view builders, drawing a SceneFrame with QPainter,
+// building a frame for a request (render, image, hit test) and the hover tooltips.
+//
+// Sections:
+//   [SECTION] TEXT AND NUMBER HELPERS
+//   [SECTION] DRAWING A SCENEFRAME
+//   [SECTION] FRAME BUILDING, ENTRY POINTS
+//   [SECTION] TOOLTIPS
 #include "widgets/scene/scene_renderer.h"
 
 #include <QCoreApplication>
@@ -15,7 +20,7 @@
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. text and number helpers
+// [SECTION] TEXT AND NUMBER HELPERS
 
 namespace {
 
@@ -319,7 +324,7 @@ double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra
   return top;
 }
 
-// ---------------------------------------------------------------- 2. drawing a SceneFrame
+// [SECTION] DRAWING A SCENEFRAME
 
 namespace {
 
@@ -549,7 +554,7 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
   p.restore();
 }
 
-// ---------------------------------------------------------------- 3. frame building, entry points
+// [SECTION] FRAME BUILDING, ENTRY POINTS
 
 SceneFrame buildSceneFrame(const SceneRequest& r) {
   SceneFrame f;
@@ -627,7 +632,7 @@ int sceneStepCount(SnapshotPtr snapshot, int layer, View view) {
   return SceneModel::build(std::move(snapshot), layer, view)->steps;
 }
 
-// ---------------------------------------------------------------- 4. tooltips
+// [SECTION] TOOLTIPS
 
 namespace {
 

@@ -2,6 +2,12 @@
 // the stride-1 conv with the flipped kernel W′ over the zero-inserted, padded input (zero_insert).
 // 1-D: channels are rows (C × L grid), so the kernel of one output channel is a (C/g) × k slab drawn
 // under the window; 2-D: one channel's padded plane, the k×k kernel, and the output plane.
+//
+// Sections:
+//   [SECTION] HELPERS      cell styles, weights, the equation and legend texts
+//   [SECTION] 1-D STRIPS   layout (Slide1d), then one function per strip
+//   [SECTION] 2-D GRIDS    padded input, kernel and output planes
+//   [SECTION] ENTRY        buildSlideFrame: 1-D or 2-D
 #include <QFontMetricsF>
 #include <algorithm>
 #include <set>
@@ -18,6 +24,8 @@ using R = HoverTarget::Region;
 namespace {
 
 constexpr int64_t kWholeKernel = 64 * 64;  // 2-D kernels drawn whole up to this many taps
+
+// [SECTION] HELPERS
 
 CellStyle styleOf(CellKind k) {
   switch (k) {
@@ -649,6 +657,8 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
 }
 
 }  // namespace
+
+// [SECTION] ENTRY
 
 void buildSlideFrame(SceneFrame& f, const SceneRequest& r) {
   if (r.model->slideConv().dims == 2)
