@@ -26,18 +26,21 @@ namespace convscope::widgets {
 
 namespace {
 // The HUD is a bar docked at the bottom, full width: two rows (transport + scrub + speed; view, layer
-// and parameter sliders), or one when collapsed. Its style is fixed here so its height is known
-// outside ImGui frames (the scene's frame size excludes it, so nothing of the scene is covered).
+// and parameter sliders), three when the sliders do not fit beside the combos (they wrap to a row
+// of their own), or one when collapsed. Its style is fixed here so its height is known outside ImGui
+// frames (the scene's frame size excludes it, so nothing of the scene is covered).
 constexpr float kFontPx = 13.0f;  // ImGui's default font
 constexpr float kFramePadY = 4.0f, kFramePadX = 6.0f;
 constexpr float kWinPadY = 6.0f, kWinPadX = 8.0f;
 constexpr float kSpacingY = 5.0f, kSpacingX = 6.0f;
 constexpr float kRowH = kFontPx + 2 * kFramePadY;
+constexpr float kMinSliderW = 56.0f;  // a parameter slider narrower than this wraps the sliders
 }  // namespace
 
 double Canvas::hudHeight() const {
   if (!m_hud) return 0.0;
-  return m_hudCollapsed ? double(kRowH + 2 * kWinPadY) : double(2 * kRowH + kSpacingY + 2 * kWinPadY);
+  const int rows = m_hudCollapsed ? 1 : (m_hudWrapped ? 3 : 2);
+  return double(rows * kRowH + (rows - 1) * kSpacingY + 2 * kWinPadY);
 }
 
 void Canvas::setHudCollapsed(bool on) {
@@ -278,10 +281,15 @@ void Canvas::paintGL() {
     m_imgui.beginFrame(size(), dpr, dt);
     ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
+    const double hudH = hudHeight();
     drawHud();
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (m_imgui.hasPendingInput()) update();  // a release held back for this frame, or more clicks
+    if (hudHeight() != hudH) {                // the sliders wrapped or unwrapped: the scene gets a new size
+      invalidateFrame();
+      return;  // not ready: the next frame is the one drawn at the new size
+    }
   }
   if (!m_frameReady) {
     m_frameReady = true;
@@ -316,14 +324,16 @@ void Canvas::drawHud() {
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   drawHudTransport(w);
+  bool wrapped = false;
   if (!m_hudCollapsed) {
     // row 2: view and layer, then the live parameters of the current layer
     drawHudViewCombo(w);
     if (m_snapshot && !m_snapshot->stack.layers.empty()) {
       drawHudLayerCombo(w);
-      drawHudParameters(m_snapshot->stack.layers[size_t(m_layer)]);
+      wrapped = drawHudParameters(m_snapshot->stack.layers[size_t(m_layer)]);
     }
   }
+  m_hudWrapped = wrapped;
   ImGui::End();
   ImGui::PopStyleVar(5);
 }
@@ -408,11 +418,11 @@ void Canvas::drawHudLayerCombo(float w) {
   }
 }
 
-void Canvas::drawHudParameters(const engine::Layer& l) {
+bool Canvas::drawHudParameters(const engine::Layer& l) {
   // live parameters of the current layer; a 2-D layer gets an axis selector H | W | H=W first,
   // and its sliders show and edit the selected axis (H=W: H's values, edits set both axes)
   const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
-  if (!conv && !convT) return;
+  if (!conv && !convT) return false;
   const bool perAxis = hudPerAxis(l);
   const int axis = perAxis ? m_hudAxis : -1;  // emitted with every edit
   const int shown = std::max(0, axis);        // the axis the sliders read
@@ -434,7 +444,15 @@ void Canvas::drawHudParameters(const engine::Layer& l) {
                   o.outputPadding});
   float labels = 0;
   for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
+  // the axis selector's three buttons, 1 px apart, and the gap after them
+  float selector = 0;
+  if (perAxis)
+    for (const char* t : {"H=W", "H", "W"}) selector += ImGui::CalcTextSize(t).x + 2 * kFramePadX + 1.0f;
+  if (perAxis) selector += 2 * kSpacingX;
   ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
+  // too narrow for every slider at kMinSliderW: the selector and the sliders take a row of their own
+  const bool wrap = ImGui::GetContentRegionAvail().x < selector + labels + float(ps.size()) * kMinSliderW;
+  if (wrap) ImGui::NewLine();
   if (perAxis) {
     // a segmented toggle: the selected axis drawn as a pressed button
     static constexpr const char* kAxisLabels[3] = {"H=W", "H", "W"};  // index axis + 1
@@ -474,6 +492,7 @@ void Canvas::drawHudParameters(const engine::Layer& l) {
         ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W", ps[i].other);
     }
   }
+  return wrap;
 }
 
 // [SECTION] INPUT

@@ -113,7 +113,8 @@ class Canvas : public QOpenGLWidget {
   /// conv_transpose: a slider per parameter, with an axis selector for 2-D layers).
   void drawHudViewCombo(float w);
   void drawHudLayerCombo(float w);
-  void drawHudParameters(const engine::Layer& l);
+  /// Returns true when the parameters wrapped to a third row (too narrow beside the combos).
+  bool drawHudParameters(const engine::Layer& l);
   /// Re-chooses m_hudAxis for the current layer (see hudAxis()); called when the model is rebuilt.
   void syncHudAxis();
   void updateHover(QPointF pos);
@@ -127,6 +128,7 @@ class Canvas : public QOpenGLWidget {
   double m_speed = 2.0;
   bool m_hud = true;
   bool m_hudCollapsed = false;
+  bool m_hudWrapped = false;   // the parameter sliders take a third HUD row (drawHudParameters)
   int m_hudAxis = -1;          // hudAxis()
   std::string m_hudAxisOwner;  // the layer m_hudAxis was chosen for ("" = none yet)
   std::optional<HoverTarget> m_hover;
