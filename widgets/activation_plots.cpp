@@ -1,4 +1,12 @@
-// Sections: 1. colour maps  2. caches  3. construction and options  4. rows  5. sync and refresh
+// Activation plots (widgets/activation_plots.h): level-of-detail caches, rows of QCustomPlot heatmaps,
+// images and line plots, and the time axis kept in sync across rows.
+//
+// Sections:
+//   [SECTION] COLOUR MAPS
+//   [SECTION] CACHES
+//   [SECTION] CONSTRUCTION AND OPTIONS
+//   [SECTION] ROWS
+//   [SECTION] SYNC AND REFRESH
 #include "widgets/activation_plots.h"
 
 #include <qcustomplot.h>
@@ -16,65 +24,34 @@
 #include <cmath>
 
 #include "engine/core/layer.h"
+#include "widgets/scene/colour_maps.h"
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. colour maps
+// [SECTION] COLOUR MAPS
+QCPColorGradient valueGradient(Theme theme) {
+  QCPColorGradient g;
+  g.clearColorStops();
+  for (const ColourStop& s : divergingStops(theme)) g.setColorStopAt(s.at, s.colour);
+  g.setColorInterpolation(QCPColorGradient::ciRGB);  // sampleStops() interpolates in sRGB too
+  g.setLevelCount(4097);  // fine enough that a level is within one 8-bit step of sampleStops()
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
 namespace {
-
-// Diverging blue–white–red (ColorBrewer RdBu, colour-blind safe) for signed data.
-QCPColorGradient divergingGradient() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor("#2166ac"));
-  g.setColorStopAt(0.25, QColor("#67a9cf"));
-  g.setColorStopAt(0.5, QColor("#f7f7f7"));
-  g.setColorStopAt(0.75, QColor("#ef8a62"));
-  g.setColorStopAt(1.0, QColor("#b2182b"));
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
-}
-
-// Viridis (perceptually uniform, colour-blind safe) for non-negative data.
-QCPColorGradient sequentialGradient() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor("#440154"));
-  g.setColorStopAt(0.25, QColor("#3b528b"));
-  g.setColorStopAt(0.5, QColor("#21918c"));
-  g.setColorStopAt(0.75, QColor("#5ec962"));
-  g.setColorStopAt(1.0, QColor("#fde725"));
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
-}
-
-// Okabe–Ito palette for line plots.
-const QColor kLineColors[] = {QColor("#0072B2"), QColor("#D55E00"), QColor("#009E73"), QColor("#CC79A7"),
-                              QColor("#E69F00"), QColor("#56B4E9"), QColor("#F0E442"), QColor("#000000")};
 
 // The value of larger magnitude: a heatmap column keeps its strongest peak, sign included.
 float extreme(float lo, float hi) {
   return std::fabs(hi) >= std::fabs(lo) ? hi : lo;
 }
 
-// Symmetric range around 0 for signed data, [0 or min, max] otherwise; never empty.
-QCPRange colourRangeFor(float lo, float hi) {
-  if (lo < 0 && hi > 0) {
-    const double m = std::max(std::fabs(lo), std::fabs(hi));
-    return {-m, m};
-  }
-  if (lo >= 0) lo = 0;
-  if (hi <= 0 && lo < 0) hi = 0;
-  if (hi - lo < 1e-12) return {lo - 1, hi + 1};
-  return {lo, hi};
-}
-
 }  // namespace
 
-// ---------------------------------------------------------------- 2. caches
+// [SECTION] CACHES
 struct ActivationPlots::Caches {
   std::vector<SignalPyramid> pyramids;  // per row (1-D rows; empty pyramid for 2-D rows)
-  std::vector<float> lo, hi;            // per row value range (batch item 0)
+  std::vector<double> absMax;           // per row: StackSnapshot::rowAbsMax, the canvas's scale too
 };
 
 namespace {
@@ -110,44 +87,29 @@ std::shared_ptr<ActivationPlots::Caches> buildCaches(
   auto c = std::make_shared<ActivationPlots::Caches>();
   const int rows = snap->rowCount();
   c->pyramids.resize(static_cast<size_t>(rows));
-  c->lo.assign(static_cast<size_t>(rows), 0.f);
-  c->hi.assign(static_cast<size_t>(rows), 0.f);
+  c->absMax.assign(static_cast<size_t>(rows), 0.0);
   const int prevRows = prevSnap && prevCaches
                            ? std::min(prevSnap->rowCount(), static_cast<int>(prevCaches->pyramids.size()))
                            : 0;
   for (int r = 0; r < rows; ++r) {
     const engine::Tensor& t = snap->rowTensor(r);
     if (t.rank() < 3) continue;
+    c->absMax[static_cast<size_t>(r)] =
+        snap->rowAbsMax(r);  // computed once per tensor, here off the GUI thread
     if (r < prevRows && (r == 0 ? engine::sameBits(prevSnap->stack.input, t)
                                 : prevSnap->outputs.shared(static_cast<size_t>(r - 1)) ==
                                       snap->outputs.shared(static_cast<size_t>(r - 1)))) {
       const auto i = static_cast<size_t>(r);
       c->pyramids[i] = prevCaches->pyramids[i].rebased(t.ptr());  // level 0 is this snapshot's tensor
-      c->lo[i] = prevCaches->lo[i];
-      c->hi[i] = prevCaches->hi[i];
+      c->absMax[i] = prevCaches->absMax[i];
       continue;
     }
     // Batch item 0 only: (C, L) or (C, H*W) contiguous at the start of the tensor.
     const int ch = static_cast<int>(t.dim(1));
     int64_t len = 1;
     for (int a = 2; a < t.rank(); ++a) len *= t.dim(a);
-    SignalPyramid& p = c->pyramids[static_cast<size_t>(r)];
-    if (t.rank() == 3) {
-      p.build(t.ptr(), ch, len);
-    } else {
-      // A 2-D row is drawn from the tensor directly; it needs only its value range.
-      float lo = INFINITY, hi = -INFINITY;
-      for (int64_t i = 0; i < ch * len; ++i)
-        if (std::isfinite(t.data[static_cast<size_t>(i)])) {
-          lo = std::min(lo, t.data[static_cast<size_t>(i)]);
-          hi = std::max(hi, t.data[static_cast<size_t>(i)]);
-        }
-      c->lo[static_cast<size_t>(r)] = lo <= hi ? lo : 0.f;
-      c->hi[static_cast<size_t>(r)] = lo <= hi ? hi : 0.f;
-      continue;
-    }
-    c->lo[static_cast<size_t>(r)] = p.minValue();
-    c->hi[static_cast<size_t>(r)] = p.maxValue();
+    // A 2-D row is drawn from the tensor directly.
+    if (t.rank() == 3) c->pyramids[static_cast<size_t>(r)].build(t.ptr(), ch, len);
   }
   return c;
 }
@@ -160,7 +122,7 @@ int64_t snapshotElements(const SnapshotPtr& snap) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- 3. construction and options
+// [SECTION] CONSTRUCTION AND OPTIONS
 QVector<int> parseChannelList(const QString& text) {
   QVector<int> out;
   for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
@@ -287,6 +249,14 @@ void ActivationPlots::setScaleMode(ScaleMode s) {
     if (r->heat) r->heat->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void ActivationPlots::setTheme(Theme theme) {
+  if (theme == m_theme) return;
+  m_theme = theme;
+  if (!m_snap) return;
+  applyColorScales();
+  for (auto& r : m_rows) fillRow(*r);  // line colours; replots
+}
+
 void ActivationPlots::setLineChannels(const QVector<int>& channels) {
   m_lineChannels = channels;
   QStringList parts;
@@ -309,10 +279,6 @@ QPair<double, double> ActivationPlots::colorRange(int row) const {
   return {r.lower, r.upper};
 }
 
-QPair<double, double> ActivationPlots::timeWindow() const {
-  return {m_f0, m_f1};
-}
-
 void ActivationPlots::setTimeWindow(double f0, double f1) {
   if (f1 <= f0) return;
   m_f0 = f0;
@@ -328,7 +294,7 @@ void ActivationPlots::setTimeWindow(double f0, double f1) {
   scheduleRefresh();
 }
 
-// ---------------------------------------------------------------- 4. rows
+// [SECTION] ROWS
 namespace {
 
 // Time axes count samples: integer ticks (1, 2, 5 × 10^k; never 2.5).
@@ -550,199 +516,228 @@ bool ActivationPlots::updateRows(const StackSnapshot& prev) {
 
 void ActivationPlots::applyColorScales() {
   if (!m_caches) return;
-  float glo = 0, ghi = 0;
-  for (auto& r : m_rows) {
-    glo = std::min(glo, m_caches->lo[static_cast<size_t>(r->index)]);
-    ghi = std::max(ghi, m_caches->hi[static_cast<size_t>(r->index)]);
-  }
+  // Values on the canvas's diverging scale: ±max |v| of the tensor (widgets/scene/scene_model.cpp
+  // absRow), or of every tensor shown when the scale is shared, so a value has the same colour here.
+  double shared = 0;
+  for (auto& r : m_rows) shared = std::max(shared, m_caches->absMax[static_cast<size_t>(r->index)]);
+  const QCPColorGradient gradient = valueGradient(m_theme);
   for (auto& r : m_rows) {
     if (!r->map) continue;
-    const float lo = m_scaleMode == ScaleMode::Shared ? glo : m_caches->lo[static_cast<size_t>(r->index)];
-    const float hi = m_scaleMode == ScaleMode::Shared ? ghi : m_caches->hi[static_cast<size_t>(r->index)];
-    const QCPRange range = colourRangeFor(lo, hi);
-    r->map->setGradient(range.lower < 0 ? divergingGradient() : sequentialGradient());
-    r->map->setDataRange(range);
+    const double m =
+        m_scaleMode == ScaleMode::Shared ? shared : m_caches->absMax[static_cast<size_t>(r->index)];
+    r->map->setGradient(gradient);
+    r->map->setDataRange(m > 0 ? QCPRange(-m, m) : QCPRange(-1, 1));
   }
 }
 
-void ActivationPlots::fillRow(Row& row) {
-  const engine::Tensor& t = m_snap->rowTensor(row.index);
-  if (row.twoD) {
-    // Channel images side by side, one NaN column between them; large images are subsampled.
-    const int tiles = std::min(row.channels, 8);
-    const int H = row.height, W = static_cast<int>(row.length);
-    const int step = std::max(1, std::max(H, W * tiles) / 600);
-    const int h = (H + step - 1) / step, w = (W + step - 1) / step;
-    const int totalW = tiles * w + (tiles - 1);
-    // QCPColorMap puts cell centres at the range ends: a single row (H = 1) or column is doubled
-    // into two half cells so that it still covers [centre - step/2, centre + step/2].
-    const int dx = totalW == 1 ? 2 : 1, dy = h == 1 ? 2 : 1;
-    auto* data = new QCPColorMapData(
-        totalW * dx, h * dy,
-        totalW == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (totalW - 1) * step),
-        h == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (h - 1) * step));
-    auto cell = [&](int x, int y, double v) {
-      for (int i = 0; i < dx; ++i)
-        for (int j = 0; j < dy; ++j) data->setCell(x * dx + i, y * dy + j, v);
-    };
-    for (int c = 0; c < tiles; ++c) {
-      const float* img = t.ptr() + static_cast<size_t>(c) * static_cast<size_t>(H) * static_cast<size_t>(W);
-      for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x)
-          cell(c * (w + 1) + x, y, img[static_cast<size_t>(y * step) * W + static_cast<size_t>(x * step)]);
-      if (c + 1 < tiles)
-        for (int y = 0; y < h; ++y) cell(c * (w + 1) + w, y, std::numeric_limits<double>::quiet_NaN());
-    }
-    row.map->setData(data);
-    QCustomPlot* p = row.heat;
-    const QCPRange xr(-0.5 * step, (totalW - 0.5) * step), yr(-0.5 * step, (h - 0.5) * step);
-    row.imageX = xr;
-    row.imageY = yr;
-    fitSquarePixels(row);
-    // W ticks in each tile's own pixel coordinates (0 … W−1), a nice step giving ~1 tick per 50 px.
-    {
-      const double aspect = double(totalW) / h;  // axis-rect width / height for square pixels
-      // Fit the axis rect to the image: as tall as the target, narrower than the room beside the
-      // left margin and the colour scale; the plot's height follows.
-      const QCPAxisRect* ar = p->axisRect();
-      const int scaleW = row.scale->outerRect().width() > 0 ? row.scale->outerRect().width() : 46;
-      const int vOver = ar->margins().top() + ar->margins().bottom() > 0
-                            ? ar->margins().top() + ar->margins().bottom()
-                            : (tiles > 1 ? 62 : 48);
-      const double room = std::max(60, p->width() - ar->margins().left() - scaleW - 16);
-      // As tall as the visible list allows (title and axes included), so the first image fits
-      // the dock; a tiny image is not blown up beyond 24 px per pixel.
-      const int view = m_scroll->viewport()->height() > 50 ? m_scroll->viewport()->height() : 200;
-      const double target =
-          std::clamp(view - vOver - row.title->sizeHint().height() - 8, 72, std::max(72, H * 24));
-      // (a strip of 1–2 rows stays 36 px tall, letterboxed, so its colour bar remains readable)
-      const double innerH = std::max(std::min(target, room / aspect), std::min(target, 36.0));
-      row.scale->axis()->ticker()->setTickCount(innerH < 70 ? 2 : 5);
-      const int innerW = std::max(24, static_cast<int>(std::ceil(std::min(room, innerH * aspect))));
-      p->axisRect()->setMaximumSize(innerW, QWIDGETSIZE_MAX);
-      const int plotH = static_cast<int>(std::lround(innerH)) + vOver;
-      if (p->height() != plotH || p->minimumHeight() != plotH) p->setFixedHeight(plotH);
+struct ActivationPlots::TimeBins {
+  double x0 = 0, x1 = 0;   // visible time range; sample i covers [i - 0.5, i + 0.5)
+  int64_t i0 = 0, i1 = 0;  // samples in it
+  bool raw = false;        // zoomed in: one cell / point per sample, else one per pixel column
+  int cols = 1;            // cells / columns drawn
+};
 
-      const double tilePx = innerW * double(W) / (totalW * double(step));
-      // the smallest 1, 2, 5 × 10^k step with at most `want` intervals over 0 … n−1
-      auto niceStep = [](int n, int want) {
-        for (double mag = 1;; mag *= 10)
-          for (double m : {1.0, 2.0, 5.0})
-            if (std::floor((n - 1) / (m * mag)) <= want) return static_cast<int>(m * mag);
-      };
-      const int tickStep = niceStep(W, std::max(1, static_cast<int>(tilePx / 50)));
-      if (auto yt = p->yAxis->ticker().dynamicCast<QCPAxisTickerText>()) {
-        yt->clear();  // H ticks only over the image (not the letterbox)
-        for (int y = 0; y < H; y += niceStep(H, std::max(1, static_cast<int>(innerH / 35))))
-          yt->addTick(y, QString::number(y));
-      }
-      auto xt = p->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
-      auto ct = p->xAxis2->ticker().dynamicCast<QCPAxisTickerText>();
-      if (xt) xt->clear();
-      if (ct) ct->clear();
-      const double pxPerSample = tilePx / W;
-      for (int c = 0; c < tiles; ++c) {
-        const double origin = c * (w + 1) * double(step);
-        if (xt)
-          for (int x = 0; x < W; x += tickStep) {
-            // a label too close to the next tile's 0 is left out
-            if (c + 1 < tiles && x > 0 && (W - x + step) * pxPerSample < 28) continue;
-            xt->addTick(origin + x, QString::number(x));
-          }
-        if (ct) ct->addTick(origin + (W - 1) / 2.0, QString("ch %1").arg(c));
-      }
-    }
-    row.heat->replot(QCustomPlot::rpQueuedReplot);
+void ActivationPlots::fillRow(Row& row) {
+  if (row.twoD) {
+    fillImageRow(row);
     return;
   }
-  const SignalPyramid& pyr = m_caches->pyramids[static_cast<size_t>(row.index)];
   QCustomPlot* ref = row.heat ? row.heat : row.lines;
   const QCPRange xr = ref->xAxis->range();
-  const double x0 = xr.lower + 0.5, x1 = xr.upper + 0.5;  // sample i covers [i - 0.5, i + 0.5)
+  TimeBins b;
+  b.x0 = xr.lower + 0.5, b.x1 = xr.upper + 0.5;
   // The axis rect as laid out for the plot's current size: QCustomPlot lays out on replot, which may
   // still be queued after a resize (a stale width would bin the row for the old width).
   ref->plotLayout()->update(QCPLayoutElement::upPreparation);
   ref->plotLayout()->update(QCPLayoutElement::upMargins);
   ref->plotLayout()->update(QCPLayoutElement::upLayout);
   const int px = std::max(100, ref->axisRect()->width() > 10 ? ref->axisRect()->width() : 800);
-  const int64_t i0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(x0)));
-  const int64_t i1 = std::min<int64_t>(row.length, static_cast<int64_t>(std::ceil(x1)));
-  const bool raw = (i1 - i0) <= px;  // zoomed in: one cell / point per sample
-  const int cols = raw ? static_cast<int>(std::max<int64_t>(1, i1 - i0)) : px;
+  b.i0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(b.x0)));
+  b.i1 = std::min<int64_t>(row.length, static_cast<int64_t>(std::ceil(b.x1)));
+  b.raw = (b.i1 - b.i0) <= px;
+  b.cols = b.raw ? static_cast<int>(std::max<int64_t>(1, b.i1 - b.i0)) : px;
+  if (row.map) fillHeatmap(row, b);
+  if (row.lines) fillLines(row, b);
+}
+
+void ActivationPlots::fillHeatmap(Row& row, const TimeBins& b) {
+  const SignalPyramid& pyr = m_caches->pyramids[static_cast<size_t>(row.index)];
+  const double x0 = b.x0, x1 = b.x1;
+  const int64_t i0 = b.i0;
+  const int cols = b.cols;
+  const bool raw = b.raw;
   std::vector<float> mins(static_cast<size_t>(cols)), maxs(static_cast<size_t>(cols));
-  if (row.map) {
-    // QCPColorMap puts cell centres at the range ends; a single row or column is doubled so that
-    // it still covers [centre - 0.5, centre + 0.5].
-    const int keys = std::max(cols, 2), values = std::max(row.channels, 2);
-    QCPRange keyRange = raw ? QCPRange(i0, i0 + cols - 1)
-                            : QCPRange(x0 - 0.5 + (x1 - x0) / cols / 2, x1 - 0.5 - (x1 - x0) / cols / 2);
-    if (cols == 1) keyRange = QCPRange(i0 - 0.25, i0 + 0.25);
-    const QCPRange valueRange = row.channels == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, row.channels - 1);
-    auto* data = new QCPColorMapData(keys, values, keyRange, valueRange);
-    for (int c = 0; c < row.channels; ++c) {
-      if (!raw) pyr.columns(c, x0, x1, cols, mins.data(), maxs.data());
-      for (int j = 0; j < cols; ++j) {
-        const double v = raw ? (i0 + j < row.length ? pyr.sample(c, i0 + j) : NAN)
-                             : extreme(mins[static_cast<size_t>(j)], maxs[static_cast<size_t>(j)]);
-        for (int dj = 0; dj < (cols == 1 ? 2 : 1); ++dj)
-          for (int dc = 0; dc < (row.channels == 1 ? 2 : 1); ++dc) data->setCell(j + dj, c + dc, v);
-      }
+  // QCPColorMap puts cell centres at the range ends; a single row or column is doubled so that
+  // it still covers [centre - 0.5, centre + 0.5].
+  const int keys = std::max(cols, 2), values = std::max(row.channels, 2);
+  QCPRange keyRange = raw ? QCPRange(i0, i0 + cols - 1)
+                          : QCPRange(x0 - 0.5 + (x1 - x0) / cols / 2, x1 - 0.5 - (x1 - x0) / cols / 2);
+  if (cols == 1) keyRange = QCPRange(i0 - 0.25, i0 + 0.25);
+  const QCPRange valueRange = row.channels == 1 ? QCPRange(-0.25, 0.25) : QCPRange(0, row.channels - 1);
+  auto* data = new QCPColorMapData(keys, values, keyRange, valueRange);
+  for (int c = 0; c < row.channels; ++c) {
+    if (!raw) pyr.columns(c, x0, x1, cols, mins.data(), maxs.data());
+    for (int j = 0; j < cols; ++j) {
+      const double v = raw ? (i0 + j < row.length ? pyr.sample(c, i0 + j) : NAN)
+                           : extreme(mins[static_cast<size_t>(j)], maxs[static_cast<size_t>(j)]);
+      for (int dj = 0; dj < (cols == 1 ? 2 : 1); ++dj)
+        for (int dc = 0; dc < (row.channels == 1 ? 2 : 1); ++dc) data->setCell(j + dj, c + dc, v);
     }
-    row.map->setData(data);
-    row.heat->replot(QCustomPlot::rpQueuedReplot);
   }
-  if (row.lines) {
-    row.lines->clearGraphs();
-    double ylo = INFINITY, yhi = -INFINITY;
-    int colour = 0;
-    for (int c : m_lineChannels) {
-      if (c >= row.channels) continue;
-      QCPGraph* g = row.lines->addGraph();
-      g->setPen(QPen(kLineColors[colour++ % 8], 1.4));
-      g->setName(QString("ch %1").arg(c));
-      QVector<double> xs, ys;
-      if (raw) {
-        for (int64_t i = i0; i < i1; ++i) {
-          xs << static_cast<double>(i);
-          ys << pyr.sample(c, i);
-        }
-        if (i1 - i0 <= 64) {
-          g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
-        }
-      } else {
-        // Envelope: two points per pixel column (min then max) draw the column's full extent.
-        pyr.columns(c, x0, x1, cols, mins.data(), maxs.data());
-        for (int j = 0; j < cols; ++j) {
-          if (std::isnan(mins[static_cast<size_t>(j)])) continue;
-          const double x = x0 - 0.5 + (j + 0.5) * (x1 - x0) / cols;
-          xs << x << x;
-          ys << mins[static_cast<size_t>(j)] << maxs[static_cast<size_t>(j)];
-        }
+  row.map->setData(data);
+  row.heat->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ActivationPlots::fillLines(Row& row, const TimeBins& b) {
+  const SignalPyramid& pyr = m_caches->pyramids[static_cast<size_t>(row.index)];
+  const double x0 = b.x0, x1 = b.x1;
+  const int64_t i0 = b.i0, i1 = b.i1;
+  const int cols = b.cols;
+  const bool raw = b.raw;
+  std::vector<float> mins(static_cast<size_t>(cols)), maxs(static_cast<size_t>(cols));
+  row.lines->clearGraphs();
+  double ylo = INFINITY, yhi = -INFINITY;
+  int colour = 0;
+  for (int c : m_lineChannels) {
+    if (c >= row.channels) continue;
+    QCPGraph* g = row.lines->addGraph();
+    g->setPen(QPen(categoricalColor(colour++, m_theme), 1.4));
+    g->setName(QString("ch %1").arg(c));
+    QVector<double> xs, ys;
+    if (raw) {
+      for (int64_t i = i0; i < i1; ++i) {
+        xs << static_cast<double>(i);
+        ys << pyr.sample(c, i);
       }
-      for (double y : ys) {
-        ylo = std::min(ylo, y);
-        yhi = std::max(yhi, y);
+      if (i1 - i0 <= 64) {
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
       }
-      g->setData(xs, ys, true);
+    } else {
+      // Envelope: two points per pixel column (min then max) draw the column's full extent.
+      pyr.columns(c, x0, x1, cols, mins.data(), maxs.data());
+      for (int j = 0; j < cols; ++j) {
+        if (std::isnan(mins[static_cast<size_t>(j)])) continue;
+        const double x = x0 - 0.5 + (j + 0.5) * (x1 - x0) / cols;
+        xs << x << x;
+        ys << mins[static_cast<size_t>(j)] << maxs[static_cast<size_t>(j)];
+      }
     }
-    if (ylo <= yhi) {
-      const double pad = std::max(1e-6, (yhi - ylo) * 0.08);
-      row.lines->yAxis->setRange(ylo - pad, yhi + pad);
+    for (double y : ys) {
+      ylo = std::min(ylo, y);
+      yhi = std::max(yhi, y);
     }
-    // Channel key in the row title instead of a legend over the data.
-    QString key;
-    int k = 0;
-    for (int c : m_lineChannels)
-      if (c < row.channels)
-        key += QString(" &nbsp;<span style='color:%1'>&#9632;</span> ch %2")
-                   .arg(kLineColors[k++ % 8].name())
-                   .arg(c);
-    row.title->setText(rowTitle(*m_snap, row.index) + (k > 1 ? " &nbsp;&nbsp;" + key : QString()));
-    row.lines->replot(QCustomPlot::rpQueuedReplot);
+    g->setData(xs, ys, true);
+  }
+  if (ylo <= yhi) {
+    const double pad = std::max(1e-6, (yhi - ylo) * 0.08);
+    row.lines->yAxis->setRange(ylo - pad, yhi + pad);
+  }
+  // Channel key in the row title instead of a legend over the data.
+  QString key;
+  int k = 0;
+  for (int c : m_lineChannels)
+    if (c < row.channels)
+      key += QString(" &nbsp;<span style='color:%1'>&#9632;</span> ch %2")
+                 .arg(categoricalColor(k++, m_theme).name())
+                 .arg(c);
+  row.title->setText(rowTitle(*m_snap, row.index) + (k > 1 ? " &nbsp;&nbsp;" + key : QString()));
+  row.lines->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ActivationPlots::fillImageRow(Row& row) {
+  const engine::Tensor& t = m_snap->rowTensor(row.index);
+  // Channel images side by side, one NaN column between them; large images are subsampled.
+  const int tiles = std::min(row.channels, 8);
+  const int H = row.height, W = static_cast<int>(row.length);
+  const int step = std::max(1, std::max(H, W * tiles) / 600);
+  const int h = (H + step - 1) / step, w = (W + step - 1) / step;
+  const int totalW = tiles * w + (tiles - 1);
+  // QCPColorMap puts cell centres at the range ends: a single row (H = 1) or column is doubled
+  // into two half cells so that it still covers [centre - step/2, centre + step/2].
+  const int dx = totalW == 1 ? 2 : 1, dy = h == 1 ? 2 : 1;
+  auto* data = new QCPColorMapData(
+      totalW * dx, h * dy,
+      totalW == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (totalW - 1) * step),
+      h == 1 ? QCPRange(-0.25 * step, 0.25 * step) : QCPRange(0, (h - 1) * step));
+  auto cell = [&](int x, int y, double v) {
+    for (int i = 0; i < dx; ++i)
+      for (int j = 0; j < dy; ++j) data->setCell(x * dx + i, y * dy + j, v);
+  };
+  for (int c = 0; c < tiles; ++c) {
+    const float* img = t.ptr() + static_cast<size_t>(c) * static_cast<size_t>(H) * static_cast<size_t>(W);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        cell(c * (w + 1) + x, y, img[static_cast<size_t>(y * step) * W + static_cast<size_t>(x * step)]);
+    if (c + 1 < tiles)
+      for (int y = 0; y < h; ++y) cell(c * (w + 1) + w, y, std::numeric_limits<double>::quiet_NaN());
+  }
+  row.map->setData(data);
+  const QCPRange xr(-0.5 * step, (totalW - 0.5) * step), yr(-0.5 * step, (h - 0.5) * step);
+  row.imageX = xr;
+  row.imageY = yr;
+  fitSquarePixels(row);
+  fitImageAxes(row, tiles, w, h, step);
+  row.heat->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ActivationPlots::fitImageAxes(Row& row, int tiles, int w, int h, int step) {
+  // W ticks in each tile's own pixel coordinates (0 … W−1), a nice step giving ~1 tick per 50 px.
+  const int H = row.height, W = static_cast<int>(row.length);
+  const int totalW = tiles * w + (tiles - 1);
+  QCustomPlot* p = row.heat;
+  const double aspect = double(totalW) / h;  // axis-rect width / height for square pixels
+  // Fit the axis rect to the image: as tall as the target, narrower than the room beside the
+  // left margin and the colour scale; the plot's height follows.
+  const QCPAxisRect* ar = p->axisRect();
+  const int scaleW = row.scale->outerRect().width() > 0 ? row.scale->outerRect().width() : 46;
+  const int vOver = ar->margins().top() + ar->margins().bottom() > 0
+                        ? ar->margins().top() + ar->margins().bottom()
+                        : (tiles > 1 ? 62 : 48);
+  const double room = std::max(60, p->width() - ar->margins().left() - scaleW - 16);
+  // As tall as the visible list allows (title and axes included), so the first image fits
+  // the dock; a tiny image is not blown up beyond 24 px per pixel.
+  const int view = m_scroll->viewport()->height() > 50 ? m_scroll->viewport()->height() : 200;
+  const double target =
+      std::clamp(view - vOver - row.title->sizeHint().height() - 8, 72, std::max(72, H * 24));
+  // (a strip of 1–2 rows stays 36 px tall, letterboxed, so its colour bar remains readable)
+  const double innerH = std::max(std::min(target, room / aspect), std::min(target, 36.0));
+  row.scale->axis()->ticker()->setTickCount(innerH < 70 ? 2 : 5);
+  const int innerW = std::max(24, static_cast<int>(std::ceil(std::min(room, innerH * aspect))));
+  p->axisRect()->setMaximumSize(innerW, QWIDGETSIZE_MAX);
+  const int plotH = static_cast<int>(std::lround(innerH)) + vOver;
+  if (p->height() != plotH || p->minimumHeight() != plotH) p->setFixedHeight(plotH);
+
+  const double tilePx = innerW * double(W) / (totalW * double(step));
+  // the smallest 1, 2, 5 × 10^k step with at most `want` intervals over 0 … n−1
+  auto niceStep = [](int n, int want) {
+    for (double mag = 1;; mag *= 10)
+      for (double m : {1.0, 2.0, 5.0})
+        if (std::floor((n - 1) / (m * mag)) <= want) return static_cast<int>(m * mag);
+  };
+  const int tickStep = niceStep(W, std::max(1, static_cast<int>(tilePx / 50)));
+  if (auto yt = p->yAxis->ticker().dynamicCast<QCPAxisTickerText>()) {
+    yt->clear();  // H ticks only over the image (not the letterbox)
+    for (int y = 0; y < H; y += niceStep(H, std::max(1, static_cast<int>(innerH / 35))))
+      yt->addTick(y, QString::number(y));
+  }
+  auto xt = p->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+  auto ct = p->xAxis2->ticker().dynamicCast<QCPAxisTickerText>();
+  if (xt) xt->clear();
+  if (ct) ct->clear();
+  const double pxPerSample = tilePx / W;
+  for (int c = 0; c < tiles; ++c) {
+    const double origin = c * (w + 1) * double(step);
+    if (xt)
+      for (int x = 0; x < W; x += tickStep) {
+        // a label too close to the next tile's 0 is left out
+        if (c + 1 < tiles && x > 0 && (W - x + step) * pxPerSample < 28) continue;
+        xt->addTick(origin + x, QString::number(x));
+      }
+    if (ct) ct->addTick(origin + (W - 1) / 2.0, QString("ch %1").arg(c));
   }
 }
 
-// ---------------------------------------------------------------- 5. sync and refresh
+// [SECTION] SYNC AND REFRESH
 void ActivationPlots::onRangeChanged(int rowIdx, const QCPRange& r) {
   if (m_syncing || rowIdx >= rowCount()) return;
   const Row& src = *m_rows[static_cast<size_t>(rowIdx)];

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "widgets/latest_job.h"
+#include "widgets/scene/scene_theme.h"
 #include "widgets/scene/stack_snapshot.h"
 #include "widgets/signal_pyramid.h"
 
 class QCustomPlot;
+class QCPColorGradient;
 class QCPColorMap;
 class QCPColorScale;
 class QComboBox;
@@ -49,13 +51,12 @@ class ActivationPlots : public QWidget {
   Mode mode() const { return m_mode; }
   /// One colour scale for every row, or one per row.
   void setScaleMode(ScaleMode s);
-  ScaleMode scaleMode() const { return m_scaleMode; }
+  /// Colours of heatmaps (valueGradient) and line plots (categoricalColor) for `theme`.
+  void setTheme(Theme theme);
   /// Channels drawn in the line plots (missing channels of a row are skipped).
   void setLineChannels(const QVector<int>& channels);
   /// Shows fraction [f0, f1] of every 1-D row's time axis.
   void setTimeWindow(double f0, double f1);
-  /// Visible fraction of the time axis (of the first 1-D row).
-  QPair<double, double> timeWindow() const;
 
   /// Rows shown (input + layers); 0 before the first snapshot is ready.
   int rowCount() const { return static_cast<int>(m_rows.size()); }
@@ -86,11 +87,19 @@ class ActivationPlots : public QWidget {
   void onRangeChanged(int row, const QCPRange& r);
   void scheduleRefresh();
   void refreshVisible();
+  /// Fills a row's plots for its visible time range (1-D) or its images (2-D).
   void fillRow(Row& row);
+  struct TimeBins;  // a 1-D row's visible range, binned to pixel columns (defined in the .cpp)
+  void fillHeatmap(Row& row, const TimeBins& b);
+  void fillLines(Row& row, const TimeBins& b);
+  void fillImageRow(Row& row);
+  /// Sizes a 2-D row's plot to its image (tiles of w × h cells, subsampled by step) and sets its ticks.
+  void fitImageAxes(Row& row, int tiles, int w, int h, int step);
   void fitSquarePixels(Row& row);
 
   Mode m_mode = Mode::Auto;
   ScaleMode m_scaleMode = ScaleMode::PerLayer;
+  Theme m_theme = Theme::Light;
   QVector<int> m_lineChannels{0, 1, 2, 3};
   SnapshotPtr m_snap;
   std::shared_ptr<Caches> m_caches;
@@ -109,6 +118,10 @@ class ActivationPlots : public QWidget {
   QWidget* m_rowsHost = nullptr;
   QVBoxLayout* m_rowsLayout = nullptr;
 };
+
+/// The heatmaps' gradient: the diverging map of widgets/scene/colour_maps.h, on a data range of
+/// ±absMax, so that a value has the colour divergingColor(v, absMax, theme) gives it on the canvas.
+QCPColorGradient valueGradient(Theme theme);
 
 /// Parses "0-3, 7" into {0, 1, 2, 3, 7}; invalid parts are skipped.
 QVector<int> parseChannelList(const QString& text);

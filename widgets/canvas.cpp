@@ -1,3 +1,12 @@
+// Canvas (widgets/canvas.h): the scene in a QOpenGLWidget with the Dear ImGui HUD docked under it.
+//
+// Sections:
+//   [SECTION] HUD GEOMETRY
+//   [SECTION] STATE
+//   [SECTION] PLAYBACK
+//   [SECTION] PAINTING
+//   [SECTION] HUD
+//   [SECTION] INPUT
 #include "widgets/canvas.h"
 
 #include <backends/imgui_impl_opengl3.h>
@@ -13,20 +22,25 @@
 
 namespace convscope::widgets {
 
+// [SECTION] HUD GEOMETRY
+
 namespace {
 // The HUD is a bar docked at the bottom, full width: two rows (transport + scrub + speed; view, layer
-// and parameter sliders), or one when collapsed. Its style is fixed here so its height is known
-// outside ImGui frames (the scene's frame size excludes it, so nothing of the scene is covered).
+// and parameter sliders), three when the sliders do not fit beside the combos (they wrap to a row
+// of their own), or one when collapsed. Its style is fixed here so its height is known outside ImGui
+// frames (the scene's frame size excludes it, so nothing of the scene is covered).
 constexpr float kFontPx = 13.0f;  // ImGui's default font
 constexpr float kFramePadY = 4.0f, kFramePadX = 6.0f;
 constexpr float kWinPadY = 6.0f, kWinPadX = 8.0f;
 constexpr float kSpacingY = 5.0f, kSpacingX = 6.0f;
 constexpr float kRowH = kFontPx + 2 * kFramePadY;
+constexpr float kMinSliderW = 56.0f;  // a parameter slider narrower than this wraps the sliders
 }  // namespace
 
 double Canvas::hudHeight() const {
   if (!m_hud) return 0.0;
-  return m_hudCollapsed ? double(kRowH + 2 * kWinPadY) : double(2 * kRowH + kSpacingY + 2 * kWinPadY);
+  const int rows = m_hudCollapsed ? 1 : (m_hudWrapped ? 3 : 2);
+  return double(rows * kRowH + (rows - 1) * kSpacingY + 2 * kWinPadY);
 }
 
 void Canvas::setHudCollapsed(bool on) {
@@ -35,6 +49,7 @@ void Canvas::setHudCollapsed(bool on) {
   invalidateFrame();  // the scene gets the room back
 }
 
+// [SECTION] STATE
 Canvas::Canvas(QWidget* parent) : QOpenGLWidget(parent) {
   setMouseTracking(true);
   setFocusPolicy(Qt::StrongFocus);
@@ -73,14 +88,12 @@ void Canvas::setLayer(int layer) {
   if (layer == m_layer && m_model) return;
   m_layer = layer;
   rebuildModel();
-  emit layerChanged(m_layer);
 }
 
 void Canvas::setView(View view) {
   if (view == m_view && m_model) return;
   m_view = view;
   rebuildModel();
-  emit viewChanged(this->view());
 }
 
 void Canvas::setStep(int step) {
@@ -172,6 +185,7 @@ void Canvas::setHudAxis(int axis) {
   update();
 }
 
+// [SECTION] PLAYBACK
 void Canvas::invalidateFrame() {
   m_frameDirty = true;
   m_frameReady = false;
@@ -220,6 +234,7 @@ void Canvas::slower() {
   update();
 }
 
+// [SECTION] PAINTING
 void Canvas::initializeGL() {
   // Called again when the widget gets a new context (e.g. reparented into the main window): the
   // backend of the old context was released in releaseGL.
@@ -266,16 +281,33 @@ void Canvas::paintGL() {
     m_imgui.beginFrame(size(), dpr, dt);
     ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
+    const double hudH = hudHeight();
     drawHud();
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (m_imgui.hasPendingInput()) update();  // a release held back for this frame, or more clicks
+    if (hudHeight() != hudH) {                // the sliders wrapped or unwrapped: the scene gets a new size
+      invalidateFrame();
+      return;  // not ready: the next frame is the one drawn at the new size
+    }
   }
   if (!m_frameReady) {
     m_frameReady = true;
     emit frameDrawn();
   }
 }
+
+// [SECTION] HUD
+namespace {
+
+/// Runs fn on the canvas's thread after this ImGui frame: the slots may rebuild the model, which
+/// must never happen inside the frame.
+template <class F>
+void queued(Canvas* c, F fn) {
+  QMetaObject::invokeMethod(c, fn, Qt::QueuedConnection);
+}
+
+}  // namespace
 
 void Canvas::drawHud() {
   const float w = float(width()), h = float(hudHeight());
@@ -291,24 +323,38 @@ void Canvas::drawHud() {
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  // queued: the slots may rebuild the model; never inside this frame
-  auto later = [this](auto fn) { QMetaObject::invokeMethod(this, fn, Qt::QueuedConnection); };
+  drawHudTransport(w);
+  bool wrapped = false;
+  if (!m_hudCollapsed) {
+    // row 2: view and layer, then the live parameters of the current layer
+    drawHudViewCombo(w);
+    if (m_snapshot && !m_snapshot->stack.layers.empty()) {
+      drawHudLayerCombo(w);
+      wrapped = drawHudParameters(m_snapshot->stack.layers[size_t(m_layer)]);
+    }
+  }
+  m_hudWrapped = wrapped;
+  ImGui::End();
+  ImGui::PopStyleVar(5);
+}
+
+void Canvas::drawHudTransport(float w) {
   // row 1: collapse toggle, transport, scrub bar, speed
   if (ImGui::ArrowButton("##collapse", m_hudCollapsed ? ImGuiDir_Up : ImGuiDir_Down))
-    later([this] { setHudCollapsed(!m_hudCollapsed); });
+    queued(this, [this] { setHudCollapsed(!m_hudCollapsed); });
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("%s", m_hudCollapsed ? "Show the view, layer and parameter controls"
                                            : "Collapse the controls to one row");
   ImGui::SameLine();
-  if (ImGui::Button("|<")) later([this] { first(); });
+  if (ImGui::Button("|<")) queued(this, [this] { first(); });
   ImGui::SameLine();
-  if (ImGui::Button("<")) later([this] { stepBack(); });
+  if (ImGui::Button("<")) queued(this, [this] { stepBack(); });
   ImGui::SameLine();
-  if (ImGui::Button(isPlaying() ? "Pause" : "Play ")) later([this] { togglePlay(); });
+  if (ImGui::Button(isPlaying() ? "Pause" : "Play ")) queued(this, [this] { togglePlay(); });
   ImGui::SameLine();
-  if (ImGui::Button(">")) later([this] { stepForward(); });
+  if (ImGui::Button(">")) queued(this, [this] { stepForward(); });
   ImGui::SameLine();
-  if (ImGui::Button(">|")) later([this] { last(); });
+  if (ImGui::Button(">|")) queued(this, [this] { last(); });
   ImGui::SameLine();
   const float speedW = std::clamp(w * 0.12f, 70.0f, 140.0f);
   const float speedLabel = ImGui::CalcTextSize("steps/s").x;
@@ -318,7 +364,7 @@ void Canvas::drawHud() {
   char stepFmt[48];
   std::snprintf(stepFmt, sizeof stepFmt, "step %%d / %d", std::max(1, stepCount()));
   if (ImGui::SliderInt("##step", &step, 1, std::max(1, stepCount()), stepFmt))
-    later([this, step] { setStep(step - 1); });
+    queued(this, [this, step] { setStep(step - 1); });
   ImGui::SameLine();
   float sp = float(m_speed);
   ImGui::SetNextItemWidth(speedW);
@@ -326,12 +372,9 @@ void Canvas::drawHud() {
     m_speed = sp;
     if (isPlaying()) m_timer.setInterval(int(1000.0 / m_speed));
   }
-  if (m_hudCollapsed) {
-    ImGui::End();
-    ImGui::PopStyleVar(5);
-    return;
-  }
-  // row 2: view and layer, then the live parameters of the current layer
+}
+
+void Canvas::drawHudViewCombo(float w) {
   const auto& views = concreteViews();
   int vi = 0;
   for (size_t i = 0; i < views.size(); ++i)
@@ -346,105 +389,113 @@ void Canvas::drawHud() {
       if (!ok) ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 0.4f);
       if (ImGui::Selectable(viewName(views[i]), int(i) == vi) && ok) {
         const View nv = views[i];
-        later([this, nv] { setView(nv); });
+        queued(this, [this, nv] { setView(nv); });
       }
       if (!ok) ImGui::PopStyleVar();
     }
     ImGui::EndCombo();
   }
-  if (m_snapshot && !m_snapshot->stack.layers.empty()) {
-    const auto& layers = m_snapshot->stack.layers;
-    ImGui::SameLine();
-    const std::string cur =
-        "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
-    // wide enough for the whole name ("layer 12 · conv_transpose") and the arrow, up to 35 % of the HUD
-    const float want =
-        ImGui::CalcTextSize(cur.c_str()).x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
-    ImGui::SetNextItemWidth(std::clamp(want, 120.0f, std::max(120.0f, w * 0.35f)));
-    if (ImGui::BeginCombo("##layer", cur.c_str())) {
-      for (size_t i = 0; i < layers.size(); ++i) {
-        const std::string name = std::to_string(i) + " · " + engine::opName(layers[i].op);
-        if (ImGui::Selectable(name.c_str(), int(i) == m_layer)) {
-          const int li = int(i);
-          later([this, li] { setLayer(li); });
-        }
-      }
-      ImGui::EndCombo();
-    }
-    // live parameters of the current layer; a 2-D layer gets an axis selector H | W | H=W first,
-    // and its sliders show and edit the selected axis (H=W: H's values, edits set both axes)
-    const engine::Layer& l = layers[size_t(m_layer)];
-    const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
-    if (conv || convT) {
-      const bool perAxis = hudPerAxis(l);
-      const int axis = perAxis ? m_hudAxis : -1;  // emitted with every edit
-      const int shown = std::max(0, axis);        // the axis the sliders read
-      const engine::Axis& a = l.ax[size_t(shown)];
-      struct P {
-        const char* key;
-        const char* label;  // short, so every slider fits on the row
-        int value, lo, hi;
-        int other;  // the value along the axis not shown (2-D)
-      };
-      const engine::Axis& o = l.ax[size_t(perAxis ? 1 - shown : shown)];
-      std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15, o.k},
-                        {"stride", "stride", a.s, 1, 8, o.s},
-                        {"padding", "pad", hudPad(l, shown), 0, std::max(1, a.d * (a.k - 1)),
-                         hudPad(l, perAxis ? 1 - shown : shown)},
-                        {"dilation", "dil", a.d, 1, 6, o.d}};
-      if (convT)
-        ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1),
-                      o.outputPadding});
-      float labels = 0;
-      for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
-      ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
-      if (perAxis) {
-        // a segmented toggle: the selected axis drawn as a pressed button
-        static constexpr const char* kAxisLabels[3] = {"H=W", "H", "W"};  // index axis + 1
-        static constexpr const char* kAxisTips[3] = {"Sliders edit both axes alike (H=W)",
-                                                     "Sliders show and edit the height axis (H) only",
-                                                     "Sliders show and edit the width axis (W) only"};
-        ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(1.0f, kSpacingY));
-        for (const int ax : {0, 1, -1}) {
-          const bool on = ax == m_hudAxis;
-          if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-          const std::string id = std::string(kAxisLabels[ax + 1]) + "##hudaxis";
-          if (ImGui::Button(id.c_str()) && !on) later([this, ax] { setHudAxis(ax); });
-          if (on) ImGui::PopStyleColor();
-          if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kAxisTips[ax + 1]);
-          ImGui::SameLine();
-        }
-        ImGui::PopStyleVar();
-        ImGui::SameLine(0, 2 * kSpacingX);
-      }
-      const float sliderW = std::max(36.0f, (ImGui::GetContentRegionAvail().x - labels) / float(ps.size()));
-      for (size_t i = 0; i < ps.size(); ++i) {
-        int v = ps[i].value;
-        if (i) ImGui::SameLine(0, kSpacingX);
-        ImGui::SetNextItemWidth(sliderW);
-        const std::string id = std::string(ps[i].label) + "##" + ps[i].key;
-        if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) &&
-            v != ps[i].value) {
-          const int layer = m_layer;
-          const QString key = ps[i].key;
-          later([this, layer, key, v, axis] { emit parameterEdited(layer, key, v, axis); });
-        }
-        if (ImGui::IsItemHovered()) {
-          if (!perAxis)
-            ImGui::SetTooltip("%s", ps[i].key);
-          else if (axis < 0)
-            ImGui::SetTooltip("%s (H and W)", ps[i].key);
-          else
-            ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W",
-                              ps[i].other);
-        }
-      }
-    }
-  }
-  ImGui::End();
-  ImGui::PopStyleVar(5);
 }
 
+void Canvas::drawHudLayerCombo(float w) {
+  const auto& layers = m_snapshot->stack.layers;
+  ImGui::SameLine();
+  const std::string cur =
+      "layer " + std::to_string(m_layer) + " · " + engine::opName(layers[size_t(m_layer)].op);
+  // wide enough for the whole name ("layer 12 · conv_transpose") and the arrow, up to 35 % of the HUD
+  const float want =
+      ImGui::CalcTextSize(cur.c_str()).x + ImGui::GetFrameHeight() + 2 * ImGui::GetStyle().FramePadding.x;
+  ImGui::SetNextItemWidth(std::clamp(want, 120.0f, std::max(120.0f, w * 0.35f)));
+  if (ImGui::BeginCombo("##layer", cur.c_str())) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const std::string name = std::to_string(i) + " · " + engine::opName(layers[i].op);
+      if (ImGui::Selectable(name.c_str(), int(i) == m_layer)) {
+        const int li = int(i);
+        queued(this, [this, li] { setLayer(li); });
+      }
+    }
+    ImGui::EndCombo();
+  }
+}
+
+bool Canvas::drawHudParameters(const engine::Layer& l) {
+  // live parameters of the current layer; a 2-D layer gets an axis selector H | W | H=W first,
+  // and its sliders show and edit the selected axis (H=W: H's values, edits set both axes)
+  const bool conv = l.op == engine::Op::Conv, convT = l.op == engine::Op::ConvTranspose;
+  if (!conv && !convT) return false;
+  const bool perAxis = hudPerAxis(l);
+  const int axis = perAxis ? m_hudAxis : -1;  // emitted with every edit
+  const int shown = std::max(0, axis);        // the axis the sliders read
+  const engine::Axis& a = l.ax[size_t(shown)];
+  struct P {
+    const char* key;
+    const char* label;  // short, so every slider fits on the row
+    int value, lo, hi;
+    int other;  // the value along the axis not shown (2-D)
+  };
+  const engine::Axis& o = l.ax[size_t(perAxis ? 1 - shown : shown)];
+  std::vector<P> ps{{"kernel_size", "k", a.k, 1, 15, o.k},
+                    {"stride", "stride", a.s, 1, 8, o.s},
+                    {"padding", "pad", hudPad(l, shown), 0, std::max(1, a.d * (a.k - 1)),
+                     hudPad(l, perAxis ? 1 - shown : shown)},
+                    {"dilation", "dil", a.d, 1, 6, o.d}};
+  if (convT)
+    ps.push_back({"output_padding", "out_pad", a.outputPadding, 0, std::max(0, std::max(a.s, a.d) - 1),
+                  o.outputPadding});
+  float labels = 0;
+  for (const P& p : ps) labels += ImGui::CalcTextSize(p.label).x + 2 * kSpacingX;
+  // the axis selector's three buttons, 1 px apart, and the gap after them
+  float selector = 0;
+  if (perAxis)
+    for (const char* t : {"H=W", "H", "W"}) selector += ImGui::CalcTextSize(t).x + 2 * kFramePadX + 1.0f;
+  if (perAxis) selector += 2 * kSpacingX;
+  ImGui::SameLine(0, 2 * kSpacingX);  // the room left on this row, after the combos
+  // too narrow for every slider at kMinSliderW: the selector and the sliders take a row of their own
+  const bool wrap = ImGui::GetContentRegionAvail().x < selector + labels + float(ps.size()) * kMinSliderW;
+  if (wrap) ImGui::NewLine();
+  if (perAxis) {
+    // a segmented toggle: the selected axis drawn as a pressed button
+    static constexpr const char* kAxisLabels[3] = {"H=W", "H", "W"};  // index axis + 1
+    static constexpr const char* kAxisTips[3] = {"Sliders edit both axes alike (H=W)",
+                                                 "Sliders show and edit the height axis (H) only",
+                                                 "Sliders show and edit the width axis (W) only"};
+    ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(1.0f, kSpacingY));
+    for (const int ax : {0, 1, -1}) {
+      const bool on = ax == m_hudAxis;
+      if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+      const std::string id = std::string(kAxisLabels[ax + 1]) + "##hudaxis";
+      if (ImGui::Button(id.c_str()) && !on) queued(this, [this, ax] { setHudAxis(ax); });
+      if (on) ImGui::PopStyleColor();
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kAxisTips[ax + 1]);
+      ImGui::SameLine();
+    }
+    ImGui::PopStyleVar();
+    ImGui::SameLine(0, 2 * kSpacingX);
+  }
+  const float sliderW = std::max(36.0f, (ImGui::GetContentRegionAvail().x - labels) / float(ps.size()));
+  for (size_t i = 0; i < ps.size(); ++i) {
+    int v = ps[i].value;
+    if (i) ImGui::SameLine(0, kSpacingX);
+    ImGui::SetNextItemWidth(sliderW);
+    const std::string id = std::string(ps[i].label) + "##" + ps[i].key;
+    if (ImGui::SliderInt(id.c_str(), &v, ps[i].lo, std::max(ps[i].lo + 1, ps[i].hi)) && v != ps[i].value) {
+      const int layer = m_layer;
+      const QString key = ps[i].key;
+      queued(this, [this, layer, key, v, axis] { emit parameterEdited(layer, key, v, axis); });
+    }
+    if (ImGui::IsItemHovered()) {
+      if (!perAxis)
+        ImGui::SetTooltip("%s", ps[i].key);
+      else if (axis < 0)
+        ImGui::SetTooltip("%s (H and W)", ps[i].key);
+      else
+        ImGui::SetTooltip("%s[%s] (%s is %d)", ps[i].key, axis ? "W" : "H", axis ? "H" : "W", ps[i].other);
+    }
+  }
+  return wrap;
+}
+
+// [SECTION] INPUT
 void Canvas::updateHover(QPointF pos) {
   if (!m_model) return;
   const auto hit = hitTestScene(currentRequest(), pos);

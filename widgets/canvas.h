@@ -42,7 +42,6 @@ class Canvas : public QOpenGLWidget {
   void setHudVisible(bool on);
   /// Collapses the HUD bar to one row (its ▾/▴ button does the same).
   void setHudCollapsed(bool on);
-  bool hudCollapsed() const { return m_hudCollapsed; }
   /// Height of the HUD bar docked at the bottom (0 when hidden); the scene is drawn above it.
   double hudHeight() const;
   /// Axis the HUD parameter sliders of a 2-D conv/conv_transpose layer show and edit: 0 (H), 1 (W)
@@ -82,8 +81,6 @@ class Canvas : public QOpenGLWidget {
 
  signals:
   void stepChanged(int step);
-  void viewChanged(convscope::widgets::View view);
-  void layerChanged(int layer);
   void playingChanged(bool playing);
   /// A HUD slider changed a parameter of `layer` (PyTorch name: kernel_size, stride, padding,
   /// dilation, output_padding) along `axis`: 0 (H), 1 (W), -1 every axis (1-D layers, H=W).
@@ -110,6 +107,14 @@ class Canvas : public QOpenGLWidget {
   void rebuildModel();
   void invalidateFrame();
   void drawHud();
+  /// HUD row 1: collapse toggle, transport buttons, scrub bar, speed (w: the HUD's width).
+  void drawHudTransport(float w);
+  /// HUD row 2: the view combo, the layer combo, the live parameters of layer `l` (conv and
+  /// conv_transpose: a slider per parameter, with an axis selector for 2-D layers).
+  void drawHudViewCombo(float w);
+  void drawHudLayerCombo(float w);
+  /// Returns true when the parameters wrapped to a third row (too narrow beside the combos).
+  bool drawHudParameters(const engine::Layer& l);
   /// Re-chooses m_hudAxis for the current layer (see hudAxis()); called when the model is rebuilt.
   void syncHudAxis();
   void updateHover(QPointF pos);
@@ -123,6 +128,7 @@ class Canvas : public QOpenGLWidget {
   double m_speed = 2.0;
   bool m_hud = true;
   bool m_hudCollapsed = false;
+  bool m_hudWrapped = false;   // the parameter sliders take a third HUD row (drawHudParameters)
   int m_hudAxis = -1;          // hudAxis()
   std::string m_hudAxisOwner;  // the layer m_hudAxis was chosen for ("" = none yet)
   std::optional<HoverTarget> m_hover;

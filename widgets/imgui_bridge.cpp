@@ -145,14 +145,4 @@ void ImGuiBridge::mouseLeave() {
     m_mouse.push_back({QPointF(-FLT_MAX, -FLT_MAX), -1, false});
 }
 
-bool ImGuiBridge::wantsMouse() const {
-  makeCurrent();
-  return ImGui::GetIO().WantCaptureMouse;
-}
-
-bool ImGuiBridge::wantsKeyboard() const {
-  makeCurrent();
-  return ImGui::GetIO().WantCaptureKeyboard;
-}
-
 }  // namespace convscope::widgets

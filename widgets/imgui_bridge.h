@@ -47,9 +47,6 @@ class ImGuiBridge {
   bool key(QKeyEvent* ev, bool down);
   /// The mouse left the widget.
   void mouseLeave();
-  /// io.WantCaptureMouse / WantCaptureKeyboard of the last frame.
-  bool wantsMouse() const;
-  bool wantsKeyboard() const;
 
  private:
   struct MouseInput {

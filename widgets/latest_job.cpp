@@ -56,11 +56,6 @@ bool LatestJob::busy() const {
   return m_runningId != 0 || m_queued.id != 0;
 }
 
-LatestJob::Clock::time_point LatestJob::lastJobEnded() const {
-  std::lock_guard<std::mutex> g(m_mutex);
-  return m_lastEnded;
-}
-
 void LatestJob::run() {
 #if defined(__linux__)
   // Below the GUI thread: the job (and the OpenMP workers it starts, which inherit the value) yields
@@ -94,7 +89,6 @@ void LatestJob::run() {
       std::lock_guard<std::mutex> g(m_mutex);
       m_runningId = 0;
       m_runningCancel.reset();
-      m_lastEnded = ended;
       m_finishedId = job.id;
       m_finishedDeliver = cancelled || job.id != m_latest.load() ? Deliver{} : std::move(d);
       // Posted before anyone can see the job finished: waitIdle() then finds the delivery queued.

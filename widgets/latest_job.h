@@ -53,8 +53,6 @@ class LatestJob : public QObject {
   bool waitDelivered(uint64_t id, int ms);
   /// Blocks until no job runs or waits (pending deliveries are run by the caller's event loop).
   void waitIdle();
-  /// When the most recent job that ran returned (the job thread became free), for measurements.
-  Clock::time_point lastJobEnded() const;
 
  signals:
   /// A job returned on the job thread: its id, whether its flag was set, and when it returned
@@ -78,7 +76,6 @@ class LatestJob : public QObject {
   uint64_t m_runningId = 0;
   uint64_t m_finishedId = 0;  // last job that returned
   Deliver m_finishedDeliver;  // its result, until delivered or superseded
-  Clock::time_point m_lastEnded{};
   std::atomic<uint64_t> m_latest{0};
   bool m_stop = false;
   std::thread m_thread;

@@ -29,6 +29,7 @@
 #include "app/export/gif_writer.h"
 #include "app/export/video_writer.h"
 #include "widgets/activation_plots.h"
+#include "widgets/scene/colour_maps.h"
 #include "widgets/scene/tikz/tikz_paint_device.h"
 
 namespace convscope::app {
@@ -272,6 +273,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   TempTarget tmp(path);
   widgets::ActivationPlots plots;
   plots.resize(size);
+  plots.setTheme(theme);
   plots.setSnapshot(snapshot);
   if (!plots.isReady()) {
     QEventLoop loop;

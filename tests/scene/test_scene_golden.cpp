@@ -15,6 +15,7 @@
 
 #include "engine/stack/stack.h"
 #include "scene_fixtures.h"
+#include "widgets/scene/colour_maps.h"
 #include "widgets/scene/scene_frame.h"
 
 using namespace convscope;

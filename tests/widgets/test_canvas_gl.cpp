@@ -102,6 +102,40 @@ TEST(CanvasGl, HoverShowsDependencies) {
   EXPECT_NE(before, after);
 }
 
+// The parameter sliders take a third HUD row when they do not fit beside the view and layer combos
+// (a 1280×720 window leaves the canvas about 600 px wide), and the scene gets the room left.
+TEST(CanvasGl, HudSlidersWrapOnANarrowCanvas) {
+  std::string path;
+  for (const auto& c : tests::goldenStacks())
+    if (c.name == "chainer_deconv2d") path = c.stackPath;
+  ASSERT_FALSE(path.empty());
+  const auto snap = tests::loadSnapshot(path);
+  widgets::Canvas canvas;
+  canvas.resize(1500, 600);
+  canvas.setSnapshot(snap);
+  canvas.setLayer(tests::layerForView(snap->stack, View::Slide));  // a 2-D conv: axis selector, 4 sliders
+  canvas.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&canvas));
+  auto settle = [&canvas]() {  // the HUD finds out it wraps while drawing; the next frame is resized
+    for (int i = 0; i < 5; ++i) {
+      canvas.grabFramebuffer();
+      QTest::qWait(30);
+    }
+  };
+  settle();
+  const double twoRows = canvas.hudHeight();
+  canvas.resize(600, 600);
+  settle();
+  EXPECT_GT(canvas.hudHeight(), twoRows + 10);
+  EXPECT_DOUBLE_EQ(canvas.currentRequest().size.height(), 600 - canvas.hudHeight());
+  EXPECT_TRUE(canvas.frameReady());
+  const QString dump = qEnvironmentVariable("CONVSCOPE_CANVAS_PNG_DIR");
+  if (!dump.isEmpty()) canvas.grabFramebuffer().save(dump + "/canvas_gl_narrow_hud.png");
+  canvas.resize(1500, 600);
+  settle();
+  EXPECT_EQ(canvas.hudHeight(), twoRows);
+}
+
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
   ::testing::InitGoogleTest(&argc, argv);

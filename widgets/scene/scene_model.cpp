@@ -1,3 +1,12 @@
+// Scene model (widgets/scene/scene_model.h): what a view of a layer draws, computed once per
+// (snapshot, layer, view) from engine/teach, and the queries the view builders make of it.
+//
+// Sections:
+//   [SECTION] HELPERS
+//   [SECTION] PER-VIEW MODELS
+//   [SECTION] QUERIES
+//   [SECTION] VIEWS
+//   [SECTION] BUILD
 #include "widgets/scene/scene_model.h"
 
 #include <algorithm>
@@ -14,6 +23,7 @@ using engine::Tensor;
 
 namespace {
 
+// [SECTION] HELPERS
 constexpr int64_t kTraceBudget = 3'000'000;       // terms precomputed for slide / zero_insert
 constexpr int64_t kStampBudget = 3'000'000;       // stamps precomputed for scatter
 constexpr int64_t kMatrixBudget = 1'000'000;      // dense matrix entries
@@ -73,6 +83,7 @@ Layer withoutWeight(const Layer& l) {
 }
 
 /// Fills slideInput (C, cols...) from the layer input, cell sources per axis.
+// [SECTION] PER-VIEW MODELS
 void fillSlideInput(SceneModel& m, const Tensor& x, int dims) {
   const int C = int(x.dim(1));
   const int c0 = m.slide[0].cols, c1 = dims == 2 ? m.slide[1].cols : 1;
@@ -333,6 +344,7 @@ void buildReceptiveField(SceneModel& m) {
 
 }  // namespace
 
+// [SECTION] QUERIES
 std::vector<int64_t> SceneModel::countedBy(int T) const {
   std::vector<int64_t> out;
   if (T < 0 || T >= steps || countHits[0].empty()) return out;
@@ -390,16 +402,6 @@ int64_t SceneModel::countMax() const {
   return mx[0] * mx[1];  // the final count of (p0, p1) is |readers0[p0]| · |readers1[p1]|
 }
 
-std::vector<int64_t> SceneModel::countsAt(int T) const {
-  if (countsAfter.size() == size_t(steps) && T >= 0 && T < steps) return countsAfter[size_t(T)];
-  if (T >= steps - 1 && !countsAfter.empty()) return countsAfter.back();
-  const size_t cells = size_t(countShape[0]) * size_t(countHits[1].empty() ? 1 : countShape[1]);
-  std::vector<int64_t> acc(cells, 0);
-  for (int t = 0; t <= T; ++t)
-    for (int64_t p : countedBy(t)) ++acc[size_t(p)];
-  return acc;
-}
-
 std::vector<int> SlideAxis::window(int m) const {
   std::vector<int> w;
   if (!windowed) return m >= 0 && m < int(taps.size()) ? taps[size_t(m)] : w;
@@ -407,6 +409,7 @@ std::vector<int> SlideAxis::window(int m) const {
   return w;
 }
 
+// [SECTION] VIEWS
 const char* viewName(View v) {
   switch (v) {
     case View::Auto:
@@ -473,6 +476,7 @@ std::vector<int> layerSources(const Layer& l, int axis, int m) {
   return engine::axisSources(l, axis, m);
 }
 
+// [SECTION] BUILD
 std::shared_ptr<const SceneModel> SceneModel::build(SnapshotPtr snapshot, int layer, View view) {
   auto m = std::make_shared<SceneModel>();
   m->snapshot = std::move(snapshot);

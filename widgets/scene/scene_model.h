@@ -111,9 +111,6 @@ class SceneModel {
                                                   // empty when all steps would be too large
   std::array<std::vector<std::vector<int>>, 2> countHits;  // per axis, per step index: positions counted
   std::array<int, 2> countSteps{1, 1};  // step indices per axis (step T = (T / steps[1], T % steps[1]))
-  /// Counts after steps 0..T (from countsAfter when kept, else accumulated from countHits).
-  /// Dense over the counted tensor: the view uses countAt for the cells it draws.
-  std::vector<int64_t> countsAt(int T) const;
   /// Count of position (p0, p1) (1-D: p1 = 0) after steps 0..T; T >= steps-1 gives the final count.
   /// From countsAfter when kept, else O(|countReaders[0][p0]| · log) from the readers.
   int64_t countAt(int T, int p0, int p1) const;

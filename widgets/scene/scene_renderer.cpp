@@ -1,6 +1,11 @@
-// scene_renderer.cpp — sections:
-//   1. text and number helpers     2. drawing a SceneFrame
-//   3. frame building and the public entry points (render, image, hit test)   4. tooltips
+// Scene renderer: text and number helpers of the view builders, drawing a SceneFrame with QPainter,
+// building a frame for a request (render, image, hit test) and the hover tooltips.
+//
+// Sections:
+//   [SECTION] TEXT AND NUMBER HELPERS
+//   [SECTION] DRAWING A SCENEFRAME
+//   [SECTION] FRAME BUILDING, ENTRY POINTS
+//   [SECTION] TOOLTIPS
 #include "widgets/scene/scene_renderer.h"
 
 #include <QCoreApplication>
@@ -9,11 +14,13 @@
 #include <QPainterPath>
 #include <cmath>
 
+#include "widgets/scene/colour_maps.h"
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. text and number helpers
+// [SECTION] TEXT AND NUMBER HELPERS
 
 namespace {
 
@@ -32,23 +39,24 @@ QFont fontFor(TextRole role, double u) {
 }  // namespace
 
 double fontPx(TextRole role, double u) {
+  const SceneMetrics& M = kSceneMetrics;
   switch (role) {
     case TextRole::Title:
-      return std::max(15.0, 17 * u);
+      return std::max(M.titleMinPx, M.titlePx * u);
     case TextRole::Subtitle:
-      return std::max(12.0, 13.5 * u);
+      return std::max(M.subtitleMinPx, M.subtitlePx * u);
     case TextRole::Label:
-      return std::max(kMinTextPx + 0.5, 13 * u);
+      return std::max(kMinTextPx + 0.5, M.labelPx * u);
     case TextRole::Small:
-      return std::max(kMinTextPx, 11.5 * u);
+      return std::max(kMinTextPx, M.smallPx * u);
     case TextRole::Formula:
-      return std::max(kMinTextPx + 1, 13 * u);
+      return std::max(kMinTextPx + 1, M.formulaPx * u);
     case TextRole::Equation:
-      return std::max(kMinTextPx + 1, 14 * u);
+      return std::max(kMinTextPx + 1, M.equationPx * u);
     case TextRole::Message:
-      return std::max(14.0, 16 * u);
+      return std::max(M.messageMinPx, M.messagePx * u);
   }
-  return std::max(kMinTextPx, 12 * u);
+  return std::max(kMinTextPx, M.otherPx * u);
 }
 
 ColWindow windowAround(int total, int lo, int hi, int capacity) {
@@ -84,7 +92,8 @@ double fitColumns(double avail, int total, int lo, int hi, double minCell, doubl
 
 double stripTitlePx(double cell, double u, double maxGrow) {
   const double base = fontPx(TextRole::Label, u);
-  return std::clamp(std::min(cell * 0.3, base + maxGrow / 1.7), base, 21 * std::max(1.0, u));
+  return std::clamp(std::min(cell * 0.3, base + maxGrow / 1.7), base,
+                    kSceneMetrics.stripTitleMaxPx * std::max(1.0, u));
 }
 
 void addTitle(SceneFrame& f, double x, double y, double width, double h, const QString& text, double px) {
@@ -94,7 +103,7 @@ void addTitle(SceneFrame& f, double x, double y, double width, double h, const Q
 }
 
 double cellLabelPx(double cell, double u) {
-  return std::clamp(cell * 0.36, kMinTextPx, 17 * std::max(1.0, u));
+  return std::clamp(cell * 0.36, kMinTextPx, kSceneMetrics.cellLabelMaxPx * std::max(1.0, u));
 }
 
 namespace {
@@ -254,9 +263,9 @@ QString formatValue(double v, int decimals) {
 }
 
 int decimalsFor(double w, double u) {
-  if (w >= 36 * u)
+  if (w >= kSceneMetrics.twoDecimalsMinCell * u)
     return 2;  // "−0.25" fits at a readable size (cells shrink their font a little when needed)
-  if (w >= 24 * u) return 1;
+  if (w >= kSceneMetrics.oneDecimalMinCell * u) return 1;
   return -1;
 }
 
@@ -284,7 +293,8 @@ void addText(SceneFrame& f, QRectF r, const QString& text, TextRole role, int fl
 }
 
 double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& what) {
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   QString title = m.layerIndex >= 0 && !m.stack().layers.empty() && m.view != View::Activations
                       ? QString("Layer %1 · %2 · %3")
                             .arg(m.layerIndex)
@@ -296,24 +306,25 @@ double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& wh
           TextRole::Title);
   double y = pad * 0.6 + fontPx(TextRole::Title, u) * 1.5;
   if (!what.isEmpty()) y += addWrapped(f, pad, y, f.size.width() - 2 * pad, what, TextRole::Subtitle, 2);
-  return y + 8 * u;
+  return y + M.headerGap * u;
 }
 
 double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra) {
-  const double u = f.unit, pad = 14 * u, w = f.size.width() - 2 * pad;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u, w = f.size.width() - 2 * pad;
   QStringList lines;
   if (!extra.isEmpty()) lines << extra;
   if (m.layerIndex >= 0 && !m.stack().layers.empty())
     lines << QString("output length: %1").arg(QString::fromStdString(m.layer().formula));
   double total = 0;
-  for (const QString& s : lines) total += wrappedHeight(f, w, s, TextRole::Formula, 2) + 2 * u;
+  for (const QString& s : lines) total += wrappedHeight(f, w, s, TextRole::Formula, 2) + M.footerLineGap * u;
   double y = f.size.height() - pad * 0.6 - total;
   const double top = y;
-  for (const QString& s : lines) y += addWrapped(f, pad, y, w, s, TextRole::Formula, 2) + 2 * u;
+  for (const QString& s : lines) y += addWrapped(f, pad, y, w, s, TextRole::Formula, 2) + M.footerLineGap * u;
   return top;
 }
 
-// ---------------------------------------------------------------- 2. drawing a SceneFrame
+// [SECTION] DRAWING A SCENEFRAME
 
 namespace {
 
@@ -325,9 +336,10 @@ constexpr double kDenseCellPx = 6.0;
 // `dense`: the raster fast path above (never for vector devices: SVG/PDF/TikZ keep the same shapes).
 void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const ScenePalette& pal, Theme th,
               double u, bool dense) {
+  const SceneMetrics& M = kSceneMetrics;
   const QRectF r = c.rect;
   QColor fill;
-  QPen border(pal.cellBorder, 0.8 * pal.strokeWidth * u);
+  QPen border(pal.cellBorder, M.cellBorderWidth * pal.strokeWidth * u);
   bool cross = false, hatch = false;
   QString text;
   QColor textColor = pal.text;
@@ -340,7 +352,7 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
       break;
     case CellStyle::Padding:
       fill = pal.padFill;
-      border = QPen(pal.padBorder, 1.0 * pal.strokeWidth * u, Qt::DashLine);
+      border = QPen(pal.padBorder, M.paddingBorderWidth * pal.strokeWidth * u, Qt::DashLine);
       if (panel.showValues) text = c.hasValue ? formatValue(c.value, dec) : "0";
       textColor = pal.mutedText;
       break;
@@ -358,11 +370,11 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
       break;
     case CellStyle::Pending:
       fill = pal.pendingFill;
-      border = QPen(pal.gridLine, 0.8 * pal.strokeWidth * u, Qt::DotLine);
+      border = QPen(pal.gridLine, M.pendingBorderWidth * pal.strokeWidth * u, Qt::DotLine);
       break;
     case CellStyle::Tail:
       fill = divergingColor(c.value, panel.absMax, th);
-      border = QPen(pal.tail, 1.6 * pal.strokeWidth * u, Qt::DashLine);
+      border = QPen(pal.tail, M.tailBorderWidth * pal.strokeWidth * u, Qt::DashLine);
       if (c.hasValue && panel.showValues) text = formatValue(c.value, dec);
       textColor = textOn(fill);
       break;
@@ -374,7 +386,7 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
       break;
     case CellStyle::Blank:
       fill = pal.background;
-      border = QPen(pal.gridLine, 0.5 * pal.strokeWidth * u);
+      border = QPen(pal.gridLine, M.blankBorderWidth * pal.strokeWidth * u);
       break;
   }
   if (!c.text.isEmpty() && c.style != CellStyle::Count)
@@ -399,13 +411,13 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
     p.drawRect(r.adjusted(1, 1, -1, -1));
   }
   if (cross) {
-    p.setPen(QPen(pal.croppedCross, 1.2 * pal.strokeWidth * u));
+    p.setPen(QPen(pal.croppedCross, M.croppedCrossWidth * pal.strokeWidth * u));
     p.drawLine(r.topLeft() + QPointF(2, 2), r.bottomRight() - QPointF(2, 2));
     p.drawLine(r.topRight() + QPointF(-2, 2), r.bottomLeft() + QPointF(2, -2));
   }
-  if (!text.isEmpty() && r.width() >= 9 * u && r.height() >= 9 * u) {
+  if (!text.isEmpty() && r.width() >= M.cellTextMinSide * u && r.height() >= M.cellTextMinSide * u) {
     QFont f("DejaVu Sans");
-    double px = std::min({r.height() * 0.42, r.width() * 0.42, 24 * u});
+    double px = std::min({r.height() * 0.42, r.width() * 0.42, M.cellTextMaxPx * u});
     f.setPixelSize(std::max(6, int(px)));
     if (c.style == CellStyle::InsertedZero) f.setBold(true);
     QFontMetricsF fm(f);
@@ -426,16 +438,19 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
   p.setBrush(Qt::NoBrush);
   if (dense) p.setRenderHint(QPainter::Antialiasing, true);  // marks: a few cells, drawn as always
   if (c.marks & MarkRelated) {
-    p.setPen(QPen(pal.related, 2.2 * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
-    p.drawRect(r.adjusted(1.1 * u, 1.1 * u, -1.1 * u, -1.1 * u));
+    p.setPen(QPen(pal.related, M.relatedMarkWidth * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+    p.drawRect(r.adjusted(M.relatedMarkInset * u, M.relatedMarkInset * u, -M.relatedMarkInset * u,
+                          -M.relatedMarkInset * u));
   }
   if (c.marks & MarkActive) {
-    p.setPen(QPen(pal.active, 2.6 * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
-    p.drawRect(r.adjusted(1.3 * u, 1.3 * u, -1.3 * u, -1.3 * u));
+    p.setPen(QPen(pal.active, M.activeMarkWidth * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+    p.drawRect(r.adjusted(M.activeMarkInset * u, M.activeMarkInset * u, -M.activeMarkInset * u,
+                          -M.activeMarkInset * u));
   }
   if (c.marks & MarkHovered) {
-    p.setPen(QPen(pal.text, 2.6 * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
-    p.drawRect(r.adjusted(-1 * u, -1 * u, 1 * u, 1 * u));
+    p.setPen(QPen(pal.text, M.hoverMarkWidth * u, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+    p.drawRect(r.adjusted(-M.hoverMarkOutset * u, -M.hoverMarkOutset * u, M.hoverMarkOutset * u,
+                          M.hoverMarkOutset * u));
   }
 }
 
@@ -443,6 +458,7 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
 
 void drawSceneFrame(QPainter& p, const SceneFrame& f) {
   const ScenePalette& pal = scenePalette(f.theme);
+  const SceneMetrics& M = kSceneMetrics;
   const double u = f.unit;
   p.save();
   p.setRenderHint(QPainter::Antialiasing, true);
@@ -450,14 +466,15 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
   p.fillRect(QRectF(QPointF(0, 0), f.size), pal.background);
   for (const SceneBox& b : f.boxes)  // frames behind cells
     if (b.kind == BoxKind::Frame) {
-      p.setPen(QPen(pal.gridLine, 1.0 * u));
+      p.setPen(QPen(pal.gridLine, M.frameBoxWidth * u));
       p.setBrush(Qt::NoBrush);
-      p.drawRoundedRect(b.rect, 5 * u, 5 * u);
+      p.drawRoundedRect(b.rect, M.frameBoxRadius * u, M.frameBoxRadius * u);
     }
   for (const SceneLine& l : f.lines)
     if (l.kind == LineKind::Faint || l.kind == LineKind::Kernel) {
       QColor c = l.kind == LineKind::Kernel ? pal.kernel : pal.gridLine;
-      p.setPen(QPen(c, (l.kind == LineKind::Kernel ? 2.0 : 1.0) * u * pal.strokeWidth));
+      p.setPen(
+          QPen(c, (l.kind == LineKind::Kernel ? M.kernelLineWidth : M.faintLineWidth) * u * pal.strokeWidth));
       p.drawLine(l.a, l.b);
     }
   // Raster devices (the canvas frame, PNG, GIF/MP4 frames) only: cells outside the frame are skipped
@@ -467,7 +484,9 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
       p.paintEngine() && p.paintEngine()->type() == QPaintEngine::Raster && dt.type() <= QTransform::TxScale;
   const double devicePx =
       raster ? std::min(std::abs(dt.m11()), std::abs(dt.m22())) : 0.0;  // device pixels per unit
-  const QRectF visible = QRectF(QPointF(0, 0), f.size).adjusted(-4 * u, -4 * u, 4 * u, 4 * u);
+  const QRectF visible =
+      QRectF(QPointF(0, 0), f.size)
+          .adjusted(-M.cullMargin * u, -M.cullMargin * u, M.cullMargin * u, M.cullMargin * u);
   for (const ScenePanel& panel : f.panels)
     for (const SceneCell& c : panel.cells) {
       if (raster && !visible.intersects(c.rect)) continue;
@@ -478,16 +497,16 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
     if (b.kind == BoxKind::Frame) continue;
     p.setBrush(Qt::NoBrush);
     if (b.kind == BoxKind::Window) {
-      p.setPen(QPen(pal.active, 2.4 * u, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-      p.drawRoundedRect(b.rect, 3 * u, 3 * u);
+      p.setPen(QPen(pal.active, M.windowBoxWidth * u, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+      p.drawRoundedRect(b.rect, M.boxRadius * u, M.boxRadius * u);
     } else if (b.kind == BoxKind::Kernel) {
-      p.setPen(QPen(pal.kernel, 2.2 * u, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-      p.drawRoundedRect(b.rect, 3 * u, 3 * u);
+      p.setPen(QPen(pal.kernel, M.kernelBoxWidth * u, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+      p.drawRoundedRect(b.rect, M.boxRadius * u, M.boxRadius * u);
     } else if (b.kind == BoxKind::Crop) {
-      p.setPen(QPen(pal.croppedCross, 1.4 * u, Qt::DashLine));
+      p.setPen(QPen(pal.croppedCross, M.cropBoxWidth * u, Qt::DashLine));
       p.drawRect(b.rect);
     } else if (b.kind == BoxKind::Bracket) {  // ⎵ under (or over) a range, label beneath
-      p.setPen(QPen(pal.mutedText, 1.3 * u));
+      p.setPen(QPen(pal.mutedText, M.bracketWidth * u));
       const QRectF r = b.rect;
       QPainterPath path;
       path.moveTo(r.left(), r.top());
@@ -509,16 +528,16 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
   for (const SceneLine& l : f.lines) {
     if (l.kind == LineKind::Faint || l.kind == LineKind::Kernel) continue;
     if (l.kind == LineKind::Link)
-      p.setPen(QPen(pal.link, 1.6 * u * pal.strokeWidth, Qt::SolidLine, Qt::RoundCap));
+      p.setPen(QPen(pal.link, M.linkLineWidth * u * pal.strokeWidth, Qt::SolidLine, Qt::RoundCap));
     else
-      p.setPen(QPen(pal.related, 1.3 * u, Qt::DashLine, Qt::RoundCap));
+      p.setPen(QPen(pal.related, M.relatedLineWidth * u, Qt::DashLine, Qt::RoundCap));
     p.drawLine(l.a, l.b);
     if (l.kind == LineKind::Link) {  // arrow head at b
       const QPointF d = l.b - l.a;
       const double len = std::hypot(d.x(), d.y());
       if (len > 1) {
         const QPointF e = d / len, n(-e.y(), e.x());
-        const double a = 6 * u;
+        const double a = M.arrowHead * u;
         QPolygonF head{l.b, l.b - e * a + n * a * 0.45, l.b - e * a - n * a * 0.45};
         p.setBrush(pal.link);
         p.drawPolygon(head);
@@ -535,7 +554,7 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
   p.restore();
 }
 
-// ---------------------------------------------------------------- 3. frame building, entry points
+// [SECTION] FRAME BUILDING, ENTRY POINTS
 
 SceneFrame buildSceneFrame(const SceneRequest& r) {
   SceneFrame f;
@@ -552,8 +571,10 @@ SceneFrame buildSceneFrame(const SceneRequest& r) {
   const SceneModel& m = *r.model;
   if (!m.error.isEmpty()) {
     addHeader(f, m, 0, QString());
-    addText(f, QRectF(40 * f.unit, 0, r.size.width() - 80 * f.unit, r.size.height()), m.error,
-            TextRole::Message, int(Qt::AlignCenter | Qt::TextWordWrap));
+    addText(f,
+            QRectF(kSceneMetrics.messageMargin * f.unit, 0,
+                   r.size.width() - 2 * kSceneMetrics.messageMargin * f.unit, r.size.height()),
+            m.error, TextRole::Message, int(Qt::AlignCenter | Qt::TextWordWrap));
     return f;
   }
   switch (m.view) {
@@ -611,7 +632,7 @@ int sceneStepCount(SnapshotPtr snapshot, int layer, View view) {
   return SceneModel::build(std::move(snapshot), layer, view)->steps;
 }
 
-// ---------------------------------------------------------------- 4. tooltips
+// [SECTION] TOOLTIPS
 
 namespace {
 

@@ -1,7 +1,6 @@
 #include "widgets/scene/scene_theme.h"
 
-#include <algorithm>
-#include <cmath>
+#include "widgets/scene/colour_maps.h"
 
 namespace convscope::widgets {
 
@@ -27,6 +26,8 @@ std::optional<Theme> themeFromName(const QString& name) {
 
 namespace {
 
+using namespace okabe_ito;
+
 ScenePalette makeLight() {
   ScenePalette p;
   p.background = QColor(0xfb, 0xfb, 0xf8);
@@ -41,11 +42,11 @@ ScenePalette makeLight() {
   p.croppedFill = QColor(0xf6, 0xea, 0xee);
   p.croppedCross = QColor(0xb0, 0x40, 0x70);
   p.pendingFill = QColor(0xff, 0xff, 0xff);
-  p.active = QColor(0xE6, 0x9F, 0x00);
-  p.related = QColor(0x00, 0x72, 0xB2);
-  p.link = QColor(0xD5, 0x5E, 0x00);
-  p.kernel = QColor(0x00, 0x9E, 0x73);
-  p.tail = QColor(0xCC, 0x79, 0xA7);
+  p.active = kOrange;
+  p.related = kBlue;
+  p.link = kVermillion;
+  p.kernel = kBluishGreen;
+  p.tail = kReddishPurple;
   p.strokeWidth = 1.0;
   return p;
 }
@@ -64,11 +65,11 @@ ScenePalette makeDark() {
   p.croppedFill = QColor(0x3a, 0x2a, 0x32);
   p.croppedCross = QColor(0xe0, 0x80, 0xb0);
   p.pendingFill = QColor(0x24, 0x27, 0x2d);
-  p.active = QColor(0xE6, 0x9F, 0x00);
-  p.related = QColor(0x56, 0xB4, 0xE9);
+  p.active = kOrange;
+  p.related = kSkyBlue;
   p.link = QColor(0xF0, 0x8A, 0x40);
   p.kernel = QColor(0x20, 0xC0, 0x90);
-  p.tail = QColor(0xCC, 0x79, 0xA7);
+  p.tail = kReddishPurple;
   p.strokeWidth = 1.0;
   return p;
 }
@@ -86,18 +87,11 @@ ScenePalette makePrint() {
   p.croppedFill = Qt::white;
   p.croppedCross = QColor(0x30, 0x30, 0x30);
   p.pendingFill = Qt::white;
-  p.active = QColor(0xD5, 0x5E, 0x00);  // vermillion: darker in greyscale than orange
-  p.related = QColor(0x00, 0x72, 0xB2);
+  p.active = kVermillion;  // vermillion: darker in greyscale than orange
+  p.related = kBlue;
   p.link = QColor(0x30, 0x30, 0x30);
   p.strokeWidth = 0.7;
   return p;
-}
-
-QColor mix(const QColor& a, const QColor& b, double t) {
-  t = std::clamp(t, 0.0, 1.0);
-  return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * t),
-                          float(a.greenF() + (b.greenF() - a.greenF()) * t),
-                          float(a.blueF() + (b.blueF() - a.blueF()) * t));
 }
 
 }  // namespace
@@ -112,29 +106,6 @@ const ScenePalette& scenePalette(Theme t) {
     default:
       return light;
   }
-}
-
-QColor divergingColor(double v, double absMax, Theme t) {
-  // PuOr-like: negative → purple-blue, positive → orange-brown; greyscale lightness is monotone in |v|.
-  const QColor neutral = t == Theme::Dark ? QColor(0x3a, 0x3d, 0x44) : QColor(0xf7, 0xf7, 0xf7);
-  const QColor neg = t == Theme::Dark ? QColor(0x8f, 0x86, 0xe0) : QColor(0x54, 0x27, 0x88);
-  const QColor negMid = t == Theme::Dark ? QColor(0x5c, 0x58, 0x90) : QColor(0xb2, 0xab, 0xd2);
-  const QColor pos = t == Theme::Dark ? QColor(0xf0, 0xa0, 0x40) : QColor(0xb3, 0x58, 0x06);
-  const QColor posMid = t == Theme::Dark ? QColor(0x90, 0x68, 0x38) : QColor(0xfd, 0xb8, 0x63);
-  if (!(absMax > 0) || !std::isfinite(v)) return neutral;
-  const double u = std::clamp(std::abs(v) / absMax, 0.0, 1.0);
-  const QColor& mid = v < 0 ? negMid : posMid;
-  const QColor& end = v < 0 ? neg : pos;
-  return u < 0.5 ? mix(neutral, mid, u * 2) : mix(mid, end, (u - 0.5) * 2);
-}
-
-QColor sequentialColor(double v, double maxValue, Theme t) {
-  const QColor lo = t == Theme::Dark ? QColor(0x2a, 0x2e, 0x34) : QColor(0xf2, 0xf7, 0xfb);
-  const QColor mid = t == Theme::Dark ? QColor(0x2f, 0x6f, 0x9f) : QColor(0x6b, 0xae, 0xd6);
-  const QColor hi = t == Theme::Dark ? QColor(0x9e, 0xd8, 0xff) : QColor(0x08, 0x30, 0x6b);
-  if (!(maxValue > 0)) return lo;
-  const double u = std::clamp(v / maxValue, 0.0, 1.0);
-  return u < 0.5 ? mix(lo, mid, u * 2) : mix(mid, hi, (u - 0.5) * 2);
 }
 
 QColor textOn(const QColor& fill) {

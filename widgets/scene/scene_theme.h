@@ -1,7 +1,6 @@
 // SceneTheme: colours and strokes of the scene renderer — light, dark and print (white, thin strokes,
-// readable in greyscale). Accents come from the Okabe–Ito palette (colour-blind safe); signed values
-// use a diverging blue–white–orange map (PuOr-like, safe for deuteranopia/protanopia), counts a
-// sequential map.
+// readable in greyscale). Accents come from the Okabe–Ito palette; the colour maps of values and
+// counts are in widgets/scene/colour_maps.h (shared with the activation plots).
 #pragma once
 #include <QColor>
 #include <QString>
@@ -32,10 +31,6 @@ struct ScenePalette {
 
 /// The palette of a theme.
 const ScenePalette& scenePalette(Theme t);
-/// Diverging colour of v in [-absMax, absMax] (0 → neutral). absMax <= 0 gives the neutral colour.
-QColor divergingColor(double v, double absMax, Theme t);
-/// Sequential colour of v in [0, maxValue] (0 → background-like, max → dark blue).
-QColor sequentialColor(double v, double maxValue, Theme t);
 /// Black or white, whichever reads better on `fill`.
 QColor textOn(const QColor& fill);
 

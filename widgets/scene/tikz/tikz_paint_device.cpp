@@ -1,5 +1,10 @@
-// tikz_paint_device.cpp — sections: 1. escaping  2. the paint engine (state → TikZ options,
-// primitives, text)  3. the device and the document
+// TikZ paint device: a QPaintDevice whose engine writes TikZ (state → TikZ options, primitives,
+// text), and the pdflatex document around the picture.
+//
+// Sections:
+//   [SECTION] ESCAPING
+//   [SECTION] THE PAINT ENGINE
+//   [SECTION] THE DEVICE AND THE DOCUMENT
 #include "widgets/scene/tikz/tikz_paint_device.h"
 
 #include <QHash>
@@ -13,7 +18,7 @@
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. escaping
+// [SECTION] ESCAPING
 
 QString latexEscape(const QString& text) {
   static const QHash<uint, QString> symbols = {
@@ -136,7 +141,7 @@ QString latexEscape(const QString& text) {
   return out;
 }
 
-// ---------------------------------------------------------------- 2. the paint engine
+// [SECTION] THE PAINT ENGINE
 
 namespace {
 
@@ -491,7 +496,7 @@ class TikzPaintEngine : public QPaintEngine {
   std::deque<QRectF> m_recentRects;
 };
 
-// ---------------------------------------------------------------- 3. the device and the document
+// [SECTION] THE DEVICE AND THE DOCUMENT
 
 TikzPaintDevice::TikzPaintDevice(QSize size)
     : m_size(size), m_engine(std::make_unique<TikzPaintEngine>(size)) {}

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
@@ -43,14 +44,15 @@ std::vector<AxisSets> relatedSets(const SceneModel& m, int row, const engine::Po
 
 void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int n = int(m.snapshot->outputs.size());
   double y = addHeader(f, m, 0,
                        QString("Every layer's output at once: rows are channels, columns are positions (each "
                                "row its own colour scale)"));
-  const double footerTop = f.size.height() - 10 * u;
+  const double footerTop = f.size.height() - M.footerGap * u;
   const int rows = n + 1;
-  const double labelW = 190 * u, availW = f.size.width() - 2 * pad - labelW;
+  const double labelW = M.tensorLabelWidth * u, availW = f.size.width() - 2 * pad - labelW;
   const double band = (footerTop - y) / rows;
   std::vector<AxisSets> rel;
   if (r.hover && r.hover->region == R::Tensor && r.hover->row >= -1 && r.hover->row < n) {
@@ -79,12 +81,13 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     int binI = std::max(1, int(std::ceil(gridRows * kMinCell / std::max(rowSpace, kMinCell))));
     if (two) binI = binJ = std::max(binI, binJ);  // square bins keep the image's aspect
     const int cols = (L1 + binJ - 1) / binJ, rowsDrawn = (gridRows + binI - 1) / binI;
-    double cw = std::max(kMinCell, std::min(64 * u, availW / cols));
-    const double ch = std::max(kMinCell * 0.5, std::min(two ? cw : 44 * u, rowSpace / rowsDrawn));
+    double cw = std::max(kMinCell, std::min(M.activationsMaxCell * u, availW / cols));
+    const double ch =
+        std::max(kMinCell * 0.5, std::min(two ? cw : M.activationsMaxRow * u, rowSpace / rowsDrawn));
     if (two) cw = std::min(cw, ch), cw = std::max(cw, kMinCell * 0.5);
     const double chDrawn = two ? cw : ch;
     const double x0 = pad + labelW + std::max(0.0, (availW - cols * cw) / 2);
-    addText(f, QRectF(x0 - labelW, by, labelW - 8 * u, band * 0.9), label, TextRole::Small,
+    addText(f, QRectF(x0 - labelW, by, labelW - M.tensorLabelGap * u, band * 0.9), label, TextRole::Small,
             int(Qt::AlignRight | Qt::AlignVCenter));
     const double cy = by + (band * 0.9 - rowsDrawn * chDrawn) / 2;
     ScenePanel p;
@@ -92,8 +95,8 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     const bool binned = binI > 1 || binJ > 1;
     const int dec = binned ? -1 : decimalsFor(cw, u);
     p.decimals = dec;
-    p.showValues = dec >= 0 && chDrawn >= 11 * u;
-    p.borders = cw >= 5 * u && chDrawn >= 5 * u;
+    p.showValues = dec >= 0 && chDrawn >= M.valuesMinRow * u;
+    p.borders = cw >= M.bordersMinCell * u && chDrawn >= M.bordersMinCell * u;
     const AxisSets* rs = rel.empty() ? nullptr : &rel[size_t(row + 1)];
     p.cells.reserve(size_t(rowsDrawn) * cols);
     for (int bi = 0; bi < rowsDrawn; ++bi)
@@ -124,8 +127,10 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     f.panels.push_back(std::move(p));
     if (m.layerIndex == row && m.view != View::Activations) continue;
     if (row == m.layerIndex)
-      f.boxes.push_back({QRectF(x0 - 3 * u, cy - 3 * u, cols * cw + 6 * u, rowsDrawn * chDrawn + 6 * u),
-                         BoxKind::Kernel, QString()});
+      f.boxes.push_back(
+          {QRectF(x0 - M.rowBoxMargin * u, cy - M.rowBoxMargin * u, cols * cw + 2 * M.rowBoxMargin * u,
+                  rowsDrawn * chDrawn + 2 * M.rowBoxMargin * u),
+           BoxKind::Kernel, QString()});
   }
 }
 

@@ -2,31 +2,107 @@
 // M = the matrix of the conv it is the adjoint of). xᵀ is drawn above the columns, y beside the
 // rows; step T highlights the rows of output position T and the inputs they use.
 #include <algorithm>
+#include <utility>
 
 #include "widgets/scene/scene_frame.h"
+#include "widgets/scene/scene_metrics.h"
 
 namespace convscope::widgets {
 
 using R = HoverTarget::Region;
 
+namespace {
+
+/// The header's sentence: the product the frame shows, at step T.
+QString matrixWhat(const SceneModel& m, int T) {
+  return m.transposed
+             ? QString(
+                   "y = Mᵀ x + b: a transposed conv is the transpose of the conv matrix M (shape %1 × "
+                   "%2); row %3 of Mᵀ is column %3 of M")
+                   .arg(m.matCols)
+                   .arg(m.matRows)
+                   .arg(T)
+             : QString(
+                   "y = M x + b: each row of M (%1 × %2) is the kernel placed at one output's window; "
+                   "zeros elsewhere")
+                   .arg(m.matRows)
+                   .arg(m.matCols);
+}
+
+/// Cell size of the matrix in availW × availH, and the windows of rows and columns drawn: every
+/// one when cells of matrixMinCell fit, else rows around the active row and columns around the
+/// inputs it uses, with room (vmark, hmark) for the "⋮" / "…" markers.
+struct MatrixFit {
+  double cs = 0, vmark = 0, hmark = 0;
+  ColWindow rw, cwn;
+};
+
+MatrixFit fitMatrix(const SceneModel& m, int activeRow, double availW, double availH, double u) {
+  const SceneMetrics& M = kSceneMetrics;
+  MatrixFit fit;
+  double& cs = fit.cs;
+  cs = std::min({M.matrixMaxCell * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
+  fit.rw = windowAround(m.matRows, 0, 0, m.matRows), fit.cwn = windowAround(m.matCols, 0, 0, m.matCols);
+  if (cs < M.matrixMinCell * u) {
+    cs = std::min(M.matrixWindowCell * u, availH / 12);
+    int c0 = m.matCols, c1 = 0;
+    for (int c = 0; c < m.matCols; ++c)
+      if (m.matrix[size_t(int64_t(activeRow) * m.matCols + c)] != 0.0)
+        c0 = std::min(c0, c), c1 = std::max(c1, c);
+    if (c0 > c1) c0 = c1 = 0;
+    fit.rw = windowAround(m.matRows, activeRow, activeRow, std::max(3, int(availH / cs - 1.6 - 1.6)));
+    fit.cwn = windowAround(m.matCols, c0, c1, std::max(3, int(availW / cs - 2.5 - 1.6)));
+    fit.vmark = fit.rw.windowed() ? 0.8 * cs : 0.0;
+    fit.hmark = fit.cwn.windowed() ? 0.8 * cs : 0.0;
+  }
+  cs = std::max(cs, 2.0);
+  return fit;
+}
+
+/// The title of xᵀ over the columns from x0 (it moves left to fit the frame), naming the rows and
+/// columns shown when the matrix is windowed.
+void addInputTitle(SceneFrame& f, const SceneModel& m, const MatrixFit& fit, double x0, double y,
+                   double titleH) {
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
+  const ColWindow &rw = fit.rw, &cwn = fit.cwn;
+  QString shown;
+  if (rw.windowed() || cwn.windowed())
+    shown = QString("  ·  showing rows %1–%2, columns %3–%4")
+                .arg(rw.first)
+                .arg(rw.first + rw.count - 1)
+                .arg(cwn.first)
+                .arg(cwn.first + cwn.count - 1);
+  const QString xTitle =
+      QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown;
+  const double tx =
+      std::max(pad, std::min(x0 - fit.hmark, f.size.width() - pad - textWidth(xTitle, TextRole::Label, u) -
+                                                 M.titleTextPad * u));
+  addText(f, QRectF(tx, y, f.size.width() - tx - pad, titleH), xTitle, TextRole::Label);
+}
+
+/// The hovered matrix row and column (-1: none): a matrix cell gives both, an entry of y its row,
+/// an entry of x its column.
+std::pair<int, int> hoveredRowCol(const SceneRequest& r) {
+  int hRow = -1, hCol = -1;
+  if (r.hover) {
+    if (r.hover->region == R::Matrix) hRow = r.hover->row, hCol = r.hover->pos[0];
+    if (r.hover->region == R::VectorOut) hRow = r.hover->pos[0];
+    if (r.hover->region == R::VectorIn) hCol = r.hover->pos[0];
+  }
+  return {hRow, hCol};
+}
+
+}  // namespace
+
 void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneModel& m = *r.model;
   const engine::Layer& l = m.layer();
-  const double u = f.unit, pad = 14 * u;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit, pad = M.framePad * u;
   const int T = r.step;
   const QString name = m.transposed ? "Mᵀ" : "M";
-  const QString what = m.transposed ? QString(
-                                          "y = Mᵀ x + b: a transposed conv is the transpose of the conv "
-                                          "matrix M (shape %1 × %2); row %3 of Mᵀ is column %3 of M")
-                                          .arg(m.matCols)
-                                          .arg(m.matRows)
-                                          .arg(T)
-                                    : QString(
-                                          "y = M x + b: each row of M (%1 × %2) is the kernel placed at one "
-                                          "output's window; zeros elsewhere")
-                                          .arg(m.matRows)
-                                          .arg(m.matCols);
-  double y = addHeader(f, m, T, what);
+  double y = addHeader(f, m, T, matrixWhat(m, T));
   const double footerTop =
       addFormulaFooter(f, m,
                        QString("rows: output index o·%1 + m   ·   columns: input index c·%2 + t")
@@ -39,62 +115,31 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
     return;
   }
   const double titleH = fontPx(TextRole::Label, u) * 1.7;
-  const double availW = f.size.width() - 2 * pad - 120 * u, availH = footerTop - 10 * u - y - 2 * titleH;
+  const double availW = f.size.width() - 2 * pad - M.matrixSideRoom * u,
+               availH = footerTop - M.footerGap * u - y - 2 * titleH;
   const int perOut = m.matRows / std::max(1, l.outChannels);
   std::vector<int> activeRows;
   for (int o = 0; o < l.outChannels; ++o) activeRows.push_back(o * perOut + T);
-  double cs = std::min({72 * u, availW / (m.matCols + 2.5), availH / (m.matRows + 1.6)});
-  // a large matrix: a window of rows around the active row and of columns around the inputs it uses
-  ColWindow rw = windowAround(m.matRows, 0, 0, m.matRows), cwn = windowAround(m.matCols, 0, 0, m.matCols);
-  double vmark = 0, hmark = 0;
-  if (cs < 9 * u) {
-    cs = std::min(30 * u, availH / 12);
-    int c0 = m.matCols, c1 = 0;
-    for (int c = 0; c < m.matCols; ++c)
-      if (m.matrix[size_t(int64_t(activeRows.front()) * m.matCols + c)] != 0.0)
-        c0 = std::min(c0, c), c1 = std::max(c1, c);
-    if (c0 > c1) c0 = c1 = 0;
-    rw = windowAround(m.matRows, activeRows.front(), activeRows.front(),
-                      std::max(3, int(availH / cs - 1.6 - 1.6)));
-    cwn = windowAround(m.matCols, c0, c1, std::max(3, int(availW / cs - 2.5 - 1.6)));
-    vmark = rw.windowed() ? 0.8 * cs : 0.0;
-    hmark = cwn.windowed() ? 0.8 * cs : 0.0;
-  }
-  cs = std::max(cs, 2.0);
+  const MatrixFit fit = fitMatrix(m, activeRows.front(), availW, availH, u);
+  const double cs = fit.cs, vmark = fit.vmark, hmark = fit.hmark;
+  const ColWindow rw = fit.rw, cwn = fit.cwn;
   const int nr = rw.count, nc = cwn.count;
   y += std::max(0.0, (availH - (nr + 1.6) * cs - 2 * vmark) / 2);  // centred vertically
   const int dec = decimalsFor(cs, u);
-  const double x0 = pad + 60 * u + hmark + std::max(0.0, (availW - (nc + 2.5) * cs - 2 * hmark) / 2);
+  const double x0 =
+      pad + M.matrixNameColumn * u + hmark + std::max(0.0, (availW - (nc + 2.5) * cs - 2 * hmark) / 2);
   auto cx = [&](int c) { return x0 + (c - cwn.first) * cs; };
   auto ry = [&](double top, int row) { return top + (row - rw.first) * cs; };
   auto isActive = [&](int row) {
     return std::find(activeRows.begin(), activeRows.end(), row) != activeRows.end();
   };
-  int hRow = -1, hCol = -1;
-  if (r.hover) {
-    if (r.hover->region == R::Matrix) hRow = r.hover->row, hCol = r.hover->pos[0];
-    if (r.hover->region == R::VectorOut) hRow = r.hover->pos[0];
-    if (r.hover->region == R::VectorIn) hCol = r.hover->pos[0];
-  }
+  const std::pair<int, int> hovered = hoveredRowCol(r);
+  const int hRow = hovered.first, hCol = hovered.second;
   // xᵀ above the columns
-  QString shown;
-  if (rw.windowed() || cwn.windowed())
-    shown = QString("  ·  showing rows %1–%2, columns %3–%4")
-                .arg(rw.first)
-                .arg(rw.first + nr - 1)
-                .arg(cwn.first)
-                .arg(cwn.first + nc - 1);
-  const QString xTitle =
-      QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown;
-  const double tx = std::max(
-      pad, std::min(x0 - hmark, f.size.width() - pad - textWidth(xTitle, TextRole::Label, u) - 4 * u));
-  addText(
-      f, QRectF(tx, y, f.size.width() - tx - pad, titleH),
-      QString("xᵀ  (input %1 flattened, %2 entries)").arg(shapeText(m.layerInput())).arg(m.matCols) + shown,
-      TextRole::Label);
+  addInputTitle(f, m, fit, x0, y, titleH);
   y += titleH;
   ScenePanel xp = valuePanel(m.absInput, dec);
-  xp.borders = cs >= 6 * u;
+  xp.borders = cs >= M.matrixBordersMin * u;
   for (int c = cwn.first; c < cwn.first + nc; ++c) {
     SceneCell cell;
     cell.rect = QRectF(cx(c), y, cs, cs);
@@ -113,10 +158,10 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   y += cs + 0.6 * cs + vmark;
   const double mtop = y;
   // the matrix
-  addText(f, QRectF(pad, y, x0 - hmark - pad - 4 * u, nr * cs), name, TextRole::Title,
+  addText(f, QRectF(pad, y, x0 - hmark - pad - M.titleTextPad * u, nr * cs), name, TextRole::Title,
           int(Qt::AlignRight | Qt::AlignVCenter));
   ScenePanel mp = valuePanel(std::max(1e-12, m.absKernel), dec);
-  mp.borders = cs >= 6 * u;
+  mp.borders = cs >= M.matrixBordersMin * u;
   for (int row = rw.first; row < rw.first + nr; ++row)
     for (int c = cwn.first; c < cwn.first + nc; ++c) {
       const double v = m.matrix[size_t(int64_t(row) * m.matCols + c)];
@@ -133,7 +178,8 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   f.panels.push_back(std::move(mp));
   for (int row : activeRows)
     if (rw.contains(row))
-      f.boxes.push_back({QRectF(x0 - 2 * u, ry(mtop, row) - 1 * u, nc * cs + 4 * u, cs + 2 * u),
+      f.boxes.push_back({QRectF(x0 - M.matrixRowBoxPadX * u, ry(mtop, row) - M.matrixRowBoxPadY * u,
+                                nc * cs + 2 * M.matrixRowBoxPadX * u, cs + 2 * M.matrixRowBoxPadY * u),
                          BoxKind::Window, QString()});
   const QString vdots(QChar(0x22EE));
   auto rowMarks = [&](double x, double w) {
@@ -151,11 +197,13 @@ void buildMatrixFrame(SceneFrame& f, const SceneRequest& r) {
   const double yx = x0 + (nc + 1.5) * cs + hmark;
   rowMarks(yx, cs);
   const QString yTitle = QString("y %1").arg(shapeText(m.layerOutput()));
-  const double yw = textWidth(yTitle, TextRole::Label, u) + 4 * u;
-  addText(f, QRectF(std::min(yx - 10 * u, f.size.width() - pad - yw), y - titleH - vmark, yw, titleH), yTitle,
-          TextRole::Label);
+  const double yw = textWidth(yTitle, TextRole::Label, u) + M.titleTextPad * u;
+  addText(f,
+          QRectF(std::min(yx - M.matrixYTitleShift * u, f.size.width() - pad - yw), y - titleH - vmark, yw,
+                 titleH),
+          yTitle, TextRole::Label);
   ScenePanel yp = valuePanel(m.absOutput, dec);
-  yp.borders = cs >= 6 * u;
+  yp.borders = cs >= M.matrixBordersMin * u;
   for (int row = rw.first; row < rw.first + nr; ++row) {
     SceneCell cell;
     cell.rect = QRectF(yx, ry(mtop, row), cs, cs);
