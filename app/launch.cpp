@@ -1,5 +1,6 @@
 // launch.cpp: the desktop launcher (see launch.h).
-// Index:
+//
+// Index of this file:
 //   [SECTION] OPTIONS       the launcher's CommandSpec
 //   [SECTION] BATCH HOOKS   --screenshot and --quit-after-first-frame
 //   [SECTION] COMMAND LINE  the parsed options checked into LaunchOptions

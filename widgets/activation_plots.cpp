@@ -1,7 +1,7 @@
 // Activation plots (widgets/activation_plots.h): level-of-detail caches, rows of QCustomPlot heatmaps,
 // images and line plots, and the time axis kept in sync across rows.
 //
-// Sections:
+// Index of this file:
 //   [SECTION] COLOUR MAPS
 //   [SECTION] CACHES
 //   [SECTION] CONSTRUCTION AND OPTIONS

@@ -1,6 +1,6 @@
 // Canvas (widgets/canvas.h): the scene in a QOpenGLWidget with the Dear ImGui HUD docked under it.
 //
-// Sections:
+// Index of this file:
 //   [SECTION] HUD GEOMETRY
 //   [SECTION] STATE
 //   [SECTION] PLAYBACK

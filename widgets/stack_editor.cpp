@@ -1,4 +1,9 @@
-// Sections: 1. parameter tables  2. construction  3. document state  4. edits  5. panel
+// Index of this file:
+//   [SECTION] PARAMETER TABLES
+//   [SECTION] CONSTRUCTION
+//   [SECTION] DOCUMENT STATE
+//   [SECTION] EDITS
+//   [SECTION] PANEL
 #include "widgets/stack_editor.h"
 
 #include <QComboBox>
@@ -26,7 +31,7 @@
 
 namespace convscope::widgets {
 
-// ---------------------------------------------------------------- 1. parameter tables
+// [SECTION] PARAMETER TABLES
 // Every parameter name, default and meaning comes from the op schema (engine/resolve/op_schema.h).
 namespace {
 
@@ -135,7 +140,7 @@ nlohmann::json defaultLayer(const std::string& op, Convention c, int inChannels,
   return l;
 }
 
-// ---------------------------------------------------------------- 2. construction
+// [SECTION] CONSTRUCTION
 StackEditor::StackEditor(QWidget* parent) : QWidget(parent) {
   auto* v = new QVBoxLayout(this);
   v->setContentsMargins(6, 6, 6, 6);
@@ -237,7 +242,7 @@ void StackEditor::showContextMenu(const QPoint& pos) {
   menu.exec(m_list->viewport()->mapToGlobal(pos));
 }
 
-// ---------------------------------------------------------------- 3. document state
+// [SECTION] DOCUMENT STATE
 Convention StackEditor::convention() const {
   Convention c = Convention::PyTorch;
   if (m_source.is_object() && m_source.contains("convention") && m_source["convention"].is_string())
@@ -314,7 +319,7 @@ void StackEditor::updateButtons() {
   m_add->setEnabled(ls != nullptr);
 }
 
-// ---------------------------------------------------------------- 4. edits
+// [SECTION] EDITS
 void StackEditor::emitEdit(const nlohmann::json& next, const QString& text, int mergeKey) {
   emit editRequested(next, text, mergeKey);
 }
@@ -428,7 +433,7 @@ bool StackEditor::setParamText(const std::string& key, const QString& valueText)
   return true;
 }
 
-// ---------------------------------------------------------------- 5. panel
+// [SECTION] PANEL
 QLineEdit* StackEditor::fieldFor(const std::string& key) const {
   for (const Field& f : m_fields)
     if (f.key == key) return f.edit;

@@ -1,5 +1,6 @@
 // cli.cpp: the sub-command table, `convscope --help`, and check, run and bench (see cli.h).
-// Index:
+//
+// Index of this file:
 //   [SECTION] SPECS     check, run and bench: options and help
 //   [SECTION] CHECK     cmdCheck and the shapes and paddings it prints
 //   [SECTION] RUN       cmdRun

@@ -1,11 +1,12 @@
 // cli_bench_interactive.cpp: `convscope bench --interactive` (see cli_bench_interactive.h).
-// Index:
-//   [SECTION] STATISTICS AND OUTPUT  median, percentile, the JSON and the table
-//   [SECTION] THE APP RIG            window, canvas, HUD edits
-//   [SECTION] PARAMETER-CHANGE CASES the default lesson, stack10, the heavy edit
-//   [SECTION] GIF EXPORT             exportAnimation of 60 frames
-//   [SECTION] APP START              the app launched until its first frame
-//   [SECTION] ENTRY                  the case list and runInteractiveBench
+//
+// Index of this file:
+//   [SECTION] STATISTICS AND OUTPUT   median, percentile, the JSON and the table
+//   [SECTION] THE APP RIG             window, canvas, HUD edits
+//   [SECTION] PARAMETER-CHANGE CASES
+//   [SECTION] GIF EXPORT              exportAnimation of 60 frames
+//   [SECTION] APP START               the app launched until its first frame
+//   [SECTION] ENTRY                   the case list and runInteractiveBench
 #include "app/cli/cli_bench_interactive.h"
 
 #include <unistd.h>

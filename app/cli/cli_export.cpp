@@ -1,5 +1,6 @@
 // cli_export.cpp: `render` and `animate` (see cli_export.h).
-// Index:
+//
+// Index of this file:
 //   [SECTION] SPECS      the two commands' options and help (views from widgets::concreteViews)
 //   [SECTION] ARGUMENTS  --size, --theme, --view, the stack's own "view", the scene both draw
 //   [SECTION] RENDER     cmdRender

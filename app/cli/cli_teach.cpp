@@ -1,5 +1,6 @@
 // cli_teach.cpp: `equiv`, `trace` and `field` (see cli_teach.h). Engine and the shared parser only.
-// Index:
+//
+// Index of this file:
 //   [SECTION] SPECS    the three commands' options and help
 //   [SECTION] HELPERS  required integers, layer lookup, a layer's input, JSON positions
 //   [SECTION] EQUIV    cmdEquiv

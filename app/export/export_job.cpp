@@ -1,8 +1,8 @@
 // Index of this file:
-// [SECTION] Formats and targets
-// [SECTION] Figures
-// [SECTION] Activation plots
-// [SECTION] Animations and frames
+//   [SECTION] FORMATS AND TARGETS
+//   [SECTION] FIGURES
+//   [SECTION] ACTIVATION PLOTS
+//   [SECTION] ANIMATIONS AND FRAMES
 #include "app/export/export_job.h"
 
 #include <fcntl.h>
@@ -37,7 +37,7 @@ namespace convscope::app {
 using widgets::SceneRequest;
 using widgets::Theme;
 
-// [SECTION] Formats and targets
+// [SECTION] FORMATS AND TARGETS
 
 std::optional<ExportFormat> exportFormatFromPath(const QString& path) {
   const QString ext = QFileInfo(path).suffix().toLower();
@@ -216,7 +216,7 @@ QByteArray paintTo(ExportFormat fmt, QSize size, const QString& title, Paint&& p
 
 }  // namespace
 
-// [SECTION] Figures
+// [SECTION] FIGURES
 
 void exportFigure(const SceneRequest& request, const QString& path) {
   const auto fmt = exportFormatFromPath(path);
@@ -232,7 +232,7 @@ QImage figureImage(const SceneRequest& request, qreal dpr) {
   return widgets::renderSceneImage(request, dpr);
 }
 
-// [SECTION] Activation plots
+// [SECTION] ACTIVATION PLOTS
 
 namespace {
 
@@ -362,7 +362,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   tmp.commit();
 }
 
-// [SECTION] Animations and frames
+// [SECTION] ANIMATIONS AND FRAMES
 
 namespace {
 

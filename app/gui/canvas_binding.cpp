@@ -1,7 +1,7 @@
 // Index of this file:
-// [SECTION] HUD parameters under the stack's convention
-// [SECTION] Parameter edits
-// [SECTION] Attaching the canvas
+//   [SECTION] HUD PARAMETERS UNDER THE STACK'S CONVENTION
+//   [SECTION] PARAMETER EDITS
+//   [SECTION] ATTACHING THE CANVAS
 #include "app/gui/canvas_binding.h"
 
 #include <QOpenGLContext>
@@ -21,7 +21,7 @@
 
 namespace convscope::app {
 
-// [SECTION] HUD parameters under the stack's convention
+// [SECTION] HUD PARAMETERS UNDER THE STACK'S CONVENTION
 namespace {
 
 /// The stack file's name of a canonical parameter under `convention`, and whether it is a list.
@@ -178,7 +178,7 @@ std::optional<json> axisValue(const json& spec, const std::string& conv, const P
 // True when this platform can give a QOpenGLWidget a context (not so under QT_QPA_PLATFORM=offscreen
 // or a display without GLX); Qt 6.4 crashes flushing a window that holds one without it.
 
-// [SECTION] Parameter edits
+// [SECTION] PARAMETER EDITS
 static bool openGlAvailable() {
   QOpenGLContext probe;
   return probe.create();
@@ -289,7 +289,7 @@ void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
       });
 }
 
-// [SECTION] Attaching the canvas
+// [SECTION] ATTACHING THE CANVAS
 void attachCanvas(MainWindow& w) {
   if (!openGlAvailable()) {
     std::fprintf(stderr,

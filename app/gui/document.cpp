@@ -1,7 +1,7 @@
 // Index of this file:
-// [SECTION] Lifetime, files, saved state
-// [SECTION] Edits
-// [SECTION] Recompute on the worker thread
+//   [SECTION] LIFETIME, FILES, SAVED STATE
+//   [SECTION] EDITS
+//   [SECTION] RECOMPUTE ON THE WORKER THREAD
 #include "app/gui/document.h"
 
 #include <QCoreApplication>
@@ -19,7 +19,7 @@
 
 namespace convscope::app {
 
-// [SECTION] Lifetime, files, saved state
+// [SECTION] LIFETIME, FILES, SAVED STATE
 Document::Document(QObject* parent)
     : QObject(parent),
       m_undo(new QUndoStack(this)),
@@ -126,7 +126,7 @@ void Document::markUnsaved() {
   emit fileStateChanged();
 }
 
-// [SECTION] Edits
+// [SECTION] EDITS
 bool Document::edit(const nlohmann::json& next, const QString& text, int mergeKey) {
   // Comparing, copying and dumping a json recurse once per level: a value nested deeper than a
   // stack file may be (engine limits, 64) never enters the document or its undo stack.
@@ -144,7 +144,7 @@ void Document::applySource(const nlohmann::json& next) {
   recompute();
 }
 
-// [SECTION] Recompute on the worker thread
+// [SECTION] RECOMPUTE ON THE WORKER THREAD
 int64_t Document::workEstimate(const nlohmann::json& source) {
   if (!source.is_object() || !source.contains("input") || !source["input"].is_object()) return 0;
   const auto& in = source["input"];

@@ -1,7 +1,7 @@
 // Index of this file:
-// [SECTION] Context
-// [SECTION] The figure/animation dialog
-// [SECTION] Activations data, clipboard, reveal
+//   [SECTION] CONTEXT
+//   [SECTION] THE FIGURE/ANIMATION DIALOG
+//   [SECTION] ACTIVATIONS DATA, CLIPBOARD, REVEAL
 #include "app/gui/export_dialog.h"
 
 #include <QApplication>
@@ -31,7 +31,7 @@
 
 namespace convscope::app {
 
-// [SECTION] Context
+// [SECTION] CONTEXT
 
 ExportContext exportContext(const widgets::SnapshotPtr& snapshot, QWidget* central, int layer,
                             const QString& view, int step, const QString& baseName) {
@@ -54,7 +54,7 @@ ExportContext exportContext(const widgets::SnapshotPtr& snapshot, QWidget* centr
   return c;
 }
 
-// [SECTION] The figure/animation dialog
+// [SECTION] THE FIGURE/ANIMATION DIALOG
 
 namespace {
 
@@ -305,7 +305,7 @@ void showExportAnimationDialog(QWidget* parent, const ExportContext& ctx) {
   d.exec();
 }
 
-// [SECTION] Activations data, clipboard, reveal
+// [SECTION] ACTIVATIONS DATA, CLIPBOARD, REVEAL
 
 void showExportActivationsDialog(QWidget* parent, const ExportContext& ctx) {
   if (!ctx.snapshot) return;

@@ -1,9 +1,9 @@
 // Index of this file:
-// [SECTION] Construction
-// [SECTION] Documents and lessons
-// [SECTION] Document → widgets
-// [SECTION] Files
-// [SECTION] Settings and readiness
+//   [SECTION] CONSTRUCTION
+//   [SECTION] DOCUMENTS AND LESSONS
+//   [SECTION] DOCUMENT → WIDGETS
+//   [SECTION] FILES
+//   [SECTION] SETTINGS AND READINESS
 #include "app/gui/main_window.h"
 
 #include <QAction>
@@ -38,7 +38,7 @@
 
 namespace convscope::app {
 
-// [SECTION] Construction
+// [SECTION] CONSTRUCTION
 MainWindow::MainWindow(QWidget* parent, bool persistLayout) : QMainWindow(parent), m_persist(persistLayout) {
   setWindowTitle("ConvScope");
   m_doc = new Document(this);
@@ -224,7 +224,7 @@ void MainWindow::buildMenus() {
   key("Slower", QKeySequence(Qt::Key_Minus), [this]() { emit speedRequested(-1); });
 }
 
-// [SECTION] Documents and lessons
+// [SECTION] DOCUMENTS AND LESSONS
 bool MainWindow::openLesson(const QString& name) {
   const QString path = lessonPath(name);
   if (path.isEmpty()) return false;
@@ -310,7 +310,7 @@ int MainWindow::currentLayer() const {
   return m_stackEditor->currentLayer();
 }
 
-// [SECTION] Document → widgets
+// [SECTION] DOCUMENT → WIDGETS
 void MainWindow::onSourceChanged() {
   const auto& err = m_doc->error();
   widgets::SourceError se;
@@ -363,7 +363,7 @@ void MainWindow::updateTitle() {
   setWindowTitle(QString("%1%2 — ConvScope").arg(m_doc->title(), m_doc->isModified() ? " *" : ""));
 }
 
-// [SECTION] Files
+// [SECTION] FILES
 bool MainWindow::maybeSave() {
   if (!m_doc->isModified() || !m_persist) return true;
   const auto r = QMessageBox::question(this, "Unsaved changes", "Save the changes to " + m_doc->title() + "?",
@@ -420,7 +420,7 @@ bool MainWindow::fileSaveAs() {
   return true;
 }
 
-// [SECTION] Settings and readiness
+// [SECTION] SETTINGS AND READINESS
 void MainWindow::closeEvent(QCloseEvent* ev) {
   if (!maybeSave()) {
     ev->ignore();

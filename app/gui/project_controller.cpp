@@ -1,7 +1,7 @@
 // Index of this file:
-// [SECTION] Kinds and opening
-// [SECTION] Dialogs and recent files
-// [SECTION] Session, autosave, recovery
+//   [SECTION] KINDS AND OPENING
+//   [SECTION] DIALOGS AND RECENT FILES
+//   [SECTION] SESSION, AUTOSAVE, RECOVERY
 #include "app/gui/project_controller.h"
 
 #include <QAbstractButton>
@@ -65,7 +65,7 @@ ProjectController::~ProjectController() {
   m_lock.reset();  // unlock: removes the marker
 }
 
-// [SECTION] Kinds and opening
+// [SECTION] KINDS AND OPENING
 ProjectController::FileKind ProjectController::kindOf(const QString& path) {
   const QString ext = QFileInfo(path).suffix().toLower();
   if (ext == "json") return FileKind::Stack;
@@ -314,7 +314,7 @@ bool ProjectController::openInput(const QString& path, QString* errorOut) {
   return true;
 }
 
-// [SECTION] Dialogs and recent files
+// [SECTION] DIALOGS AND RECENT FILES
 void ProjectController::showStatus(const QString& message, int ms) {
   // A status message set before the window is shown would not hide the status label (QStatusBar
   // hides only visible widgets): post it until the window is up.
@@ -412,7 +412,7 @@ void ProjectController::attachRecentMenu(QMenu* menu) {
   });
 }
 
-// [SECTION] Session, autosave, recovery
+// [SECTION] SESSION, AUTOSAVE, RECOVERY
 QString ProjectController::dataDir() {
   const QString env = qEnvironmentVariable("CONVSCOPE_DATA_DIR");
   if (!env.isEmpty()) return env;

@@ -1,7 +1,7 @@
 // Index of this file:
-// [SECTION] Reading
-// [SECTION] Writing
-// [SECTION] Documents
+//   [SECTION] READING
+//   [SECTION] WRITING
+//   [SECTION] DOCUMENTS
 #include "app/project/project_file.h"
 
 #include <zip.h>
@@ -208,7 +208,7 @@ std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& s
   return refs;
 }
 
-// [SECTION] Reading
+// [SECTION] READING
 namespace {
 
 /// A failed read on its way out of ProjectReader (caught by readProject).
@@ -424,7 +424,7 @@ ReadResult readProjectFile(const QString& path, const ReadLimits& limits) {
   return readProject(bytes, path, limits);
 }
 
-// [SECTION] Writing
+// [SECTION] WRITING
 bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
   auto err = [&](const QString& m) {
     if (errorOut) *errorOut = m;
@@ -533,7 +533,7 @@ bool writeProjectFile(const QString& path, const Project& p, QString* errorOut) 
   return true;
 }
 
-// [SECTION] Documents
+// [SECTION] DOCUMENTS
 Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
                        engine::DataAccess access, QStringList* bundled) {
   Project p;

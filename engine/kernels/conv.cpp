@@ -5,11 +5,11 @@
 // Y[o, p] += W_g[o, rows] * cols[rows, p]. OpenMP over (batch, group, block); the cancel flag is
 // polled between GEMMs (cancel.h).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   PAD_IM2COL  pad materialisation, im2col rows
-//   DEPTHWISE   depthwise loop
-//   PLAN        blocking plan, scratch
-//   ENTRY       conv
+// Index of this file:
+//   [SECTION] PAD_IM2COL  pad materialisation, im2col rows
+//   [SECTION] DEPTHWISE   depthwise loop
+//   [SECTION] PLAN        blocking plan, scratch
+//   [SECTION] ENTRY       conv
 #include <algorithm>
 #include <cstring>
 #include <vector>

@@ -14,12 +14,12 @@
 //   the same element, and each element sums its terms in the same order whatever the tiling.
 // Both poll the cancel flag between blocks (cancel.h).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   PHASES   per-axis phases, gather of one phase block
-//   PLAN     form and blocking (planConvTranspose), scratch
-//   SCATTER  direct scatter tiles
-//   GATHER   bias, scatter run, phase repacking, gather-GEMM blocks
-//   ENTRY    convTranspose
+// Index of this file:
+//   [SECTION] PHASES   per-axis phases, gather of one phase block
+//   [SECTION] PLAN     form and blocking (planConvTranspose), scratch
+//   [SECTION] SCATTER  direct scatter tiles
+//   [SECTION] GATHER   bias, scatter run, phase repacking, gather-GEMM blocks
+//   [SECTION] ENTRY    convTranspose
 #include <algorithm>
 #include <atomic>
 #include <cstring>

@@ -12,10 +12,10 @@
 // files, and importOnnx; the rest is in onnx_graph.cpp, onnx_axes.cpp and onnx_ops.cpp
 // (onnx_importer.h).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   WALK   supported ops, the chain walk, GELU groups
-//   WRITE  staging directory, the stack file and its .npy files
-//   ENTRY  importOnnx
+// Index of this file:
+//   [SECTION] WALK   supported ops, the chain walk, GELU groups
+//   [SECTION] WRITE  staging directory, the stack file and its .npy files
+//   [SECTION] ENTRY  importOnnx
 #include "engine/onnx/onnx_import.h"
 
 #include <algorithm>

@@ -1,13 +1,13 @@
 // Per-op mapping (onnx_importer.h): one ONNX node, or a recognised group of nodes, becomes one
 // stack layer under the "onnx" convention (docs/onnx-import.md).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   EMIT         one finished layer into the stack, node dispatch (handle)
-//   CONV_POOL    Conv, ConvTranspose, MaxPool, AveragePool
-//   NORM_RESIZE  BatchNormalization, Resize/Upsample
-//   AXES         Transpose, Unsqueeze, Squeeze, Reshape
-//   CONST_ARITH  constant Add/Sub/Mul/Div folded into a layer
-//   PAD          zero Pad folded into the next conv or pool
+// Index of this file:
+//   [SECTION] EMIT         one finished layer into the stack, node dispatch (handle)
+//   [SECTION] CONV_POOL    Conv, ConvTranspose, MaxPool, AveragePool
+//   [SECTION] NORM_RESIZE  BatchNormalization, Resize/Upsample
+//   [SECTION] AXES         Transpose, Unsqueeze, Squeeze, Reshape
+//   [SECTION] CONST_ARITH  constant Add/Sub/Mul/Div folded into a layer
+//   [SECTION] PAD          zero Pad folded into the next conv or pool
 #include <algorithm>
 #include <cmath>
 #include <cstring>

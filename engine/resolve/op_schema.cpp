@@ -1,9 +1,9 @@
 // The op schema table (see op_schema.h). Names and defaults follow docs/conventions.md
 // §Parameter names, the per-convention sections and §Elementwise defaults.
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   TABLE   the rows
-//   LOOKUP  opParams, standardKeys, paramKey, paramDefault, allParamKeys, ops
+// Index of this file:
+//   [SECTION] TABLE   the rows
+//   [SECTION] LOOKUP  opParams, standardKeys, paramKey, paramDefault, allParamKeys, ops
 #include "engine/resolve/op_schema.h"
 
 #include <algorithm>

@@ -1,10 +1,10 @@
 // conv and conv_transpose geometry under each convention.
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   GEOMETRY    convOutLength, sameGeometry
-//   PADS        pytorch padding, onnx pads, output length and formula
-//   CONV        shared parameters, per-convention pads, resolveConv
-//   TRANSPOSED  per-convention crops and output lengths, resolveConvTranspose
+// Index of this file:
+//   [SECTION] GEOMETRY    convOutLength, sameGeometry
+//   [SECTION] PADS        pytorch padding, onnx pads, output length and formula
+//   [SECTION] CONV        shared parameters, per-convention pads, resolveConv
+//   [SECTION] TRANSPOSED  per-convention crops and output lengths, resolveConvTranspose
 #include <algorithm>
 
 #include "engine/resolve/resolve_internal.h"

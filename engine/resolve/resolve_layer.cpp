@@ -1,9 +1,9 @@
 // resolveLayer dispatch, weight/bias loading and initialisation (conv, conv_transpose).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   HELPERS  axis names, checked lengths, spans, seeded values, data files
-//   WEIGHTS  weight file, bias switch, init, resolveWeights
-//   LAYER    unknown keys, resolveLayer
+// Index of this file:
+//   [SECTION] HELPERS  axis names, checked lengths, spans, seeded values, data files
+//   [SECTION] WEIGHTS  weight file, bias switch, init, resolveWeights
+//   [SECTION] LAYER    unknown keys, resolveLayer
 #include <algorithm>
 #include <cmath>
 #include <filesystem>

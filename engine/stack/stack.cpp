@@ -1,12 +1,12 @@
 // stack.cpp.
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   PARSE    stack JSON text, dims from layers, loadStack
-//   HEADER   top-level keys
-//   INPUT    data file or generator, shape, dims
-//   BUDGET   memory, compute and scratch limits
-//   RESOLVE  resolveLayers, resolveStack
-//   FORWARD  forward, forwardFrom, layout, non-finite reports
+// Index of this file:
+//   [SECTION] PARSE    stack JSON text, dims from layers, loadStack
+//   [SECTION] HEADER   top-level keys
+//   [SECTION] INPUT    data file or generator, shape, dims
+//   [SECTION] BUDGET   memory, compute and scratch limits
+//   [SECTION] RESOLVE  resolveLayers, resolveStack
+//   [SECTION] FORWARD  forward, forwardFrom, layout, non-finite reports
 #include "engine/stack/stack.h"
 
 #include <cmath>

@@ -1,9 +1,9 @@
 // receptive_field.cpp: exact field by tap propagation, plus the closed form (receptive_field.h).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   RATIONAL   rationals and per-axis maps
-//   PROPAGATE  tap propagation through layers
-//   FIELD      receptive fields of a stack
+// Index of this file:
+//   [SECTION] RATIONAL   rationals and per-axis maps
+//   [SECTION] PROPAGATE  tap propagation through layers
+//   [SECTION] FIELD      receptive fields of a stack
 #include "engine/teach/receptive_field.h"
 
 #include <algorithm>

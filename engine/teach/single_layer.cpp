@@ -1,9 +1,9 @@
 // Index of this file:
-// [SECTION] Linear chains and their rate
-// [SECTION] Impulse responses
-// [SECTION] Candidates
-// [SECTION] Finder
-// [SECTION] Descriptions per convention
+//   [SECTION] LINEAR CHAINS AND THEIR RATE
+//   [SECTION] IMPULSE RESPONSES
+//   [SECTION] CANDIDATES
+//   [SECTION] FINDER
+//   [SECTION] DESCRIPTIONS PER CONVENTION
 #include "engine/teach/single_layer.h"
 
 #include <algorithm>
@@ -19,7 +19,7 @@
 namespace convscope::engine {
 namespace {
 
-// [SECTION] Linear chains and their rate
+// [SECTION] LINEAR CHAINS AND THEIR RATE
 
 /// Why layer i stops the chain from being linear, or "" when it is linear.
 std::string nonLinearReason(const Layer& l, int i) {
@@ -77,7 +77,7 @@ Tensor runChain(const std::vector<Layer>& layers, const Tensor& x) {
   return y;
 }
 
-// [SECTION] Impulse responses
+// [SECTION] IMPULSE RESPONSES
 
 /// Spatial geometry of the chain's input and output (batch and channels excluded), as (H, W):
 /// a 1-D chain has H = 1.
@@ -124,7 +124,7 @@ double maxAbs(const std::vector<double>& v) {
   return m;
 }
 
-// [SECTION] Candidates
+// [SECTION] CANDIDATES
 
 /// The layer's axis for geometry slot 0 (H) or 1 (W); a 1-D layer has only W (its ax[0]).
 Axis* slotAxis(Layer& l, size_t slot) {
@@ -298,7 +298,7 @@ std::pair<double, int64_t> maxDifference(const Tensor& a, const Tensor& b) {
   return {std::max(m, 0.0), at};
 }
 
-// [SECTION] Finder
+// [SECTION] FINDER
 
 /// The chain's geometry, or "" with `why` set when it has no single-layer form.
 bool chainGeometry(const Stack& stack, Geometry& g, std::array<int64_t, 2>& S, bool& up, std::string* why) {
@@ -441,7 +441,7 @@ SingleLayer findSingleLayer(const Stack& stack) {
   return out;
 }
 
-// [SECTION] Descriptions per convention
+// [SECTION] DESCRIPTIONS PER CONVENTION
 
 namespace {
 

@@ -1,9 +1,9 @@
 // trace.cpp: per-axis tap lists and the gather trace (see trace.h for the definitions).
 //
-// Sections (each opens with a "// [SECTION] NAME" line):
-//   CELLS  cell kinds, which ops have a trace
-//   TAPS   per-axis taps and sources
-//   STEPS  trace steps, gather terms, tap steps
+// Index of this file:
+//   [SECTION] CELLS  cell kinds, which ops have a trace
+//   [SECTION] TAPS   per-axis taps and sources
+//   [SECTION] STEPS  trace steps, gather terms, tap steps
 #include "engine/teach/trace.h"
 
 #include <algorithm>

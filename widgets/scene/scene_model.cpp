@@ -1,7 +1,7 @@
 // Scene model (widgets/scene/scene_model.h): what a view of a layer draws, computed once per
 // (snapshot, layer, view) from engine/teach, and the queries the view builders make of it.
 //
-// Sections:
+// Index of this file:
 //   [SECTION] HELPERS
 //   [SECTION] PER-VIEW MODELS
 //   [SECTION] QUERIES

@@ -1,7 +1,7 @@
 // Scene renderer: text and number helpers of the view builders, drawing a SceneFrame with QPainter,
 // building a frame for a request (render, image, hit test) and the hover tooltips.
 //
-// Sections:
+// Index of this file:
 //   [SECTION] TEXT AND NUMBER HELPERS
 //   [SECTION] DRAWING A SCENEFRAME
 //   [SECTION] FRAME BUILDING, ENTRY POINTS

@@ -1,7 +1,7 @@
 // TikZ paint device: a QPaintDevice whose engine writes TikZ (state → TikZ options, primitives,
 // text), and the pdflatex document around the picture.
 //
-// Sections:
+// Index of this file:
 //   [SECTION] ESCAPING
 //   [SECTION] THE PAINT ENGINE
 //   [SECTION] THE DEVICE AND THE DOCUMENT

@@ -9,6 +9,12 @@
 // per strip [SECTION] 2-D GRIDS     input, full buffer and output of one
 // channel pair [SECTION] ENTRY         buildScatterFrame: header, footer
 // legend, 1-D or 2-D
+//
+// Index of this file:
+//   [SECTION] CONTEXT
+//   [SECTION] 1-D STRIPS
+//   [SECTION] 2-D GRIDS
+//   [SECTION] ENTRY
 #include <QCoreApplication>
 #include <algorithm>
 #include <tuple>

@@ -3,11 +3,11 @@
 // 1-D: channels are rows (C × L grid), so the kernel of one output channel is a (C/g) × k slab drawn
 // under the window; 2-D: one channel's padded plane, the k×k kernel, and the output plane.
 //
-// Sections:
-//   [SECTION] HELPERS      cell styles, weights, the equation and legend texts
-//   [SECTION] 1-D STRIPS   layout (Slide1d), then one function per strip
-//   [SECTION] 2-D GRIDS    padded input, kernel and output planes
-//   [SECTION] ENTRY        buildSlideFrame: 1-D or 2-D
+// Index of this file:
+//   [SECTION] HELPERS     cell styles, weights, the equation and legend texts
+//   [SECTION] 1-D STRIPS  layout (Slide1d), then one function per strip
+//   [SECTION] 2-D GRIDS   padded input, kernel and output planes
+//   [SECTION] ENTRY       buildSlideFrame: 1-D or 2-D
 #include <QFontMetricsF>
 #include <algorithm>
 #include <set>
