@@ -6,8 +6,8 @@
 
 #include "engine/core/error.h"
 #include "engine/stack/stack.h"
-#include "engine/teach/compare.h"
-#include "engine/teach/compare_report.h"
+#include "engine/compare/compare.h"
+#include "engine/compare/compare_report.h"
 
 namespace convscope::test {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "engine/kernels/kernels.h"
 #include "engine/stack/stack.h"
-#include "engine/teach/single_layer.h"
+#include "engine/compare/single_layer.h"
 
 namespace convscope::test {
 namespace {

@@ -27,7 +27,7 @@
 #include "engine/core/tensor.h"
 #include "engine/stack/stack.h"
 #include "engine/teach/receptive_field.h"
-#include "engine/teach/single_layer.h"
+#include "engine/compare/single_layer.h"
 
 namespace convscope::engine {
 

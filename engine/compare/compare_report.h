@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/stack/stack.h"
-#include "engine/teach/compare.h"
+#include "engine/compare/compare.h"
 
 namespace convscope::engine {
 

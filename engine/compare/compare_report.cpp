@@ -1,4 +1,4 @@
-#include "engine/teach/compare_report.h"
+#include "engine/compare/compare_report.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -4,7 +4,7 @@
 //   [SECTION] CANDIDATES
 //   [SECTION] FINDER
 //   [SECTION] DESCRIPTIONS PER CONVENTION
-#include "engine/teach/single_layer.h"
+#include "engine/compare/single_layer.h"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "engine/teach/compare.h"
+#include "engine/compare/compare.h"
 
 #include <algorithm>
 #include <cmath>
