@@ -4,10 +4,10 @@
 #include <iostream>
 #include <vector>
 
+#include "engine/compare/compare.h"
+#include "engine/compare/compare_report.h"
 #include "engine/core/error.h"
 #include "engine/io/npy.h"
-#include "engine/teach/compare.h"
-#include "engine/teach/compare_report.h"
 
 namespace convscope::app {
 namespace {

@@ -1,4 +1,4 @@
-// `convscope compare`: two or more stacks on the same input, side by side (engine/teach/compare.h).
+// `convscope compare`: two or more stacks on the same input, side by side (engine/compare/compare.h).
 #pragma once
 #include "app/cli/arguments.h"
 

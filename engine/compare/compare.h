@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/compare/single_layer.h"
 #include "engine/core/tensor.h"
 #include "engine/stack/stack.h"
 #include "engine/teach/receptive_field.h"
-#include "engine/compare/single_layer.h"
 
 namespace convscope::engine {
 

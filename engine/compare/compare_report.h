@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/stack/stack.h"
 #include "engine/compare/compare.h"
+#include "engine/stack/stack.h"
 
 namespace convscope::engine {
 

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/core/error.h"
-#include "engine/stack/stack.h"
 #include "engine/compare/compare.h"
 #include "engine/compare/compare_report.h"
+#include "engine/core/error.h"
+#include "engine/stack/stack.h"
 
 namespace convscope::test {
 namespace {

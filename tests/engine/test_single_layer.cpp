@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "engine/compare/single_layer.h"
 #include "engine/kernels/kernels.h"
 #include "engine/stack/stack.h"
-#include "engine/compare/single_layer.h"
 
 namespace convscope::test {
 namespace {
