@@ -9,10 +9,14 @@
 namespace convscope::engine {
 
 namespace {
-constexpr const char* kNames[] = {"slide",   "scatter",         "zero_insert", "matrix",
-                                  "overlap", "receptive_field", "activations", "auto"};
 constexpr const char* kKeys[] = {"layer", "name", "step"};
 }  // namespace
+
+const std::vector<std::string>& viewNames() {
+  static const std::vector<std::string> names{"slide",   "scatter",         "zero_insert", "matrix",
+                                              "overlap", "receptive_field", "activations"};
+  return names;
+}
 
 void validateViewSpec(const nlohmann::json& doc, const std::string& file, size_t layerCount) {
   if (!doc.is_object() || !doc.contains("view")) return;
@@ -31,8 +35,10 @@ void validateViewSpec(const nlohmann::json& doc, const std::string& file, size_t
   }
   if (v.contains("name")) {
     const auto& n = v.at("name");
+    std::vector<std::string> names = viewNames();
+    names.push_back("auto");
     std::string list;
-    for (const char* name : kNames) list += std::string(list.empty() ? "" : ", ") + name;
+    for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
     if (!n.is_string())
       fail("view.name", "must be a view name (" + list + "), got " + jsonTypeName(n) + " " + shortDump(n));
     std::string s = n.get<std::string>();
@@ -40,7 +46,7 @@ void validateViewSpec(const nlohmann::json& doc, const std::string& file, size_t
     s.erase(s.begin(), std::find_if(s.begin(), s.end(), notSpace));
     s.erase(std::find_if(s.rbegin(), s.rend(), notSpace).base(), s.end());
     for (char& c : s) c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (std::none_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return s == k; }))
+    if (std::find(names.begin(), names.end(), s) == names.end())
       fail("view.name", "unknown view " + shortDump(n) + "; the views are " + list);
   }
   if (v.contains("layer")) {

@@ -5,8 +5,13 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace convscope::engine {
+
+/// The views, in the app's switcher order: the one list of their names. "auto" (the layer's
+/// teaching view) is accepted besides them. widgets::View follows this order.
+const std::vector<std::string>& viewNames();
 
 /// Checks `doc["view"]` (absent is fine) of a stack with `layerCount` resolved layers:
 ///   an object whose keys are "name", "layer" and "step" only;

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "engine/core/error.h"
+#include "engine/stack/view_spec.h"
 
 namespace convscope::widgets {
 
@@ -411,32 +412,16 @@ std::vector<int> SlideAxis::window(int m) const {
 
 // [SECTION] VIEWS
 const char* viewName(View v) {
-  switch (v) {
-    case View::Auto:
-      return "auto";
-    case View::Slide:
-      return "slide";
-    case View::Scatter:
-      return "scatter";
-    case View::ZeroInsert:
-      return "zero_insert";
-    case View::Matrix:
-      return "matrix";
-    case View::Overlap:
-      return "overlap";
-    case View::ReceptiveField:
-      return "receptive_field";
-    case View::Activations:
-      return "activations";
-  }
-  return "auto";
+  // View lists the concrete views in engine::viewNames() order after Auto (scene_model.h).
+  if (v == View::Auto) return "auto";
+  return engine::viewNames().at(static_cast<size_t>(v) - 1).c_str();
 }
 
 std::optional<View> viewFromName(const QString& name) {
   QString n = name.trimmed().toLower();
   n.replace('-', '_');
-  for (View v : {View::Auto, View::Slide, View::Scatter, View::ZeroInsert, View::Matrix, View::Overlap,
-                 View::ReceptiveField, View::Activations})
+  if (n == "auto") return View::Auto;
+  for (View v : concreteViews())
     if (n == viewName(v)) return v;
   return std::nullopt;
 }

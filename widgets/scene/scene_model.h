@@ -28,9 +28,11 @@
 
 namespace convscope::widgets {
 
+/// Auto, then the concrete views in the order of engine::viewNames() (engine/stack/view_spec.h),
+/// which holds their names.
 enum class View { Auto, Slide, Scatter, ZeroInsert, Matrix, Overlap, ReceptiveField, Activations };
 
-/// "auto" | "slide" | "scatter" | "zero_insert" | "matrix" | "overlap" | "receptive_field" | "activations".
+/// "auto", or the view's name from engine::viewNames().
 const char* viewName(View v);
 /// Parses a view name (also accepts '-' for '_'); nullopt when unknown.
 std::optional<View> viewFromName(const QString& name);
