@@ -19,7 +19,7 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  qt6-base-dev libqt6opengl6-dev libqt6svg6-dev libgl-dev libimgui-dev libfreetype-dev
+  qt6-base-dev libqt6opengl6-dev qt6-svg-dev libgl-dev libimgui-dev libfreetype-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   libonnx-dev libprotobuf-dev protobuf-compiler libsndfile1-dev libzip-dev
   python3 python3-numpy python3-torch python3-onnx
