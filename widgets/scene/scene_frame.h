@@ -122,6 +122,12 @@ struct GridPlace {
   void addMarkers(SceneFrame& f) const;
 };
 
+/// A grid's title `s`, wrapped to its width plus the markers' room (cs: cell size; at least
+/// SceneMetrics::gridTitleMinW), above it.
+void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s);
+/// " · rows 0–7, cols 0–7" when the grid shows a window of its cells, else "".
+QString gridShownNote(const GridPlace& p);
+
 /// A grid to lay out side by side: rows × cols, keeping rows r0..r1 and columns c0..c1 visible when
 /// windowed; `fixed` grids (kernels) are always drawn whole.
 struct GridSpec {

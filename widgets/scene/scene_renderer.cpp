@@ -129,6 +129,22 @@ double wrappedHeight(const SceneFrame& f, double width, const QString& text, Tex
   return wrapFit(width, text, role, f.unit, maxLines).second;
 }
 
+void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s) {
+  const double u = f.unit;
+  const double w = std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u);
+  const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
+  addWrapped(f, p.at.x(), p.at.y() - h - kSceneMetrics.gridTitleGap * u, w, s, TextRole::Label, 2);
+}
+
+QString gridShownNote(const GridPlace& p) {
+  return p.rows.windowed() || p.cols.windowed() ? QString(" · rows %1–%2, cols %3–%4")
+                                                      .arg(p.rows.first)
+                                                      .arg(p.rows.first + p.rows.count - 1)
+                                                      .arg(p.cols.first)
+                                                      .arg(p.cols.first + p.cols.count - 1)
+                                                : QString();
+}
+
 double addWrapped(SceneFrame& f, double x, double y, double width, const QString& text, TextRole role,
                   int maxLines) {
   if (text.isEmpty()) return 0;

@@ -408,25 +408,6 @@ std::vector<int> spanOf(int first, int count, int offset) {
   return v;
 }
 
-/// A grid's title, wrapped to its width plus the markers' room (at least
-/// gridTitleMinW), above it.
-void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s) {
-  const double u = f.unit;
-  const double w = std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u);
-  const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
-  addWrapped(f, p.at.x(), p.at.y() - h - kSceneMetrics.gridTitleGap * u, w, s, TextRole::Label, 2);
-}
-
-/// " · rows 0–7, cols 0–7" when the grid shows a window of its cells.
-QString shownNote(const GridPlace& p) {
-  return p.rows.windowed() || p.cols.windowed() ? QString(" · rows %1–%2, cols %3–%4")
-                                                      .arg(p.rows.first)
-                                                      .arg(p.rows.first + p.rows.count - 1)
-                                                      .arg(p.cols.first)
-                                                      .arg(p.cols.first + p.cols.count - 1)
-                                                : QString();
-}
-
 /// The full buffer of channel o, the box of the part kept as the output, and
 /// the link from the active input (centre inC) to this step's stamps.
 void addFullGrid(const Scatter& sc, const GridPlace& gf, double cs, int dec, QPointF inC) {
@@ -438,7 +419,7 @@ void addFullGrid(const Scatter& sc, const GridPlace& gf, double cs, int dec, QPo
             QString("full buffer, channel %1 (stamps of step %2 outlined)%3")
                 .arg(sc.o)
                 .arg(sc.T + 1)
-                .arg(shownNote(gf)));
+                .arg(gridShownNote(gf)));
   ScenePanel fp = valuePanel(sc.m.absOutput, dec);
   QRectF stampRect;
   for (int a = gf.rows.first; a < gf.rows.first + gf.rows.count; ++a)
@@ -481,9 +462,11 @@ void addOutputGrid(const Scatter& sc, const GridPlace& go, double cs, int dec) {
   const double bias = sc.l.bias.empty() ? 0.0 : sc.l.bias.data[size_t(sc.o)];
   const engine::ScatterWindow outWin = sc.window(sc.o, spanOf(go.rows.first, go.rows.count, A0.start),
                                                  spanOf(go.cols.first, go.cols.count, A1.start));
-  gridTitle(
-      sc.f, go, cs,
-      QString("output y %1, channel %2%3").arg(shapeText(sc.m.layerOutput())).arg(sc.o).arg(shownNote(go)));
+  gridTitle(sc.f, go, cs,
+            QString("output y %1, channel %2%3")
+                .arg(shapeText(sc.m.layerOutput()))
+                .arg(sc.o)
+                .arg(gridShownNote(go)));
   ScenePanel op = valuePanel(sc.m.absOutput, dec);
   for (int i = go.rows.first; i < go.rows.first + go.rows.count; ++i)
     for (int j = go.cols.first; j < go.cols.first + go.cols.count; ++j) {
@@ -527,7 +510,7 @@ void buildScatter2d(const Scatter& sc, double y, double footerTop) {
   const double cs = gx.cs;
   const int dec = decimalsFor(cs, u);
   gridTitle(f, gx, cs,
-            QString("input x, channel %1 of %2%3").arg(sc.g0).arg(sc.l.inChannels).arg(shownNote(gx)));
+            QString("input x, channel %1 of %2%3").arg(sc.g0).arg(sc.l.inChannels).arg(gridShownNote(gx)));
   ScenePanel xp = valuePanel(sc.m.absInput, dec);
   for (int i = gx.rows.first; i < gx.rows.first + gx.rows.count; ++i)
     for (int j = gx.cols.first; j < gx.cols.first + gx.cols.count; ++j) {

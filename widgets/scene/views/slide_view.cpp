@@ -511,24 +511,6 @@ QString slideWhat2d(const SceneModel& m, int c, int cg) {
       .arg(a1.k);
 }
 
-/// A grid's title, wrapped to its width plus the markers' room (at least gridTitleMinW), above it.
-void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s) {
-  const double u = f.unit;
-  const double w = std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u);
-  const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
-  addWrapped(f, p.at.x(), p.at.y() - h - kSceneMetrics.gridTitleGap * u, w, s, TextRole::Label, 2);
-}
-
-/// " · rows 0–7, cols 0–7" when the grid shows a window of its cells.
-QString gridShown(const GridPlace& p) {
-  return p.rows.windowed() || p.cols.windowed() ? QString(" · rows %1–%2, cols %3–%4")
-                                                      .arg(p.rows.first)
-                                                      .arg(p.rows.first + p.rows.count - 1)
-                                                      .arg(p.cols.first)
-                                                      .arg(p.cols.first + p.cols.count - 1)
-                                                : QString();
-}
-
 /// The kernel W[o, c − g0] (W′ for zero_insert) of output channel o on input channel c, boxed.
 void addKernelGrid(SceneFrame& f, const SceneRequest& r, const GridPlace& gk, int c, double cs, int dec) {
   const SceneModel& m = *r.model;
@@ -605,7 +587,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
                  .arg(c)
                  .arg(a0.cols)
                  .arg(a1.cols)
-                 .arg(gridShown(gin)));
+                 .arg(gridShownNote(gin)));
   ScenePanel in = valuePanel(m.absInput, dec);
   for (int i = gin.rows.first; i < gin.rows.first + gin.rows.count; ++i)
     for (int j = gin.cols.first; j < gin.cols.first + gin.cols.count; ++j) {
@@ -633,7 +615,7 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   }
   if (hasKernel) addKernelGrid(f, r, g[1], c, cs, dec);
   title(gout,
-        QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(gridShown(gout)));
+        QString("output y %1, channel %2%3").arg(shapeText(m.layerOutput())).arg(o).arg(gridShownNote(gout)));
   ScenePanel op = valuePanel(m.absOutput, dec);
   for (int i = gout.rows.first; i < gout.rows.first + gout.rows.count; ++i)
     for (int j = gout.cols.first; j < gout.cols.first + gout.cols.count; ++j) {
