@@ -24,6 +24,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -168,6 +169,17 @@ void printWarnings(const engine::Stack& st) {
   for (const auto& w : st.warnings) std::cerr << w << "\n";
 }
 
+/// Parameters and multiply-adds (per sample, saturating) of every layer, summed.
+std::pair<int64_t, int64_t> totals(const engine::Stack& st) {
+  int64_t params = 0, macs = 0;
+  for (const auto& l : st.layers) {
+    params += engine::parameterCount(l);
+    const int64_t m = engine::multiplyAdds(l);
+    macs = macs > std::numeric_limits<int64_t>::max() - m ? std::numeric_limits<int64_t>::max() : macs + m;
+  }
+  return {params, macs};
+}
+
 int cmdCheck(const Arguments& a) {
   const auto st = loadStackSource(a.stackSource());
   printWarnings(st);
@@ -180,13 +192,17 @@ int cmdCheck(const Arguments& a) {
                         {"input_shape", shapeJson(l.inputShape())},
                         {"output_shape", shapeJson(l.outputShape())},
                         {"padding", paddingJson(l)},
-                        {"formula", l.formula}});
+                        {"formula", l.formula},
+                        {"parameters", engine::parameterCount(l)},
+                        {"multiply_adds", engine::multiplyAdds(l)}});
     }
     json out = {{"convention", engine::conventionName(st.convention)},
                 {"layout", st.channelsLast ? "channels_last" : "channels_first"},
                 {"input_shape", shapeJson(engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()))},
                 {"batch", st.input.shape[0]},
-                {"layers", layers}};
+                {"layers", layers},
+                {"parameters", totals(st).first},
+                {"multiply_adds", totals(st).second}};
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -200,8 +216,11 @@ int cmdCheck(const Arguments& a) {
     const auto& l = st.layers[i];
     std::cout << "layer " << i << " " << engine::opName(l.op) << ": " << engine::shapeToString(l.inputShape())
               << " -> " << engine::shapeToString(l.outputShape()) << "  padding " << paddingJson(l).dump()
-              << "\n    " << l.formula << "\n";
+              << "\n    " << l.formula << "\n    parameters " << engine::parameterCount(l)
+              << ", multiply-adds " << engine::multiplyAdds(l) << " per sample\n";
   }
+  std::cout << "total: parameters " << totals(st).first << ", multiply-adds " << totals(st).second
+            << " per sample\n";
   return 0;
 }
 

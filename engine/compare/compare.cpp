@@ -14,10 +14,6 @@ Shape withoutBatch(const Shape& s) {
   return Shape(s.begin() + 1, s.end());
 }
 
-int64_t parameterCount(const Layer& l) {
-  return l.weight.numel() + l.bias.numel() + l.gamma.numel() + l.beta.numel();
-}
-
 double value(const Rational& r) {
   return double(r.num) / double(r.den);
 }

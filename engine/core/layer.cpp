@@ -146,4 +146,8 @@ Shape Layer::inputShape() const {
   return s;
 }
 
+int64_t parameterCount(const Layer& l) {
+  return l.weight.numel() + l.bias.numel() + l.gamma.numel() + l.beta.numel();
+}
+
 }  // namespace convscope::engine

@@ -115,6 +115,10 @@ struct Layer {
 /// (sameBits), so forwardLayer gives bit-identical outputs on the same input. Update it with Layer.
 bool sameLayer(const Layer& a, const Layer& b);
 
+/// Learned parameters of the layer: weight + bias elements (batch_norm: gamma + beta; its running
+/// mean and var are not parameters), as PyTorch's numel over parameters() counts them.
+int64_t parameterCount(const Layer& l);
+
 /// Multiply-adds (or comparisons) forwardLayer does for one sample of batch, saturating at INT64_MAX:
 /// conv out·(C/g)·Πk, conv_transpose in·(O/g)·Πk, pools and resampling out·Πk, the rest out.
 int64_t multiplyAdds(const Layer& l);

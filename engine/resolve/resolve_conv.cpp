@@ -95,10 +95,20 @@ void onnxPads(ParamReader& pr, int dims, std::vector<int>& pb, std::vector<int>&
 void finishConvAxis(ParamReader& pr, Layer& layer, int a, const std::string& padParam) {
   Axis& x = layer.ax[a];
   const long long padded = static_cast<long long>(x.in) + x.pb + x.pe;
-  if (padded < x.span64())
-    pr.fail(padParam, "kernel span d(k-1)+1 = " + n2s(x.span64()) + " is wider than the padded input " +
-                          n2s(x.in) + " + " + n2s(x.pb) + " + " + n2s(x.pe) + " = " + n2s(padded) +
-                          " along " + axisName(a, layer.dims));
+  if (padded < x.span64()) {
+    // The classic mistake: a signal of C samples given as 1 step of C features (Keras (steps,
+    // input_dim) = (1, 8000) instead of (8000, 1)).
+    const bool swapped =
+        layer.dims == 1 && x.in == 1 && layer.inChannels >= x.span64() && pr.context().layer == 0;
+    pr.fail(padParam,
+            "kernel span d(k-1)+1 = " + n2s(x.span64()) + " is wider than the padded input " + n2s(x.in) +
+                " + " + n2s(x.pb) + " + " + n2s(x.pe) + " = " + n2s(padded) + " along " +
+                axisName(a, layer.dims) +
+                (swapped ? "; the input is 1 step of " + n2s(layer.inChannels) +
+                               " channels: did you mean steps = " + n2s(layer.inChannels) +
+                               ", input_dim = 1 (one channel of " + n2s(layer.inChannels) + " samples)?"
+                         : std::string()));
+  }
   x.out = checkedOutLength(pr, padParam, (padded - x.span64()) / x.s + 1, a, layer.dims);
 }
 

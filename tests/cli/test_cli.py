@@ -644,6 +644,24 @@ class TestCheck(Base):
     def test_chainer_example(self):
         self._check_example("chainer")
 
+    def test_parameters_and_multiply_adds_are_torchs(self):
+        # The PyTorch upsampler: Conv1d(2, 8, 5, padding=2), ReLU, ConvTranspose1d(8, 2, 3, stride=2,
+        # padding=1, output_padding=1) on 32 samples.
+        import torch
+        path, _ = load_example("pytorch")
+        doc = self.check_json(path)
+        mods = [torch.nn.Conv1d(2, 8, 5, padding=2), torch.nn.ReLU(),
+                torch.nn.ConvTranspose1d(8, 2, 3, stride=2, padding=1, output_padding=1)]
+        want = [sum(p.numel() for p in m.parameters()) for m in mods]
+        self.assertEqual([l["parameters"] for l in doc["layers"]], want)
+        self.assertEqual(doc["parameters"], sum(want))
+        # conv: out * C * k; conv_transpose: in * O * k (one multiply-add per stamp tap); relu: out.
+        self.assertEqual([l["multiply_adds"] for l in doc["layers"]], [8 * 32 * 2 * 5, 8 * 32, 8 * 32 * 2 * 3])
+        self.assertEqual(doc["multiply_adds"], 8 * 32 * 2 * 5 + 8 * 32 + 8 * 32 * 2 * 3)
+        text = cli("check", path).stdout
+        self.assertIn("parameters 88, multiply-adds 2560 per sample", text)
+        self.assertIn("total: parameters 138, multiply-adds 4352 per sample", text)
+
     def test_json_schema_types(self):
         for convention in EXAMPLE_FILES:
             with self.subTest(convention=convention):
