@@ -30,6 +30,7 @@
 
 #include "app/project/stack_source.h"
 #include "engine/core/error.h"
+#include "engine/core/limits.h"
 #include "engine/io/csv_output.h"
 #include "engine/io/npy.h"
 #include "engine/kernels/kernels.h"
@@ -174,8 +175,7 @@ std::pair<int64_t, int64_t> totals(const engine::Stack& st) {
   int64_t params = 0, macs = 0;
   for (const auto& l : st.layers) {
     params += engine::parameterCount(l);
-    const int64_t m = engine::multiplyAdds(l);
-    macs = macs > std::numeric_limits<int64_t>::max() - m ? std::numeric_limits<int64_t>::max() : macs + m;
+    macs = engine::addSaturating(macs, engine::multiplyAdds(l));
   }
   return {params, macs};
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/core/error.h"
+#include "engine/core/limits.h"
 #include "engine/kernels/kernels.h"
 
 namespace convscope::engine {
@@ -54,7 +55,6 @@ FlatResponse flatResponse(const Stack& st, const Tensor& y, const FieldClosedFor
   auto at = [&](int64_t o, int64_t h, int64_t w) { return double(y.data[size_t((o * H + h) * W + w)]); };
   fr.min = std::numeric_limits<double>::infinity();
   fr.max = -fr.min;
-  double scale = 1;
   for (int64_t o = 0; o < O; ++o) {
     double cmin = std::numeric_limits<double>::infinity(), cmax = -cmin;
     for (int64_t h = in[0][0]; h <= in[0][1]; ++h)
@@ -66,7 +66,7 @@ FlatResponse flatResponse(const Stack& st, const Tensor& y, const FieldClosedFor
     fr.max = std::max(fr.max, cmax);
     fr.ripple = std::max(fr.ripple, cmax - cmin);
   }
-  scale = std::max({1.0, std::abs(fr.min), std::abs(fr.max)});
+  const double scale = std::max({1.0, std::abs(fr.min), std::abs(fr.max)});
   const double tol = 1e-6 * scale;
   // Smallest period along each axis (slot 0 = H, 1 = W), at most half the interior.
   std::array<int64_t, 2> period{0, 0};
@@ -97,9 +97,7 @@ StackFigures figuresOf(const Stack& st, const Tensor& out) {
   for (const Layer& l : st.layers) {
     f.layers.push_back({opName(l.op), l.outputShape(), parameterCount(l), multiplyAdds(l)});
     f.parameters += f.layers.back().parameters;
-    f.multiplyAdds = f.multiplyAdds > std::numeric_limits<int64_t>::max() - f.layers.back().multiplyAdds
-                         ? std::numeric_limits<int64_t>::max()
-                         : f.multiplyAdds + f.layers.back().multiplyAdds;
+    f.multiplyAdds = addSaturating(f.multiplyAdds, f.layers.back().multiplyAdds);
   }
   const Layer& last = st.layers.back();
   Pos centre{last.ax[0].out / 2, last.dims == 2 ? last.ax[1].out / 2 : 0};

@@ -370,7 +370,6 @@ void prove(const Stack& stack, const Layer& candidate, const Geometry& g, Single
       *where = at % (g.O * g.outSize());
     }
   }
-  out.candidate = true;
 }
 
 std::string outputPoint(const Geometry& g, int64_t flat) {

@@ -28,9 +28,8 @@ namespace convscope::engine {
 
 struct SingleLayer {
   bool found = false;
-  std::string why;         // when !found: the reason, naming the layer or the property that fails
-  Layer layer;             // when found (also the rejected candidate when one was built)
-  bool candidate = false;  // a candidate was built and run (maxAbsDiff measured)
+  std::string why;  // when !found: the reason, naming the layer or the property that fails
+  Layer layer;      // when found (also the rejected candidate when one was built)
   double maxAbsDiff = 0.0;
   double scale = 1.0;  // max(1, max |chain output|) over the check inputs
 };

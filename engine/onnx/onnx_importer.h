@@ -109,6 +109,14 @@ class Importer {
     if (!a) return def;
     return std::vector<int64_t>(a->ints().begin(), a->ints().end());
   }
+  /// attrInts with `len` values exactly (default: `len` copies of `def`); other counts fail the node.
+  std::vector<int64_t> attrIntsOfLength(const onnx::NodeProto& n, const std::string& name, int64_t def,
+                                        size_t len) const {
+    auto v = attrInts(n, name, std::vector<int64_t>(len, def));
+    if (v.size() != len)
+      failNode(n, name + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(len));
+    return v;
+  }
   int64_t attrInt(const onnx::NodeProto& n, const std::string& name, int64_t def) const {
     const auto* a = attr(n, name);
     return a ? a->i() : def;

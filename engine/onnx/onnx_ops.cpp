@@ -130,11 +130,7 @@ void Importer::doConv(const onnx::NodeProto& n, bool transposed) {
         ks[static_cast<size_t>(a)] != W.shape[static_cast<size_t>(2 + a)])
       failNode(n, "kernel_shape disagrees with the weight shape " + shapeToString(W.shape));
   auto perAxis = [&](const char* name, int64_t def, size_t len) {
-    auto v = attrInts(n, name, std::vector<int64_t>(len, def));
-    if (v.size() != len)
-      failNode(n, std::string(name) + " has " + std::to_string(v.size()) + " values, expected " +
-                      std::to_string(len));
-    return v;
+    return attrIntsOfLength(n, name, def, len);
   };
   const auto strides = perAxis("strides", 1, static_cast<size_t>(nsp));
   const auto dil = perAxis("dilations", 1, static_cast<size_t>(nsp));
@@ -211,11 +207,7 @@ void Importer::doPool(const onnx::NodeProto& n, bool isMax) {
   if (static_cast<int>(k.size()) != nsp)
     failNode(n, "kernel_shape must have " + std::to_string(nsp) + " values");
   auto perAxis = [&](const char* name, int64_t def, size_t len) {
-    auto v = attrInts(n, name, std::vector<int64_t>(len, def));
-    if (v.size() != len)
-      failNode(n, std::string(name) + " has " + std::to_string(v.size()) + " values, expected " +
-                      std::to_string(len));
-    return v;
+    return attrIntsOfLength(n, name, def, len);
   };
   const auto strides = perAxis("strides", 1, static_cast<size_t>(nsp));
   const auto dil = perAxis("dilations", 1, static_cast<size_t>(nsp));
