@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "app/gui/canvas_binding.h"
+#include "app/gui/compare_window.h"
 #include "app/gui/guarded_application.h"
 #include "app/gui/main_window.h"
 #include "app/gui/project_controller.h"
@@ -60,7 +61,14 @@ CommandSpec makeLauncherSpec() {
       {{"view"}, "VIEW", "start the canvas on VIEW: " + viewList()},
       {{"layer"}, "I", "the layer the view shows (default: the lesson's)"},
       {{"step"}, "T", "start the animation at step T"},
-      {{"screenshot"}, "FILE", "save a screenshot of the whole window to FILE.png once drawn, and exit"},
+      {{"compare"},
+       "STACK",
+       "compare the document with STACK (a stack file or a bundled lesson's name) in the Compare "
+       "window; repeatable, up to 3"},
+      {{"screenshot"},
+       "FILE",
+       "save a screenshot of the whole window (of the Compare window with --compare) to FILE.png once "
+       "drawn, and exit"},
       {{"recover"},
        "yes|no|later",
        "answer the crash-recovery question without asking (default: ask; "
@@ -84,13 +92,13 @@ CommandSpec makeLauncherSpec() {
 
 // Waits until the window is exposed and settled (no recompute, plots built, canvas frame drawn),
 // lets queued repaints run, then grabs the whole window into `file`. Exits the app with 0 or 2.
-void scheduleScreenshot(MainWindow* w, const QString& file) {
+void scheduleScreenshot(MainWindow* w, QWidget* target, const QString& file) {
   auto* timer = new QTimer(w);
   auto* clock = new QElapsedTimer;
   clock->start();
   auto settledTicks = std::make_shared<int>(0);
-  QObject::connect(timer, &QTimer::timeout, w, [w, file, timer, clock, settledTicks]() {
-    const bool exposed = w->windowHandle() && w->windowHandle()->isExposed();
+  QObject::connect(timer, &QTimer::timeout, w, [w, target, file, timer, clock, settledTicks]() {
+    const bool exposed = target->windowHandle() && target->windowHandle()->isExposed();
     const bool settled = exposed && w->isSettled();
     *settledTicks = settled ? *settledTicks + 1 : 0;
     const bool timedOut = clock->elapsed() > 20000;
@@ -98,11 +106,11 @@ void scheduleScreenshot(MainWindow* w, const QString& file) {
     timer->stop();
     delete clock;
     if (timedOut) std::cerr << "convscope: warning: the window did not settle within 20 s; saving anyway\n";
-    const QPixmap shot = w->grab();
+    const QPixmap shot = target->grab();
     const bool ok = shot.save(file, "PNG");
     if (ok)
       std::cout << "convscope: wrote " << file.toStdString() << " (" << shot.width() << "x" << shot.height()
-                << ", window " << w->width() << "x" << w->height() << ")" << std::endl;
+                << ", window " << target->width() << "x" << target->height() << ")" << std::endl;
     else
       std::cerr << "convscope: cannot write screenshot " << file.toStdString() << "\n";
     QApplication::exit(ok ? 0 : 2);
@@ -193,7 +201,8 @@ struct LaunchOptions {
   int layer = -1, step = -1;
   ProjectController::RecoverAnswer recover = ProjectController::RecoverAnswer::Ask;
   std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> testEdits;
-  QString screenshot;  // "" = none
+  QStringList compare;  // --compare: stack files or lesson names
+  QString screenshot;   // "" = none
   bool printDocument = false;
   bool quitAfterFirstFrame = false;
 };
@@ -243,6 +252,16 @@ LaunchOptions launchOptions(const Arguments& a) {
       a.fail("--test-edit needs POINTER=JSON (e.g. /layers/0/stride=2), got '" + e + "': " + ex.what());
     }
   }
+  for (const std::string& c : a.values("compare")) {
+    const QString stack = QString::fromStdString(c);
+    if (!QFileInfo(stack).isFile() && lessonPath(stack).isEmpty())
+      a.fail("--compare " + c +
+             ": no such stack file or lesson (lessons: " + lessonNames().join(", ").toStdString() + ")");
+    o.compare << stack;
+  }
+  if (o.compare.size() > CompareWindow::kMaxStacks - 1)
+    a.fail("--compare: at most " + std::to_string(CompareWindow::kMaxStacks - 1) +
+           " stacks besides the document");
   o.screenshot = QString::fromStdString(a.value("screenshot").value_or(""));
   o.printDocument = a.isSet("print-document");
   o.quitAfterFirstFrame = a.isSet("quit-after-first-frame");
@@ -291,15 +310,38 @@ bool applyTestEdits(MainWindow& w, const LaunchOptions& o) {
   return true;
 }
 
-// --print-document: the open document once computed, as JSON on stdout.
+// --compare: the Compare window with each stack added; false (message on stderr) when one cannot be.
+bool openComparison(MainWindow& w, const LaunchOptions& o) {
+  if (o.compare.isEmpty()) return true;
+  CompareWindow* c = w.openComparison();
+  while (c->stackCount() > 1) c->removeStack(c->stackCount() - 1);  // what a lesson opened beside it
+  for (const QString& stack : o.compare) {
+    QString err;
+    if (!(QFileInfo(stack).isFile() ? c->addFile(stack, &err) : c->addLesson(stack, &err))) {
+      std::cerr << "convscope: --compare " << stack.toStdString() << ": " << err.toStdString() << "\n";
+      return false;
+    }
+  }
+  c->markSaved();  // opened from files: nothing to save yet
+  return true;
+}
+
+// --print-document: the open document once computed, as JSON on stdout; with a comparison open,
+// "compare" lists its other stacks the same way.
 void printDocument(MainWindow& w) {
-  w.document()->waitIdle();
-  const nlohmann::json out = {
-      {"title", w.document()->title().toStdString()},
-      {"path", w.document()->filePath().toStdString()},
-      {"modified", w.document()->isModified()},
-      {"error", w.document()->error() ? w.document()->error()->message.toStdString() : ""},
-      {"source", w.document()->source()}};
+  auto describe = [](Document* d) {
+    d->waitIdle();
+    return nlohmann::json{{"title", d->title().toStdString()},
+                          {"path", d->filePath().toStdString()},
+                          {"modified", d->isModified()},
+                          {"error", d->error() ? d->error()->message.toStdString() : ""},
+                          {"source", d->source()}};
+  };
+  nlohmann::json out = describe(w.document());
+  if (CompareWindow* c = w.compareWindow()) {
+    out["compare"] = nlohmann::json::array();
+    for (int i = 1; i < c->stackCount(); ++i) out["compare"].push_back(describe(c->document(i)));
+  }
   std::cout << out.dump(2) << std::endl;
 }
 
@@ -333,7 +375,7 @@ int runWindow(GuardedApplication& app, const LaunchOptions& o, const QElapsedTim
               << ProjectController::dataDir().toStdString() << "; autosave is off\n";
   files->setInteractive(o.recover == ProjectController::RecoverAnswer::Ask && !batch);
   files->offerRecovery(o.recover);
-  if (!applyTestEdits(w, o)) return 2;
+  if (!applyTestEdits(w, o) || !openComparison(w, o)) return 2;
   if (o.printDocument) {
     printDocument(w);
     return 0;
@@ -343,7 +385,10 @@ int runWindow(GuardedApplication& app, const LaunchOptions& o, const QElapsedTim
     w.resize(MainWindow::defaultSize());  // figures of one size, whatever the screen
   if (o.quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
   w.show();
-  if (!o.screenshot.isEmpty()) scheduleScreenshot(&w, o.screenshot);
+  CompareWindow* compare = w.compareWindow();
+  if (compare) compare->show();
+  if (!o.screenshot.isEmpty())
+    scheduleScreenshot(&w, compare ? static_cast<QWidget*>(compare) : &w, o.screenshot);
   return QApplication::exec();
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <vector>
 
+#include "app/project/lessons.h"
 #include "engine/compare/compare.h"
 #include "engine/compare/compare_report.h"
 #include "engine/core/error.h"
@@ -25,7 +26,8 @@ CommandSpec makeCompareSpec() {
       "the single conv or transposed conv the stack is, when it is one; then the largest differences\n"
       "of every pair with equal output shapes; then each single layer in its stack's convention with\n"
       "its kernel. A stack is a .json stack or a .convscope project; --lesson NAME adds a bundled\n"
-      "lesson (after the files, in the order given).";
+      "lesson (after the files, in the order given). A single lesson that answers a comparison\n"
+      "question is compared with the lessons it names (e.g. --lesson upsample_vs_deconv).";
   c.positional = "STACK...";
   c.options = {
       {{"lesson"}, "NAME", "add the bundled lesson NAME to the stacks compared (repeatable)"},
@@ -49,10 +51,14 @@ int cmdCompare(const Arguments& a) {
   std::vector<StackSource> sources;
   for (const std::string& p : a.positional()) sources.push_back({p, ""});
   for (const std::string& l : a.values("lesson")) sources.push_back({"", l});
-  if (sources.size() < 2)
-    a.fail("needs at least two stacks to compare (got " + std::to_string(sources.size()) + ")");
   std::vector<engine::Stack> stacks;
   for (const StackSource& s : sources) stacks.push_back(loadStackSource(s));
+  // One stack alone: the lessons it names under "lesson": {"compare": [...]}.
+  if (stacks.size() == 1)
+    for (const QString& other : lessonComparison(stacks.front().source))
+      stacks.push_back(loadStackSource({"", other.toStdString()}));
+  if (stacks.size() < 2)
+    a.fail("needs at least two stacks to compare (got " + std::to_string(stacks.size()) + ")");
   engine::Tensor input;
   if (const auto in = a.value("input")) input = engine::readNpy(*in, "--input");
   const engine::Comparison c = engine::compareStacks(stacks, input.empty() ? nullptr : &input);

@@ -23,6 +23,7 @@ namespace convscope::app {
 Document::Document(QObject* parent)
     : QObject(parent),
       m_undo(new QUndoStack(this)),
+      m_ownUndo(m_undo),
       m_snapshot(std::make_shared<widgets::StackSnapshot>()),
       m_jobs(new widgets::LatestJob(this)) {
   connect(m_undo, &QUndoStack::cleanChanged, this, &Document::fileStateChanged);
@@ -39,13 +40,19 @@ QString Document::title() const {
   return "untitled";
 }
 
+void Document::shareUndoStack(QUndoStack* shared) {
+  if (!shared || shared == m_undo) return;
+  m_undo = shared;
+  connect(m_undo, &QUndoStack::cleanChanged, this, &Document::fileStateChanged);
+}
+
 bool Document::isModified() const {
   return m_unsaved || m_source != m_savedSource;
 }
 
 void Document::reset(const nlohmann::json& source, const QString& path, const QString& displayName,
                      const QString& baseDir, engine::DataAccess access) {
-  m_undo->clear();
+  if (m_undo == m_ownUndo) m_undo->clear();
   m_path = path;
   m_displayName = displayName;
   m_baseDir = baseDir;
@@ -57,6 +64,7 @@ void Document::reset(const nlohmann::json& source, const QString& path, const QS
   m_snapshot = std::make_shared<widgets::StackSnapshot>();
   applySource(source);
   emit fileStateChanged();
+  emit documentReset();
 }
 
 void Document::newDocument() {
@@ -118,6 +126,12 @@ void Document::markSaved(const QString& path) {
   m_savedSource = m_source;
   m_unsaved = false;
   m_undo->setClean();
+  emit fileStateChanged();
+}
+
+void Document::markClean() {
+  m_savedSource = m_source;
+  m_unsaved = false;
   emit fileStateChanged();
 }
 

@@ -79,6 +79,9 @@ class Document : public QObject {
   bool isModified() const;
 
   QUndoStack* undoStack() const { return m_undo; }
+  /// Pushes this document's edits onto `shared` (not owned; another document's stack, so one undo
+  /// history covers a comparison) instead of its own; reset() then leaves the shared history alone.
+  void shareUndoStack(QUndoStack* shared);
 
   /// Replaces the document (no undo history): `file` names it in messages, `baseDir` anchors data
   /// paths, `access` says which files they may name (a project's: its own data/ members only).
@@ -99,6 +102,9 @@ class Document : public QObject {
   /// Adopts `path` as the file path and the current source as saved, without writing anything
   /// (the project writer saved it); relative data paths stay anchored at baseDir().
   void markSaved(const QString& path);
+  /// Adopts the current source as saved, keeping the path and title (a comparison's stack, saved
+  /// inside the main document's project).
+  void markClean();
   /// Marks the document as differing from any saved file (a recovered autosave).
   void markUnsaved();
 
@@ -152,6 +158,8 @@ class Document : public QObject {
   void progress(int done, int total);
   /// filePath() or the modified state changed.
   void fileStateChanged();
+  /// reset() replaced the document (another file, lesson or project).
+  void documentReset();
 
  private:
   void recompute();
@@ -164,6 +172,7 @@ class Document : public QObject {
   QString m_path, m_displayName, m_baseDir;
   engine::DataAccess m_access = engine::DataAccess::Anywhere;
   QUndoStack* m_undo = nullptr;
+  QUndoStack* m_ownUndo = nullptr;  // m_undo unless shareUndoStack() pointed it elsewhere
   widgets::SnapshotPtr m_snapshot;
   bool m_hasValid = false;
   int m_reused = 0;

@@ -28,6 +28,7 @@
 #include <QUndoStack>
 
 #include "app/gui/canvas_placeholder.h"
+#include "app/gui/compare_window.h"
 #include "app/gui/export_dialog.h"
 #include "app/gui/project_controller.h"
 #include "app/project/lessons.h"
@@ -109,7 +110,8 @@ QSize MainWindow::fittedDefaultSize() const {
 }
 
 MainWindow::~MainWindow() {
-  delete m_project;  // before the document (a child created earlier, so deleted earlier) goes
+  delete m_project;         // before the document (a child created earlier, so deleted earlier) goes
+  delete m_compare.data();  // its documents share the document's undo stack
 }
 
 void MainWindow::buildDocks() {
@@ -155,6 +157,31 @@ void MainWindow::buildMenus() {
   for (const QString& name : lessonNames())
     lessons->addAction(name, this, [this, name]() {
       if (maybeSave()) openLesson(name);
+    });
+  file->addSeparator();
+  file->addAction(tr("&Compare with…"), QKeySequence("Ctrl+K"), this, [this]() {
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Compare with stacks"), QString(),
+                                                            tr("Stack files (*.json);;All files (*)"));
+    if (paths.isEmpty()) return;
+    CompareWindow* c = openComparison();
+    for (const QString& path : paths) {
+      QString err;
+      if (!c->addFile(path, &err)) {
+        QMessageBox::warning(this, tr("Cannot compare"), err);
+        break;
+      }
+    }
+    c->show();
+    c->raise();
+  });
+  QMenu* compareLessons = file->addMenu(tr("Compare with &lesson"));
+  for (const QString& name : lessonNames())
+    compareLessons->addAction(name, this, [this, name]() {
+      CompareWindow* c = openComparison();
+      QString err;
+      if (!c->addLesson(name, &err)) QMessageBox::warning(this, tr("Cannot compare"), err);
+      c->show();
+      c->raise();
     });
   file->addSeparator();
   file->addAction("&Save", QKeySequence::Save, this, &MainWindow::fileSave);
@@ -239,6 +266,18 @@ bool MainWindow::openLesson(const QString& name) {
   }
   m_doc->reset(doc, QString(), "lesson " + name, QString());
   announceView();
+  // A lesson that answers a comparison question opens its other stacks beside it ("lesson":
+  // {"compare": ["lesson name", ...]}, docs/stack-format.md).
+  const QStringList others = lessonComparison(doc);
+  if (!others.isEmpty()) {
+    CompareWindow* c = openComparison();
+    for (const QString& other : others) {
+      QString err;
+      if (!c->addLesson(other, &err)) statusBar()->showMessage(err, 8000);
+    }
+    c->markSaved();  // as bundled: nothing to save yet
+    c->show();
+  }
   return true;
 }
 
@@ -360,12 +399,28 @@ void MainWindow::updateLesson() {
 }
 
 void MainWindow::updateTitle() {
-  setWindowTitle(QString("%1%2 — ConvScope").arg(m_doc->title(), m_doc->isModified() ? " *" : ""));
+  setWindowTitle(QString("%1%2 — ConvScope").arg(m_doc->title(), isWorkModified() ? " *" : ""));
+}
+
+CompareWindow* MainWindow::compareWindow() const {
+  return m_compare && !m_compare->isClosed() ? m_compare.data() : nullptr;
+}
+
+CompareWindow* MainWindow::openComparison() {
+  if (CompareWindow* c = compareWindow()) return c;
+  m_compare = new CompareWindow(this);
+  connect(m_compare, &CompareWindow::modifiedChanged, this, &MainWindow::updateTitle);
+  return m_compare;
+}
+
+bool MainWindow::isWorkModified() const {
+  const CompareWindow* c = compareWindow();
+  return m_doc->isModified() || (c && c->isModified());
 }
 
 // [SECTION] FILES
 bool MainWindow::maybeSave() {
-  if (!m_doc->isModified() || !m_persist) return true;
+  if (!isWorkModified() || !m_persist) return true;
   const auto r = QMessageBox::question(this, "Unsaved changes", "Save the changes to " + m_doc->title() + "?",
                                        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
   if (r == QMessageBox::Save) return fileSave();
@@ -388,9 +443,9 @@ void MainWindow::fileOpen() {
 }
 
 bool MainWindow::fileSave() {
-  if (m_doc->filePath().isEmpty()) return fileSaveAs();
-  QString err;
   const bool project = ProjectController::kindOf(m_doc->filePath()) == ProjectController::FileKind::Project;
+  if (m_doc->filePath().isEmpty() || (compareWindow() && !project)) return fileSaveAs();
+  QString err;
   if (project ? !m_project->saveProject(m_doc->filePath(), &err) : !m_doc->save(m_doc->filePath(), &err)) {
     QMessageBox::warning(this, "Cannot save", err);
     return false;
@@ -401,9 +456,10 @@ bool MainWindow::fileSave() {
 bool MainWindow::fileSaveAs() {
   // A project carries the data files; it is the default unless the document is a plain stack file.
   const QString projectFilter = "ConvScope project (*.convscope)", stackFilter = "Stack files (*.json)";
-  QString selected = ProjectController::kindOf(m_doc->filePath()) == ProjectController::FileKind::Stack
-                         ? stackFilter
-                         : projectFilter;
+  QString selected =
+      ProjectController::kindOf(m_doc->filePath()) == ProjectController::FileKind::Stack && !compareWindow()
+          ? stackFilter
+          : projectFilter;
   QString base = QFileInfo(m_doc->filePath()).completeBaseName();
   if (base.isEmpty()) base = m_doc->title().remove("lesson ").remove(" (imported)").remove(" (recovered)");
   QString path =
@@ -417,6 +473,10 @@ bool MainWindow::fileSaveAs() {
     QMessageBox::warning(this, "Cannot save", err);
     return false;
   }
+  if (!project && compareWindow())
+    statusBar()->showMessage(tr("Saved the stack only: a comparison's other stacks are kept in a project "
+                                "(.convscope)"),
+                             10000);
   return true;
 }
 
@@ -446,7 +506,25 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* ev) {
 
 void MainWindow::dropEvent(QDropEvent* ev) {
   // The first file ConvScope knows: a stack, project or model replaces the document, an input
-  // file becomes the stack's input.
+  // file becomes the stack's input. With Ctrl held, stack files are compared with the document.
+  if (ev->modifiers() & Qt::ControlModifier) {
+    QStringList stacks;
+    for (const QUrl& url : ev->mimeData()->urls())
+      if (url.isLocalFile() &&
+          ProjectController::kindOf(url.toLocalFile()) == ProjectController::FileKind::Stack)
+        stacks << url.toLocalFile();
+    if (!stacks.isEmpty()) {
+      ev->acceptProposedAction();
+      CompareWindow* c = openComparison();
+      for (const QString& path : stacks) {
+        QString err;
+        if (!c->addFile(path, &err)) statusBar()->showMessage(err, 8000);
+      }
+      c->show();
+      c->raise();
+      return;
+    }
+  }
   for (const QUrl& url : ev->mimeData()->urls())
     if (url.isLocalFile() &&
         ProjectController::kindOf(url.toLocalFile()) != ProjectController::FileKind::Unknown) {
@@ -460,6 +538,7 @@ void MainWindow::dropEvent(QDropEvent* ev) {
 
 bool MainWindow::isSettled() const {
   if (m_doc->isBusy() || !m_plots->isReady()) return false;
+  if (const CompareWindow* c = compareWindow(); c && !c->isSettled()) return false;
   const QWidget* c = centralWidget();
   const QVariant ready = c ? c->property("frameReady") : QVariant();
   return !ready.isValid() || ready.toBool();

@@ -27,6 +27,7 @@ class StackEditor;
 namespace convscope::app {
 
 class CanvasPlaceholder;
+class CompareWindow;
 class ProjectController;
 
 class MainWindow : public QMainWindow {
@@ -52,6 +53,16 @@ class MainWindow : public QMainWindow {
   void applyViewState(const QString& view, int layer, int step);
   /// Asks about unsaved changes (Save / Discard / Cancel); false if the user cancelled.
   bool maybeSaveChanges() { return maybeSave(); }
+  /// Save (File → Save): the project or stack file, or Save As when there is none. A document
+  /// with an open comparison is saved as a project (a stack file cannot hold the other stacks).
+  bool saveDocument() { return fileSave(); }
+
+  /// The open comparison (compare_window.h), null when none.
+  CompareWindow* compareWindow() const;
+  /// The open comparison, or a new one comparing the document with nothing yet (not shown).
+  CompareWindow* openComparison();
+  /// The document or the comparison's other stacks differ from what was last saved.
+  bool isWorkModified() const;
 
   /// Puts `canvas` in the central area (the window takes ownership; the placeholder is deleted).
   void setCanvas(QWidget* canvas);
@@ -127,6 +138,7 @@ class MainWindow : public QMainWindow {
   bool m_persist = true;
   CanvasPlaceholder* m_placeholder = nullptr;
   QPointer<QWidget> m_canvas;
+  QPointer<CompareWindow> m_compare;
   widgets::StackEditor* m_stackEditor = nullptr;
   widgets::InputEditor* m_inputEditor = nullptr;
   widgets::ActivationPlots* m_plots = nullptr;

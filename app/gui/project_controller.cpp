@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "app/gui/compare_window.h"
 #include "app/gui/main_window.h"
 #include "engine/core/error.h"
 #include "engine/io/input_file.h"
@@ -54,7 +55,7 @@ ProjectController::~ProjectController() {
   // asking, or a non-interactive run showed recovered work), keep them for the next start to offer.
   // Edits made only by a non-interactive run's command line (--screenshot FILE.wav) are not work.
   const Document* doc = m_window->document();
-  if (doc->isModified() && !m_closeAccepted && (m_interactive || m_recovered)) {
+  if (m_window->isWorkModified() && !m_closeAccepted && (m_interactive || m_recovered)) {
     autosaveNow();
     if (QFileInfo::exists(autosavePath())) {
       m_lock.reset();  // the session folder without a marker is offered next time
@@ -132,13 +133,40 @@ bool ProjectController::openProject(const QString& path, QString* errorOut) {
   }
   m_window->openDocument(r.project.stack, path, QString(), work, engine::DataAccess::ProjectDataOnly);
   applyView(r.project.view);
+  restoreComparison(r.project, work);
   return true;
+}
+
+void ProjectController::restoreComparison(const project::Project& p, const QString& work) {
+  if (p.compared.empty()) return;
+  CompareWindow* c = m_window->openComparison();
+  for (const project::ComparedStack& s : p.compared) {
+    QString err;
+    if (!c->addStack(s.stack, QString(), s.title.isEmpty() ? tr("compared stack") : s.title, work,
+                     engine::DataAccess::ProjectDataOnly, &err))
+      showStatus(err, 10000);
+  }
+  c->markSaved();
+  c->show();
+}
+
+nlohmann::json ProjectController::workState() const {
+  nlohmann::json state = nlohmann::json::array({m_window->document()->source()});
+  if (const CompareWindow* c = m_window->compareWindow())
+    for (int i = 1; i < c->stackCount(); ++i) state.push_back(c->document(i)->source());
+  return state;
 }
 
 project::Project ProjectController::collectCurrent(QStringList* warnings, QStringList* bundled) const {
   const Document* doc = m_window->document();
+  std::vector<project::ComparedSource> compared;
+  if (const CompareWindow* c = m_window->compareWindow())
+    for (int i = 1; i < c->stackCount(); ++i) {
+      const Document* d = c->document(i);
+      compared.push_back({d->source(), d->baseDir(), d->dataAccess(), d->title()});
+    }
   project::Project p =
-      project::collectProject(doc->source(), doc->baseDir(), warnings, doc->dataAccess(), bundled);
+      project::collectProject(doc->source(), doc->baseDir(), warnings, doc->dataAccess(), bundled, compared);
   p.title = doc->title();
   p.origin = doc->filePath();
   p.view.layer = m_window->currentLayer();
@@ -160,6 +188,7 @@ bool ProjectController::saveProject(const QString& path, QString* errorOut) {
   const project::Project p = collectCurrent(&m_warnings, &m_bundled);
   if (!project::writeProjectFile(path, p, errorOut)) return false;
   m_window->document()->markSaved(path);
+  if (CompareWindow* c = m_window->compareWindow()) c->markSaved();
   // Say which files went into the project (and from where, for a stack's own files), so nobody
   // sends a file away without seeing it.
   QStringList carried;
@@ -489,14 +518,14 @@ void ProjectController::reportAutosaveOff(const QString& folder, const QString& 
 
 bool ProjectController::autosaveNow() {
   if (m_sessionDir.isEmpty()) return false;
-  const Document* doc = m_window->document();
-  if (!doc->isModified()) {
+  if (!m_window->isWorkModified()) {
     // Saved or back to the saved state: nothing to recover.
     if (QFileInfo::exists(autosavePath())) QFile::remove(autosavePath());
     m_lastAutosaved = nlohmann::json();
     return false;
   }
-  if (doc->source() == m_lastAutosaved && QFileInfo::exists(autosavePath())) return false;
+  const nlohmann::json state = workState();
+  if (state == m_lastAutosaved && QFileInfo::exists(autosavePath())) return false;
   QStringList warnings;
   const project::Project p = collectCurrent(&warnings);
   QString err;
@@ -504,7 +533,7 @@ bool ProjectController::autosaveNow() {
     showStatus("Autosave failed: " + err, 10000);
     return false;
   }
-  m_lastAutosaved = doc->source();
+  m_lastAutosaved = state;
   return true;
 }
 
@@ -587,6 +616,7 @@ bool ProjectController::offerRecovery(RecoverAnswer answer) {
                          engine::DataAccess::ProjectDataOnly);
   m_window->document()->markUnsaved();
   applyView(r.project.view);
+  restoreComparison(r.project, work);
   m_lastRecentPath = m_window->document()->filePath();
   m_recovered = true;
   // Own it before the old copy goes: a second crash right now still finds it.

@@ -111,6 +111,10 @@ class ProjectController : public QObject {
  private:
   QString newWorkDir();
   project::Project collectCurrent(QStringList* warnings, QStringList* bundled = nullptr) const;
+  /// Opens the comparison a project holds (its stacks unpacked into `work`), if any.
+  void restoreComparison(const project::Project& p, const QString& work);
+  /// The sources autosave watches: the document's and every compared stack's.
+  nlohmann::json workState() const;
   void applyView(const project::ViewState& v);
   void reportAutosaveOff(const QString& folder, const QString& why);
 

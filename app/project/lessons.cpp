@@ -21,4 +21,16 @@ QString lessonPath(const QString& name) {
   return QFileInfo::exists(p) ? p : QString();
 }
 
+QStringList lessonComparison(const nlohmann::json& lesson) {
+  QStringList out;
+  if (!lesson.is_object() || !lesson.contains("lesson") || !lesson["lesson"].is_object()) return out;
+  const nlohmann::json& meta = lesson["lesson"];
+  if (!meta.contains("compare") || !meta["compare"].is_array()) return out;
+  for (const auto& v : meta["compare"])
+    if (v.is_string() && out.size() < 3 &&
+        !lessonPath(QString::fromStdString(v.get<std::string>())).isEmpty())
+      out << QString::fromStdString(v.get<std::string>());
+  return out;
+}
+
 }  // namespace convscope::app

@@ -4,6 +4,7 @@
 #pragma once
 #include <QString>
 #include <QStringList>
+#include <nlohmann/json.hpp>
 
 namespace convscope::app {
 
@@ -13,5 +14,8 @@ QStringList lessonNames();
 QString defaultLesson();
 /// Resource path of a lesson, or "" if there is none by that name.
 QString lessonPath(const QString& name);
+/// The lessons a lesson compares itself with: the strings of its "lesson": {"compare": [...]}
+/// that name bundled lessons, in order, at most 3 (empty when there are none).
+QStringList lessonComparison(const nlohmann::json& lesson);
 
 }  // namespace convscope::app

@@ -25,6 +25,11 @@ namespace {
 
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kStack = "stack.json";
+
+/// Archive name of compared stack i (0-based): "compare/1.json", "compare/2.json", ...
+QString comparedName(int i) {
+  return QString("compare/%1.json").arg(i + 1);
+}
 constexpr int64_t kMaxJsonBytes = int64_t(64) << 20;  // manifest and stack text
 
 struct ZipCloser {
@@ -228,6 +233,7 @@ class ProjectReader {
     Project p;
     p.formatVersion = static_cast<int>(manifest["format_version"].get<int64_t>());
     readStack(manifest, p);
+    readCompared(manifest, p);
     readDataMembers(manifest, p);
     readViewAndDocument(manifest, p);
     return p;
@@ -332,8 +338,33 @@ class ProjectReader {
     if (!p.stack.is_object()) corrupt(m_stackName + " is not a JSON object");
   }
 
-  /// The manifest lists the data members; only those the stack names are inflated. Every data
-  /// reference of the stack must be one of them (engine/io/data_path.h: a project reads nothing else).
+  /// "compare": [{"stack": "compare/1.json", "title": "..."}, ...] — at most kMaxCompared, named in
+  /// order; each an ordinary stack whose data references obey the same rule as the main stack's.
+  void readCompared(const nlohmann::json& manifest, Project& p) {
+    if (!manifest.contains("compare")) return;
+    const auto& list = manifest["compare"];
+    if (!list.is_array()) corrupt("manifest \"compare\" is not a list");
+    if (list.size() > size_t(kMaxCompared))
+      corrupt(
+          QString("manifest \"compare\" lists %1 stacks (at most %2)").arg(list.size()).arg(kMaxCompared));
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& e = list[i];
+      const QString expected = comparedName(int(i));
+      if (!e.is_object() || !e.contains("stack") || e["stack"] != expected.toStdString())
+        corrupt(QString("manifest \"compare\" entry %1 is not {\"stack\": \"%2\"}").arg(i).arg(expected));
+      const zip_int64_t si = locate(expected);
+      if (si < 0) corrupt("no " + expected);
+      ComparedStack c;
+      c.stack = parse(inflate(si, std::min(kMaxJsonBytes, m_limits.maxEntryBytes), expected), expected);
+      if (!c.stack.is_object()) corrupt(expected + " is not a JSON object");
+      if (e.contains("title") && e["title"].is_string())
+        c.title = QString::fromStdString(e["title"].get<std::string>()).left(256);
+      p.compared.push_back(std::move(c));
+    }
+  }
+
+  /// The manifest lists the data members; only those the stacks name are inflated. Every data
+  /// reference of every stack must be one of them (engine/io/data_path.h: a project reads nothing else).
   void readDataMembers(const nlohmann::json& manifest, Project& p) {
     std::set<QString> listed;
     if (manifest.contains("files")) {
@@ -348,10 +379,18 @@ class ProjectReader {
         if (locate(fname) < 0) corrupt("data file '" + fname + "' is missing");  // present, not inflated
       }
     }
-    for (const auto& ptr : fileReferences(p.stack)) {
-      const std::string ref = p.stack.at(ptr).get<std::string>();
+    readReferences(p.stack, m_stackName, listed, p);
+    for (size_t i = 0; i < p.compared.size(); ++i)
+      readReferences(p.compared[i].stack, comparedName(int(i)), listed, p);
+  }
+
+  /// Checks every data reference of `stack` (archive member `stackName`) and inflates what it names.
+  void readReferences(const nlohmann::json& stack, const QString& stackName, const std::set<QString>& listed,
+                      Project& p) {
+    for (const auto& ptr : fileReferences(stack)) {
+      const std::string ref = stack.at(ptr).get<std::string>();
       const QString qref = QString::fromStdString(ref);
-      const QString where = m_stackName + " " + QString::fromStdString(ptr.to_string());
+      const QString where = stackName + " " + QString::fromStdString(ptr.to_string());
       if (!isSafeDataName(qref))
         fail(
             ReadError::Unsafe,
@@ -440,6 +479,13 @@ bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
   if (!p.view.view.isEmpty()) view["name"] = p.view.view.toStdString();
   if (p.view.step >= 0) view["step"] = p.view.step;
   if (!p.view.dockState.isEmpty()) view["dock_state"] = p.view.dockState.toBase64().toStdString();
+  nlohmann::json compare = nlohmann::json::array();
+  std::vector<std::pair<std::string, std::string>> comparedTexts;  // archive name, stack text
+  for (size_t i = 0; i < p.compared.size() && i < size_t(kMaxCompared); ++i) {
+    const std::string name = comparedName(int(i)).toStdString();
+    compare.push_back({{"stack", name}, {"title", p.compared[i].title.toStdString()}});
+    comparedTexts.emplace_back(name, p.compared[i].stack.dump(2) + "\n");
+  }
   nlohmann::json manifest = {
       {"format", kFormatName},
       {"format_version", kFormatVersion},
@@ -448,6 +494,7 @@ bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
       {"files", files},
       {"view", view},
       {"document", {{"title", p.title.toStdString()}, {"origin", p.origin.toStdString()}}}};
+  if (!compare.empty()) manifest["compare"] = compare;
   const std::string manifestText = manifest.dump(2) + "\n";
   const std::string stackText = p.stack.dump(2) + "\n";
 
@@ -481,6 +528,8 @@ bool encodeProject(const Project& p, QByteArray* out, QString* errorOut) {
   };
   bool ok = add(kManifest, manifestText.data(), manifestText.size(), 6) &&
             add(kStack, stackText.data(), stackText.size(), 6);
+  for (auto it = comparedTexts.begin(); ok && it != comparedTexts.end(); ++it)
+    ok = add(it->first, it->second.data(), it->second.size(), 6);
   for (auto it = p.files.begin(); ok && it != p.files.end(); ++it)
     ok = add(it->first.toStdString(), it->second.constData(), static_cast<size_t>(it->second.size()), 1);
   if (!ok) {
@@ -534,62 +583,102 @@ bool writeProjectFile(const QString& path, const Project& p, QString* errorOut) 
 }
 
 // [SECTION] DOCUMENTS
-Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
-                       engine::DataAccess access, QStringList* bundled) {
-  Project p;
-  p.stack = source;
-  const QDir base(baseDir.isEmpty() ? QDir::currentPath() : baseDir);
-  std::map<QString, QString> byCanonical;  // canonical path → archive name
-  std::set<QString> used;
-  for (const auto& ptr : fileReferences(source)) {
-    const QString ref = QString::fromStdString(source.at(ptr).get<std::string>());
+namespace {
+
+/// Gathers the data files of one or more stacks into a project: each file once, under a unique
+/// "data/<name>", every reference rewritten to it.
+class Collector {
+ public:
+  Collector(Project& p, QStringList* warnings, QStringList* bundled)
+      : m_p(p), m_warnings(warnings), m_bundled(bundled) {}
+
+  /// `source` with its data references pointing at the project's members.
+  nlohmann::json collect(const nlohmann::json& source, const QString& baseDir, engine::DataAccess access,
+                         const QString& prefix) {
+    nlohmann::json out = source;
+    const QDir base(baseDir.isEmpty() ? QDir::currentPath() : baseDir);
+    for (const auto& ptr : fileReferences(source)) {
+      const QString ref = QString::fromStdString(source.at(ptr).get<std::string>());
+      const QString where = prefix + QString::fromStdString(ptr.to_string());
+      const QString canonical = canonicalFile(ref, base, access, where);
+      if (canonical.isEmpty()) continue;
+      auto known = m_byCanonical.find(canonical);
+      if (known == m_byCanonical.end()) {
+        QFile f(canonical);
+        if (!f.open(QIODevice::ReadOnly)) {
+          warn(QString("%1: cannot read '%2'; the reference is saved as written").arg(where, ref));
+          continue;
+        }
+        const QString name = uniqueName(QFileInfo(canonical).fileName());
+        if (m_bundled) *m_bundled << name + " <- " + canonical;
+        m_p.files.emplace(name, f.readAll());
+        known = m_byCanonical.emplace(canonical, name).first;
+      }
+      out[ptr] = known->second.toStdString();
+    }
+    return out;
+  }
+
+ private:
+  void warn(const QString& w) {
+    if (m_warnings) *m_warnings << w;
+  }
+
+  /// The file `ref` names, canonical; "" (with a warning) when it is not one to carry.
+  QString canonicalFile(const QString& ref, const QDir& base, engine::DataAccess access,
+                        const QString& where) {
     QString abs = QDir::isAbsolutePath(ref) ? ref : base.absoluteFilePath(ref);
     if (access == engine::DataAccess::ProjectDataOnly) {
       try {
         abs = QString::fromStdString(
             engine::dataFilePath(ref.toStdString(), base.absolutePath().toStdString(), access, {}));
       } catch (const engine::EngineError&) {
-        if (warnings)
-          *warnings << QString(
-                           "%1: '%2' is not one of the project's data files; it was not read and "
-                           "the reference is saved as written")
-                           .arg(QString::fromStdString(ptr.to_string()),
-                                QString::fromStdString(engine::excerpt(ref.toStdString(), 64)));
-        continue;
+        warn(QString("%1: '%2' is not one of the project's data files; it was not read and the reference is "
+                     "saved as written")
+                 .arg(where, QString::fromStdString(engine::excerpt(ref.toStdString(), 64))));
+        return {};
       }
     }
     const QString canonical = QFileInfo(abs).canonicalFilePath();
     if (canonical.isEmpty() || !QFileInfo(canonical).isFile()) {
-      if (warnings)
-        *warnings << QString("%1: file '%2' not found; the reference is saved as written")
-                         .arg(QString::fromStdString(ptr.to_string()), ref);
-      continue;
+      warn(QString("%1: file '%2' not found; the reference is saved as written").arg(where, ref));
+      return {};
     }
-    auto known = byCanonical.find(canonical);
-    if (known == byCanonical.end()) {
-      QFile f(canonical);
-      if (!f.open(QIODevice::ReadOnly)) {
-        if (warnings)
-          *warnings << QString("%1: cannot read '%2'; the reference is saved as written")
-                           .arg(QString::fromStdString(ptr.to_string()), ref);
-        continue;
-      }
-      QByteArray data = f.readAll();
-      const QString clean = sanitizedFileName(QFileInfo(canonical).fileName());
-      QString name = "data/" + clean;
-      for (int n = 2; used.count(name); ++n) {
-        const QFileInfo fi(clean);
-        name = QString("data/%1_%2%3")
-                   .arg(fi.completeBaseName())
-                   .arg(n)
-                   .arg(fi.suffix().isEmpty() ? "" : "." + fi.suffix());
-      }
-      used.insert(name);
-      if (bundled) *bundled << name + " <- " + canonical;
-      p.files.emplace(name, std::move(data));
-      known = byCanonical.emplace(canonical, name).first;
+    return canonical;
+  }
+
+  QString uniqueName(const QString& fileName) {
+    const QString clean = sanitizedFileName(fileName);
+    QString name = "data/" + clean;
+    for (int n = 2; m_used.count(name); ++n) {
+      const QFileInfo fi(clean);
+      name = QString("data/%1_%2%3")
+                 .arg(fi.completeBaseName())
+                 .arg(n)
+                 .arg(fi.suffix().isEmpty() ? "" : "." + fi.suffix());
     }
-    p.stack[ptr] = known->second.toStdString();
+    m_used.insert(name);
+    return name;
+  }
+
+  Project& m_p;
+  QStringList* m_warnings;
+  QStringList* m_bundled;
+  std::map<QString, QString> m_byCanonical;  // canonical path → archive name
+  std::set<QString> m_used;
+};
+
+}  // namespace
+
+Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
+                       engine::DataAccess access, QStringList* bundled,
+                       const std::vector<ComparedSource>& compared) {
+  Project p;
+  Collector c(p, warnings, bundled);
+  p.stack = c.collect(source, baseDir, access, QString());
+  for (size_t i = 0; i < compared.size() && i < size_t(kMaxCompared); ++i) {
+    const ComparedSource& s = compared[i];
+    p.compared.push_back({c.collect(s.source, s.baseDir, s.access, comparedName(int(i)) + " "), s.title});
   }
   return p;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "engine/io/data_path.h"
 
@@ -29,9 +30,17 @@ struct ViewState {
   QByteArray dockState;  // QMainWindow::saveState(), empty = keep the current layout
 };
 
+/// One more stack of a comparison (the main stack is compared with up to kMaxCompared of them).
+struct ComparedStack {
+  nlohmann::json stack;  // stack source; data paths are archive names, like the main stack's
+  QString title;         // the name its pane showed
+};
+inline constexpr int kMaxCompared = 3;
+
 /// A project in memory.
 struct Project {
   nlohmann::json stack;                 // stack source; data paths are archive names ("data/w.npy")
+  std::vector<ComparedStack> compared;  // stacks compared with it ("compare/<i>.json"), may be empty
   std::map<QString, QByteArray> files;  // archive name ("data/...") → file contents
   ViewState view;
   QString title;                       // display title when saved (informational)
@@ -91,9 +100,18 @@ std::vector<nlohmann::json::json_pointer> fileReferences(const nlohmann::json& s
 /// opened. A reference that cannot be read is kept as written and reported in `warnings` (the save
 /// still succeeds: the document is never lost for a missing data file). `bundled` (may be null)
 /// receives one line per file carried: "data/<name> <- <the file it was read from>".
+/// A compared stack's document, for collectProject.
+struct ComparedSource {
+  nlohmann::json source;
+  QString baseDir;
+  engine::DataAccess access = engine::DataAccess::Anywhere;
+  QString title;
+};
+/// `compared`: the stacks of an open comparison, collected the same way into Project::compared
+/// (a file two stacks name is carried once).
 Project collectProject(const nlohmann::json& source, const QString& baseDir, QStringList* warnings,
                        engine::DataAccess access = engine::DataAccess::Anywhere,
-                       QStringList* bundled = nullptr);
+                       QStringList* bundled = nullptr, const std::vector<ComparedSource>& compared = {});
 
 /// Writes the project's data files under `dir` (created if needed); the project's stack then
 /// resolves with `dir` as its base directory. False with `errorOut` set on failure.

@@ -79,7 +79,7 @@ std::string kernelText(const Layer& l) {
 
 }  // namespace
 
-std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks) {
+std::vector<std::vector<std::string>> comparisonRows(const Comparison& c) {
   std::vector<std::vector<std::string>> rows;  // label, then one cell per stack
   auto row = [&](const std::string& label, auto cell) {
     std::vector<std::string> r{label};
@@ -104,12 +104,49 @@ std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks
       [](const StackFigures& f) { return f.flat.hasInterior ? number(f.flat.ripple) : std::string("-"); });
   row("flat input: period", [](const StackFigures& f) { return periodText(f.flat, spatialAxes(f)); });
   row("single layer", [](const StackFigures& f) { return singleText(f.single); });
-  const std::string legend =
-      "field: the centre output's receptive field in the input; stride = input steps per output step\n"
-      "(1/2: two outputs per input), span = input positions it covers (a fraction: on average).\n"
-      "flat input: the output for an input of ones, away from the borders; a ripple > 0 with period > 1\n"
-      "is a checkerboard.\n";
+  return rows;
+}
 
+std::string comparisonLegend() {
+  return "field: the centre output's receptive field in the input; stride = input steps per output step\n"
+         "(1/2: two outputs per input), span = input positions it covers (a fraction: on average).\n"
+         "flat input: the output for an input of ones, away from the borders; a ripple > 0 with period > 1\n"
+         "is a checkerboard.\n";
+}
+
+std::string pairText(const Comparison& c, const PairFigures& p) {
+  if (!p.comparable) return "not compared (" + p.why + ")";
+  std::string out = "max |difference| " + number(p.maxAbsDiff) + ", max relative " + number(p.maxRelDiff);
+  if (p.maxAbsDiff > 0) {
+    out += " (largest at channel " + std::to_string(p.channel) + ", position ";
+    if (squeezedShape(c.stacks[size_t(p.a)].outputShape).size() >= 3)
+      out += "(" + std::to_string(p.at[0]) + ", " + std::to_string(p.at[1]) + ")";
+    else
+      out += std::to_string(p.at[0]);
+    out += ")";
+  }
+  return out;
+}
+
+std::string singleLayerText(const Comparison& c, size_t i, const Stack& stack) {
+  const SingleLayer& s = c.stacks[i].single;
+  if (!s.found) return "no single layer: " + s.why + "\n";
+  std::ostringstream out;
+  out << "one layer: " << describeLayer(s.layer, stack.convention) << "\n";
+  out << "  kernel " << kernelText(s.layer) << "\n";
+  if (!s.layer.bias.empty()) {
+    out << "  bias [";
+    for (int64_t j = 0; j < s.layer.bias.numel(); ++j)
+      out << (j ? ", " : "") << number(s.layer.bias.data[size_t(j)]);
+    out << "]\n";
+  }
+  out << "  checked: max |difference| " << number(s.maxAbsDiff)
+      << " on random inputs and the stack's input\n";
+  return out.str();
+}
+
+std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks) {
+  const std::vector<std::vector<std::string>> rows = comparisonRows(c);
   std::vector<size_t> width(rows.front().size(), 0);
   for (const auto& r : rows)
     for (size_t j = 0; j < r.size(); ++j) width[j] = std::max(width[j], r[j].size());
@@ -121,43 +158,13 @@ std::string comparisonText(const Comparison& c, const std::vector<Stack>& stacks
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   }
-  out << legend << "\n";
-  for (const PairFigures& p : c.pairs) {
-    out << nameOf(c.stacks[size_t(p.a)]) << " vs " << nameOf(c.stacks[size_t(p.b)]) << ": ";
-    if (!p.comparable) {
-      out << "not compared (" << p.why << ")\n";
-      continue;
-    }
-    out << "max |difference| " << number(p.maxAbsDiff) << ", max relative " << number(p.maxRelDiff);
-    if (p.maxAbsDiff > 0) {
-      out << " (largest at channel " << p.channel << ", position ";
-      if (squeezedShape(c.stacks[size_t(p.a)].outputShape).size() >= 3)
-        out << "(" << p.at[0] << ", " << p.at[1] << ")";
-      else
-        out << p.at[0];
-      out << ")";
-    }
-    out << "\n";
-  }
+  out << comparisonLegend() << "\n";
+  for (const PairFigures& p : c.pairs)
+    out << nameOf(c.stacks[size_t(p.a)]) << " vs " << nameOf(c.stacks[size_t(p.b)]) << ": " << pairText(c, p)
+        << "\n";
   out << "\n";
-  for (size_t i = 0; i < c.stacks.size(); ++i) {
-    const SingleLayer& s = c.stacks[i].single;
-    out << nameOf(c.stacks[i]) << ": ";
-    if (!s.found) {
-      out << "no single layer: " << s.why << "\n";
-      continue;
-    }
-    out << "one layer: " << describeLayer(s.layer, stacks[i].convention) << "\n";
-    out << "  kernel " << kernelText(s.layer) << "\n";
-    if (!s.layer.bias.empty()) {
-      out << "  bias [";
-      for (int64_t j = 0; j < s.layer.bias.numel(); ++j)
-        out << (j ? ", " : "") << number(s.layer.bias.data[size_t(j)]);
-      out << "]\n";
-    }
-    out << "  checked: max |difference| " << number(s.maxAbsDiff)
-        << " on random inputs and the stack's input\n";
-  }
+  for (size_t i = 0; i < c.stacks.size(); ++i)
+    out << nameOf(c.stacks[i]) << ": " << singleLayerText(c, i, stacks[i]);
   return out.str();
 }
 

@@ -10,6 +10,20 @@
 
 namespace convscope::engine {
 
+/// The per-stack figures as a table: `rows[r][0]` is the row's label, `rows[r][1 + i]` stack i's
+/// cell. Rows: stack, output shape, one row per layer (op and output shape), parameters,
+/// multiply-adds, field stride and span per axis, flat-input min..max, ripple and period, single
+/// layer. comparisonText prints these; the app's comparison table shows them.
+std::vector<std::vector<std::string>> comparisonRows(const Comparison& c);
+/// What the field and flat-input rows mean (a few lines of plain text).
+std::string comparisonLegend();
+/// One pair's line without the names: "max |difference| …, max relative … (largest at …)", or
+/// "not compared (…)".
+std::string pairText(const Comparison& c, const PairFigures& p);
+/// Stack i's single layer in its own convention: "one layer: …" with kernel, bias and the check,
+/// or "no single layer: why" (several lines).
+std::string singleLayerText(const Comparison& c, size_t i, const Stack& stack);
+
 /// Rows: stack, output shape, one row per layer (op and output shape), parameters, multiply-adds,
 /// field stride and span per axis, flat-input min..max, ripple and period, single layer; then the
 /// pairwise differences; then each stack's single layer in its own convention with its kernel.
