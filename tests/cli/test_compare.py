@@ -181,6 +181,33 @@ class Compare(unittest.TestCase):
         self.assertLess(r["pairs"][0]["max_abs_difference"], 1e-5)  # the axes never mix
         self.assertEqual(r["stacks"][1]["multiply_adds"], 2 * r["stacks"][0]["multiply_adds"])
 
+    def test_a_lesson_alone_is_compared_with_the_lessons_it_names(self):
+        r = run_json("--lesson", "upsample_vs_deconv")
+        names = [s["file"] for s in r["stacks"]]
+        self.assertEqual(len(names), 3, names)
+        out = os.path.join(WORK, "out_lesson")
+        p = cli("run", "--lesson", "upsample_vs_deconv", "--out", out)
+        self.assertEqual(p.returncode, 0, fmt(p))
+        up = np.load(os.path.join(out, "layer_0.npy"))
+        x, y = up[:, :, ::2], np.load(os.path.join(out, "layer_1.npy"))  # nearest x2: every other sample
+        single = r["stacks"][0]["single_layer"]
+        self.assertEqual((single["op"], single["kernel_size"], single["stride"]), ("conv_transpose", [4], [2]))
+        k = np.array(single["weight"]).reshape(single["weight_shape"])
+        # torch runs the found layer on the lesson's input and gets the lesson's output.
+        yk = F.conv_transpose1d(t(x), t(k), stride=2, padding=1)
+        np.testing.assert_allclose(yk.numpy(), y, atol=1e-5)
+        # [w2, w1 + w2, w0 + w1, w0]: both phases sum to w0 + w1 + w2, so a flat input stays flat.
+        self.assertAlmostEqual(float(k[0, 0, 1] + k[0, 0, 3]), float(k[0, 0, 0] + k[0, 0, 2]), places=6)
+        self.assertLess(r["stacks"][0]["flat_response"]["ripple"], 1e-6)
+        # The free k = 4, s = 2 kernel: even counts, uneven phase sums -> a period-2 ripple, as torch says.
+        k4 = r["stacks"][2]["single_layer"]
+        v = np.array(k4["weight"]).reshape(k4["weight_shape"])
+        flat = F.conv_transpose1d(torch.ones(1, 1, 16, dtype=torch.float64), t(v), stride=2, padding=1)[0, 0, 2:-2]
+        ripple = float(flat.max() - flat.min())
+        self.assertGreater(ripple, 1e-3)
+        self.assertAlmostEqual(r["stacks"][2]["flat_response"]["ripple"], ripple, places=5)
+        self.assertEqual(r["stacks"][2]["flat_response"]["period"], [2])
+
     def test_bad_input_exits_2_naming_the_file(self):
         a = stack("ten.json", [1, 10], [{"op": "relu"}])
         b = stack("twelve.json", [1, 12], [{"op": "relu"}])
