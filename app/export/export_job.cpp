@@ -400,11 +400,15 @@ std::vector<QRgb> themeColors(Theme t) {
 
 }  // namespace
 
-AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const AnimationOptions& o,
-                                const QString& path, const ExportProgress& progress) {
+namespace {
+
+/// Steps [first, last] as a GIF or an MP4 (by `path`'s extension); `frame(t)` draws step t at
+/// o.size (RGB32).
+AnimationResult writeAnimation(int first, int last, const std::function<QImage(int)>& frame,
+                               const AnimationOptions& o, const QString& path,
+                               const ExportProgress& progress) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || isFigureFormat(*fmt)) throw std::invalid_argument("animations are written as .gif or .mp4");
-  const auto [first, last] = stepRange(*model, o);
   const int total = last - first + 1;
   const int fps = std::clamp(o.fps, 1, 60);
   TempTarget tmp(path);
@@ -415,13 +419,12 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
       std::vector<QImage> samples;
       const int nSamples = std::min(total, 6);
       for (int i = 0; i < nSamples; ++i)
-        samples.push_back(frameImage(
-            model, o,
-            first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
+        samples.push_back(
+            frame(first + (nSamples == 1 ? 0 : int(std::lround(double(i) * (total - 1) / (nSamples - 1))))));
       GifWriter gif;
       gif.open(tmp.path(), o.size, int(std::lround(100.0 / fps)), themeColors(o.theme), samples);
       for (int t = first; t <= last; ++t) {
-        gif.addFrame(frameImage(model, o, t));
+        gif.addFrame(frame(t));
         if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
       }
       gif.finish();
@@ -430,7 +433,7 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
       VideoWriter video;
       video.open(tmp.path(), o.size, fps);
       for (int t = first; t <= last; ++t) {
-        video.addFrame(frameImage(model, o, t));
+        video.addFrame(frame(t));
         if (progress && !progress(t - first + 1, total)) throw ExportCancelled();
       }
       video.finish();
@@ -442,6 +445,15 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
   res.frames = total;
   res.bytes = tmp.commit();
   return res;
+}
+
+}  // namespace
+
+AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const AnimationOptions& o,
+                                const QString& path, const ExportProgress& progress) {
+  const auto [first, last] = stepRange(*model, o);
+  return writeAnimation(
+      first, last, [&](int t) { return frameImage(model, o, t); }, o, path, progress);
 }
 
 AnimationResult exportFrames(const widgets::SceneModelPtr& model, const AnimationOptions& o,
@@ -468,6 +480,41 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
   }
   res.codec = ext;
   return res;
+}
+
+// [SECTION] COMPARISONS
+
+void exportComparisonFigure(const std::vector<widgets::ComparisonPanel>& panels, int step, Theme theme,
+                            QSize size, const QString& path) {
+  const auto fmt = exportFormatFromPath(path);
+  if (!fmt || !isFigureFormat(*fmt))
+    throw std::invalid_argument("unknown figure format: " + path.toStdString());
+  QStringList names;
+  for (const auto& p : panels) names << p.name;
+  TempTarget tmp(path);
+  tmp.write(paintTo(*fmt, size, "ConvScope — " + names.join(" vs "),
+                    [&](QPainter& p) { widgets::renderComparison(p, panels, step, theme, QSizeF(size)); }));
+  tmp.commit();
+}
+
+QImage comparisonImage(const std::vector<widgets::ComparisonPanel>& panels, int step, Theme theme,
+                       QSize size) {
+  QImage img(size, QImage::Format_RGB32);
+  QPainter p(&img);
+  widgets::renderComparison(p, panels, step, theme, QSizeF(size));
+  return img;
+}
+
+AnimationResult exportComparisonAnimation(const std::vector<widgets::ComparisonPanel>& panels,
+                                          const AnimationOptions& o, const QString& path,
+                                          const ExportProgress& progress) {
+  const int steps = widgets::comparisonSteps(panels);
+  const int last = o.last < 0 ? steps - 1 : o.last;
+  if (o.first < 0 || o.first >= steps || last < o.first || last >= steps)
+    throw std::invalid_argument("step range " + std::to_string(o.first) + ".." + std::to_string(last) +
+                                " outside 0.." + std::to_string(steps - 1));
+  return writeAnimation(
+      o.first, last, [&](int t) { return comparisonImage(panels, t, o.theme, o.size); }, o, path, progress);
 }
 
 }  // namespace convscope::app

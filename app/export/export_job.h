@@ -11,7 +11,9 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
+#include "widgets/scene/compare_frame.h"
 #include "widgets/scene/scene_renderer.h"
 
 namespace convscope::app {
@@ -77,5 +79,17 @@ AnimationResult exportAnimation(const widgets::SceneModelPtr& model, const Anima
 /// Writes steps [first, last] as DIR/frame_<TTTT>.<ext> (ext "png" or "svg"; T = the step).
 AnimationResult exportFrames(const widgets::SceneModelPtr& model, const AnimationOptions& options,
                              const QString& dir, const QString& ext, const ExportProgress& progress = {});
+
+/// A comparison's side-by-side frame (widgets/scene/compare_frame.h) at `step`: png, svg, pdf or tex.
+void exportComparisonFigure(const std::vector<widgets::ComparisonPanel>& panels, int step,
+                            widgets::Theme theme, QSize size, const QString& path);
+/// The same frame as an image.
+QImage comparisonImage(const std::vector<widgets::ComparisonPanel>& panels, int step, widgets::Theme theme,
+                       QSize size);
+/// Steps [first, last] of the side-by-side frame (each panel clamped to its own last step) as a GIF
+/// or an MP4.
+AnimationResult exportComparisonAnimation(const std::vector<widgets::ComparisonPanel>& panels,
+                                          const AnimationOptions& options, const QString& path,
+                                          const ExportProgress& progress = {});
 
 }  // namespace convscope::app

@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPainter>
@@ -33,6 +34,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "app/export/export_job.h"
 #include "app/gui/commands.h"
 #include "app/gui/document.h"
 #include "app/gui/main_window.h"
@@ -128,6 +130,7 @@ CompareWindow::CompareWindow(MainWindow* main) : QMainWindow(main, Qt::Window), 
   connect(m_diffA, &QComboBox::currentIndexChanged, this, [this]() { refreshDifference(); });
   connect(m_diffB, &QComboBox::currentIndexChanged, this, [this]() { refreshDifference(); });
 
+  buildMenus();
   buildToolbar();
   buildDocks();
   statusBar();
@@ -161,6 +164,25 @@ CompareWindow::~CompareWindow() {
   m_jobs = nullptr;
   for (auto& p : m_panes)
     if (p->owned) delete p->doc.data();
+}
+
+void CompareWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&Comparison"));
+  file->addAction(tr("&Add stack…"), this, [this]() { addFromDialog(); });
+  file->addSeparator();
+  file->addAction(tr("Export &figure…"), QKeySequence("Ctrl+E"), this, [this]() { exportFigure(); });
+  file->addAction(tr("Export &animation…"), QKeySequence("Ctrl+Shift+E"), this,
+                  [this]() { exportAnimation(); });
+  file->addSeparator();
+  file->addAction(tr("&Close"), QKeySequence::Close, this, &QWidget::close);
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QUndoStack* undo = m_main->document()->undoStack();
+  QAction* u = undo->createUndoAction(this, tr("&Undo"));
+  u->setShortcut(QKeySequence::Undo);
+  QAction* r = undo->createRedoAction(this, tr("&Redo"));
+  r->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+  edit->addAction(u);
+  edit->addAction(r);
 }
 
 void CompareWindow::buildToolbar() {
@@ -679,8 +701,41 @@ void CompareWindow::updateTitle() {
   setWindowTitle(tr("Compare: %1%2 — ConvScope").arg(names.join(tr(" · ")), isModified() ? " *" : ""));
 }
 
-QImage CompareWindow::grabPanes() const {
-  return m_paneHost->grab().toImage();
+std::vector<widgets::ComparisonPanel> CompareWindow::panels() const {
+  std::vector<widgets::ComparisonPanel> out;
+  for (const auto& p : m_panes)
+    if (p->view->model()) out.push_back({p->view->model(), p->doc ? p->doc->title() : QString()});
+  return out;
+}
+
+QSize CompareWindow::exportSize() const {
+  return QSize(480 * std::max(1, stackCount()), 600);
+}
+
+void CompareWindow::exportFigure() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the comparison as a figure"),
+                                                    "compare.png", tr("Figures (*.png *.svg *.pdf *.tex)"));
+  if (path.isEmpty()) return;
+  try {
+    app::exportComparisonFigure(panels(), m_step, widgets::Theme::Light, exportSize(), path);
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot export"), QString::fromUtf8(e.what()));
+  }
+}
+
+void CompareWindow::exportAnimation() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the comparison as an animation"),
+                                                    "compare.gif", tr("Animations (*.gif *.mp4)"));
+  if (path.isEmpty()) return;
+  AnimationOptions o;
+  o.size = exportSize();
+  try {
+    const AnimationResult r = app::exportComparisonAnimation(panels(), o, path);
+    statusBar()->showMessage(tr("Wrote %1: %2 frames").arg(path).arg(r.frames), 8000);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot export"), QString::fromUtf8(e.what()));
+  }
 }
 
 void CompareWindow::closeEvent(QCloseEvent* ev) {

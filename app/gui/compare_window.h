@@ -22,6 +22,7 @@
 
 #include "engine/compare/compare.h"
 #include "engine/io/data_path.h"
+#include "widgets/scene/compare_frame.h"
 #include "widgets/scene/scene_model.h"
 #include "widgets/scene/stack_snapshot.h"
 
@@ -103,8 +104,10 @@ class CompareWindow : public QMainWindow {
   /// True once the window was closed (it is deleted soon after).
   bool isClosed() const { return m_closed; }
 
-  /// The shown window's frame as one image (the panes side by side with their names).
-  QImage grabPanes() const;
+  /// The panes' scenes as drawn now, with their stacks' names (for the side-by-side export).
+  std::vector<widgets::ComparisonPanel> panels() const;
+  /// The figure size of the side-by-side export: 480 × 600 per pane.
+  QSize exportSize() const;
 
  signals:
   /// isModified() may have changed.
@@ -118,7 +121,10 @@ class CompareWindow : public QMainWindow {
  private:
   struct Pane;
   Pane& addPane(Document* doc, bool owned);
+  void buildMenus();
   void buildToolbar();
+  void exportFigure();
+  void exportAnimation();
   void buildDocks();
   void refreshPane(Pane& p);
   void refreshEditors();

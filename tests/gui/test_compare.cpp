@@ -13,6 +13,7 @@
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
+#include "app/export/export_job.h"
 #include "app/gui/compare_window.h"
 #include "app/gui/document.h"
 #include "app/gui/main_window.h"
@@ -84,6 +85,7 @@ class CompareTest : public QObject {
   void projectSavesAndReopensTheComparison();
   void projectWithAnUnsafeComparedStackIsRefused();
   void realAppScreenshotsTheComparison();
+  void exportsTheSideBySideFrame();
 };
 
 void CompareTest::tableEqualsTheCommandLine() {
@@ -258,6 +260,34 @@ void CompareTest::realAppScreenshotsTheComparison() {
   QVERIFY(!img.isNull());
   QVERIFY(img.width() <= 1280 && img.height() <= 720);  // fits the screen
   QVERIFY(img.width() >= 800);
+}
+
+void CompareTest::exportsTheSideBySideFrame() {
+  app::MainWindow w(nullptr, false);
+  app::CompareWindow* c = openThree(w);
+  QVERIFY(c);
+  c->setView(widgets::View::Activations);
+  const auto panels = c->panels();
+  QCOMPARE(int(panels.size()), 3);
+  QTemporaryDir dir;
+  const QString png = dir.filePath("side.png");
+  app::exportComparisonFigure(panels, 0, widgets::Theme::Light, c->exportSize(), png);
+  const QImage img(png);
+  QCOMPARE(img.size(), c->exportSize());
+  // Each column holds a drawn scene: many colours in every third of the frame.
+  for (int col = 0; col < 3; ++col) {
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 4)
+      for (int x = col * img.width() / 3; x < (col + 1) * img.width() / 3; x += 4)
+        colours.insert(img.pixel(x, y));
+    QVERIFY2(colours.size() > 20, qPrintable(QString("column %1: %2 colours").arg(col).arg(colours.size())));
+  }
+  app::AnimationOptions o;
+  o.size = QSize(960, 400);
+  o.last = std::min(2, widgets::comparisonSteps(panels) - 1);
+  const app::AnimationResult r = app::exportComparisonAnimation(panels, o, dir.filePath("side.gif"));
+  QCOMPARE(r.frames, o.last + 1);
+  QVERIFY(QFileInfo(dir.filePath("side.gif")).size() > 1000);
 }
 
 QTEST_MAIN(CompareTest)

@@ -1,0 +1,29 @@
+// The side-by-side frame of a comparison: 2 to 4 scenes in equal columns, each under a header with
+// its stack's name, all at one step (each scene clamped to its own last step). The frame the app's
+// Compare window exports and `convscope render/animate --compare` draw.
+#pragma once
+#include <QPainter>
+#include <QString>
+#include <vector>
+
+#include "widgets/scene/scene_renderer.h"
+
+namespace convscope::widgets {
+
+struct ComparisonPanel {
+  SceneModelPtr model;  // never null
+  QString name;         // the stack's name, drawn above its scene
+};
+
+/// Steps of the frame: the most steps of any panel.
+int comparisonSteps(const std::vector<ComparisonPanel>& panels);
+
+/// Height of the name header above each scene at frame height `height`.
+double comparisonHeaderHeight(double height);
+
+/// Draws `panels` side by side over `size` (background included) at `step`.
+/// `showHeader` false leaves out each scene's own title line (the names stay).
+void renderComparison(QPainter& p, const std::vector<ComparisonPanel>& panels, int step, Theme theme,
+                      QSizeF size, bool showHeader = true);
+
+}  // namespace convscope::widgets
