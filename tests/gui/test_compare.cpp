@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -86,6 +87,7 @@ class CompareTest : public QObject {
   void projectWithAnUnsafeComparedStackIsRefused();
   void realAppScreenshotsTheComparison();
   void exportsTheSideBySideFrame();
+  void autosaveRecoversTheComparison();
 };
 
 void CompareTest::tableEqualsTheCommandLine() {
@@ -288,6 +290,36 @@ void CompareTest::exportsTheSideBySideFrame() {
   const app::AnimationResult r = app::exportComparisonAnimation(panels, o, dir.filePath("side.gif"));
   QCOMPARE(r.frames, o.last + 1);
   QVERIFY(QFileInfo(dir.filePath("side.gif")).size() > 1000);
+}
+
+void CompareTest::autosaveRecoversTheComparison() {
+  // A window left with an edit in a compared stack (quit without asking: the path of a crash)
+  // keeps its autosave; the next start recovers the document and the comparison with the edit.
+  QTemporaryDir data;
+  const QByteArray saved = qgetenv("CONVSCOPE_DATA_DIR");
+  qputenv("CONVSCOPE_DATA_DIR", data.path().toUtf8());
+  auto restore = qScopeGuard([&]() { qputenv("CONVSCOPE_DATA_DIR", saved); });
+  json edited;
+  {
+    app::MainWindow w(nullptr, false);
+    QVERIFY(w.projectController()->startSession());
+    app::CompareWindow* c = openThree(w);
+    QVERIFY(c);
+    edited = c->document(1)->source();
+    edited["layers"][0]["stride"] = json::array({1, 1});
+    QVERIFY(c->document(1)->edit(edited, "stride"));
+    QVERIFY(c->waitSettled(60000));
+    QVERIFY(w.projectController()->autosaveNow());
+  }
+  app::MainWindow w(nullptr, false);
+  w.projectController()->setInteractive(false);
+  QVERIFY(w.projectController()->offerRecovery(app::ProjectController::RecoverAnswer::Yes));
+  app::CompareWindow* c = w.compareWindow();
+  QVERIFY(c);
+  QVERIFY(c->waitSettled(60000));
+  QCOMPARE(c->stackCount(), 3);
+  QCOMPARE(c->document(1)->source(), edited);
+  QVERIFY(w.isWorkModified());
 }
 
 QTEST_MAIN(CompareTest)
