@@ -739,6 +739,17 @@ void CompareWindow::exportAnimation() {
 }
 
 void CompareWindow::closeEvent(QCloseEvent* ev) {
+  // Closing by hand drops the compared stacks: ask first when their edits live nowhere else.
+  if (!m_closed && isModified() && m_main->asksQuestions()) {
+    const auto r = QMessageBox::question(
+        this, tr("Close the comparison?"),
+        tr("The compared stacks have changes that are not saved in a project. Save the project first?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (r == QMessageBox::Cancel || (r == QMessageBox::Save && !m_main->saveDocument())) {
+      ev->ignore();
+      return;
+    }
+  }
   m_closed = true;
   pause();
   ev->accept();

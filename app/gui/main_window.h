@@ -63,6 +63,8 @@ class MainWindow : public QMainWindow {
   CompareWindow* openComparison();
   /// The document or the comparison's other stacks differ from what was last saved.
   bool isWorkModified() const;
+  /// False for windows of screenshots and tests (no questions asked, no layout saved).
+  bool asksQuestions() const { return m_persist; }
 
   /// Puts `canvas` in the central area (the window takes ownership; the placeholder is deleted).
   void setCanvas(QWidget* canvas);
