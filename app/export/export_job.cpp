@@ -3,6 +3,7 @@
 //   [SECTION] FIGURES
 //   [SECTION] ACTIVATION PLOTS
 //   [SECTION] ANIMATIONS AND FRAMES
+//   [SECTION] COMPARISONS
 #include "app/export/export_job.h"
 
 #include <fcntl.h>
