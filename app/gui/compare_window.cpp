@@ -516,14 +516,16 @@ void CompareWindow::recompare() {
   std::vector<widgets::SnapshotPtr> snaps;
   std::vector<QString> names;
   for (const auto& p : m_panes) {
-    if (!p->doc || !p->doc->hasValidStack()) {
-      adoptComparison({}, std::nullopt,
-                      tr("%1 has no valid stack yet").arg(p->doc ? p->doc->title() : QString("?")));
+    snaps.push_back(p->doc && p->doc->hasValidStack() ? p->doc->snapshot() : nullptr);
+    names.push_back(p->doc ? p->doc->title() : QString());
+  }
+  for (size_t i = 0; i < snaps.size(); ++i)
+    if (!snaps[i]) {
+      // Nothing to compare yet; each pane still shows its own stack if it has one.
+      m_submittedSnaps.clear();
+      adoptComparison(snaps, std::nullopt, tr("%1 has no valid stack yet").arg(names[i]));
       return;
     }
-    snaps.push_back(p->doc->snapshot());
-    names.push_back(p->doc->title());
-  }
   if (snaps == m_submittedSnaps && names == m_submittedNames) return;  // nothing new to compare
   m_submittedSnaps = snaps;
   m_submittedNames = names;

@@ -19,6 +19,7 @@ std::optional<nlohmann::json> sharedInputFor(const nlohmann::json& fromInput, co
     if (!QDir::isAbsolutePath(ref) && fromDir.absolutePath() != toDir.absolutePath())
       out["data"] = fromDir.absoluteFilePath(ref).toStdString();
   }
+  if (toStack && out.contains("dims")) out["dims"] = toStack->dims;  // the rank is the stack's own
   if (!fromStack || !toStack || !out.contains("shape") || !out["shape"].is_array()) return out;
   std::vector<int64_t> shape;
   for (const auto& v : out["shape"]) {

@@ -17,6 +17,7 @@ namespace convscope::app {
 ///    with a batch axis when `to`'s own input.shape had one;
 ///  - input.data: a relative path made absolute against `fromBaseDir` unless `toBaseDir` is the
 ///    same folder;
+///  - input.dims (when present): `to`'s spatial rank;
 ///  - everything else (generator, seed, ...) copied.
 /// `fromStack` / `toStack`: the last resolved stacks (layout, rank, current input shape); null
 /// copies the section unchanged. nullopt (with `why`) when `from`'s input has more non-singleton

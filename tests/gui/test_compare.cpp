@@ -88,6 +88,7 @@ class CompareTest : public QObject {
   void realAppScreenshotsTheComparison();
   void exportsTheSideBySideFrame();
   void autosaveRecoversTheComparison();
+  void kerasRecipeAndItsOneDTwinShareTheInput();
 };
 
 void CompareTest::tableEqualsTheCommandLine() {
@@ -320,6 +321,32 @@ void CompareTest::autosaveRecoversTheComparison() {
   QCOMPARE(c->stackCount(), 3);
   QCOMPARE(c->document(1)->source(), edited);
   QVERIFY(w.isWorkModified());
+}
+
+void CompareTest::kerasRecipeAndItsOneDTwinShareTheInput() {
+  // A 2-D channels_last stack on (steps, 1, C) and a 1-D channels_last stack on (steps, C): the
+  // shared input keeps each stack's own rank and layout, and the two agree to float rounding.
+  app::MainWindow w(nullptr, false);
+  w.document()->setForceSynchronous(true);
+  QVERIFY(w.openLesson("conv1d_transpose_via_2d"));
+  app::CompareWindow* c = w.compareWindow();
+  QVERIFY(c);
+  QCOMPARE(c->stackCount(), 2);
+  QVERIFY(c->waitSettled(60000));
+  QVERIFY2(c->comparison().has_value(), qPrintable(c->comparisonError()));
+  QVERIFY(c->comparison()->pairs[0].comparable);
+  QVERIFY(c->comparison()->pairs[0].maxAbsDiff < 1e-5);
+  json next = w.document()->source();
+  next["input"]["shape"] = json::array({12, 1, 2});
+  emit c->inputEditor()->editRequested(next, "steps", -1);
+  QVERIFY(c->waitSettled(60000));
+  QVERIFY2(!c->document(1)->error(),
+           qPrintable(c->document(1)->error() ? c->document(1)->error()->message : ""));
+  QCOMPARE(c->document(1)->source()["input"]["shape"], json::array({12, 2}));
+  QCOMPARE(c->document(1)->stack().input.shape, (engine::Shape{1, 2, 12}));
+  QVERIFY(c->comparison().has_value());
+  QCOMPARE(c->comparison()->stacks[1].outputShape, (engine::Shape{2, 24}));
+  QVERIFY(c->comparison()->pairs[0].maxAbsDiff < 1e-5);
 }
 
 QTEST_MAIN(CompareTest)
