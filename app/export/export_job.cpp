@@ -380,6 +380,8 @@ QImage frameImage(const widgets::SceneModelPtr& model, const AnimationOptions& o
   r.step = step;
   r.theme = o.theme;
   r.size = QSizeF(o.size);
+  r.showHeader = o.showTitle;
+  r.showCaption = o.showCaption;
   return widgets::renderSceneImage(r).convertToFormat(QImage::Format_RGB32);
 }
 
@@ -452,7 +454,7 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
   if (di.exists() && !di.isDir())
     throw ExportPathError("'" + dir.toStdString() + "' exists and is not a directory");
   if (!QDir().mkpath(dir)) throw ExportPathError("cannot create the directory '" + dir.toStdString() + "'");
-  const int digits = std::max(4, int(std::to_string(last).size()));
+  const int digits = std::max(4, int(std::to_string(last + 1).size()));
   AnimationResult res;
   for (int t = first; t <= last; ++t) {
     SceneRequest r;
@@ -460,7 +462,11 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
     r.step = t;
     r.theme = o.theme;
     r.size = QSizeF(o.size);
-    const QString file = QDir(dir).filePath(QString("frame_%1.%2").arg(t, digits, 10, QChar('0')).arg(ext));
+    r.showHeader = o.showTitle;
+    r.showCaption = o.showCaption;
+    // named by the step as the frame title counts it (frame_0001 is "step 1 / N")
+    const QString file =
+        QDir(dir).filePath(QString("frame_%1.%2").arg(t + 1, digits, 10, QChar('0')).arg(ext));
     exportFigure(r, file);
     res.bytes += QFileInfo(file).size();
     ++res.frames;

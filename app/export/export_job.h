@@ -60,8 +60,10 @@ struct AnimationOptions {
   widgets::Theme theme = widgets::Theme::Light;
   QSize size{960, 600};
   int fps = 2;
-  int first = 0;  // first step (inclusive)
-  int last = -1;  // last step (inclusive); -1 = the model's last
+  int first = 0;            // first step (inclusive)
+  int last = -1;            // last step (inclusive); -1 = the model's last
+  bool showTitle = true;    // SceneRequest::showHeader of every frame
+  bool showCaption = true;  // SceneRequest::showCaption of every frame
 };
 
 /// Result of an animation export.

@@ -450,7 +450,7 @@ void addFullGrid(const Scatter& sc, const GridPlace& gf, double cs, int dec, QPo
     const int r0 = cr(A0.start - F0[0], gf.rows), r1 = cr(A0.start + A0.out - F0[0], gf.rows);
     const int c0 = cr(A1.start - F0[1], gf.cols), c1 = cr(A1.start + A1.out - F0[1], gf.cols);
     if (r1 > r0 && c1 > c0)
-      sc.f.boxes.push_back({QRectF(gf.x(c0), gf.y(r0), (c1 - c0) * cs, (r1 - r0) * cs), BoxKind::Kernel,
+      sc.f.boxes.push_back({gf.cell(r0, c0).united(gf.cell(r1 - 1, c1 - 1)), BoxKind::Kernel,
                             QString("kept: %1×%2").arg(A0.out).arg(A1.out)});
   }
   if (!stampRect.isNull()) sc.f.lines.push_back({inC, stampRect.center(), LineKind::Link});

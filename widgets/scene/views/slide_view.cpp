@@ -531,7 +531,9 @@ void addKernelGrid(SceneFrame& f, const SceneRequest& r, const GridPlace& gk, in
     }
   f.panels.push_back(std::move(kp));
   gk.addMarkers(f);
-  const QRectF kRect(gk.x(gk.cols.first), gk.y(gk.rows.first), gk.cols.count * cs, gk.rows.count * cs);
+  const QRectF kRect =
+      gk.cell(gk.rows.first, gk.cols.first)
+          .united(gk.cell(gk.rows.first + gk.rows.count - 1, gk.cols.first + gk.cols.count - 1));
   f.boxes.push_back({kRect.adjusted(-kSceneMetrics.windowBoxMargin * u, -kSceneMetrics.windowBoxMargin * u,
                                     kSceneMetrics.windowBoxMargin * u, kSceneMetrics.windowBoxMargin * u),
                      BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
