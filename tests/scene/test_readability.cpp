@@ -69,18 +69,41 @@ TEST(Readability, SingletonWidthGridsCarryNumbersAndTitlesDoNotOverlap) {
                 << f.texts[i].text.toStdString() << " overlaps " << f.texts[j].text.toStdString();
       }
       EXPECT_TRUE(note) << "no title says the grid is W = 1 drawn as a row";
-      // a labelled box (the "kept" crop) puts its label under itself, on no cell
-      for (const auto& b : f.boxes) {
-        if (b.label.isEmpty()) continue;
-        const QRectF label(b.rect.left(), b.rect.bottom() + 1, b.rect.width(),
-                           widgets::fontPx(widgets::TextRole::Small, f.unit) * 1.4);
+      // small labels (the "kept" crop of the scatter view, box labels) cover no cell
+      std::vector<std::pair<QString, QRectF>> labels;
+      for (const auto& t : f.texts)
+        if (t.role == widgets::TextRole::Small && t.text.startsWith("kept"))
+          labels.push_back({t.text, t.rect});
+      for (const auto& b : f.boxes)
+        if (!b.label.isEmpty())
+          labels.push_back({b.label, QRectF(b.rect.left(), b.rect.bottom() + 1, b.rect.width(),
+                                            widgets::fontPx(widgets::TextRole::Small, f.unit) * 1.4)});
+      if (v == View::Scatter) EXPECT_FALSE(labels.empty()) << "no 'kept' label";
+      for (const auto& [text, rect] : labels)
         for (const auto& p : f.panels)
           for (const auto& c : p.cells)
-            EXPECT_FALSE(label.intersects(c.rect.adjusted(1, 1, -1, -1)))
-                << "label '" << b.label.toStdString() << "' covers a cell";
-      }
+            EXPECT_FALSE(rect.intersects(c.rect.adjusted(1, 1, -1, -1)))
+                << "label '" << text.toStdString() << "' covers a cell";
     }
   }
+}
+
+// The "kept" label of a 2-D scatter whose full buffer is cropped on every side sits under the grid,
+// not on its cropped bottom row.
+TEST(Readability, KeptLabelOfA2dScatterCoversNoCell) {
+  const auto snap =
+      tests::loadSnapshot(std::string(CONVSCOPE_SOURCE_DIR) + "/examples/chainer_deconv2d.json");
+  const int layer = tests::layerForView(snap->stack, View::Scatter);
+  const auto model = widgets::SceneModel::build(snap, layer, View::Scatter);
+  const auto f = frameOf(snap, layer, View::Scatter, model->steps / 2);
+  int kept = 0;
+  for (const auto& t : f.texts) {
+    if (!t.text.startsWith("kept")) continue;
+    ++kept;
+    for (const auto& p : f.panels)
+      for (const auto& c : p.cells) EXPECT_FALSE(t.rect.intersects(c.rect.adjusted(1, 1, -1, -1)));
+  }
+  EXPECT_EQ(kept, 1);
 }
 
 // Inputs not yet processed (scatter view: every x[i] after this step) are faded, with their numbers
