@@ -364,9 +364,10 @@ SUBCOMMAND_OPTIONS = {
     "trace": ["--layer", "--step", "--json", "--lesson"],
     "field": ["--layer", "--position", "--from", "--json", "--lesson"],
     "compare": ["--lesson", "--input", "--json"],
-    "render": ["--layer", "--view", "--step", "--size", "--theme", "-o", "--out", "--lesson"],
-    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "-o", "--out",
-                "--frames-dir", "--frame-format", "--lesson"],
+    "render": ["--layer", "--view", "--step", "--size", "--theme", "--no-title", "--no-caption", "-o", "--out",
+               "--lesson"],
+    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "--no-title", "--no-caption",
+                "-o", "--out", "--frames-dir", "--frame-format", "--lesson"],
 }
 GUI_SUBCOMMANDS = ("render", "animate")
 LESSONS = os.path.join(REPO, "resources", "lessons")
