@@ -136,7 +136,10 @@ void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& text
       p.flip
           ? text + QCoreApplication::translate("Scene", "  (%1 × 1: W = 1, drawn as a row)").arg(p.rows.total)
           : text;
-  const double w = std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u);
+  // as wide as the grid and its markers, never past the frame's right margin (then it wraps)
+  const double w = std::min(
+      std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u),
+      std::max(kSceneMetrics.gridTitleMinW * u, f.size.width() - kSceneMetrics.framePad * u - p.at.x()));
   const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
   addWrapped(f, p.at.x(), p.at.y() - h - kSceneMetrics.gridTitleGap * u, w, s, TextRole::Label, 2);
 }
