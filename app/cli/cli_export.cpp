@@ -282,7 +282,7 @@ int cmdRender(const Arguments& a) {
         std::cerr << "render: warning: " << rows << " activation plots in " << size.height()
                   << " px leave each about " << std::max(0, (size.height() - 60) / rows - 45)
                   << " px of heatmap; --size " << size.width() << "x" << wanted << " gives them room\n";
-      exportActivations(s.snapshot, size, theme, path);
+      exportActivations(s.snapshot, size, theme, path, !a.isSet("no-title"));
     } else {
       widgets::SceneRequest r;
       r.model = s.model;

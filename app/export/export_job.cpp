@@ -264,7 +264,8 @@ QString plainRowTitle(const widgets::StackSnapshot& s, int row) {
 
 }  // namespace
 
-void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme theme, const QString& path) {
+void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme theme, const QString& path,
+                       bool showTitle) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || !(*fmt == ExportFormat::Png || *fmt == ExportFormat::Svg || *fmt == ExportFormat::Pdf))
     throw std::invalid_argument("the activations figure is written as .png, .svg or .pdf");
@@ -283,7 +284,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   }
   const widgets::ScenePalette& pal = widgets::scenePalette(theme);
   const double u = std::clamp(std::min(size.width() / 960.0, size.height() / 600.0), 0.55, 3.0);
-  const double margin = 12 * u, titleH = 20 * u, headH = 30 * u;
+  const double margin = 12 * u, titleH = 20 * u, headH = showTitle ? 30 * u : 4 * u;
   struct Item {
     int row;
     QCustomPlot* plot;
@@ -321,9 +322,10 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
     tf.setBold(true);
     p.setFont(tf);
     p.setPen(pal.text);
-    p.drawText(QRectF(margin, 4 * u, size.width() - 2 * margin, headH - 4 * u),
-               Qt::AlignLeft | Qt::AlignVCenter,
-               name.isEmpty() ? QString("Activations") : QString("Activations · %1").arg(name));
+    if (showTitle)
+      p.drawText(QRectF(margin, 4 * u, size.width() - 2 * margin, headH - 4 * u),
+                 Qt::AlignLeft | Qt::AlignVCenter,
+                 name.isEmpty() ? QString("Activations") : QString("Activations · %1").arg(name));
     double y = headH;
     int lastRow = -1;
     for (const Item& it : items) {

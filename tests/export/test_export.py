@@ -373,6 +373,16 @@ def test_no_title_caption(cs, work):
               "the scene did not grow into the freed room: rows %s without title/caption, %s with" % (bare, full))
     check(not np.array_equal(imgs["full"], imgs["no_title"]), "--no-title changed nothing")
     check(not np.array_equal(imgs["full"], imgs["no_caption"]), "--no-caption changed nothing")
+    # the activation plots: --no-title drops the "Activations · NAME" line (SVG text) and changes the image
+    acts = {}
+    for name, extra in (("with", []), ("without", ["--no-title"])):
+        svg = os.path.join(d, "acts_%s.svg" % name)
+        r = run([cs, "render", stack, "--view", "activations", "-o", svg] + extra)
+        if check(r.returncode == 0, "render --view activations %s: %s" % (extra, r.stderr)):
+            acts[name] = svg_texts(svg)
+    if len(acts) == 2:
+        check("Activations" in acts["with"] and "Activations" not in acts["without"],
+              "render --view activations --no-title kept the title")
 
 
 def test_run_csv(cs, work):
