@@ -60,7 +60,9 @@ CommandSpec makeLauncherSpec() {
       {{"list-lessons"}, "", "print the bundled lesson names, one per line"},
       {{"view"}, "VIEW", "start the canvas on VIEW: " + viewList()},
       {{"layer"}, "I", "the layer the view shows (default: the lesson's)"},
-      {{"step"}, "T", "start the animation at step T"},
+      {{"step"},
+       "T",
+       "start the animation at step T, counted from 1 as the canvas shows it (\"step 1 / N\")"},
       {{"compare"},
        "STACK",
        "compare the document with STACK (a stack file or a bundled lesson's name) in the Compare "
@@ -240,7 +242,7 @@ LaunchOptions launchOptions(const Arguments& a) {
     o.view = widgets::viewName(*view);
   }
   o.layer = a.intValue("layer", 0, 1000000000, -1);
-  o.step = a.intValue("step", 0, 1000000000, -1);
+  o.step = a.intValue("step", 1, 1000000000, 0) - 1;  // typed from 1; the window counts from 0 (-1: none)
   o.recover = recoverValue(a);
   for (const std::string& e : a.values("test-edit")) {
     const size_t eq = e.find('=');

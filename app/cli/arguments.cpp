@@ -76,6 +76,16 @@ std::string unknownArgument(const QStringList& args, const QString& name) {
 
 }  // namespace
 
+const std::vector<OptionSpec>& figureTextOptions() {
+  static const std::vector<OptionSpec> o{
+      {{"no-title"}, "", "leave out the title line (layer, op, view, step); the scene takes its room"},
+      {{"no-caption"},
+       "",
+       "leave out the explanation under the title and the legend and output-length formula at the "
+       "bottom; the scene takes their room"}};
+  return o;
+}
+
 std::string commandLabel(const CommandSpec& spec) {
   return spec.name.empty() ? "convscope" : "convscope " + spec.name;
 }

@@ -83,6 +83,10 @@ class Arguments {
   bool m_help;
 };
 
+/// --no-title and --no-caption (render, animate): a frame without its title line, and without the
+/// explanation under it and the legend and formula at the bottom (figures for papers).
+const std::vector<OptionSpec>& figureTextOptions();
+
 /// Parses `args` (the words after the sub-command; for the launcher, after the program name)
 /// under `spec`. Throws UsageError for an unknown option, a missing value, a value given to a flag.
 /// `spec` must outlive the result.

@@ -55,7 +55,9 @@ std::vector<OptionSpec> sceneOptions() {
           {{"theme"},
            "T",
            "light (default) | dark | print (white, thin strokes, colour-blind safe, "
-           "readable in greyscale)"}};
+           "readable in greyscale)"},
+          figureTextOptions()[0],
+          figureTextOptions()[1]};
 }
 
 CommandSpec makeRenderSpec() {
@@ -64,16 +66,18 @@ CommandSpec makeRenderSpec() {
   c.summary = "one figure of a view: .png, .svg, .pdf or .tex";
   c.usage = {
       "STACK [--layer I] [--view VIEW] [--step T] [--size WxH] [--theme light|dark|print]\n"
-      "                        -o FILE.png|.svg|.pdf|.tex"};
+      "                        [--no-title] [--no-caption] -o FILE.png|.svg|.pdf|.tex"};
   c.description =
       "Draws one frame of a view of layer I with the canvas's renderer (the frame the app shows).";
   c.stack = true;
   c.options = sceneOptions();
   c.options.push_back({{"step"},
                        "T",
-                       "step from 0 (output position for slide/zero_insert/matrix/receptive_field, "
-                       "input position for scatter/overlap); default: the stack's \"view\" step "
-                       "when neither --view nor --layer is given, else 0"});
+                       "step from 1 to the view's step count, as the frame title counts it (\"step 1 / "
+                       "6\" is the first; the output position for slide/zero_insert/matrix/"
+                       "receptive_field, the input position for scatter/overlap, in row-major order); "
+                       "default: the stack's \"view\" step when neither --view nor --layer is given, "
+                       "else 1"});
   c.options.push_back({{"o", "out"},
                        "FILE",
                        ".png (raster), .svg / .pdf (vectors: cells as paths, text as text), "
@@ -92,8 +96,8 @@ CommandSpec makeAnimateSpec() {
   c.summary = "one frame per step of a view: .gif, .mp4 or a folder of frames";
   c.usage = {
       "STACK [--layer I] [--view VIEW] [--fps N] [--size WxH] [--theme light|dark|print]\n"
-      "                         [--from T] [--to T] [-o FILE.gif|.mp4] [--frames-dir DIR\n"
-      "                         [--frame-format png|svg]]"};
+      "                         [--from T] [--to T] [--no-title] [--no-caption] [-o FILE.gif|.mp4]\n"
+      "                         [--frames-dir DIR [--frame-format png|svg]]"};
   c.description =
       "One frame per step of the view (same labels and formula as the canvas), steps --from..--to\n"
       "(inclusive, default all). Prints 'wrote FILE: N frames, B bytes (codec)' per output.";
@@ -102,14 +106,14 @@ CommandSpec makeAnimateSpec() {
   c.options.insert(
       c.options.end(),
       {{{"fps"}, "N", "frames per second, 1..60 (default 2)"},
-       {{"from"}, "T", "first step (default 0)"},
+       {{"from"}, "T", "first step, counted from 1 as in the frame title (default 1)"},
        {{"to"}, "T", "last step, inclusive (default: the last)"},
        {{"o", "out"},
         "FILE",
         ".gif: looping GIF, global palette (theme colours exact + quantised rest), frame "
         "differencing (only the changed rectangle, transparent elsewhere); .mp4: H.264 (libx264) "
         "when FFmpeg has it, else MPEG-4 part 2"},
-       {{"frames-dir"}, "DIR", "also (or only) write DIR/frame_<TTTT>.png|svg, T = the step"},
+       {{"frames-dir"}, "DIR", "also (or only) write DIR/frame_<TTTT>.png|svg, T = the step (from 1)"},
        {{"frame-format"}, "png|svg", "the format of --frames-dir (default png)"}});
   c.epilog = "-o or --frames-dir is required.\n";
   return c;
@@ -213,6 +217,18 @@ Scene loadScene(const Arguments& a) {
   return s;
 }
 
+/// The step option `name` (--step, --from, --to), counted from 1 as the frame title counts:
+/// 1..steps; anything else is a usage error naming the option and the range.
+int stepValue(const Arguments& a, const std::string& name, const Scene& s, int fallback) {
+  const int steps = s.model->steps;
+  const int v = a.intValue(name, -1000000000, 1000000000, fallback);
+  if (v < 1 || v > steps)
+    a.fail("step " + std::to_string(v) + " for --" + name + " is out of range: the " +
+           widgets::viewName(s.model->view) + " view of layer " + std::to_string(s.layer) + " has " +
+           std::to_string(steps) + " steps, numbered 1.." + std::to_string(steps));
+  return v;
+}
+
 std::string humanBytes(qint64 b) {
   char buf[64];
   if (b >= 1 << 20)
@@ -253,12 +269,7 @@ int cmdRender(const Arguments& a) {
   }
   HeadlessApp app;
   const Scene s = loadScene(a);
-  const int step = a.intValue("step", -1000000000, 1000000000, s.defaultStep);
-  if (step < 0 || step >= s.model->steps)
-    throw EngineError({s.snapshot->stack.file, s.layer, "", "--step"},
-                      "step " + std::to_string(step) + " is out of range: the " +
-                          widgets::viewName(s.model->view) + " view has " + std::to_string(s.model->steps) +
-                          " steps (0.." + std::to_string(s.model->steps - 1) + ")");
+  const int step = stepValue(a, "step", s, s.defaultStep + 1) - 1;
   try {
     if (s.view == widgets::View::Activations && *fmt != ExportFormat::Tex) {
       // One plot per tensor: without --size the figure grows to ~170 px per plot (a 10-layer stack
@@ -271,13 +282,15 @@ int cmdRender(const Arguments& a) {
         std::cerr << "render: warning: " << rows << " activation plots in " << size.height()
                   << " px leave each about " << std::max(0, (size.height() - 60) / rows - 45)
                   << " px of heatmap; --size " << size.width() << "x" << wanted << " gives them room\n";
-      exportActivations(s.snapshot, size, theme, path);
+      exportActivations(s.snapshot, size, theme, path, !a.isSet("no-title"));
     } else {
       widgets::SceneRequest r;
       r.model = s.model;
       r.step = step;
       r.theme = theme;
       r.size = QSizeF(size);
+      r.showHeader = !a.isSet("no-title");
+      r.showCaption = !a.isSet("no-caption");
       exportFigure(r, path);
     }
   } catch (const ExportPathError& e) {
@@ -319,14 +332,12 @@ int cmdAnimate(const Arguments& a) {
   HeadlessApp app;
   const Scene s = loadScene(a);
   const int steps = s.model->steps;
-  o.first = a.intValue("from", -1000000000, 1000000000, 0);
-  o.last = a.intValue("to", -1000000000, 1000000000, steps - 1);
-  if (o.first < 0 || o.first >= steps || o.last < o.first || o.last >= steps)
-    throw EngineError(
-        {s.snapshot->stack.file, s.layer, "", o.first < 0 || o.first >= steps ? "--from" : "--to"},
-        "step range " + std::to_string(o.first) + ".." + std::to_string(o.last) + " is out of range: the " +
-            widgets::viewName(s.model->view) + " view has " + std::to_string(steps) + " steps (0.." +
-            std::to_string(steps - 1) + ")");
+  o.first = stepValue(a, "from", s, 1) - 1;
+  o.last = stepValue(a, "to", s, steps) - 1;
+  if (o.last < o.first)
+    a.fail("--to " + std::to_string(o.last + 1) + " is before --from " + std::to_string(o.first + 1));
+  o.showTitle = !a.isSet("no-title");
+  o.showCaption = !a.isSet("no-caption");
   try {
     if (out) {
       const AnimationResult r = exportAnimation(s.model, o, QString::fromStdString(*out));

@@ -55,14 +55,15 @@ CommandSpec makeTraceSpec() {
   c.summary = "the terms that make the outputs of step T";
   c.usage = {"STACK --layer I --step T [--json]"};
   c.description =
-      "Prints how layer I makes its outputs at step T (output position T in row-major order, every\n"
-      "output channel; batch item 0): each term's input channel, input position (or null for a zero\n"
+      "Prints how layer I makes its outputs at step T, counted from 1 as the frame title of the slide\n"
+      "view counts it (step T is output position T - 1 in row-major order, every output channel;\n"
+      "batch item 0): each term's input channel, input position (or null for a zero\n"
       "cell), cell kind, kernel tap, weight, input value and product, plus the bias.\n"
       "Ops: conv, conv_transpose, max_pool, avg_pool, upsample, unpool, zero_insert.";
   c.stack = true;
   c.options = {
       {{"layer"}, "I", "the layer, from 0 (required)"},
-      {{"step"}, "T", "the step, from 0 (required)"},
+      {{"step"}, "T", "the step, 1..the layer's number of output positions (required)"},
       jsonOption("{\"layer\": I, \"step\": T, \"outputs\": [{\"channel\", \"position\": [..], \"value\", "
                  "\"bias\", \"terms\": [{\"in_channel\", \"in_position\": [..] or null, "
                  "\"cell\": \"data|padding|inserted_zero|cropped\", \"tap\": [..], \"weight\", "
@@ -184,12 +185,12 @@ int cmdTrace(const Arguments& a) {
         {st.file, li, engine::opName(l.op), "--layer"},
         std::string("op '") + engine::opName(l.op) + "' acts per element and has no kernel taps to trace");
   const int steps = engine::traceStepCount(l);
-  if (step < 0 || step >= steps)
-    throw EngineError({st.file, li, engine::opName(l.op), "--step"},
-                      "step " + std::to_string(step) + " is out of range [0, " + std::to_string(steps) + ")");
+  if (step < 1 || step > steps)
+    a.fail("step " + std::to_string(step) + " for --step is out of range: layer " + std::to_string(li) +
+           " has " + std::to_string(steps) + " steps, numbered 1.." + std::to_string(steps));
   engine::TraceStep ts;
   try {
-    ts = engine::traceStep(l, layerInput(st, li), step, 0);
+    ts = engine::traceStep(l, layerInput(st, li), step - 1, 0);  // the engine counts from 0
   } catch (const EngineError& e) {
     rethrowWith(e, st, li);
   }

@@ -265,7 +265,8 @@ QString plainRowTitle(const widgets::StackSnapshot& s, int row) {
 
 }  // namespace
 
-void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme theme, const QString& path) {
+void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme theme, const QString& path,
+                       bool showTitle) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || !(*fmt == ExportFormat::Png || *fmt == ExportFormat::Svg || *fmt == ExportFormat::Pdf))
     throw std::invalid_argument("the activations figure is written as .png, .svg or .pdf");
@@ -284,7 +285,7 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
   }
   const widgets::ScenePalette& pal = widgets::scenePalette(theme);
   const double u = std::clamp(std::min(size.width() / 960.0, size.height() / 600.0), 0.55, 3.0);
-  const double margin = 12 * u, titleH = 20 * u, headH = 30 * u;
+  const double margin = 12 * u, titleH = 20 * u, headH = showTitle ? 30 * u : 4 * u;
   struct Item {
     int row;
     QCustomPlot* plot;
@@ -322,9 +323,10 @@ void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, Theme t
     tf.setBold(true);
     p.setFont(tf);
     p.setPen(pal.text);
-    p.drawText(QRectF(margin, 4 * u, size.width() - 2 * margin, headH - 4 * u),
-               Qt::AlignLeft | Qt::AlignVCenter,
-               name.isEmpty() ? QString("Activations") : QString("Activations · %1").arg(name));
+    if (showTitle)
+      p.drawText(QRectF(margin, 4 * u, size.width() - 2 * margin, headH - 4 * u),
+                 Qt::AlignLeft | Qt::AlignVCenter,
+                 name.isEmpty() ? QString("Activations") : QString("Activations · %1").arg(name));
     double y = headH;
     int lastRow = -1;
     for (const Item& it : items) {
@@ -381,6 +383,8 @@ QImage frameImage(const widgets::SceneModelPtr& model, const AnimationOptions& o
   r.step = step;
   r.theme = o.theme;
   r.size = QSizeF(o.size);
+  r.showHeader = o.showTitle;
+  r.showCaption = o.showCaption;
   return widgets::renderSceneImage(r).convertToFormat(QImage::Format_RGB32);
 }
 
@@ -465,7 +469,7 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
   if (di.exists() && !di.isDir())
     throw ExportPathError("'" + dir.toStdString() + "' exists and is not a directory");
   if (!QDir().mkpath(dir)) throw ExportPathError("cannot create the directory '" + dir.toStdString() + "'");
-  const int digits = std::max(4, int(std::to_string(last).size()));
+  const int digits = std::max(4, int(std::to_string(last + 1).size()));
   AnimationResult res;
   for (int t = first; t <= last; ++t) {
     SceneRequest r;
@@ -473,7 +477,11 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
     r.step = t;
     r.theme = o.theme;
     r.size = QSizeF(o.size);
-    const QString file = QDir(dir).filePath(QString("frame_%1.%2").arg(t, digits, 10, QChar('0')).arg(ext));
+    r.showHeader = o.showTitle;
+    r.showCaption = o.showCaption;
+    // named by the step as the frame title counts it (frame_0001 is "step 1 / N")
+    const QString file =
+        QDir(dir).filePath(QString("frame_%1.%2").arg(t + 1, digits, 10, QChar('0')).arg(ext));
     exportFigure(r, file);
     res.bytes += QFileInfo(file).size();
     ++res.frames;

@@ -54,16 +54,19 @@ void exportFigure(const widgets::SceneRequest& request, const QString& path);
 QImage figureImage(const widgets::SceneRequest& request, qreal dpr = 1.0);
 
 /// Every tensor of the snapshot (input, then each layer's output) as the app's activation plots,
-/// stacked in one figure of `size` (png, svg or pdf). Needs a QApplication.
+/// stacked in one figure of `size` (png, svg or pdf), under an "Activations · NAME" title unless
+/// !showTitle (--no-title). Needs a QApplication.
 void exportActivations(const widgets::SnapshotPtr& snapshot, QSize size, widgets::Theme theme,
-                       const QString& path);
+                       const QString& path, bool showTitle = true);
 
 struct AnimationOptions {
   widgets::Theme theme = widgets::Theme::Light;
   QSize size{960, 600};
   int fps = 2;
-  int first = 0;  // first step (inclusive)
-  int last = -1;  // last step (inclusive); -1 = the model's last
+  int first = 0;            // first step (inclusive)
+  int last = -1;            // last step (inclusive); -1 = the model's last
+  bool showTitle = true;    // SceneRequest::showHeader of every frame
+  bool showCaption = true;  // SceneRequest::showCaption of every frame
 };
 
 /// Result of an animation export.

@@ -163,7 +163,7 @@ ExportDialog::ExportDialog(Kind kind, const ExportContext& ctx, QWidget* parent)
       reject();
   });
   rebuildModel();
-  m_step->setValue(std::clamp(ctx.step, 0, m_step->maximum()));
+  m_step->setValue(std::clamp(ctx.step, 0, m_step->maximum() - 1) + 1);  // shown from 1, as the canvas
   if (m_last) m_last->setValue(m_last->maximum());
   updateFormat();
 }
@@ -174,10 +174,10 @@ void ExportDialog::rebuildModel() {
   m_model = widgets::SceneModel::build(m_ctx.snapshot,
                                        m_ctx.snapshot->stack.layers.empty() ? -1 : m_layer->value(), v);
   const int steps = m_model->steps;
-  m_step->setRange(0, steps - 1);
+  m_step->setRange(1, steps);  // steps as the frame title counts them: 1..steps
   if (m_last) {
-    m_last->setRange(0, steps - 1);
-    m_last->setValue(steps - 1);
+    m_last->setRange(1, steps);
+    m_last->setValue(steps);
   }
   m_info->setText(m_model->error.isEmpty()
                       ? QString("%1 view: %2 steps").arg(widgets::viewName(m_model->view)).arg(steps)
@@ -242,7 +242,7 @@ bool ExportDialog::runExport(bool reveal) {
       } else {
         widgets::SceneRequest r;
         r.model = m_model;
-        r.step = m_step->value();
+        r.step = m_step->value() - 1;
         r.theme = theme;
         r.size = QSizeF(size);
         exportFigure(r, path);
@@ -256,8 +256,8 @@ bool ExportDialog::runExport(bool reveal) {
       o.theme = theme;
       o.size = size;
       o.fps = m_fps->value();
-      o.first = m_step->value();
-      o.last = std::max(m_step->value(), m_last->value());
+      o.first = m_step->value() - 1;
+      o.last = std::max(m_step->value(), m_last->value()) - 1;
       m_progress->setRange(0, o.last - o.first + 1);
       m_progress->setValue(0);
       m_progress->setVisible(true);

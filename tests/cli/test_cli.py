@@ -364,9 +364,10 @@ SUBCOMMAND_OPTIONS = {
     "trace": ["--layer", "--step", "--json", "--lesson"],
     "field": ["--layer", "--position", "--from", "--json", "--lesson"],
     "compare": ["--lesson", "--input", "--json"],
-    "render": ["--layer", "--view", "--step", "--size", "--theme", "-o", "--out", "--lesson"],
-    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "-o", "--out",
-                "--frames-dir", "--frame-format", "--lesson"],
+    "render": ["--layer", "--view", "--step", "--size", "--theme", "--no-title", "--no-caption", "-o", "--out",
+               "--lesson"],
+    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "--no-title", "--no-caption",
+                "-o", "--out", "--frames-dir", "--frame-format", "--lesson"],
 }
 GUI_SUBCOMMANDS = ("render", "animate")
 LESSONS = os.path.join(REPO, "resources", "lessons")
@@ -459,7 +460,7 @@ class TestParser(Base):
 
     def test_integer_option_out_of_range_names_option(self):
         path, _ = load_example("pytorch")
-        proc = cli("trace", path, "--layer", "zero", "--step", "0")
+        proc = cli("trace", path, "--layer", "zero", "--step", "1")
         self.assertEqual(proc.returncode, 2, fmt(proc))
         self.assertIn("--layer", proc.stderr, fmt(proc))
         self.assertIn("zero", proc.stderr, fmt(proc))
@@ -515,7 +516,7 @@ class TestLesson(Base):
         self.assertEqual(pngs["name"], pngs["file"], "the lesson's own view drawn by name and by file")
 
     def test_other_stack_commands_take_a_lesson(self):
-        for args in (["equiv", "--layer", "0", "--json"], ["trace", "--layer", "0", "--step", "0", "--json"],
+        for args in (["equiv", "--layer", "0", "--json"], ["trace", "--layer", "0", "--step", "1", "--json"],
                      ["field", "--layer", "0", "--position", "0", "--json"],
                      ["bench", "--repeat", "1", "--json"]):
             with self.subTest(sub=args[0]):

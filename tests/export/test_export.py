@@ -236,7 +236,8 @@ def test_bad_arguments(cs, work):
     os.chmod(ro, 0o555)
     cases = [
         (["render", stack, "--layer", "0", "--view", "sideways", "-o", bad + "/a.png"], "unknown view"),
-        (["render", stack, "--layer", "0", "--view", "slide", "--step", "8", "-o", bad + "/a.png"], "out of range"),
+        (["render", stack, "--layer", "0", "--view", "slide", "--step", "9", "-o", bad + "/a.png"], "out of range"),
+        (["render", stack, "--layer", "0", "--view", "slide", "--step", "0", "-o", bad + "/a.png"], "1..8"),
         (["render", stack, "--layer", "0", "--view", "slide", "--step", "-1", "-o", bad + "/a.png"], "out of range"),
         (["render", stack, "--layer", "7", "--view", "slide", "-o", bad + "/a.png"], "out of range"),
         (["render", stack, "--layer", "0", "--view", "scatter", "-o", bad + "/a.png"], "scatter"),
@@ -248,6 +249,9 @@ def test_bad_arguments(cs, work):
         (["render", stack, "--layer", "0", "--view", "slide", "-o", bad + "/a.gif"], "animate"),
         (["animate", stack, "--layer", "0", "--view", "slide", "-o", bad + "/a.avi"], "extension"),
         (["animate", stack, "--layer", "0", "--view", "slide", "--to", "99", "-o", bad + "/a.gif"], "out of range"),
+        (["animate", stack, "--layer", "0", "--view", "slide", "--from", "0", "-o", bad + "/a.gif"], "--from"),
+        (["animate", stack, "--layer", "0", "--view", "slide", "--from", "5", "--to", "4", "-o", bad + "/a.gif"],
+         "before --from"),
         (["animate", stack, "--layer", "0", "--view", "blur", "-o", bad + "/a.mp4"], "unknown view"),
         (["animate", stack, "--layer", "0", "--view", "slide", "-o", ro + "/a.gif"], "not writable"),
         (["animate", stack, "--layer", "0", "--view", "slide", "--fps", "0", "-o", bad + "/a.gif"], "--fps"),
@@ -264,20 +268,121 @@ def test_bad_arguments(cs, work):
 
 
 def test_lesson_step_default(cs, work):
-    """Without --step (and without --view/--layer) render draws the lesson's own view.step."""
+    """Without --step (and without --view/--layer) render draws the lesson's own view.step (an index
+    from 0 in the file, so the frame of --step view.step + 1, counted from 1)."""
     stack = os.path.join(LESSONS, "transposed_scatter.json")
     with open(stack) as f:
         step = json.load(f)["view"]["step"]
     check(step > 0, "transposed_scatter's view.step is %r; this test needs a step > 0" % step)
     outs = {}
-    for name, extra in (("default", []), ("explicit", ["--step", str(step)]), ("zero", ["--step", "0"])):
+    for name, extra in (("default", []), ("explicit", ["--step", str(step + 1)]), ("zero", ["--step", "1"])):
         out = os.path.join(work, "lesson_step_%s.png" % name)
         r = run([cs, "render", stack, "--size", "480x300", "-o", out] + extra)
         if check(r.returncode == 0, "render %s: %s" % (name, r.stderr)):
             outs[name] = png_pixels(out)
     if len(outs) == 3:
         check(np.array_equal(outs["default"], outs["explicit"]), "render without --step is not the lesson's step %d" % step)
-        check(not np.array_equal(outs["default"], outs["zero"]), "render without --step drew step 0")
+        check(not np.array_equal(outs["default"], outs["zero"]), "render without --step drew step 1")
+
+
+def svg_texts(path):
+    """Every text of an SVG, joined by newlines (Qt's SVG writes one <text> per run)."""
+    root = ET.parse(path).getroot()
+    return "\n".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+
+
+def test_step_numbering(cs, work):
+    """One step convention: `render --step T` draws the frame titled "step T / N", `trace --step T`
+    prints "step T of N" for output position T - 1 (the slide view's step T), --step 0 is a usage error
+    naming the option and the range 1..N, and --frames-dir names step T frame_000T."""
+    stack = os.path.join(LESSONS, "transposed_scatter.json")
+    d = os.path.join(work, "steps")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    n = steps_of(cs, "transposed_scatter", 0, "slide")
+    if not check(n and n > 3, "transposed_scatter slide: step count %r" % n):
+        return
+    for t in (1, 4, n):
+        svg = os.path.join(d, "slide_%d.svg" % t)
+        r = run([cs, "render", stack, "--layer", "0", "--view", "slide", "--step", str(t), "-o", svg])
+        if check(r.returncode == 0, "render --step %d: %s" % (t, r.stderr)):
+            texts = svg_texts(svg)
+            check("step %d / %d" % (t, n) in texts, "render --step %d: title lacks 'step %d / %d'" % (t, t, n))
+        r = run([cs, "trace", stack, "--layer", "0", "--step", str(t)])
+        first = r.stdout.splitlines()[0] if r.stdout else ""
+        check(r.returncode == 0 and "step %d of %d, position [%d]" % (t, n, t - 1) in first,
+              "trace --step %d printed %r (expected step %d of %d, position [%d])" % (t, first, t, n, t - 1))
+        r = run([cs, "trace", stack, "--layer", "0", "--step", str(t), "--json"])
+        check(r.returncode == 0 and json.loads(r.stdout)["step"] == t, "trace --step %d --json: %s" % (t, r.stdout[:80]))
+    for option, args in (("--step", ["render", stack, "--layer", "0", "--view", "slide", "--step", "0", "-o",
+                                     os.path.join(d, "z.png")]),
+                         ("--step", ["trace", stack, "--layer", "0", "--step", "0"]),
+                         ("--step", ["trace", stack, "--layer", "0", "--step", str(n + 1)]),
+                         ("--from", ["animate", stack, "--layer", "0", "--view", "slide", "--from", "0",
+                                     "--frames-dir", d])):
+        r = run([cs] + args)
+        check(r.returncode == 2 and option in r.stderr and "1..%d" % n in r.stderr,
+              "%s: exit %d, %r (expected exit 2 naming %s and 1..%d)" % (" ".join(args[3:]), r.returncode,
+                                                                       r.stderr.strip(), option, n))
+    frames = os.path.join(d, "frames")
+    r = run([cs, "animate", stack, "--layer", "0", "--view", "slide", "--from", "2", "--to", "3", "--size",
+             "320x200", "--frames-dir", frames, "--frame-format", "svg"])
+    if check(r.returncode == 0, "animate --from 2 --to 3: %s" % r.stderr):
+        names = sorted(os.listdir(frames))
+        check(names == ["frame_0002.svg", "frame_0003.svg"], "animate --from 2 --to 3 wrote %s" % names)
+        if names:
+            check("step 2 / %d" % n in svg_texts(os.path.join(frames, names[0])), "frame_0002 is not step 2")
+
+
+def saturated_rows(img):
+    """Rows of an RGB image holding saturated (cell-coloured) pixels: max - min channel > 60."""
+    sat = img.max(axis=2).astype(int) - img.min(axis=2).astype(int)
+    rows = np.nonzero((sat > 60).sum(axis=1) > 2)[0]
+    return (int(rows[0]), int(rows[-1])) if len(rows) else None
+
+
+def test_no_title_caption(cs, work):
+    """--no-title drops the title line, --no-caption the explanation and the footer (legend and
+    formula); the scene grows into the freed room (its coloured cells span more rows)."""
+    stack = os.path.join(LESSONS, "transposed_scatter.json")
+    d = os.path.join(work, "bare")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    base = [cs, "render", stack, "--layer", "0", "--view", "scatter", "--step", "3"]
+    imgs, texts = {}, {}
+    for name, extra in (("full", []), ("no_title", ["--no-title"]), ("no_caption", ["--no-caption"]),
+                        ("bare", ["--no-title", "--no-caption"])):
+        png, svg = os.path.join(d, name + ".png"), os.path.join(d, name + ".svg")
+        r1 = run(base + extra + ["-o", png])
+        r2 = run(base + extra + ["-o", svg])
+        if check(r1.returncode == 0 and r2.returncode == 0, "render %s: %s %s" % (name, r1.stderr, r2.stderr)):
+            imgs[name], texts[name] = png_pixels(png), svg_texts(svg)
+    if len(imgs) != 4:
+        return
+    title, caption, footer = "Layer 0 · conv_transpose · scatter", "Each input x[i] stamps", "output length:"
+    check(title in texts["full"] and caption in texts["full"] and footer in texts["full"],
+          "the full frame lacks its title, explanation or footer")
+    check(title not in texts["no_title"] and caption in texts["no_title"], "--no-title: title %r / caption %r" %
+          (title in texts["no_title"], caption in texts["no_title"]))
+    check(title in texts["no_caption"] and caption not in texts["no_caption"] and footer not in texts["no_caption"],
+          "--no-caption left the explanation or the footer")
+    check(title not in texts["bare"] and footer not in texts["bare"], "--no-title --no-caption left text")
+    full, bare = saturated_rows(imgs["full"]), saturated_rows(imgs["bare"])
+    if check(full and bare, "no coloured cells found"):
+        check(bare[1] - bare[0] > (full[1] - full[0]) * 1.1,
+              "the scene did not grow into the freed room: rows %s without title/caption, %s with" % (bare, full))
+    check(not np.array_equal(imgs["full"], imgs["no_title"]), "--no-title changed nothing")
+    check(not np.array_equal(imgs["full"], imgs["no_caption"]), "--no-caption changed nothing")
+    # the activation plots: --no-title drops the "Activations · NAME" line (SVG text) and changes the image
+    acts = {}
+    for name, extra in (("with", []), ("without", ["--no-title"])):
+        svg = os.path.join(d, "acts_%s.svg" % name)
+        r = run([cs, "render", stack, "--view", "activations", "-o", svg] + extra)
+        if check(r.returncode == 0, "render --view activations %s: %s" % (extra, r.stderr)):
+            acts[name] = svg_texts(svg)
+    if len(acts) == 2:
+        check("Activations" in acts["with"] and "Activations" not in acts["without"],
+              "render --view activations --no-title kept the title")
 
 
 def test_run_csv(cs, work):
@@ -358,7 +463,8 @@ def main():
         return r.returncode
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
-    for t in (test_bad_arguments, test_write_fails_part_way, test_run_csv, test_lesson_step_default, test_figures,
+    for t in (test_bad_arguments, test_write_fails_part_way, test_run_csv, test_lesson_step_default,
+              test_step_numbering, test_no_title_caption, test_figures,
               test_animations, test_golden):
         if a.only and a.only not in t.__name__:
             continue

@@ -69,7 +69,9 @@ struct SceneText {
 struct SceneFrame {
   Theme theme = Theme::Light;
   QSizeF size;
-  double unit = 1;  // scale of fonts and strokes (1 at 960×600)
+  double unit = 1;          // scale of fonts and strokes (1 at 960×600)
+  bool showTitle = true;    // addHeader draws the title line (SceneRequest::showHeader)
+  bool showCaption = true;  // addHeader draws the explanation, addFormulaFooter its lines
   std::vector<ScenePanel> panels;
   std::vector<SceneLine> lines;
   std::vector<SceneBox> boxes;
@@ -105,25 +107,30 @@ ColWindow windowAround(int total, int lo, int hi, int capacity);
 double fitColumns(double avail, int total, int lo, int hi, double minCell, double maxCell, ColWindow& window);
 
 /// A grid panel (rows × cols, each axis possibly windowed) placed at a point: "…"/"⋮" markers stand
-/// for the rows and columns not shown.
+/// for the rows and columns not shown. A `flip`ped grid is an R × 1 grid (a singleton W axis) drawn as
+/// a row: logical cell (i, 0) sits in visual column i, so its cells can be as large as a 1-D strip's.
+/// cell() and contains() take logical (row, column); x() and y() take visual column and row indices.
 struct GridPlace {
   ColWindow rows, cols;
   double cs = 1;     // cell size (square cells)
   double mark = 0;   // room for a marker on each windowed side
   double vmark = 0;  // room above/below (same for all panels of a frame so rows line up)
   QPointF at;        // top-left of the panel box
-  double width() const { return cols.count * cs + (cols.windowed() ? 2 * mark : 0.0); }
-  double height() const { return rows.count * cs + 2 * vmark; }
-  double x(int j) const { return at.x() + (cols.windowed() ? mark : 0.0) + (j - cols.first) * cs; }
-  double y(int i) const { return at.y() + vmark + (i - rows.first) * cs; }
-  QRectF cell(int i, int j) const { return QRectF(x(j), y(i), cs, cs); }
+  bool flip = false;
+  const ColWindow& visCols() const { return flip ? rows : cols; }
+  const ColWindow& visRows() const { return flip ? cols : rows; }
+  double width() const { return visCols().count * cs + (visCols().windowed() ? 2 * mark : 0.0); }
+  double height() const { return visRows().count * cs + 2 * vmark; }
+  double x(int j) const { return at.x() + (visCols().windowed() ? mark : 0.0) + (j - visCols().first) * cs; }
+  double y(int i) const { return at.y() + vmark + (i - visRows().first) * cs; }
+  QRectF cell(int i, int j) const { return flip ? QRectF(x(i), y(j), cs, cs) : QRectF(x(j), y(i), cs, cs); }
   bool contains(int i, int j) const { return rows.contains(i) && cols.contains(j); }
   /// Adds the markers of this panel to f.
   void addMarkers(SceneFrame& f) const;
 };
 
 /// A grid's title `s`, wrapped to its width plus the markers' room (cs: cell size; at least
-/// SceneMetrics::gridTitleMinW), above it.
+/// SceneMetrics::gridTitleMinW), above it; a flipped grid's title says so ("W = 1, drawn as a row").
 void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s);
 /// " · rows 0–7, cols 0–7" when the grid shows a window of its cells, else "".
 QString gridShownNote(const GridPlace& p);
@@ -140,6 +147,8 @@ struct GridSpec {
 /// wanted ranges instead.
 /// Flat grids (a singleton axis) are stacked top to bottom instead when that makes the cells larger;
 /// `titleH` is the room each title then needs above its grid (the first one's is above `area`).
+/// When every grid has one column (W = 1: a 1-D signal in a 2-D layer), the grids are flipped
+/// (GridPlace::flip) and stacked as rows, each as readable as a 1-D strip.
 std::vector<GridPlace> layoutGrids(const std::vector<GridSpec>& specs, QRectF area, double gapCells,
                                    double maxCell, double minCell, double winCell, double titleH = 0);
 
@@ -167,9 +176,11 @@ SceneFrame buildSceneFrame(const SceneRequest& r);
 void drawSceneFrame(QPainter& p, const SceneFrame& f);
 /// Adds a text item.
 void addText(SceneFrame& f, QRectF r, const QString& text, TextRole role, int flags = 0);
-/// Header (layer, op, view, step) and returns the y below it.
+/// Header (layer, op, view, step; then `what`, the explanation) and returns the y below it; only what
+/// f.showTitle / f.showCaption keep.
 double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& what);
-/// Footer with the layer's output-length formula; returns its top y.
+/// Footer with `extra` and the layer's output-length formula (none without f.showCaption); returns its
+/// top y.
 double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra = QString());
 
 // View builders (scene_<view>.cpp). Each fills `f` for request `r`.

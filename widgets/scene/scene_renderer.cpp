@@ -12,6 +12,7 @@
 #include <QFontMetricsF>
 #include <QPaintEngine>
 #include <QPainterPath>
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/scene/colour_maps.h"
@@ -129,9 +130,16 @@ double wrappedHeight(const SceneFrame& f, double width, const QString& text, Tex
   return wrapFit(width, text, role, f.unit, maxLines).second;
 }
 
-void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& s) {
+void gridTitle(SceneFrame& f, const GridPlace& p, double cs, const QString& text) {
   const double u = f.unit;
-  const double w = std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u);
+  const QString s =
+      p.flip
+          ? text + QCoreApplication::translate("Scene", "  (%1 × 1: W = 1, drawn as a row)").arg(p.rows.total)
+          : text;
+  // as wide as the grid and its markers, never past the frame's right margin (then it wraps)
+  const double w = std::min(
+      std::max(p.width() + 1.6 * cs, kSceneMetrics.gridTitleMinW * u),
+      std::max(kSceneMetrics.gridTitleMinW * u, f.size.width() - kSceneMetrics.framePad * u - p.at.x()));
   const double h = wrappedHeight(f, w, s, TextRole::Label, 2);
   addWrapped(f, p.at.x(), p.at.y() - h - kSceneMetrics.gridTitleGap * u, w, s, TextRole::Label, 2);
 }
@@ -155,14 +163,15 @@ double addWrapped(SceneFrame& f, double x, double y, double width, const QString
 }
 
 void GridPlace::addMarkers(SceneFrame& f) const {
-  const double top = y(rows.first), h = rows.count * cs, left = x(cols.first), w = cols.count * cs;
-  if (cols.before()) addEllipsis(f, QRectF(left - mark, top, mark, h));
-  if (cols.after()) addEllipsis(f, QRectF(left + w, top, mark, h));
+  const ColWindow &vr = visRows(), &vc = visCols();
+  const double top = y(vr.first), h = vr.count * cs, left = x(vc.first), w = vc.count * cs;
+  if (vc.before()) addEllipsis(f, QRectF(left - mark, top, mark, h));
+  if (vc.after()) addEllipsis(f, QRectF(left + w, top, mark, h));
   const QString v(QChar(0x22EE));
   const double px = std::clamp(vmark * 0.8, kMinTextPx + 2, 28.0);
-  if (rows.before())
+  if (vr.before())
     f.texts.push_back({QRectF(left, top - vmark, w, vmark), v, TextRole::Label, int(Qt::AlignCenter), px});
-  if (rows.after())
+  if (vr.after())
     f.texts.push_back({QRectF(left, top + h, w, vmark), v, TextRole::Label, int(Qt::AlignCenter), px});
 }
 
@@ -171,6 +180,18 @@ std::vector<GridPlace> layoutGrids(const std::vector<GridSpec>& specs, QRectF ar
   const int n = int(specs.size());
   std::vector<GridPlace> g(static_cast<size_t>(n));
   if (n == 0) return g;
+  const bool columns =
+      std::all_of(specs.begin(), specs.end(), [](const GridSpec& s) { return s.cols == 1; }) &&
+      std::any_of(specs.begin(), specs.end(), [](const GridSpec& s) { return s.rows > 1; });
+  if (columns && titleH > 0 && n > 1) {  // R × 1 grids: laid out as 1 × R rows, then flipped back
+    std::vector<GridSpec> t = specs;
+    for (GridSpec& s : t) std::swap(s.rows, s.cols), std::swap(s.r0, s.c0), std::swap(s.r1, s.c1);
+    std::vector<GridPlace> rowsOf = layoutGrids(t, area, gapCells, maxCell, minCell, winCell, titleH);
+    if (rowsOf[0].at.y() != rowsOf[1].at.y()) {  // stacked: larger cells than columns side by side
+      for (GridPlace& p : rowsOf) std::swap(p.rows, p.cols), p.flip = true;
+      return rowsOf;
+    }
+  }
   // a frame too small for its titles leaves no room: lay out in a minimal area (drawn clipped),
   // never with negative cell sizes
   area.setWidth(std::max(area.width(), 8.0));
@@ -316,12 +337,18 @@ double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& wh
                             .arg(m.layerIndex)
                             .arg(engine::opName(m.layer().op))
                             .arg(viewName(m.view))
-                      : QString("Activations · %1").arg(QString::fromStdString(m.stack().name));
-  if (m.steps > 1) title += QString("  —  step %1 / %2").arg(step + 1).arg(m.steps);
-  addText(f, QRectF(pad, pad * 0.6, f.size.width() - 2 * pad, fontPx(TextRole::Title, u) * 1.5), title,
-          TextRole::Title);
-  double y = pad * 0.6 + fontPx(TextRole::Title, u) * 1.5;
-  if (!what.isEmpty()) y += addWrapped(f, pad, y, f.size.width() - 2 * pad, what, TextRole::Subtitle, 2);
+                      : (m.stack().name.empty()
+                             ? QString("Activations")
+                             : QString("Activations · %1").arg(QString::fromStdString(m.stack().name)));
+  if (m.steps > 1) title += QString("  —  step %1 / %2").arg(step + 1).arg(m.steps);  // counted from 1
+  double y = pad * 0.6;
+  if (f.showTitle) {
+    addText(f, QRectF(pad, y, f.size.width() - 2 * pad, fontPx(TextRole::Title, u) * 1.5), title,
+            TextRole::Title);
+    y += fontPx(TextRole::Title, u) * 1.5;
+  }
+  if (!what.isEmpty() && f.showCaption)
+    y += addWrapped(f, pad, y, f.size.width() - 2 * pad, what, TextRole::Subtitle, 2);
   return y + M.headerGap * u;
 }
 
@@ -329,8 +356,8 @@ double addFormulaFooter(SceneFrame& f, const SceneModel& m, const QString& extra
   const SceneMetrics& M = kSceneMetrics;
   const double u = f.unit, pad = M.framePad * u, w = f.size.width() - 2 * pad;
   QStringList lines;
-  if (!extra.isEmpty()) lines << extra;
-  if (m.layerIndex >= 0 && !m.stack().layers.empty())
+  if (!extra.isEmpty() && f.showCaption) lines << extra;
+  if (m.layerIndex >= 0 && !m.stack().layers.empty() && f.showCaption)
     lines << QString("output length: %1").arg(QString::fromStdString(m.layer().formula));
   double total = 0;
   for (const QString& s : lines) total += wrappedHeight(f, w, s, TextRole::Formula, 2) + M.footerLineGap * u;
@@ -348,6 +375,17 @@ namespace {
 // outline is a 1-pixel cosmetic pen and fill and outline are drawn without antialiasing (an
 // antialiased stroke of a 1-pixel border on a 3-pixel cell costs ~3 us and looks the same blurred).
 constexpr double kDenseCellPx = 6.0;
+
+/// True when the segment a–b meets the rectangle r.
+bool segmentHitsRect(QPointF a, QPointF b, const QRectF& r) {
+  if (r.contains(a) || r.contains(b)) return true;
+  const QLineF seg(a, b);
+  const QLineF edges[4] = {QLineF(r.topLeft(), r.topRight()), QLineF(r.topRight(), r.bottomRight()),
+                           QLineF(r.bottomRight(), r.bottomLeft()), QLineF(r.bottomLeft(), r.topLeft())};
+  for (const QLineF& e : edges)
+    if (seg.intersects(e, nullptr) == QLineF::BoundedIntersection) return true;
+  return false;
+}
 
 // `dense`: the raster fast path above (never for vector devices: SVG/PDF/TikZ keep the same shapes).
 void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const ScenePalette& pal, Theme th,
@@ -407,6 +445,14 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
   }
   if (!c.text.isEmpty() && c.style != CellStyle::Count)
     text = panel.showValues || c.style == CellStyle::InsertedZero ? c.text : QString();
+  if (c.marks & MarkDim) {  // not yet processed: the colour faded toward the background, muted text
+    const double keep = 0.3;
+    fill = QColor::fromRgbF(float(fill.redF() * keep + pal.background.redF() * (1 - keep)),
+                            float(fill.greenF() * keep + pal.background.greenF() * (1 - keep)),
+                            float(fill.blueF() * keep + pal.background.blueF() * (1 - keep)));
+    textColor = pal.mutedText;
+    border.setColor(pal.gridLine);
+  }
   const bool outline = panel.borders || c.style != CellStyle::Value;
   if (dense) {
     p.setRenderHint(QPainter::Antialiasing, false);
@@ -443,13 +489,6 @@ void drawCell(QPainter& p, const SceneCell& c, const ScenePanel& panel, const Sc
     p.setFont(f);
     p.setPen(textColor);
     p.drawText(r, Qt::AlignCenter, text);
-  }
-  if (c.marks & MarkDim) {
-    QColor d = pal.background;
-    d.setAlphaF(0.6f);
-    p.setPen(Qt::NoPen);
-    p.setBrush(d);
-    p.drawRect(r);
   }
   p.setBrush(Qt::NoBrush);
   if (dense) p.setRenderHint(QPainter::Antialiasing, true);  // marks: a few cells, drawn as always
@@ -565,6 +604,13 @@ void drawSceneFrame(QPainter& p, const SceneFrame& f) {
     p.setFont(t.px > 0 ? fontAt(t.role, t.px) : fontFor(t.role, u));
     p.setPen(t.role == TextRole::Small ? pal.mutedText : pal.text);
     const int flags = t.flags ? t.flags : int(Qt::AlignLeft | Qt::AlignVCenter);
+    // an arrow under a label passes behind it: the label's ink box is cleared first, so the text
+    // stays whole and the arrow shows up to the label and again after it
+    const QRectF ink = p.fontMetrics().boundingRect(t.rect.toAlignedRect(), flags, t.text);
+    if (std::any_of(f.lines.begin(), f.lines.end(), [&](const SceneLine& l) {
+          return l.kind == LineKind::Link && segmentHitsRect(l.a, l.b, ink);
+        }))
+      p.fillRect(ink.adjusted(-2 * u, 0, 2 * u, 0), pal.background);
     p.drawText(t.rect, flags, t.text);
   }
   p.restore();
@@ -578,6 +624,8 @@ SceneFrame buildSceneFrame(const SceneRequest& r) {
   f.size = r.size;
   // fonts and strokes scale with the frame, never below readable (kMinTextPx labels at the floor)
   f.unit = std::clamp(std::min(r.size.width() / 900.0, r.size.height() / 560.0), 0.9, 3.0);
+  f.showTitle = r.showHeader;
+  f.showCaption = r.showCaption;
   if (!r.model) {
     addText(f, QRectF(QPointF(0, 0), r.size), "no stack", TextRole::Message, Qt::AlignCenter);
     return f;

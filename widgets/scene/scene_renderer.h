@@ -35,6 +35,7 @@ struct SceneRequest {
   QSizeF size{960, 600};             // logical size of the frame
   std::optional<HoverTarget> hover;  // highlights what it depends on and what depends on it
   bool showHeader = true;            // title line with layer/op/view/step
+  bool showCaption = true;           // explanation under the title, legend and formula at the bottom
 };
 
 struct HitResult {

@@ -1,6 +1,7 @@
 // Activations view: every tensor of the stack (input, then each layer's output) as a heatmap strip,
-// channels × time (2-D: channel 0's image), each with its own diverging scale. Hovering a cell marks
-// what it depends on (earlier rows) and what depends on it (later rows), per spatial axis.
+// channels × time (2-D: one image per channel, H down and W across, side by side and in lines as the
+// band allows), each tensor with its own diverging scale. Hovering a cell marks what it depends on
+// (earlier rows) and what depends on it (later rows), per spatial axis.
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -40,6 +41,92 @@ std::vector<AxisSets> relatedSets(const SceneModel& m, int row, const engine::Po
   return sets;
 }
 
+/// Band of one tensor row: its cells go in [x, x + w] × [y, y + h].
+struct Band {
+  double x, y, w, h;
+};
+
+/// Lays out the C channel images (L0 × L1 each) of a 2-D tensor in `b`: `perLine` images per line,
+/// cells of side cs as large as fit (at most maxCell), a gap of `gap` between images, as many channels
+/// as fit with cells of at least kMinImageCell (the first `shown` ones).
+struct ImageGrid {
+  int perLine = 1, lines = 1, shown = 1;
+  double cs = 1;
+};
+ImageGrid imageGrid(int C, int L0, int L1, const Band& b, double gap, double labelH, double maxCell) {
+  constexpr double kMinImageCell = 2.0;
+  ImageGrid best;
+  best.cs = -1;
+  for (int shown = C; shown >= 1; shown = shown > 8 ? shown / 2 : shown - 1) {
+    for (int per = 1; per <= shown; ++per) {
+      const int lines = (shown + per - 1) / per;
+      const double cs = std::min({maxCell, (b.w - (per - 1) * gap) / (double(per) * L1),
+                                  (b.h - lines * labelH - (lines - 1) * gap) / (double(lines) * L0)});
+      if (cs > best.cs) best = {per, lines, shown, cs};
+    }
+    if (best.cs >= kMinImageCell) return best;
+  }
+  best.cs = std::max(best.cs, 0.5);
+  return best;
+}
+
+/// One 2-D tensor row: each shown channel an image (binned when its cells would be under 2 px).
+void addImageRow(SceneFrame& f, const SceneRequest& r, int row, const Band& b, const AxisSets* rs) {
+  const SceneModel& m = *r.model;
+  const SceneMetrics& M = kSceneMetrics;
+  const double u = f.unit;
+  const engine::Tensor& t = m.tensorRow(row);
+  const int C = int(t.dim(1)), L0 = int(t.dim(2)), L1 = int(t.dim(3));
+  const double gap = 10 * u, labelH = C > 1 ? fontPx(TextRole::Small, u) * 1.3 : 0.0;
+  const ImageGrid g = imageGrid(C, L0, L1, b, gap, labelH, M.activationsMaxCell * u);
+  const int bin = std::max(1, int(std::ceil(2.0 / g.cs)));  // square bins: a drawn cell ≥ 2 px
+  const int rowsDrawn = (L0 + bin - 1) / bin, cols = (L1 + bin - 1) / bin;
+  const double cs = g.cs * bin;
+  const double imgW = cols * cs, imgH = rowsDrawn * cs;
+  const double totalW = g.perLine * imgW + (g.perLine - 1) * gap;
+  const double totalH = g.lines * (imgH + labelH) + (g.lines - 1) * gap;
+  const double x0 = b.x + std::max(0.0, (b.w - totalW) / 2), y0 = b.y + std::max(0.0, (b.h - totalH) / 2);
+  ScenePanel p;
+  p.absMax = row + 1 < int(m.absRow.size()) ? m.absRow[size_t(row + 1)] : 1;
+  p.decimals = bin > 1 ? -1 : decimalsFor(cs, u);
+  p.showValues = p.decimals >= 0 && cs >= M.valuesMinRow * u;
+  p.borders = cs >= M.bordersMinCell * u;
+  QRectF all;
+  for (int c = 0; c < g.shown; ++c) {
+    const double ix = x0 + (c % g.perLine) * (imgW + gap), iy = y0 + (c / g.perLine) * (imgH + labelH + gap);
+    if (C > 1)
+      f.texts.push_back({QRectF(ix, iy, imgW, labelH), QString("c%1").arg(c), TextRole::Small,
+                         int(Qt::AlignLeft | Qt::AlignVCenter)});
+    const float* plane = t.data.data() + int64_t(c) * L0 * L1;
+    for (int bi = 0; bi < rowsDrawn; ++bi)
+      for (int bj = 0; bj < cols; ++bj) {
+        int pi = bi * bin, pj = bj * bin;
+        float best = -1.0f, v = 0.0f;
+        bool related = false;
+        for (int i = bi * bin; i < std::min(L0, (bi + 1) * bin); ++i)
+          for (int j = bj * bin; j < std::min(L1, (bj + 1) * bin); ++j) {
+            const float a = plane[int64_t(i) * L1 + j];
+            if (std::fabs(a) > best) best = std::fabs(a), v = a, pi = i, pj = j;
+            if (rs && !related) related = rs->at(0).count(i) && rs->at(1).count(j);
+          }
+        SceneCell cell;
+        cell.rect = QRectF(ix + bj * cs, iy + labelH + bi * cs, cs, cs);
+        cell.value = v;
+        cell.target = {R::Tensor, row, c, engine::Pos{pi, pj}};
+        if (related) cell.marks |= MarkRelated;
+        if (r.hover && cell.target == *r.hover) cell.marks |= MarkHovered;
+        p.cells.push_back(cell);
+      }
+    const QRectF img(ix, iy + labelH, imgW, imgH);
+    all = all.isNull() ? img : all.united(img);
+  }
+  f.panels.push_back(std::move(p));
+  if (row == m.layerIndex && m.view == View::Activations)
+    f.boxes.push_back({all.adjusted(-M.rowBoxMargin * u, -M.rowBoxMargin * u - labelH, M.rowBoxMargin * u,
+                                    M.rowBoxMargin * u),
+                       BoxKind::Kernel, QString()});
+}
+
 }  // namespace
 
 void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
@@ -47,9 +134,13 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
   const SceneMetrics& M = kSceneMetrics;
   const double u = f.unit, pad = M.framePad * u;
   const int n = int(m.snapshot->outputs.size());
-  double y = addHeader(f, m, 0,
-                       QString("Every layer's output at once: rows are channels, columns are positions (each "
-                               "row its own colour scale)"));
+  double y = addHeader(
+      f, m, 0,
+      m.stack().dims == 2
+          ? QString("Every layer's output at once: one row per tensor, each channel an image (H down, W "
+                    "across; each row its own colour scale)")
+          : QString("Every layer's output at once: rows are channels, columns are positions (each row its "
+                    "own colour scale)"));
   const double footerTop = f.size.height() - M.footerGap * u;
   const int rows = n + 1;
   const double labelW = M.tensorLabelWidth * u, availW = f.size.width() - 2 * pad - labelW;
@@ -69,7 +160,16 @@ void buildActivationsFrame(SceneFrame& f, const SceneRequest& r) {
     const int C = int(t.dim(1)), L0 = two ? int(t.dim(2)) : 1, L1 = int(t.dim(two ? 3 : 2));
     const double by = y + (row + 1) * band;
     QString label = QString("%1\n%2").arg(tensorName(m, row), shapeText(t));
-    if (two && C > 1) label += QString("\nchannel 0 of %1").arg(C);
+    if (two) {
+      const Band b{pad + labelW, by, availW, band * 0.9};
+      const ImageGrid g = imageGrid(C, L0, L1, b, 10 * u, C > 1 ? fontPx(TextRole::Small, u) * 1.3 : 0.0,
+                                    M.activationsMaxCell * u);
+      if (g.shown < C) label += QString("\nchannels 0–%1 of %2").arg(g.shown - 1).arg(C);
+      addText(f, QRectF(pad, by, labelW - M.tensorLabelGap * u, band * 0.9), label, TextRole::Small,
+              int(Qt::AlignRight | Qt::AlignVCenter));
+      addImageRow(f, r, row, b, rel.empty() ? nullptr : &rel[size_t(row + 1)]);
+      continue;
+    }
     const int gridRows = two ? L0 : C;
     // Columns (and rows) that would be thinner than kMinCell are binned: a drawn cell stands for a
     // run of positions (channels) and shows the one of largest |value| there (its sign kept, its

@@ -449,9 +449,17 @@ void addFullGrid(const Scatter& sc, const GridPlace& gf, double cs, int dec, QPo
     auto cr = [&](int i, const ColWindow& w) { return std::clamp(i, w.first, w.first + w.count); };
     const int r0 = cr(A0.start - F0[0], gf.rows), r1 = cr(A0.start + A0.out - F0[0], gf.rows);
     const int c0 = cr(A1.start - F0[1], gf.cols), c1 = cr(A1.start + A1.out - F0[1], gf.cols);
-    if (r1 > r0 && c1 > c0)
-      sc.f.boxes.push_back({QRectF(gf.x(c0), gf.y(r0), (c1 - c0) * cs, (r1 - r0) * cs), BoxKind::Kernel,
-                            QString("kept: %1×%2").arg(A0.out).arg(A1.out)});
+    if (r1 > r0 && c1 > c0) {
+      const QRectF kept = gf.cell(r0, c0).united(gf.cell(r1 - 1, c1 - 1));
+      sc.f.boxes.push_back({kept, BoxKind::Kernel, QString()});
+      // its label under the whole grid (a label under the box would cover cropped cells)
+      const QString label = QString("kept: %1×%2").arg(A0.out).arg(A1.out);
+      const double u = sc.f.unit, w = std::max(kept.width(), textWidth(label, TextRole::Small, u) + 4);
+      addText(sc.f,
+              QRectF(kept.center().x() - w / 2, gf.at.y() + gf.height() + kSceneMetrics.lineCellGap * u, w,
+                     fontPx(TextRole::Small, u) * 1.4),
+              label, TextRole::Small, int(Qt::AlignHCenter | Qt::AlignTop));
+    }
   }
   if (!stampRect.isNull()) sc.f.lines.push_back({inC, stampRect.center(), LineKind::Link});
 }

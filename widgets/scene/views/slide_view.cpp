@@ -531,7 +531,9 @@ void addKernelGrid(SceneFrame& f, const SceneRequest& r, const GridPlace& gk, in
     }
   f.panels.push_back(std::move(kp));
   gk.addMarkers(f);
-  const QRectF kRect(gk.x(gk.cols.first), gk.y(gk.rows.first), gk.cols.count * cs, gk.rows.count * cs);
+  const QRectF kRect =
+      gk.cell(gk.rows.first, gk.cols.first)
+          .united(gk.cell(gk.rows.first + gk.rows.count - 1, gk.cols.first + gk.cols.count - 1));
   f.boxes.push_back({kRect.adjusted(-kSceneMetrics.windowBoxMargin * u, -kSceneMetrics.windowBoxMargin * u,
                                     kSceneMetrics.windowBoxMargin * u, kSceneMetrics.windowBoxMargin * u),
                      BoxKind::Kernel, QString("k = %1×%2").arg(a0.k).arg(a1.k)});
@@ -633,9 +635,23 @@ void build2d(SceneFrame& f, const SceneRequest& r) {
   f.panels.push_back(std::move(op));
   gout.addMarkers(f);
   const QPointF outC = gout.cell(P[0], P[1]).center();
-  if (!winRect.isNull())
+  if (!winRect.isNull() && hasKernel && !g[1].flip && !gout.flip) {
+    // window → kernel → output: two arrows around the kernel grid, never across its numbers
+    const GridPlace& gk = g[1];
+    const QRectF kRect =
+        gk.cell(gk.rows.first, gk.cols.first)
+            .united(gk.cell(gk.rows.first + gk.rows.count - 1, gk.cols.first + gk.cols.count - 1));
+    const double gap = M.windowBoxMargin * u + M.lineCellGap * u;
+    f.lines.push_back(
+        {QPointF(winRect.right() + gap, winRect.center().y()),
+         QPointF(kRect.left() - gap, std::clamp(winRect.center().y(), kRect.top(), kRect.bottom())),
+         LineKind::Link});
+    f.lines.push_back({QPointF(kRect.right() + gap, std::clamp(outC.y(), kRect.top(), kRect.bottom())),
+                       outC - QPointF(cs * 0.5, 0), LineKind::Link});
+  } else if (!winRect.isNull()) {
     f.lines.push_back({QPointF(winRect.right() + M.lineCellGap * u, winRect.center().y()),
                        outC - QPointF(cs * 0.5, 0), LineKind::Link});
+  }
 }
 
 }  // namespace
