@@ -22,6 +22,7 @@
 #include "app/export/export_job.h"
 #include "app/export/headless_app.h"
 #include "app/project/stack_source.h"
+#include "engine/compare/compare.h"
 #include "engine/core/error.h"
 #include "engine/stack/stack.h"
 #include "widgets/scene/scene_renderer.h"
@@ -57,7 +58,13 @@ std::vector<OptionSpec> sceneOptions() {
            "light (default) | dark | print (white, thin strokes, colour-blind safe, "
            "readable in greyscale)"},
           figureTextOptions()[0],
-          figureTextOptions()[1]};
+          figureTextOptions()[1],
+          {{"compare"},
+           "STACK",
+           "draw STACK (a stack file, a project or a bundled lesson's name) beside the first, "
+           "repeatable up to 3: the side-by-side frame of a comparison, every stack run on the first "
+           "one's input, each at its own \"view\" layer (else its last) in the same view "
+           "(default size 480x600 per stack)"}};
 }
 
 CommandSpec makeRenderSpec() {
@@ -217,6 +224,38 @@ Scene loadScene(const Arguments& a) {
   return s;
 }
 
+/// --compare: the scene of `s` and each stack named, run on s's input (reshaped along singleton
+/// axes; a stack whose input does not fit is an error naming both shapes), each at its file's view
+/// layer (else its last), in s's view where that view can show the layer (else the layer's own).
+std::vector<widgets::ComparisonPanel> loadPanels(const Arguments& a, const Scene& s) {
+  const auto names = a.values("compare");
+  if (names.size() > 3) a.fail("--compare: at most 3 stacks beside the first");
+  const StackSource first = a.stackSource();
+  auto label = [](const StackSource& src) {
+    return src.lesson.empty() ? QFileInfo(QString::fromStdString(src.path)).fileName()
+                              : QString::fromStdString(src.label());
+  };
+  std::vector<widgets::ComparisonPanel> panels{{s.model, label(first)}};
+  for (const std::string& n : names) {
+    const StackSource src =
+        QFileInfo::exists(QString::fromStdString(n)) ? StackSource{n, ""} : StackSource{"", n};
+    const engine::Stack own = loadStackSource(src);
+    if (own.layers.empty())
+      throw EngineError({own.file, -1, "", "layers"}, "a stack to compare needs a layer");
+    auto snap = std::make_shared<widgets::StackSnapshot>();
+    snap->stack = engine::onSharedInput(own, s.snapshot->stack.input, "of " + s.snapshot->stack.file);
+    snap->outputs = engine::forward(snap->stack);
+    const int nLayers = int(own.layers.size());
+    const int fileLayer = stackView(own.source).layer;
+    const int layer =
+        own.source.contains("view") && fileLayer >= 0 && fileLayer < nLayers ? fileLayer : nLayers - 1;
+    const widgets::View view =
+        widgets::viewSupports(s.view, own.layers[size_t(layer)]) ? s.view : widgets::View::Auto;
+    panels.push_back({widgets::SceneModel::build(snap, layer, view), label(src)});
+  }
+  return panels;
+}
+
 /// The step option `name` (--step, --from, --to), counted from 1 as the frame title counts:
 /// 1..steps; anything else is a usage error naming the option and the range.
 int stepValue(const Arguments& a, const std::string& name, const Scene& s, int fallback) {
@@ -251,6 +290,59 @@ const CommandSpec& animateSpec() {
 
 // [SECTION] RENDER
 
+namespace {
+
+/// The comparison's step option `name`, counted from 1: 1..steps of the longest panel.
+int comparisonStep(const Arguments& a, const std::string& name, int steps, int fallback) {
+  const int v = a.intValue(name, -1000000000, 1000000000, fallback);
+  if (v < 1 || v > steps)
+    a.fail("step " + std::to_string(v) + " for --" + name + " is out of range: the comparison has " +
+           std::to_string(steps) + " steps, numbered 1.." + std::to_string(steps));
+  return v;
+}
+
+/// The default size of a comparison: 480 x 600 per stack, unless --size.
+QSize comparisonSize(const Arguments& a, size_t stacks) {
+  return a.isSet("size") ? sizeValue(a) : QSize(int(480 * stacks), 600);
+}
+
+int renderComparison(const Arguments& a, const Scene& s, const QString& path, widgets::Theme theme) {
+  const auto panels = loadPanels(a, s);
+  const int step = comparisonStep(a, "step", widgets::comparisonSteps(panels), 1) - 1;
+  const QSize size = comparisonSize(a, panels.size());
+  try {
+    exportComparisonFigure(panels, step, theme, size, path, !a.isSet("no-title"), !a.isSet("no-caption"));
+  } catch (const ExportPathError& e) {
+    throw EngineError({"", -1, "", "-o"}, std::string("render: ") + e.what());
+  }
+  std::cout << "wrote " << path.toStdString() << ": " << size.width() << "x" << size.height() << ", "
+            << panels.size() << " stacks side by side, " << humanBytes(QFileInfo(path).size()) << "\n";
+  return 0;
+}
+
+int animateComparison(const Arguments& a, const Scene& s, AnimationOptions o, const std::string& out) {
+  const auto panels = loadPanels(a, s);
+  const int steps = widgets::comparisonSteps(panels);
+  o.first = comparisonStep(a, "from", steps, 1) - 1;
+  o.last = comparisonStep(a, "to", steps, steps) - 1;
+  if (o.last < o.first)
+    a.fail("--to " + std::to_string(o.last + 1) + " is before --from " + std::to_string(o.first + 1));
+  o.size = comparisonSize(a, panels.size());
+  o.showTitle = !a.isSet("no-title");
+  o.showCaption = !a.isSet("no-caption");
+  try {
+    const AnimationResult r = exportComparisonAnimation(panels, o, QString::fromStdString(out));
+    std::cout << "wrote " << out << ": " << r.frames << " frames " << o.size.width() << "x" << o.size.height()
+              << ", " << panels.size() << " stacks side by side, " << r.bytes << " bytes ("
+              << humanBytes(r.bytes) << ", " << r.codec.toStdString() << ")\n";
+  } catch (const ExportPathError& e) {
+    throw EngineError({"", -1, "", "-o"}, std::string("animate: ") + e.what());
+  }
+  return 0;
+}
+
+}  // namespace
+
 int cmdRender(const Arguments& a) {
   const std::string cmd = "render";
   const auto out = a.value("out");
@@ -269,6 +361,7 @@ int cmdRender(const Arguments& a) {
   }
   HeadlessApp app;
   const Scene s = loadScene(a);
+  if (a.isSet("compare")) return renderComparison(a, s, path, theme);
   const int step = stepValue(a, "step", s, s.defaultStep + 1) - 1;
   try {
     if (s.view == widgets::View::Activations && *fmt != ExportFormat::Tex) {
@@ -331,6 +424,10 @@ int cmdAnimate(const Arguments& a) {
   }
   HeadlessApp app;
   const Scene s = loadScene(a);
+  if (a.isSet("compare")) {
+    if (!out) a.fail("--compare makes -o FILE.gif|.mp4 (not --frames-dir)");
+    return animateComparison(a, s, o, *out);
+  }
   const int steps = s.model->steps;
   o.first = stepValue(a, "from", s, 1) - 1;
   o.last = stepValue(a, "to", s, steps) - 1;

@@ -494,23 +494,24 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
 // [SECTION] COMPARISONS
 
 void exportComparisonFigure(const std::vector<widgets::ComparisonPanel>& panels, int step, Theme theme,
-                            QSize size, const QString& path) {
+                            QSize size, const QString& path, bool showTitle, bool showCaption) {
   const auto fmt = exportFormatFromPath(path);
   if (!fmt || !isFigureFormat(*fmt))
     throw std::invalid_argument("unknown figure format: " + path.toStdString());
   QStringList names;
   for (const auto& p : panels) names << p.name;
   TempTarget tmp(path);
-  tmp.write(paintTo(*fmt, size, "ConvScope — " + names.join(" vs "),
-                    [&](QPainter& p) { widgets::renderComparison(p, panels, step, theme, QSizeF(size)); }));
+  tmp.write(paintTo(*fmt, size, "ConvScope — " + names.join(" vs "), [&](QPainter& p) {
+    widgets::renderComparison(p, panels, step, theme, QSizeF(size), showTitle, showCaption);
+  }));
   tmp.commit();
 }
 
-QImage comparisonImage(const std::vector<widgets::ComparisonPanel>& panels, int step, Theme theme,
-                       QSize size) {
+QImage comparisonImage(const std::vector<widgets::ComparisonPanel>& panels, int step, Theme theme, QSize size,
+                       bool showTitle, bool showCaption) {
   QImage img(size, QImage::Format_RGB32);
   QPainter p(&img);
-  widgets::renderComparison(p, panels, step, theme, QSizeF(size));
+  widgets::renderComparison(p, panels, step, theme, QSizeF(size), showTitle, showCaption);
   return img;
 }
 
@@ -523,7 +524,9 @@ AnimationResult exportComparisonAnimation(const std::vector<widgets::ComparisonP
     throw std::invalid_argument("step range " + std::to_string(o.first) + ".." + std::to_string(last) +
                                 " outside 0.." + std::to_string(steps - 1));
   return writeAnimation(
-      o.first, last, [&](int t) { return comparisonImage(panels, t, o.theme, o.size); }, o, path, progress);
+      o.first, last,
+      [&](int t) { return comparisonImage(panels, t, o.theme, o.size, o.showTitle, o.showCaption); }, o, path,
+      progress);
 }
 
 }  // namespace convscope::app

@@ -85,10 +85,11 @@ AnimationResult exportFrames(const widgets::SceneModelPtr& model, const Animatio
 
 /// A comparison's side-by-side frame (widgets/scene/compare_frame.h) at `step`: png, svg, pdf or tex.
 void exportComparisonFigure(const std::vector<widgets::ComparisonPanel>& panels, int step,
-                            widgets::Theme theme, QSize size, const QString& path);
+                            widgets::Theme theme, QSize size, const QString& path, bool showTitle = true,
+                            bool showCaption = true);
 /// The same frame as an image.
 QImage comparisonImage(const std::vector<widgets::ComparisonPanel>& panels, int step, widgets::Theme theme,
-                       QSize size);
+                       QSize size, bool showTitle = true, bool showCaption = true);
 /// Steps [first, last] of the side-by-side frame (each panel clamped to its own last step) as a GIF
 /// or an MP4.
 AnimationResult exportComparisonAnimation(const std::vector<widgets::ComparisonPanel>& panels,

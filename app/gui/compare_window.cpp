@@ -66,14 +66,6 @@ struct CompareWindow::Pane {
 
 namespace {
 
-/// The shape without its batch axis and singleton spatial axes, batch kept in front to compare too.
-engine::Shape comparable(const engine::Shape& withBatch) {
-  if (withBatch.empty()) return {};
-  engine::Shape s = engine::squeezedShape(engine::Shape(withBatch.begin() + 1, withBatch.end()));
-  s.insert(s.begin(), withBatch.front());
-  return s;
-}
-
 QString layerLine(const engine::Stack& st, size_t i, const widgets::SnapshotPtr& shown) {
   QString shape;
   if (shown && i < shown->outputs.size()) {
@@ -542,15 +534,19 @@ void CompareWindow::recompare() {
             stacks.push_back(snaps[i]->stack);
             stacks.back().name = names[i].toStdString();
             stacks.back().file = names[i].toStdString();
-            const engine::Tensor& own = snaps[i]->stack.input;
-            const bool fits = comparable(own.shape) == comparable(shared.shape);
-            if (i == 0 || !fits || own.data == shared.data) {
+            // Each pane runs on stack 0's input; one whose input does not fit shows its own (the
+            // comparison below says why).
+            if (i == 0 || snaps[i]->stack.input.data == shared.data) {
               shown[i] = snaps[i];
               continue;
             }
             auto s = std::make_shared<widgets::StackSnapshot>();
-            s->stack = snaps[i]->stack;
-            s->stack.input.data = shared.data;  // same values in the same order, own (singleton) shape
+            try {
+              s->stack = engine::onSharedInput(snaps[i]->stack, shared, names[0].toStdString());
+            } catch (const engine::EngineError&) {
+              shown[i] = snaps[i];
+              continue;
+            }
             s->outputs = engine::forward(s->stack);
             shown[i] = s;
           }

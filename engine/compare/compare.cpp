@@ -157,6 +157,19 @@ Shape squeezedShape(const Shape& s) {
   return out;
 }
 
+Stack onSharedInput(const Stack& st, const Tensor& shared, const std::string& sharedFrom) {
+  const Shape own = withoutBatch(st.input.shape), sharedNoBatch = withoutBatch(shared.shape);
+  if (squeezedShape(own) != squeezedShape(sharedNoBatch))
+    throw EngineError({st.file, -1, "", "input"}, "its input shape " + shapeToString(own) +
+                                                      " differs from the compared input " +
+                                                      shapeToString(sharedNoBatch) + " (" + sharedFrom + ")");
+  Stack run = st;
+  run.input = shared;
+  run.input.shape = own;
+  run.input.shape.insert(run.input.shape.begin(), shared.shape.front());
+  return run;
+}
+
 Comparison compareStacks(const std::vector<Stack>& stacks, const Tensor* input) {
   if (stacks.size() < 2)
     throw EngineError({}, "compare needs at least two stacks (got " + std::to_string(stacks.size()) + ")");
@@ -168,19 +181,12 @@ Comparison compareStacks(const std::vector<Stack>& stacks, const Tensor* input) 
   const Shape sharedNoBatch = hasBatch ? withoutBatch(shared.shape) : shared.shape;
   const int64_t batch = hasBatch ? shared.shape[0] : 1;
   c.inputShape = sharedNoBatch;
+  Tensor batched = shared;
+  batched.shape = sharedNoBatch;
+  batched.shape.insert(batched.shape.begin(), batch);
+  const std::string from = input ? std::string("the --input data") : "of " + stacks.front().file;
   for (size_t i = 0; i < stacks.size(); ++i) {
-    const Stack& st = stacks[i];
-    const Shape own = withoutBatch(st.input.shape);
-    if (squeezedShape(own) != squeezedShape(sharedNoBatch))
-      throw EngineError(
-          {st.file, -1, "", "input"},
-          "its input shape " + shapeToString(own) + " differs from the compared input " +
-              shapeToString(sharedNoBatch) +
-              (input ? std::string(" (the --input data)") : " (of " + stacks.front().file + ")"));
-    Stack run = st;
-    run.input = shared;
-    run.input.shape = own;
-    run.input.shape.insert(run.input.shape.begin(), batch);
+    const Stack run = onSharedInput(stacks[i], batched, from);
     c.outputs.push_back(forward(run).back());
     c.stacks.push_back(figuresOf(run, c.outputs.back()));
   }

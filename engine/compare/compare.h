@@ -79,4 +79,10 @@ Comparison compareStacks(const std::vector<Stack>& stacks, const Tensor* input =
 /// The shape without the batch axis and without singleton spatial axes, for shape comparisons.
 Shape squeezedShape(const Shape& withoutBatch);
 
+/// `st` fed `shared` ((N, C, spatial...), channels first) instead of its own input: the same values
+/// in the same order, reshaped to st's own (N, C, spatial...) input shape. Throws EngineError (file
+/// st.file, parameter "input", naming both shapes and `sharedFrom`) unless the two shapes are equal
+/// up to singleton spatial axes and the batch agrees.
+Stack onSharedInput(const Stack& st, const Tensor& shared, const std::string& sharedFrom);
+
 }  // namespace convscope::engine

@@ -19,7 +19,7 @@ double comparisonHeaderHeight(double height) {
 }
 
 void renderComparison(QPainter& p, const std::vector<ComparisonPanel>& panels, int step, Theme theme,
-                      QSizeF size, bool showHeader) {
+                      QSizeF size, bool showHeader, bool showCaption) {
   const ScenePalette& pal = scenePalette(theme);
   p.save();
   p.fillRect(QRectF(QPointF(0, 0), size), pal.background);
@@ -47,6 +47,7 @@ void renderComparison(QPainter& p, const std::vector<ComparisonPanel>& panels, i
     r.theme = theme;
     r.size = QSizeF(w, std::max(60.0, size.height() - head));
     r.showHeader = showHeader;
+    r.showCaption = showCaption;
     p.save();
     p.translate(x, head);
     p.setClipRect(QRectF(QPointF(0, 0), r.size));

@@ -22,8 +22,8 @@ int comparisonSteps(const std::vector<ComparisonPanel>& panels);
 double comparisonHeaderHeight(double height);
 
 /// Draws `panels` side by side over `size` (background included) at `step`.
-/// `showHeader` false leaves out each scene's own title line (the names stay).
+/// `showHeader` / `showCaption` false leave out each scene's title line / explanation and formula.
 void renderComparison(QPainter& p, const std::vector<ComparisonPanel>& panels, int step, Theme theme,
-                      QSizeF size, bool showHeader = true);
+                      QSizeF size, bool showHeader = true, bool showCaption = true);
 
 }  // namespace convscope::widgets
