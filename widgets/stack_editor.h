@@ -71,6 +71,10 @@ class StackEditor : public QWidget {
   QLabel* generalErrorLabel() const { return m_generalError; }
   /// The layer list (tests).
   QListWidget* layerList() const { return m_list; }
+  /// The line under the list with the stack's total parameters and multiply-adds (tests).
+  QLabel* totalsLabel() const { return m_totals; }
+  /// The title above the selected layer's parameters: shapes, parameters, multiply-adds (tests).
+  QLabel* panelTitleLabel() const { return m_panelTitle; }
 
  signals:
   /// The user changed the stack: `next` is the whole new source; `mergeKey` >= 0 groups
@@ -88,6 +92,8 @@ class StackEditor : public QWidget {
   };
   void emitEdit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
   void refreshList();
+  /// The totals line from m_resolved (empty without a resolved stack).
+  void refreshTotals();
   /// Enables the layer buttons for the selected layer (m_selected); called whenever it changes.
   void updateButtons();
   void refreshPanel();
@@ -109,6 +115,7 @@ class StackEditor : public QWidget {
 
   QComboBox* m_convention = nullptr;
   QListWidget* m_list = nullptr;
+  QLabel* m_totals = nullptr;
   QToolButton* m_add = nullptr;
   QPushButton* m_remove = nullptr;
   QPushButton* m_duplicate = nullptr;
