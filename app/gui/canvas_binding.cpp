@@ -4,8 +4,10 @@
 //   [SECTION] ATTACHING THE CANVAS
 #include "app/gui/canvas_binding.h"
 
+#include <QLabel>
 #include <QOpenGLContext>
 #include <QStatusBar>
+#include <QVBoxLayout>
 #include <array>
 #include <cstdio>
 #include <map>
@@ -290,6 +292,44 @@ void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
 }
 
 // [SECTION] ATTACHING THE CANVAS
+namespace {
+
+// The note over the canvas while the document has nothing resolved (a file that does not resolve
+// as opened): the error and where to fix it, instead of an empty canvas or another document's.
+// Once something resolved, errors leave the last valid state on the canvas (status bar, Stack dock).
+void addUnresolvedNote(widgets::Canvas* canvas, Document* doc) {
+  // A document that has not resolved yet (just opened) shows nothing of the previous one.
+  QObject::connect(doc, &Document::sourceChanged, canvas, [canvas, doc]() {
+    if (!doc->hasValidStack()) canvas->setSnapshot(nullptr);
+  });
+  auto* note = new QLabel(canvas);
+  note->setObjectName("canvas.unresolved");
+  note->setWordWrap(true);
+  note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  note->setMaximumWidth(640);
+  note->setMargin(16);
+  note->setAutoFillBackground(true);
+  note->setStyleSheet("QLabel { background: palette(base); border: 1px solid #c0392b; border-radius: 4px; }");
+  auto* lay = new QVBoxLayout(canvas);
+  lay->addWidget(note, 0, Qt::AlignCenter);
+  auto update = [doc, note]() {
+    const bool show = !doc->hasValidStack() && doc->error().has_value() && !doc->isBusy();
+    if (show)
+      note->setText(MainWindow::tr("This stack does not resolve, so nothing is computed yet:\n\n%1\n\nFix it "
+                                   "in the Stack or Input dock: the canvas, the plots and the lesson "
+                                   "appear as soon as it resolves.")
+                        .arg(doc->error()->message));
+    note->setVisible(show);
+  };
+  QObject::connect(doc, &Document::errorChanged, note, update);
+  QObject::connect(doc, &Document::sourceChanged, note, update);
+  QObject::connect(doc, &Document::stackChanged, note, update);
+  QObject::connect(doc, &Document::busyChanged, note, update);
+  update();
+}
+
+}  // namespace
+
 void attachCanvas(MainWindow& w) {
   if (!openGlAvailable()) {
     std::fprintf(stderr,
@@ -337,6 +377,7 @@ void attachCanvas(MainWindow& w) {
   QObject::connect(&w, &MainWindow::speedRequested, canvas,
                    [canvas](int d) { d > 0 ? canvas->faster() : canvas->slower(); });
   connectParameterEdits(w, canvas);
+  addUnresolvedNote(canvas, doc);
   if (doc->hasValidStack()) canvas->setSnapshot(doc->snapshot());
 }
 

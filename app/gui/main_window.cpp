@@ -332,6 +332,12 @@ void MainWindow::onSourceChanged() {
                                     : QString::fromStdString(w.front()));
   }
   m_statusText->setStyleSheet(err ? "color: #c0392b;" : QString());
+  if (!m_doc->hasValidStack()) {
+    // Nothing of this document has resolved yet: no plots of another document, and the lesson
+    // text from the source itself (the canvas shows the error: canvas_binding.cpp).
+    if (m_plots->rowCount() > 0) m_plots->setSnapshot(nullptr);
+    updateLesson();
+  }
   updateTitle();
 }
 
@@ -345,15 +351,28 @@ void MainWindow::onStackChanged() {
 }
 
 void MainWindow::updateLesson() {
-  const engine::Stack& s = m_doc->stack();
-  const QString name = QString::fromStdString(s.name.empty() ? m_doc->title().toStdString() : s.name);
-  QString desc = QString::fromStdString(s.description);
+  // The last valid stack's name and description; before anything resolved, the source's own.
+  std::string nameText = m_doc->stack().name, descText = m_doc->stack().description;
+  if (!m_doc->hasValidStack()) {
+    const nlohmann::json& src = m_doc->source();
+    auto text = [&src](const char* key) {
+      return src.is_object() && src.contains(key) && src[key].is_string() ? src[key].get<std::string>()
+                                                                          : std::string();
+    };
+    nameText = text("name");
+    descText = text("description");
+  }
+  const QString name = nameText.empty() ? m_doc->title() : QString::fromStdString(nameText);
+  QString desc = QString::fromStdString(descText);
   if (!Qt::mightBeRichText(desc)) {
     desc = desc.toHtmlEscaped();
     desc.replace("\n\n", "</p><p>");
     desc.replace("\n", "<br>");
     desc = "<p>" + desc + "</p>";
   }
+  if (!m_doc->hasValidStack() && m_doc->error())
+    desc = "<p><i>" + tr("This stack does not resolve yet, so nothing is computed: see the Stack dock.") +
+           "</i></p>" + desc;
   m_lesson->setHtml(QString("<h2 style='margin-bottom:6px'>%1</h2>"
                             "<div style='font-size:10.5pt; line-height:135%'>%2</div>")
                         .arg(name.toHtmlEscaped(), desc));
