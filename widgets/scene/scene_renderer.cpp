@@ -316,8 +316,6 @@ double addHeader(SceneFrame& f, const SceneModel& m, int step, const QString& wh
                             .arg(m.layerIndex)
                             .arg(engine::opName(m.layer().op))
                             .arg(viewName(m.view))
-                  : m.stack().name.empty()
-                      ? QString("Activations")
                       : QString("Activations · %1").arg(QString::fromStdString(m.stack().name));
   if (m.steps > 1) title += QString("  —  step %1 / %2").arg(step + 1).arg(m.steps);
   addText(f, QRectF(pad, pad * 0.6, f.size.width() - 2 * pad, fontPx(TextRole::Title, u) * 1.5), title,
