@@ -201,6 +201,7 @@ void MainWindow::buildMenus() {
       d->show();
     }
     restoreState(m_defaultState);
+    if (!isMaximized() && !isFullScreen()) resize(fittedDefaultSize());  // the first start's size
   });
 
   // Playback keys: window-wide shortcuts; a focused text field keeps its own keys (Qt gives a
