@@ -79,12 +79,6 @@ void Canvas::setStack(const engine::Stack& stack, const std::vector<engine::Tens
 
 void Canvas::setSnapshot(SnapshotPtr snapshot) {
   m_snapshot = std::move(snapshot);
-  if (!m_snapshot) {  // nothing to show (a document that has not resolved): an empty canvas
-    m_model.reset();
-    m_hover.reset();
-    invalidateFrame();
-    return;
-  }
   if (m_snapshot) m_layer = std::clamp(m_layer, 0, std::max(0, int(m_snapshot->stack.layers.size()) - 1));
   rebuildModel();
 }

@@ -28,7 +28,7 @@ class Canvas : public QOpenGLWidget {
 
   /// Shows a stack and its forward outputs (copied into a snapshot).
   void setStack(const engine::Stack& stack, const std::vector<engine::Tensor>& outputs);
-  /// Shows a shared snapshot (no copy); null clears the canvas (no model, background only).
+  /// Shows a shared snapshot (no copy).
   void setSnapshot(SnapshotPtr snapshot);
   /// Layer shown (clamped); the view stays, or falls back to the layer's default if it cannot show it.
   void setLayer(int layer);

@@ -589,9 +589,9 @@ void StackEditor::showErrors() {
     }
     f.error->setVisible(here);
   }
-  // Without any resolved state there is nothing "last valid" to show.
+  // Before any stack was shown there is nothing "last valid" on screen.
   const QString shown =
-      m_hasResolved ? tr("the last valid state is shown") : tr("nothing is computed until this is fixed");
+      m_lastValidShown ? tr("the last valid state is shown") : tr("nothing is computed until this is fixed");
   if (m_hasError && !placed) {
     QString where = m_error.layer >= 0 ? QString("Layer %1: ").arg(m_error.layer) : QString();
     if (m_error.layer < 0 && !m_error.param.isEmpty()) where = QString("%1: ").arg(m_error.param);
@@ -600,7 +600,7 @@ void StackEditor::showErrors() {
     m_generalError->show();
   } else if (m_hasError) {
     m_generalError->setText(
-        "⚠ " + (m_hasResolved ? tr("the last valid state is shown until this is fixed") : shown));
+        "⚠ " + (m_lastValidShown ? tr("the last valid state is shown until this is fixed") : shown));
     m_generalError->show();
   } else {
     m_generalError->hide();

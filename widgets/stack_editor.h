@@ -63,6 +63,9 @@ class StackEditor : public QWidget {
   /// Switches the stack's convention, renaming the standard parameter keys of every layer.
   void setConvention(engine::Convention c);
 
+  /// Whether the window still shows a last valid state (of this document or the one before) when
+  /// the stack does not resolve; the error line says so, or that nothing is computed yet.
+  void setLastValidShown(bool shown) { m_lastValidShown = shown; }
   /// The field editing `key` of the selected layer, or null (tests).
   QLineEdit* fieldFor(const std::string& key) const;
   /// The error label next to `key`'s field, or null (tests).
@@ -108,6 +111,7 @@ class StackEditor : public QWidget {
   bool m_hasResolved = false;
   bool m_resolvedIsCurrent = false;
   bool m_hasError = false;
+  bool m_lastValidShown = true;
   SourceError m_error;
   bool m_ownEdit = false;  // an edit from a field is being applied: keep that field's text
   int m_selected = -1;

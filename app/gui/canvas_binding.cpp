@@ -294,14 +294,10 @@ void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
 // [SECTION] ATTACHING THE CANVAS
 namespace {
 
-// The note over the canvas while the document has nothing resolved (a file that does not resolve
-// as opened): the error and where to fix it, instead of an empty canvas or another document's.
-// Once something resolved, errors leave the last valid state on the canvas (status bar, Stack dock).
+// The note over the canvas while it has never drawn a stack and the document does not resolve (a
+// broken file opened at start): the error and where to fix it, instead of a blank canvas. Once a
+// stack has been drawn, errors leave the last valid state on the canvas (docs/bad-input.md).
 void addUnresolvedNote(widgets::Canvas* canvas, Document* doc) {
-  // A document that has not resolved yet (just opened) shows nothing of the previous one.
-  QObject::connect(doc, &Document::sourceChanged, canvas, [canvas, doc]() {
-    if (!doc->hasValidStack()) canvas->setSnapshot(nullptr);
-  });
   auto* note = new QLabel(canvas);
   note->setObjectName("canvas.unresolved");
   note->setWordWrap(true);
@@ -312,12 +308,12 @@ void addUnresolvedNote(widgets::Canvas* canvas, Document* doc) {
   note->setStyleSheet("QLabel { background: palette(base); border: 1px solid #c0392b; border-radius: 4px; }");
   auto* lay = new QVBoxLayout(canvas);
   lay->addWidget(note, 0, Qt::AlignCenter);
-  auto update = [doc, note]() {
-    const bool show = !doc->hasValidStack() && doc->error().has_value() && !doc->isBusy();
+  auto update = [canvas, doc, note]() {
+    const bool show = !canvas->model() && doc->error().has_value() && !doc->isBusy();
     if (show)
       note->setText(MainWindow::tr("This stack does not resolve, so nothing is computed yet:\n\n%1\n\nFix it "
-                                   "in the Stack or Input dock: the canvas, the plots and the lesson "
-                                   "appear as soon as it resolves.")
+                                   "in the Stack or Input dock: the canvas and the plots appear as soon "
+                                   "as it resolves.")
                         .arg(doc->error()->message));
     note->setVisible(show);
   };

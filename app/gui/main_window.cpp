@@ -317,6 +317,7 @@ void MainWindow::onSourceChanged() {
   widgets::SourceError se;
   if (err) se = {err->message, err->rule, err->layer, err->param};
   const bool current = m_doc->hasValidStack() && !err && !m_doc->isBusy();
+  m_stackEditor->setLastValidShown(m_shownValid);
   m_stackEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? &m_doc->stack() : nullptr,
                                   current, err ? &se : nullptr);
   const bool inputErr = err && err->layer < 0;
@@ -333,16 +334,14 @@ void MainWindow::onSourceChanged() {
                                     : QString::fromStdString(w.front()));
   }
   m_statusText->setStyleSheet(err ? "color: #c0392b;" : QString());
-  if (!m_doc->hasValidStack()) {
-    // Nothing of this document has resolved yet: no plots of another document, and the lesson
-    // text from the source itself (the canvas shows the error: canvas_binding.cpp).
-    if (m_plots->rowCount() > 0) m_plots->setSnapshot(nullptr);
-    updateLesson();
-  }
+  // Before any stack has been shown, the lesson text comes from the source itself (the canvas
+  // shows the error: canvas_binding.cpp); afterwards the last valid state stays.
+  if (!m_shownValid) updateLesson();
   updateTitle();
 }
 
 void MainWindow::onStackChanged() {
+  m_shownValid = true;
   const widgets::SnapshotPtr snap = m_doc->snapshot();
   if (m_placeholder) m_placeholder->setSnapshot(snap, currentLayer());
   m_plots->setSnapshot(snap);
@@ -352,9 +351,9 @@ void MainWindow::onStackChanged() {
 }
 
 void MainWindow::updateLesson() {
-  // The last valid stack's name and description; before anything resolved, the source's own.
+  // The last valid stack's name and description; before anything was shown, the source's own.
   std::string nameText = m_doc->stack().name, descText = m_doc->stack().description;
-  if (!m_doc->hasValidStack()) {
+  if (!m_shownValid) {
     const nlohmann::json& src = m_doc->source();
     auto text = [&src](const char* key) {
       return src.is_object() && src.contains(key) && src[key].is_string() ? src[key].get<std::string>()
@@ -371,7 +370,7 @@ void MainWindow::updateLesson() {
     desc.replace("\n", "<br>");
     desc = "<p>" + desc + "</p>";
   }
-  if (!m_doc->hasValidStack() && m_doc->error())
+  if (!m_shownValid && m_doc->error())
     desc = "<p><i>" + tr("This stack does not resolve yet, so nothing is computed: see the Stack dock.") +
            "</i></p>" + desc;
   m_lesson->setHtml(QString("<h2 style='margin-bottom:6px'>%1</h2>"
