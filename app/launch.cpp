@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QSize>
 #include <QTimer>
 #include <QWindow>
 #include <fstream>
@@ -71,6 +72,10 @@ CommandSpec makeLauncherSpec() {
        "FILE",
        "save a screenshot of the whole window (of the Compare window with --compare) to FILE.png once "
        "drawn, and exit"},
+      {{"size"},
+       "WxH",
+       "the window's size (W and H in 320..8192); default: 1400x900 fitted to the screen's "
+       "available area, or the last size (not for --screenshot, which never reads the saved layout)"},
       {{"recover"},
        "yes|no|later",
        "answer the crash-recovery question without asking (default: ask; "
@@ -81,7 +86,8 @@ CommandSpec makeLauncherSpec() {
        "source (e.g. /layers/0/stride=2); repeatable"},
       {{"print-document"},
        "",
-       "test hook: print the open document as JSON (title, path, modified, source) and exit"},
+       "print the open document, once computed and after any --test-edit, as JSON (title, path, "
+       "modified, error, source) and exit without showing the window"},
       {{"quit-after-first-frame"},
        "",
        "benchmark hook: once the canvas has painted its first frame of the document, print "
@@ -205,6 +211,7 @@ struct LaunchOptions {
   std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> testEdits;
   QStringList compare;  // --compare: stack files or lesson names
   QString screenshot;   // "" = none
+  QSize size;           // --size; invalid = the fitted default (or the saved geometry)
   bool printDocument = false;
   bool quitAfterFirstFrame = false;
 };
@@ -222,6 +229,24 @@ ProjectController::RecoverAnswer recoverValue(const Arguments& a) {
   if (answer == "no") return Answer::No;
   if (answer == "later") return Answer::Later;
   a.fail("--recover needs yes, no or later, got '" + *v + "'");
+}
+
+// --size WxH, each side in 320..8192; an invalid QSize when not given.
+QSize windowSize(const Arguments& a) {
+  const auto v = a.value("size");
+  if (!v) return {};
+  const size_t x = v->find_first_of("xX");
+  auto side = [&](const std::string& t) {
+    try {
+      size_t used = 0;
+      const long n = std::stol(t, &used);
+      if (used == t.size() && n >= 320 && n <= 8192) return int(n);
+    } catch (const std::exception&) {
+    }
+    a.fail("--size must be WxH with W and H in 320..8192 (e.g. 1280x720), got '" + *v + "'");
+  };
+  if (x == std::string::npos) a.fail("--size must be WxH (e.g. 1280x720), got '" + *v + "'");
+  return {side(v->substr(0, x)), side(v->substr(x + 1))};
 }
 
 // Validates the parsed command line; throws UsageError naming the option.
@@ -266,6 +291,7 @@ LaunchOptions launchOptions(const Arguments& a) {
            " stacks besides the document");
   o.screenshot = QString::fromStdString(a.value("screenshot").value_or(""));
   o.printDocument = a.isSet("print-document");
+  o.size = windowSize(a);
   o.quitAfterFirstFrame = a.isSet("quit-after-first-frame");
   return o;
 }
@@ -383,11 +409,16 @@ int runWindow(GuardedApplication& app, const LaunchOptions& o, const QElapsedTim
     return 0;
   }
   if (w.document()->error()) std::cerr << w.document()->error()->message.toStdString() << "\n";
-  if (!o.screenshot.isEmpty())
-    w.resize(MainWindow::defaultSize());  // figures of one size, whatever the screen
+  // --size wins; a screenshot otherwise gets the default size fitted to the screen (as a first
+  // start does), never a geometry saved by an earlier session (batch runs do not read it).
+  if (o.size.isValid())
+    w.resize(o.size);
+  else if (!o.screenshot.isEmpty())
+    w.resize(w.fittedDefaultSize());
   if (o.quitAfterFirstFrame) scheduleQuitAfterFirstFrame(&w, sinceMain);
   w.show();
   CompareWindow* compare = w.compareWindow();
+  if (compare && o.size.isValid()) compare->resize(o.size);
   if (compare) compare->show();
   if (!o.screenshot.isEmpty())
     scheduleScreenshot(&w, compare ? static_cast<QWidget*>(compare) : &w, o.screenshot);

@@ -24,6 +24,7 @@
 #include <cmath>
 
 #include "engine/core/layer.h"
+#include "engine/stack/shape_words.h"
 #include "widgets/scene/colour_maps.h"
 
 namespace convscope::widgets {
@@ -273,6 +274,10 @@ QCustomPlot* ActivationPlots::linePlot(int row) const {
   return row >= 0 && row < rowCount() ? m_rows[static_cast<size_t>(row)]->lines : nullptr;
 }
 
+QLabel* ActivationPlots::rowTitleLabel(int row) const {
+  return row >= 0 && row < rowCount() ? m_rows[static_cast<size_t>(row)]->title : nullptr;
+}
+
 QPair<double, double> ActivationPlots::colorRange(int row) const {
   if (row < 0 || row >= rowCount() || !m_rows[static_cast<size_t>(row)]->map) return {0, 0};
   const QCPRange r = m_rows[static_cast<size_t>(row)]->map->dataRange();
@@ -350,14 +355,16 @@ namespace {
 
 QString rowTitle(const StackSnapshot& s, int row) {
   const engine::Tensor& t = s.rowTensor(row);
-  engine::Shape shape(t.shape.begin() + 1, t.shape.end());
-  if (row == 0)
-    return QString("<b>input</b> &nbsp;%1").arg(QString::fromStdString(engine::shapeToString(shape)));
+  const engine::Shape shape(t.shape.begin() + 1, t.shape.end());
+  // In the stack's layout and the convention's axis names (engine/stack/shape_words.h).
+  const QString text =
+      QString::fromStdString(engine::layoutShapeText(s.stack, shape, row - 1)).toHtmlEscaped();
+  if (row == 0) return ActivationPlots::tr("<b>input</b> &nbsp;%1").arg(text);
   const engine::Layer& l = s.stack.layers[static_cast<size_t>(row - 1)];
-  return QString("<b>layer %1 · %2</b> &nbsp;→ %3")
+  return ActivationPlots::tr("<b>layer %1 · %2</b> &nbsp;→ %3")
       .arg(row - 1)
       .arg(engine::opName(l.op))
-      .arg(QString::fromStdString(engine::shapeToString(shape)));
+      .arg(text);
 }
 
 }  // namespace
@@ -629,8 +636,8 @@ void ActivationPlots::fillLines(Row& row, const TimeBins& b) {
     g->setData(xs, ys, true);
   }
   if (ylo <= yhi) {
-    const double pad = std::max(1e-6, (yhi - ylo) * 0.08);
-    row.lines->yAxis->setRange(ylo - pad, yhi + pad);
+    const auto [lower, upper] = valueAxisRange(ylo, yhi);
+    row.lines->yAxis->setRange(lower, upper);
   }
   // Channel key in the row title instead of a legend over the data.
   QString key;
@@ -642,6 +649,19 @@ void ActivationPlots::fillLines(Row& row, const TimeBins& b) {
                  .arg(c);
   row.title->setText(rowTitle(*m_snap, row.index) + (k > 1 ? " &nbsp;&nbsp;" + key : QString()));
   row.lines->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QPair<double, double> ActivationPlots::valueAxisRange(double lo, double hi) {
+  const double mag = std::max(std::fabs(lo), std::fabs(hi));
+  // Constant (or constant up to float rounding): a range of clean ticks around the value, the line
+  // in the middle — never a span of 1e-6 whose ticks read "1, 1, 0.999999".
+  if (hi - lo <= 1e-6 * std::max(1.0, mag)) {
+    const double mid = 0.5 * (lo + hi);
+    const double half = mag < 1.0 ? 1.0 : std::pow(10.0, std::floor(std::log10(mag)));
+    return {mid - half, mid + half};
+  }
+  const double pad = (hi - lo) * 0.08;
+  return {lo - pad, hi + pad};
 }
 
 void ActivationPlots::fillImageRow(Row& row) {
@@ -725,6 +745,15 @@ void ActivationPlots::fitImageAxes(Row& row, int tiles, int w, int h, int step) 
   if (xt) xt->clear();
   if (ct) ct->clear();
   const double pxPerSample = tilePx / W;
+  // Channel names over the tiles: "ch 7" when every name fits its tile, else the bare number
+  // (the axis label says "channel"), else every n-th tile — names never run into each other.
+  const QFontMetrics fm(p->xAxis2->tickLabelFont());
+  const QString widest = QString("ch %1").arg(tiles - 1);
+  const double tileW = tilePx + pxPerSample * step;  // a tile plus its separator column
+  const bool full = fm.horizontalAdvance(widest) + 8 <= tileW;
+  const int numW = fm.horizontalAdvance(QString::number(tiles - 1)) + 8;
+  const int every = full ? 1 : std::max(1, static_cast<int>(std::ceil(numW / std::max(1.0, tileW))));
+  if (ct) p->xAxis2->setLabel(full ? QString() : tr("channel"));
   for (int c = 0; c < tiles; ++c) {
     const double origin = c * (w + 1) * double(step);
     if (xt)
@@ -733,7 +762,8 @@ void ActivationPlots::fitImageAxes(Row& row, int tiles, int w, int h, int step) 
         if (c + 1 < tiles && x > 0 && (W - x + step) * pxPerSample < 28) continue;
         xt->addTick(origin + x, QString::number(x));
       }
-    if (ct) ct->addTick(origin + (W - 1) / 2.0, QString("ch %1").arg(c));
+    if (ct && c % every == 0)
+      ct->addTick(origin + (W - 1) / 2.0, full ? QString("ch %1").arg(c) : QString::number(c));
   }
 }
 

@@ -66,6 +66,12 @@ class ActivationPlots : public QWidget {
   QCustomPlot* linePlot(int row) const;
   /// The colour range of a row's heatmap (lower, upper).
   QPair<double, double> colorRange(int row) const;
+  /// The value axis of a line plot for data in [lo, hi]: 8 % margins; constant data (up to float
+  /// rounding) gets [v - h, v + h] with h = 1 below |v| = 1, else the power of ten under |v|, so
+  /// that its ticks are clean and distinct. Returns (lower, upper).
+  static QPair<double, double> valueAxisRange(double lo, double hi);
+  /// The title line of a row (tests).
+  QLabel* rowTitleLabel(int row) const;
   /// True when no cache build is pending.
   bool isReady() const { return !m_building; }
 

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenu>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -22,12 +23,14 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <optional>
 
 #include "engine/core/layer.h"
 #include "engine/core/limits.h"
 #include "engine/resolve/op_schema.h"
+#include "engine/stack/shape_words.h"
 
 namespace convscope::widgets {
 
@@ -62,6 +65,24 @@ QString placeholderOf(const std::optional<engine::ParamSpec>& spec) {
           ? QCoreApplication::translate("StackEditor", "default: none")
           : QCoreApplication::translate("StackEditor", "default %1").arg(QString::fromStdString(def));
   return head + " · " + meaningOf(spec);
+}
+
+// 1234567 → "1,234,567" (the locale's grouping).
+QString groupedCount(int64_t n) {
+  return QLocale().toString(static_cast<qlonglong>(n));
+}
+
+// 1234567 → "1.23M": three significant digits with k / M / G / T, for the narrow layer list.
+QString compactCount(int64_t n) {
+  static const char* const units[] = {"", "k", "M", "G", "T", "P"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (std::abs(v) >= 999.5 && u < 5) {
+    v /= 1000.0;
+    ++u;
+  }
+  if (u == 0) return QString::number(n);
+  return QString::number(v, 'f', std::abs(v) < 10 ? 2 : std::abs(v) < 100 ? 1 : 0) + units[u];
 }
 
 // The stack's own "view" names a layer by index (the engine refuses one out of range): after an
@@ -160,6 +181,11 @@ StackEditor::StackEditor(QWidget* parent) : QWidget(parent) {
   m_list->setMinimumHeight(90);
   m_list->setAlternatingRowColors(true);
   v->addWidget(m_list, 2);
+  m_totals = new QLabel(this);
+  m_totals->setWordWrap(true);
+  m_totals->setToolTip(
+      tr("Weights and biases of every layer, and the multiply-adds of one sample's forward pass"));
+  v->addWidget(m_totals);
 
   auto* buttons = new QHBoxLayout;
   buttons->setSpacing(3);
@@ -288,24 +314,49 @@ void StackEditor::refreshList() {
     const nlohmann::json& l = (*ls)[static_cast<size_t>(i)];
     const std::string op =
         l.is_object() && l.contains("op") && l["op"].is_string() ? l["op"].get<std::string>() : "?";
-    QString shape = "?";
+    QString shape = "?", cost;
+    QString costTip;
     bool stale = true;
     if (m_hasResolved && i < static_cast<int>(m_resolved.layers.size()) &&
         engine::opName(m_resolved.layers[static_cast<size_t>(i)].op) == op) {
-      shape = QString::fromStdString(
-          engine::shapeToString(m_resolved.layers[static_cast<size_t>(i)].outputShape()));
+      const engine::Layer& rl = m_resolved.layers[static_cast<size_t>(i)];
+      shape = QString::fromStdString(engine::layoutShapeText(m_resolved, rl.outputShape(), i));
+      cost = tr("%1 params · %2 MACs")
+                 .arg(compactCount(engine::parameterCount(rl)))
+                 .arg(compactCount(engine::multiplyAdds(rl)));
+      costTip = tr("parameters %1, multiply-adds %2 per sample")
+                    .arg(groupedCount(engine::parameterCount(rl)))
+                    .arg(groupedCount(engine::multiplyAdds(rl)));
       stale = !m_resolvedIsCurrent;
     }
     QListWidgetItem* item = m_list->item(i);
-    item->setText(QString("%1  %2 → %3").arg(i, 2).arg(QString::fromStdString(op), -15).arg(shape));
+    item->setText(QString("%1  %2 → %3").arg(i, 2).arg(QString::fromStdString(op), -15).arg(shape) +
+                  (cost.isEmpty() ? QString() : "\n      " + cost));
     const bool bad = m_hasError && m_error.layer == i;
     item->setForeground(bad ? QColor("#c0392b") : stale ? QColor(Qt::gray) : palette().color(QPalette::Text));
-    item->setToolTip(bad ? m_error.message : stale ? "shape of the last valid state" : QString());
+    item->setToolTip(bad ? m_error.message : stale ? tr("shape of the last valid state") : costTip);
   }
+  refreshTotals();
   if (m_selected >= n) m_selected = n - 1;
   if (m_selected < 0 && n > 0) m_selected = 0;
   m_list->setCurrentRow(m_selected);
   updateButtons();
+}
+
+void StackEditor::refreshTotals() {
+  if (!m_hasResolved) {
+    m_totals->clear();
+    return;
+  }
+  int64_t params = 0, macs = 0;
+  for (const engine::Layer& l : m_resolved.layers) {
+    params = engine::addSaturating(params, engine::parameterCount(l));
+    macs = engine::addSaturating(macs, engine::multiplyAdds(l));
+  }
+  m_totals->setText(tr("Total: parameters %1 · multiply-adds %2 per sample%3")
+                        .arg(groupedCount(params))
+                        .arg(groupedCount(macs))
+                        .arg(m_resolvedIsCurrent ? QString() : tr(" (last valid state)")));
 }
 
 void StackEditor::updateButtons() {
@@ -509,9 +560,15 @@ void StackEditor::refreshPanel() {
   if (have && m_hasResolved && m_selected < static_cast<int>(m_resolved.layers.size()) &&
       engine::opName(m_resolved.layers[static_cast<size_t>(m_selected)].op) == op) {
     const engine::Layer& l = m_resolved.layers[static_cast<size_t>(m_selected)];
-    title += QString("&nbsp; %1 → %2")
-                 .arg(QString::fromStdString(engine::shapeToString(l.inputShape())))
-                 .arg(QString::fromStdString(engine::shapeToString(l.outputShape())));
+    title +=
+        QString("&nbsp; %1 → %2<br>%3")
+            .arg(QString::fromStdString(engine::layoutShapeText(m_resolved, l.inputShape(), m_selected - 1))
+                     .toHtmlEscaped())
+            .arg(QString::fromStdString(engine::layoutShapeText(m_resolved, l.outputShape(), m_selected))
+                     .toHtmlEscaped())
+            .arg(tr("parameters %1 · multiply-adds %2 per sample")
+                     .arg(groupedCount(engine::parameterCount(l)))
+                     .arg(groupedCount(engine::multiplyAdds(l))));
   }
   m_panelTitle->setText(title);
   showErrors();
@@ -532,14 +589,18 @@ void StackEditor::showErrors() {
     }
     f.error->setVisible(here);
   }
+  // Before any stack was shown there is nothing "last valid" on screen.
+  const QString shown =
+      m_lastValidShown ? tr("the last valid state is shown") : tr("nothing is computed until this is fixed");
   if (m_hasError && !placed) {
     QString where = m_error.layer >= 0 ? QString("Layer %1: ").arg(m_error.layer) : QString();
     if (m_error.layer < 0 && !m_error.param.isEmpty()) where = QString("%1: ").arg(m_error.param);
-    m_generalError->setText("⚠ " + where + m_error.rule + "\n(the last valid state is shown)");
+    m_generalError->setText("⚠ " + where + m_error.rule + "\n(" + shown + ")");
     m_generalError->setToolTip(m_error.message);
     m_generalError->show();
   } else if (m_hasError) {
-    m_generalError->setText("⚠ the last valid state is shown until this is fixed");
+    m_generalError->setText(
+        "⚠ " + (m_lastValidShown ? tr("the last valid state is shown until this is fixed") : shown));
     m_generalError->show();
   } else {
     m_generalError->hide();

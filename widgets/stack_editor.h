@@ -63,6 +63,9 @@ class StackEditor : public QWidget {
   /// Switches the stack's convention, renaming the standard parameter keys of every layer.
   void setConvention(engine::Convention c);
 
+  /// Whether the window still shows a last valid state (of this document or the one before) when
+  /// the stack does not resolve; the error line says so, or that nothing is computed yet.
+  void setLastValidShown(bool shown) { m_lastValidShown = shown; }
   /// The field editing `key` of the selected layer, or null (tests).
   QLineEdit* fieldFor(const std::string& key) const;
   /// The error label next to `key`'s field, or null (tests).
@@ -71,6 +74,10 @@ class StackEditor : public QWidget {
   QLabel* generalErrorLabel() const { return m_generalError; }
   /// The layer list (tests).
   QListWidget* layerList() const { return m_list; }
+  /// The line under the list with the stack's total parameters and multiply-adds (tests).
+  QLabel* totalsLabel() const { return m_totals; }
+  /// The title above the selected layer's parameters: shapes, parameters, multiply-adds (tests).
+  QLabel* panelTitleLabel() const { return m_panelTitle; }
 
  signals:
   /// The user changed the stack: `next` is the whole new source; `mergeKey` >= 0 groups
@@ -88,6 +95,8 @@ class StackEditor : public QWidget {
   };
   void emitEdit(const nlohmann::json& next, const QString& text, int mergeKey = -1);
   void refreshList();
+  /// The totals line from m_resolved (empty without a resolved stack).
+  void refreshTotals();
   /// Enables the layer buttons for the selected layer (m_selected); called whenever it changes.
   void updateButtons();
   void refreshPanel();
@@ -102,6 +111,7 @@ class StackEditor : public QWidget {
   bool m_hasResolved = false;
   bool m_resolvedIsCurrent = false;
   bool m_hasError = false;
+  bool m_lastValidShown = true;
   SourceError m_error;
   bool m_ownEdit = false;  // an edit from a field is being applied: keep that field's text
   int m_selected = -1;
@@ -109,6 +119,7 @@ class StackEditor : public QWidget {
 
   QComboBox* m_convention = nullptr;
   QListWidget* m_list = nullptr;
+  QLabel* m_totals = nullptr;
   QToolButton* m_add = nullptr;
   QPushButton* m_remove = nullptr;
   QPushButton* m_duplicate = nullptr;

@@ -34,6 +34,7 @@
 #include "engine/io/csv_output.h"
 #include "engine/io/npy.h"
 #include "engine/kernels/kernels.h"
+#include "engine/stack/shape_words.h"
 #include "engine/stack/stack.h"
 
 namespace convscope::app {
@@ -50,13 +51,16 @@ CommandSpec makeCheckSpec() {
   c.summary = "resolve every layer; shapes, padding, formula";
   c.usage = {"STACK [--json]"};
   c.description =
-      "Resolves every layer under the stack's convention and prints its input and output shapes,\n"
-      "the padding actually applied and the output-size formula with its numbers.";
+      "Resolves every layer under the stack's convention and prints its input and output shapes\n"
+      "(in the stack's layout, with the convention's axis names), the padding actually applied and\n"
+      "the output-size formula with its numbers.";
   c.stack = true;
   c.options = {{{"json"},
                 "",
-                "print {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", \"padding\", "
-                "\"formula\"}]}; shapes without the batch axis, channels first"}};
+                "print {\"layers\": [{\"index\", \"op\", \"input_shape\", \"output_shape\", "
+                "\"input_shape_layout\", \"input_axes\", \"output_shape_layout\", \"output_axes\", "
+                "\"padding\", \"formula\"}]}; shapes without the batch axis: *_shape channels first, "
+                "*_shape_layout in the stack's layout with the axis names in *_axes"}};
   return c;
 }
 
@@ -187,18 +191,28 @@ int cmdCheck(const Arguments& a) {
     json layers = json::array();
     for (size_t i = 0; i < st.layers.size(); ++i) {
       const auto& l = st.layers[i];
+      const engine::LayoutShape in = engine::layoutShape(st, l.inputShape(), int(i) - 1),
+                                out = engine::layoutShape(st, l.outputShape(), int(i));
       layers.push_back({{"index", i},
                         {"op", engine::opName(l.op)},
                         {"input_shape", shapeJson(l.inputShape())},
                         {"output_shape", shapeJson(l.outputShape())},
+                        {"input_shape_layout", shapeJson(in.dims)},
+                        {"input_axes", in.words},
+                        {"output_shape_layout", shapeJson(out.dims)},
+                        {"output_axes", out.words},
                         {"padding", paddingJson(l)},
                         {"formula", l.formula},
                         {"parameters", engine::parameterCount(l)},
                         {"multiply_adds", engine::multiplyAdds(l)}});
     }
+    const engine::Shape inCf(st.input.shape.begin() + 1, st.input.shape.end());
+    const engine::LayoutShape in = engine::layoutShape(st, inCf, -1);
     json out = {{"convention", engine::conventionName(st.convention)},
                 {"layout", st.channelsLast ? "channels_last" : "channels_first"},
-                {"input_shape", shapeJson(engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()))},
+                {"input_shape", shapeJson(inCf)},
+                {"input_shape_layout", shapeJson(in.dims)},
+                {"input_axes", in.words},
                 {"batch", st.input.shape[0]},
                 {"layers", layers},
                 {"parameters", totals(st).first},
@@ -210,12 +224,14 @@ int cmdCheck(const Arguments& a) {
             << (st.channelsLast ? "channels_last" : "channels_first") << ", " << st.dims << "-D, batch "
             << st.input.shape[0] << ")\n";
   std::cout << "input: "
-            << engine::shapeToString(engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()))
-            << " (C, spatial)\n";
+            << engine::layoutShapeText(st, engine::Shape(st.input.shape.begin() + 1, st.input.shape.end()),
+                                       -1)
+            << "\n";
   for (size_t i = 0; i < st.layers.size(); ++i) {
     const auto& l = st.layers[i];
-    std::cout << "layer " << i << " " << engine::opName(l.op) << ": " << engine::shapeToString(l.inputShape())
-              << " -> " << engine::shapeToString(l.outputShape()) << "  padding " << paddingJson(l).dump()
+    std::cout << "layer " << i << " " << engine::opName(l.op) << ": "
+              << engine::layoutShapeText(st, l.inputShape(), int(i) - 1) << " -> "
+              << engine::layoutShapeText(st, l.outputShape(), int(i)) << "  padding " << paddingJson(l).dump()
               << "\n    " << l.formula << "\n    parameters " << engine::parameterCount(l)
               << ", multiply-adds " << engine::multiplyAdds(l) << " per sample\n";
   }

@@ -41,8 +41,11 @@ CommandSpec makeEquivSpec() {
   c.description =
       "Computes layer I (conv or conv_transpose) every equivalent way and prints the max abs difference\n"
       "of each from the direct forward result (batch included).\n"
-      "  conv_transpose: scatter, zero_insertion, matrix_transpose, input_gradient, conv2d_singleton\n"
-      "  conv:           naive, matrix, conv2d_singleton";
+      "  conv_transpose: scatter, zero_insertion, matrix_transpose, input_gradient\n"
+      "  conv:           naive, matrix\n"
+      "and, by the layer's rank, only the one that applies:\n"
+      "  1-D layers:     conv2d_singleton (the layer as 2-D with a singleton axis, (k,1) and (1,k))\n"
+      "  2-D layers:     hw_swapped (H and W swapped: transpose in, run, transpose back)";
   c.stack = true;
   c.options = {{{"layer"}, "I", "the layer, from 0 (required)"},
                jsonOption("{\"layer\": I, \"op\": \"...\", \"methods\": {\"name\": max_abs_diff, ...}}")};
@@ -315,6 +318,8 @@ int cmdField(const Arguments& a) {
   std::cout << "closed form: stride " << strideJ.dump() << ", span " << spanJ.dump() << ", padding "
             << padJ.dump() << ", dilation " << dilJ.dump() << ", bounds " << bJ.dump()
             << (cf.withinBounds ? "" : " (VIOLATED)") << "\n";
+  for (const std::string& w : engine::closedFormWords(cf, l.dims)) std::cout << "  " << w << "\n";
+  std::cout << "field positions (x paths):\n";
   for (const auto& p : rf.points)
     std::cout << "  " << posJson(p.position, l.dims).dump() << " x" << p.paths << "\n";
   return 0;

@@ -4,8 +4,10 @@
 //   [SECTION] ATTACHING THE CANVAS
 #include "app/gui/canvas_binding.h"
 
+#include <QLabel>
 #include <QOpenGLContext>
 #include <QStatusBar>
+#include <QVBoxLayout>
 #include <array>
 #include <cstdio>
 #include <map>
@@ -290,6 +292,40 @@ void connectParameterEdits(MainWindow& w, widgets::Canvas* canvas) {
 }
 
 // [SECTION] ATTACHING THE CANVAS
+namespace {
+
+// The note over the canvas while it has never drawn a stack and the document does not resolve (a
+// broken file opened at start): the error and where to fix it, instead of a blank canvas. Once a
+// stack has been drawn, errors leave the last valid state on the canvas (docs/bad-input.md).
+void addUnresolvedNote(widgets::Canvas* canvas, Document* doc) {
+  auto* note = new QLabel(canvas);
+  note->setObjectName("canvas.unresolved");
+  note->setWordWrap(true);
+  note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  note->setMaximumWidth(640);
+  note->setMargin(16);
+  note->setAutoFillBackground(true);
+  note->setStyleSheet("QLabel { background: palette(base); border: 1px solid #c0392b; border-radius: 4px; }");
+  auto* lay = new QVBoxLayout(canvas);
+  lay->addWidget(note, 0, Qt::AlignCenter);
+  auto update = [canvas, doc, note]() {
+    const bool show = !canvas->model() && doc->error().has_value() && !doc->isBusy();
+    if (show)
+      note->setText(MainWindow::tr("This stack does not resolve, so nothing is computed yet:\n\n%1\n\nFix it "
+                                   "in the Stack or Input dock: the canvas and the plots appear as soon "
+                                   "as it resolves.")
+                        .arg(doc->error()->message));
+    note->setVisible(show);
+  };
+  QObject::connect(doc, &Document::errorChanged, note, update);
+  QObject::connect(doc, &Document::sourceChanged, note, update);
+  QObject::connect(doc, &Document::stackChanged, note, update);
+  QObject::connect(doc, &Document::busyChanged, note, update);
+  update();
+}
+
+}  // namespace
+
 void attachCanvas(MainWindow& w) {
   if (!openGlAvailable()) {
     std::fprintf(stderr,
@@ -337,6 +373,7 @@ void attachCanvas(MainWindow& w) {
   QObject::connect(&w, &MainWindow::speedRequested, canvas,
                    [canvas](int d) { d > 0 ? canvas->faster() : canvas->slower(); });
   connectParameterEdits(w, canvas);
+  addUnresolvedNote(canvas, doc);
   if (doc->hasValidStack()) canvas->setSnapshot(doc->snapshot());
 }
 

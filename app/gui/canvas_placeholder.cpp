@@ -5,6 +5,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "engine/stack/shape_words.h"
+
 namespace convscope::app {
 
 CanvasPlaceholder::CanvasPlaceholder(QWidget* parent) : QWidget(parent) {
@@ -40,11 +42,13 @@ void CanvasPlaceholder::setSnapshot(const widgets::SnapshotPtr& snap, int curren
   if (!snap) return;
   const engine::Stack& s = snap->stack;
   m_title->setText(QString::fromStdString(s.name.empty() ? (s.file.empty() ? "untitled" : s.file) : s.name));
-  m_subtitle->setText(QString("%1 convention · %2-D · input %3")
-                          .arg(engine::conventionName(s.convention))
-                          .arg(s.dims)
-                          .arg(QString::fromStdString(engine::shapeToString(engine::Shape(
-                              s.input.shape.begin() + (s.input.rank() > 0 ? 1 : 0), s.input.shape.end())))));
+  m_subtitle->setText(
+      QString("%1 convention · %2-D · input %3")
+          .arg(engine::conventionName(s.convention))
+          .arg(s.dims)
+          .arg(QString::fromStdString(engine::layoutShapeText(
+              s, engine::Shape(s.input.shape.begin() + (s.input.rank() > 0 ? 1 : 0), s.input.shape.end()),
+              -1))));
   m_table->setRowCount(static_cast<int>(s.layers.size()));
   for (int i = 0; i < static_cast<int>(s.layers.size()); ++i) {
     const engine::Layer& l = s.layers[static_cast<size_t>(i)];
@@ -58,8 +62,8 @@ void CanvasPlaceholder::setSnapshot(const widgets::SnapshotPtr& snap, int curren
     }
     if (engine::isElementwise(l.op)) pad = "—";
     const QStringList cells = {QString("%1  %2").arg(i).arg(engine::opName(l.op)),
-                               QString::fromStdString(engine::shapeToString(l.inputShape()) + " → " +
-                                                      engine::shapeToString(l.outputShape())),
+                               QString::fromStdString(engine::layoutShapeText(s, l.inputShape(), i - 1) +
+                                                      " → " + engine::layoutShapeText(s, l.outputShape(), i)),
                                pad, QString::fromStdString(l.formula)};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);

@@ -228,6 +228,7 @@ void MainWindow::buildMenus() {
       d->show();
     }
     restoreState(m_defaultState);
+    if (!isMaximized() && !isFullScreen()) resize(fittedDefaultSize());  // the first start's size
   });
 
   // Playback keys: window-wide shortcuts; a focused text field keeps its own keys (Qt gives a
@@ -355,6 +356,7 @@ void MainWindow::onSourceChanged() {
   widgets::SourceError se;
   if (err) se = {err->message, err->rule, err->layer, err->param};
   const bool current = m_doc->hasValidStack() && !err && !m_doc->isBusy();
+  m_stackEditor->setLastValidShown(m_shownValid);
   m_stackEditor->setDocumentState(m_doc->source(), m_doc->hasValidStack() ? &m_doc->stack() : nullptr,
                                   current, err ? &se : nullptr);
   const bool inputErr = err && err->layer < 0;
@@ -371,10 +373,14 @@ void MainWindow::onSourceChanged() {
                                     : QString::fromStdString(w.front()));
   }
   m_statusText->setStyleSheet(err ? "color: #c0392b;" : QString());
+  // Before any stack has been shown, the lesson text comes from the source itself (the canvas
+  // shows the error: canvas_binding.cpp); afterwards the last valid state stays.
+  if (!m_shownValid) updateLesson();
   updateTitle();
 }
 
 void MainWindow::onStackChanged() {
+  m_shownValid = true;
   const widgets::SnapshotPtr snap = m_doc->snapshot();
   if (m_placeholder) m_placeholder->setSnapshot(snap, currentLayer());
   m_plots->setSnapshot(snap);
@@ -384,15 +390,28 @@ void MainWindow::onStackChanged() {
 }
 
 void MainWindow::updateLesson() {
-  const engine::Stack& s = m_doc->stack();
-  const QString name = QString::fromStdString(s.name.empty() ? m_doc->title().toStdString() : s.name);
-  QString desc = QString::fromStdString(s.description);
+  // The last valid stack's name and description; before anything was shown, the source's own.
+  std::string nameText = m_doc->stack().name, descText = m_doc->stack().description;
+  if (!m_shownValid) {
+    const nlohmann::json& src = m_doc->source();
+    auto text = [&src](const char* key) {
+      return src.is_object() && src.contains(key) && src[key].is_string() ? src[key].get<std::string>()
+                                                                          : std::string();
+    };
+    nameText = text("name");
+    descText = text("description");
+  }
+  const QString name = nameText.empty() ? m_doc->title() : QString::fromStdString(nameText);
+  QString desc = QString::fromStdString(descText);
   if (!Qt::mightBeRichText(desc)) {
     desc = desc.toHtmlEscaped();
     desc.replace("\n\n", "</p><p>");
     desc.replace("\n", "<br>");
     desc = "<p>" + desc + "</p>";
   }
+  if (!m_shownValid && m_doc->error())
+    desc = "<p><i>" + tr("This stack does not resolve yet, so nothing is computed: see the Stack dock.") +
+           "</i></p>" + desc;
   m_lesson->setHtml(QString("<h2 style='margin-bottom:6px'>%1</h2>"
                             "<div style='font-size:10.5pt; line-height:135%'>%2</div>")
                         .arg(name.toHtmlEscaped(), desc));

@@ -157,6 +157,7 @@ class MainWindow : public QMainWindow {
   int m_viewLayer = -1;
   int m_step = -1;
   bool m_viewFromCommandLine = false;
+  bool m_shownValid = false;  // some resolved stack is on screen (canvas, plots, lesson): errors keep it
   QByteArray m_defaultState;
 };
 

@@ -388,6 +388,23 @@ void kerasTransposedAxis(ParamReader& pr, Axis& x, int a, int dims, bool same, b
   x.outputPadding = opGiven ? op : 0;
 }
 
+// The Keras output length of one axis with its numbers (the three cases of kerasTransposedAxis).
+std::string kerasTransposedFormula(const Axis& x, int a, int dims, bool same, bool opGiven, int op) {
+  const std::string n = axisName(a, dims);
+  const std::string L = n2s(x.in), S = n2s(x.s), dk = n2s(x.span64());
+  std::string f;
+  if (!opGiven && same)
+    f = n + "_out = " + n + "*s = " + L + "*" + S;
+  else if (!opGiven)
+    f = n + "_out = " + n + "*s + max(d(k-1)+1 - s, 0) = " + L + "*" + S + " + max(" + dk + " - " + S +
+        ", 0)";
+  else
+    f = n + "_out = (" + n + "-1)s + d(k-1)+1 - 2*" + (same ? "floor((d(k-1)+1)/2)" : "0") + " + op = (" + L +
+        "-1)*" + S + " + " + dk + " - 2*" + n2s(same ? x.span64() / 2 : 0) + " + " + n2s(op);
+  return f + " = " + n2s(x.out) + ", start = " + n2s(x.start) + " (full length " + n2s(x.fullLength64()) +
+         ")";
+}
+
 Formula kerasConvTranspose(ParamReader& pr, const ConvCommon& cc, Layer& layer) {
   const int dims = layer.dims;
   Formula f;
@@ -408,8 +425,7 @@ Formula kerasConvTranspose(ParamReader& pr, const ConvCommon& cc, Layer& layer) 
   for (int a = 0; a < dims; ++a) {
     Axis& x = layer.ax[a];
     kerasTransposedAxis(pr, x, a, dims, same, opGiven, op[a]);
-    f.parts.push_back(axisName(a, dims) + "_out = " + n2s(x.out) + ", start = " + n2s(x.start) +
-                      " (full length " + n2s(x.fullLength64()) + ")");
+    f.parts.push_back(kerasTransposedFormula(x, a, dims, same, opGiven, op[a]));
   }
   return f;
 }
@@ -440,9 +456,13 @@ Formula onnxConvTranspose(ParamReader& pr, const ConvCommon& cc, Layer& layer) {
       const long long b = ap == "SAME_UPPER" ? floorDiv(total, 2) : total - floorDiv(total, 2);
       x.start = static_cast<int>(b);
       x.out = checkedOutLength(pr, hasShape ? "output_shape" : "strides", out, a, dims);
-      f.parts.push_back(n + "_out = " + n2s(out) + (hasShape ? " (output_shape)" : " = L*s") +
-                        ", total = s(L-1)+op+dk-out = " + n2s(total) + ", pad begin = " + n2s(b) +
-                        (ap == "SAME_UPPER" ? " (total//2)" : " (total - total//2)"));
+      f.parts.push_back(
+          n + "_out = " +
+          (hasShape ? n2s(out) + " (output_shape)"
+                    : n + "*s = " + n2s(x.in) + "*" + n2s(cc.s[a]) + " = " + n2s(out)) +
+          ", total = s(" + n + "-1)+op+d(k-1)+1-" + n + "_out = " + n2s(x.s) + "*" + n2s(x.in - 1) + " + " +
+          n2s(op[a]) + " + " + n2s(x.span64()) + " - " + n2s(out) + " = " + n2s(total) +
+          ", pad begin = " + (ap == "SAME_UPPER" ? "total//2" : "total - total//2") + " = " + n2s(b));
       continue;
     }
     if (ap == "VALID") pb[a] = pe[a] = 0;
@@ -489,9 +509,9 @@ Formula chainerConvTranspose(ParamReader& pr, const ConvCommon& cc, Layer& layer
     x.out = checkedOutLength(pr, "pad", out, a, dims);
     x.outputPadding = static_cast<int>(out - D);
     const std::string n = axisName(a, dims);
-    f.parts.push_back(n + "_out = " + (hasOut ? "outsize " + n2s(out) + ", D" : n + "_out") + " = s(" + n +
-                      "-1)+d(k-1)+1-2p = " + n2s(x.s) + "*" + n2s(x.in - 1) + " + " + n2s(x.span64()) +
-                      " - " + n2s(2 * p[a]) + " = " + n2s(D));
+    const std::string full = "s(" + n + "-1)+d(k-1)+1-2p = " + n2s(x.s) + "*" + n2s(x.in - 1) + " + " +
+                             n2s(x.span64()) + " - " + n2s(2 * p[a]) + " = " + n2s(D);
+    f.parts.push_back(n + "_out = " + (hasOut ? "outsize = " + n2s(out) + ", D = " + full : full));
   }
   return f;
 }

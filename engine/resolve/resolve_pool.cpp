@@ -111,7 +111,8 @@ std::string poolAxis(ParamReader& pr, const std::string& kName, Axis& x, int a, 
   // floor division as PyTorch's div_rtn: with ceil_mode a window wider than the input still fits once.
   long long out = floorDiv(padded - x.span64() + (ceilMode ? x.s - 1 : 0), x.s) + 1;
   // PyTorch/ONNX ceil_mode: the last window must start inside the input or the left padding.
-  if (ceilMode && out > 0 && (out - 1) * x.s >= static_cast<long long>(x.in) + x.pb) --out;
+  const bool dropLast = ceilMode && out > 0 && (out - 1) * x.s >= static_cast<long long>(x.in) + x.pb;
+  if (dropLast) --out;
   if (out < 1)
     pr.fail(kName, "pool window " + n2s(x.span64()) + " is wider than the padded input " + n2s(padded) +
                        " along " + axisName(a, dims));
@@ -120,7 +121,8 @@ std::string poolAxis(ParamReader& pr, const std::string& kName, Axis& x, int a, 
   const std::string rounding = ceilMode ? "ceil" : "floor";
   return n + "_out = " + rounding + "((" + n + " + pb + pe - d(k-1) - 1)/s) + 1 = " + rounding + "((" +
          n2s(x.in) + " + " + n2s(x.pb) + " + " + n2s(x.pe) + " - " + n2s(x.span64() - 1) + " - 1)/" +
-         n2s(x.s) + ") + 1 = " + n2s(out);
+         n2s(x.s) + ") + 1" + (dropLast ? " - 1" : "") + " = " + n2s(out) +
+         (dropLast ? " (- 1: a last window would start in the end padding, and is dropped)" : "");
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
       Axis& x = layer.ax[a];
       x.s = s[a];
       x.out = checkedOutLength(pr, stride, static_cast<long long>(x.in - 1) * s[a] + 1, a, dims);
-      parts.push_back(axisName(a, dims) + "_out = (" + axisName(a, dims) + "-1)s + 1 = " + n2s(x.out));
+      parts.push_back(axisName(a, dims) + "_out = (" + axisName(a, dims) + "-1)s + 1 = (" + n2s(x.in) +
+                      "-1)*" + n2s(s[a]) + " + 1 = " + n2s(x.out));
     }
     layer.formula = joinAxes(parts, dims);
     return;
@@ -94,10 +95,11 @@ void resolveResample(ParamReader& pr, const ResolveContext& rc, const Shape& in,
     }
     x.out =
         checkedOutLength(pr, hasTarget ? tName : key(Param::Padding), out, a, dims, "unpool output length");
-    parts.push_back(axisName(a, dims) + "_out = " +
-                    (hasTarget ? "outsize " + n2s(out)
-                               : "s(" + axisName(a, dims) + "-1) + k - 2p" +
-                                     std::string(coverAll ? " - (s-1)" : "") + " = " + n2s(out)));
+    const std::string n = axisName(a, dims);
+    const std::string full = "s(" + n + "-1) + k - 2p" + std::string(coverAll ? " - (s-1)" : "") + " = " +
+                             n2s(s[a]) + "*" + n2s(x.in - 1) + " + " + n2s(k[a]) + " - " + n2s(2 * p[a]) +
+                             (coverAll ? " - " + n2s(s[a] - 1) : std::string()) + " = " + n2s(D);
+    parts.push_back(n + "_out = " + (hasTarget ? tName + " = " + n2s(out) + " (D = " + full + ")" : full));
   }
   layer.formula = std::string(coverAll ? "cover_all=True; " : "") + joinAxes(parts, dims);
 }

@@ -59,11 +59,16 @@ double singletonDiff(const Layer& layer, const Tensor& x, const Tensor& direct) 
 
 }  // namespace
 
-std::vector<std::string> equivalenceMethods(Op op) {
+std::vector<std::string> equivalenceMethods(Op op, int dims) {
+  std::vector<std::string> r;
   if (op == Op::ConvTranspose)
-    return {"scatter", "zero_insertion", "matrix_transpose", "input_gradient", "conv2d_singleton"};
-  if (op == Op::Conv) return {"naive", "matrix", "conv2d_singleton"};
-  return {};
+    r = {"scatter", "zero_insertion", "matrix_transpose", "input_gradient"};
+  else if (op == Op::Conv)
+    r = {"naive", "matrix"};
+  else
+    return r;
+  r.push_back(dims == 1 ? "conv2d_singleton" : "hw_swapped");
+  return r;
 }
 
 Tensor naiveConv(const Layer& l, const Tensor& x) {
@@ -138,7 +143,7 @@ EquivalenceReport computeEquivalences(const Layer& layer, const Tensor& x) {
     add("naive", maxAbsDiff(naiveConv(layer, x), direct));
     add("matrix", maxAbsDiff(applyLayerMatrix(layer, convMatrix(layer), x), direct));
   }
-  add("conv2d_singleton", singletonDiff(layer, x, direct));
+  add(layer.dims == 1 ? "conv2d_singleton" : "hw_swapped", singletonDiff(layer, x, direct));
   return rep;
 }
 

@@ -92,6 +92,50 @@ std::string rationalString(const Rational& r) {
   return std::to_string(r.num) + "/" + std::to_string(r.den);
 }
 
+namespace {
+std::string stepsWord(int64_t n) {
+  return std::to_string(n) + (n == 1 ? " input step" : " input steps");
+}
+}  // namespace
+
+// Stride A = num/den: output step → A input steps. Span S: the bounds [A P − pad, A P − pad + S − 1]
+// are S − 1 input steps long; with integer A and pad they hold exactly S whole positions, otherwise
+// floor(S − 1) or floor(S − 1) + 1 depending on P.
+std::vector<std::string> closedFormWords(const FieldClosedForm& cf, int dims) {
+  std::vector<std::string> lines;
+  for (int ax = 0; ax < dims; ++ax) {
+    const std::string pre = dims == 1 ? "" : (ax == 0 ? "H: " : "W: ");
+    const Rational A = cf.stride[size_t(ax)], S = cf.span[size_t(ax)], P = cf.padding[size_t(ax)];
+    std::string st = pre + "stride " + rationalString(A);
+    if (A.den == 1)
+      st += ": one output step moves the field " + stepsWord(A.num);
+    else
+      st += " (a fractional stride): one output step moves the field " + rationalString(A) +
+            " of an input step — " + std::to_string(A.num) + " input step" + (A.num == 1 ? "" : "s") +
+            " per " + std::to_string(A.den) + " output steps; the output is finer than the input";
+    lines.push_back(st);
+    const bool whole = A.den == 1 && P.den == 1 && S.den == 1;
+    std::string sp = pre + "span " + rationalString(S) + ": ";
+    if (whole) {
+      sp += "the field of one output covers " + rationalString(S) + " input positions";
+    } else {
+      const Rational w = add(S, Rational{-1, 1});
+      const int64_t lo = w.num >= 0 ? w.num / w.den : -((-w.num + w.den - 1) / w.den);
+      sp += "the field of one output lies within an interval span - 1 = " + rationalString(w) +
+            " input steps long, so it holds " + std::to_string(lo) + " or " + std::to_string(lo + 1) +
+            " whole input positions depending on the output position";
+    }
+    lines.push_back(sp);
+    lines.push_back(pre + "padding " + rationalString(P) +
+                    ": the field of output position p starts at input " +
+                    "position stride*p - padding = " + rationalString(A) + "*p " + (P.num < 0 ? "+ " : "- ") +
+                    rationalString(Rational{P.num < 0 ? -P.num : P.num, P.den}) +
+                    (whole ? "" : ", rounded up to a whole position") +
+                    (P.num > 0 ? " (before position 0 for the first outputs)" : ""));
+  }
+  return lines;
+}
+
 // [SECTION] PROPAGATE
 namespace {
 

@@ -21,6 +21,7 @@
 // and, for an element whose field touches no padding, the exact field's hull equals the bounds.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/stack/stack.h"
@@ -50,6 +51,10 @@ struct FieldClosedForm {
   bool hullChecked = false;  // forward-only, no padding touched, no zero taps skipped
   bool hullMatches = true;   // when checked: exact hull == bounds and dilation divides every offset
 };
+
+/// The closed form in plain words, three lines per axis (stride, span, padding; "H: "/"W: " in 2-D):
+/// what a fractional stride, a fractional span and a fractional padding mean in input positions.
+std::vector<std::string> closedFormWords(const FieldClosedForm& cf, int dims);
 
 struct ReceptiveField {
   int layer = 0, from = -1, dims = 1;

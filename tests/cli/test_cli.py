@@ -693,11 +693,83 @@ class TestCheck(Base):
         doc = json.loads(proc.stdout)  # the warning must not leak into the JSON
         self.assertEqual(doc["layers"][-1]["output_shape"], [2, 64])
 
+    def test_shapes_in_the_stacks_layout_and_words(self):
+        # Keras Conv1D(filters=8, kernel_size=5) on 8000 steps of 1 feature, channels_last: torch's
+        # Conv1d(1, 8, 5) on (N, C, L) = (1, 1, 8000), its output moved to (N, L, C).
+        import torch
+        stack = {"convscope": 1, "convention": "keras", "layout": "channels_last",
+                 "input": {"shape": [8000, 1], "generator": {"kind": "noise", "seed": 1}},
+                 "layers": [{"op": "conv", "filters": 8, "kernel_size": 5}, {"op": "relu"}]}
+        path = self.write_stack(stack)
+        y = torch.nn.Conv1d(1, 8, 5)(torch.zeros(1, 1, 8000))
+        want = list(y.permute(0, 2, 1).shape[1:])  # [7996, 8]
+        doc = self.check_json(path)
+        self.assertEqual(doc["input_shape"], [1, 8000], "input_shape stays channels first")
+        self.assertEqual(doc["input_shape_layout"], [8000, 1])
+        self.assertEqual(doc["input_axes"], ["steps", "input_dim"])
+        conv, relu = doc["layers"]
+        self.assertEqual(conv["output_shape"], list(y.shape[1:]), "output_shape stays channels first")
+        self.assertEqual(conv["input_shape_layout"], [8000, 1])
+        self.assertEqual(conv["output_shape_layout"], want)
+        self.assertEqual(conv["output_axes"], ["steps", "filters"])
+        self.assertEqual(relu["output_shape_layout"], want)
+        self.assertEqual(relu["output_axes"], ["steps", "filters"])
+        text = cli("check", path).stdout
+        self.assertIn("input: [8000, 1] (steps, input_dim)", text)
+        self.assertIn("[8000, 1] (steps, input_dim) -> [%d, %d] (steps, filters)" % tuple(want), text)
+        self.assertNotIn("(C, spatial)", text)
+        # every example: the layout form is what `run` writes (the stack's layout, batch dropped)
+        for convention in EXAMPLE_FILES:
+            with self.subTest(convention=convention):
+                ex_path, ex = load_example(convention)
+                layout = ex.get("layout", "channels_first")
+                out = os.path.join(self.tmp, "run_" + convention)
+                proc = cli("run", ex_path, "--out", out)
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                for entry in self.check_json(ex_path)["layers"]:
+                    a = np.load(os.path.join(out, "layer_%d.npy" % entry["index"]))
+                    self.assertEqual(entry["output_shape_layout"], list(a.shape[1:]))
+                    self.assertEqual(entry["output_shape_layout"], to_layout(entry["output_shape"], layout))
+                    self.assertEqual(len(entry["output_axes"]), len(entry["output_shape_layout"]))
+                    if convention == "pytorch":
+                        self.assertEqual(entry["output_axes"], ["C", "L"])
+
     def test_empty_layer_list(self):
         _, stack = load_example("pytorch")
         stack["layers"] = []
         doc = self.check_json(self.write_stack(stack))
         self.assertEqual(doc["layers"], [])
+
+
+class TestTeach(Base):
+    def test_equiv_lists_only_the_ways_that_apply(self):
+        one_d, _ = load_example("pytorch")
+        two_d, _ = load_example("chainer")
+        for path, rank in ((one_d, 1), (two_d, 2)):
+            with self.subTest(rank=rank):
+                proc = cli("equiv", path, "--layer", "0", "--json")
+                self.assertEqual(proc.returncode, 0, fmt(proc))
+                methods = json.loads(proc.stdout)["methods"]
+                self.assertEqual("conv2d_singleton" in methods, rank == 1, methods)
+                self.assertEqual("hw_swapped" in methods, rank == 2, methods)
+                text = cli("equiv", path, "--layer", "0").stdout
+                self.assertEqual("conv2d_singleton" in text, rank == 1, text)
+                for m in methods:
+                    self.assertLessEqual(methods[m], 1e-4, m)
+        help_text = cli("equiv", "--help").stdout
+        self.assertIn("conv2d_singleton", help_text)
+        self.assertIn("hw_swapped", help_text)
+
+    def test_field_says_what_a_fractional_stride_means(self):
+        # Layer 2 of the PyTorch upsampler is ConvTranspose1d(stride=2): its field on the input
+        # moves 1/2 of an input step per output step.
+        path, _ = load_example("pytorch")
+        proc = cli("field", path, "--layer", "2", "--position", "10")
+        self.assertEqual(proc.returncode, 0, fmt(proc))
+        self.assertIn('stride ["1/2"]', proc.stdout)
+        self.assertIn("stride 1/2 (a fractional stride)", proc.stdout)
+        self.assertIn("1 input step per 2 output steps", proc.stdout)
+        self.assertRegex(proc.stdout, r"padding 5/2: .*1/2\*p - 5/2")
 
 
 class TestRun(Base):

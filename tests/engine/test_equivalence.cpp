@@ -2,6 +2,8 @@
 // §Equivalences): scatter, zero insertion, Mᵀ, input gradient, 2-D singleton; naive, M, 2-D singleton.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/kernels/kernels.h"
 #include "engine/teach/conv_matrix.h"
 #include "engine/teach/equivalence.h"
@@ -15,7 +17,7 @@ using teachtest::randomTensor;
 
 void expectAgree(const Layer& l, const Tensor& x, const std::string& what) {
   const EquivalenceReport r = computeEquivalences(l, x);
-  const auto names = equivalenceMethods(l.op);
+  const auto names = equivalenceMethods(l.op, l.dims);
   ASSERT_EQ(r.methods.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(r.methods[i].name, names[i]);
@@ -57,7 +59,23 @@ TEST(Equiv, WrongOpIsRefused) {
   Layer l;
   l.op = Op::MaxPool;
   EXPECT_THROW(computeEquivalences(l, Tensor({1, 1, 3})), EngineError);
-  EXPECT_TRUE(equivalenceMethods(Op::Upsample).empty());
+  EXPECT_TRUE(equivalenceMethods(Op::Upsample, 1).empty());
+}
+
+TEST(Equiv, ListsOnlyTheWaysThatApplyToTheRank) {
+  std::mt19937 rng(5);
+  for (Op op : {Op::Conv, Op::ConvTranspose})
+    for (int dims : {1, 2}) {
+      const Layer l = randomLayer(rng, op, dims);
+      const EquivalenceReport r = computeEquivalences(l, randomTensor(teachtest::inputShapeOf(l, 1), rng));
+      std::vector<std::string> got;
+      for (const auto& m : r.methods) got.push_back(m.name);
+      const bool singleton = std::find(got.begin(), got.end(), "conv2d_singleton") != got.end();
+      const bool swapped = std::find(got.begin(), got.end(), "hw_swapped") != got.end();
+      EXPECT_EQ(singleton, dims == 1) << opName(op) << " dims " << dims;
+      EXPECT_EQ(swapped, dims == 2) << opName(op) << " dims " << dims;
+      EXPECT_EQ(got, equivalenceMethods(op, dims));
+    }
 }
 
 TEST(Equiv, MatrixShapeAndStepRow) {

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QProcess>
 #include <QSet>
 #include <QSpinBox>
@@ -22,6 +23,7 @@
 
 #include "app/gui/document.h"
 #include "app/gui/main_window.h"
+#include "engine/core/layer.h"
 #include "engine/io/npy.h"
 #include "widgets/activation_plots.h"
 #include "widgets/input_editor.h"
@@ -45,6 +47,10 @@ class GuiTest : public QObject {
   void screenshotOfEveryLesson();
   void docksKeepAReadableWidthAfterTheWindowShrinks();
   void layerEditsKeepTheStacksViewOnItsLayer();
+  void stackDockShowsLayoutShapesAndCosts();
+  void constantSignalGetsCleanDistinctTicks();
+  void channelNamesOverImagesDoNotOverlap();
+  void screenshotFitsTheScreenOrTakesASize();
 };
 
 void GuiTest::invalidEditShowsErrorAndKeepsLastValidState() {
@@ -173,6 +179,20 @@ void GuiTest::inputEditorWritesGenerator() {
   in->setDocumentState(wide, 1, QString());
   QCOMPARE(in->channelsBox()->value(), 8000);
   QCOMPARE(in->lengthBox()->value(), 16);
+  // The same through the window, channels_last (Keras: steps 16, input_dim 8000), and 2^20 steps of
+  // one channel: the boxes show the stack's numbers, and editing nothing changes the source.
+  for (const char* text : {R"({"convscope": 1, "convention": "keras", "layout": "channels_last",
+        "input": {"shape": [16, 8000], "generator": {"kind": "noise"}}, "layers": [{"op": "relu"}]})",
+                           R"({"convscope": 1, "input": {"shape": [1, 1048576],
+        "generator": {"kind": "noise"}}, "layers": [{"op": "relu"}]})"}) {
+    const nlohmann::json src = nlohmann::json::parse(text);
+    w.openDocument(src, QString(), "wide", QString());
+    w.document()->waitIdle();
+    QVERIFY(!w.document()->error());
+    QCOMPARE(int64_t(in->channelsBox()->value()), w.document()->stack().input.dim(1));
+    QCOMPARE(int64_t(in->lengthBox()->value()), w.document()->stack().input.dim(-1));
+    QCOMPARE(w.document()->source(), src);
+  }
 }
 
 void GuiTest::saveOpenRoundTrip() {
@@ -609,6 +629,148 @@ void GuiTest::layerEditsKeepTheStacksViewOnItsLayer() {
   doc->waitIdle();
   QVERIFY(doc->error().has_value());
   QVERIFY2(doc->error()->message.contains("view.layer"), qPrintable(doc->error()->message));
+}
+
+void GuiTest::stackDockShowsLayoutShapesAndCosts() {
+  // Keras, channels_last: shapes as (steps, channels) with Keras's names; parameters and
+  // multiply-adds per layer (the numbers `check` prints, checked against torch in tests/cli) and
+  // their totals under the list.
+  app::MainWindow w(nullptr, false);
+  const nlohmann::json src = nlohmann::json::parse(R"({"convscope": 1, "convention": "keras",
+      "layout": "channels_last", "input": {"shape": [8000, 1], "generator": {"kind": "noise"}},
+      "layers": [{"op": "conv", "filters": 8, "kernel_size": 5}, {"op": "relu"},
+                 {"op": "conv_transpose", "filters": 2, "kernel_size": 4, "strides": 2}]})");
+  w.openDocument(src, QString(), "keras", QString());
+  w.document()->waitIdle();
+  QVERIFY(!w.document()->error());
+  auto* ed = w.stackEditor();
+  const QString row0 = ed->layerList()->item(0)->text();
+  QVERIFY2(row0.contains("[7996, 8] (steps, filters)"), qPrintable(row0));
+  QVERIFY2(row0.contains("params") && row0.contains("MACs"), qPrintable(row0));
+  QVERIFY2(ed->layerList()->item(1)->text().contains("(steps, filters)"),
+           qPrintable(ed->layerList()->item(1)->text()));
+  const engine::Stack& st = w.document()->stack();
+  int64_t params = 0, macs = 0;
+  for (const auto& l : st.layers) {
+    params += engine::parameterCount(l);
+    macs += engine::multiplyAdds(l);
+  }
+  QVERIFY(params > 0 && macs > 0);
+  const QString totals = ed->totalsLabel()->text();
+  QVERIFY2(totals.contains(QLocale().toString(static_cast<qlonglong>(params))), qPrintable(totals));
+  QVERIFY2(totals.contains(QLocale().toString(static_cast<qlonglong>(macs))), qPrintable(totals));
+  ed->setCurrentLayer(0);
+  const QString title = ed->panelTitleLabel()->text();
+  QVERIFY2(title.contains("[8000, 1] (steps, input_dim)") && title.contains("[7996, 8] (steps, filters)"),
+           qPrintable(title));
+  QVERIFY2(title.contains(QLocale().toString(static_cast<qlonglong>(engine::parameterCount(st.layers[0])))),
+           qPrintable(title));
+  QVERIFY2(!title.contains("[1, 8000]"), qPrintable(title));  // never channels first here
+  // The activation plots' row titles use the same layout and words.
+  auto* plots = w.activationPlots();
+  QTRY_VERIFY(plots->isReady() && plots->rowCount() == 4);
+  QVERIFY2(plots->rowTitleLabel(0)->text().contains("[8000, 1] (steps, input_dim)"),
+           qPrintable(plots->rowTitleLabel(0)->text()));
+}
+
+void GuiTest::constantSignalGetsCleanDistinctTicks() {
+  // A constant input (a step that starts at 0) and its constant ReLU: the value axis is a range of
+  // clean, distinct ticks around the value, never 1, 1, 0.999999.
+  for (double v : {1.0, 0.0, -3.0, 1000.0, 1e-7}) {
+    const auto [lo, hi] = widgets::ActivationPlots::valueAxisRange(v, v);
+    QVERIFY2(lo < v && v < hi && hi - lo >= 1.0, qPrintable(QString("%1: [%2, %3]").arg(v).arg(lo).arg(hi)));
+  }
+  app::MainWindow w(nullptr, false);
+  const nlohmann::json src = nlohmann::json::parse(R"({"convscope": 1, "input": {"shape": [2, 64],
+      "generator": {"kind": "step", "position": 0}}, "layers": [{"op": "relu"}]})");
+  w.openDocument(src, QString(), "constant", QString());
+  w.document()->waitIdle();
+  QVERIFY(!w.document()->error());
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  auto* plots = w.activationPlots();
+  plots->setMode(widgets::ActivationPlots::Mode::Lines);
+  QTRY_VERIFY(plots->isReady() && plots->rowCount() == 2);
+  for (int r = 0; r < 2; ++r) {
+    QCustomPlot* p = plots->linePlot(r);
+    QVERIFY(p);
+    QTRY_VERIFY(p->graphCount() > 0);
+    p->replot();
+    const QVector<QString> labels = p->yAxis->tickVectorLabels();
+    QVERIFY2(labels.size() >= 2, qPrintable(QStringList(labels.begin(), labels.end()).join(", ")));
+    QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
+    for (const QString& l : labels) QVERIFY2(l.size() <= 4, qPrintable(l));  // "0.5", "1", "1.5"
+  }
+}
+
+void GuiTest::channelNamesOverImagesDoNotOverlap() {
+  // 2-D rows show up to 8 channel images side by side with their names above: in a narrow dock
+  // the names shorten or thin out instead of running into each other ("ch 0ch 1").
+  app::Document doc;
+  doc.reset(nlohmann::json::parse(R"({"convscope": 1, "input": {"shape": [8, 6, 6], "dims": 2,
+      "generator": {"kind": "noise"}}, "layers": [{"op": "relu"}]})"),
+            QString(), "images", QString());
+  doc.waitIdle();
+  QVERIFY(doc.hasValidStack());
+  for (int width : {1400, 520, 330}) {
+    widgets::ActivationPlots plots;
+    plots.resize(width, 500);
+    plots.setSnapshot(doc.snapshot());
+    plots.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plots));
+    QTRY_VERIFY(plots.isReady() && plots.rowCount() == 2);
+    QCustomPlot* p = plots.heatmapPlot(0);
+    QVERIFY(p);
+    QTest::qWait(150);
+    p->replot();
+    const QVector<double> ticks = p->xAxis2->tickVector();
+    const QVector<QString> labels = p->xAxis2->tickVectorLabels();
+    QVERIFY(!ticks.isEmpty());
+    const QFontMetrics fm(p->xAxis2->tickLabelFont());
+    double prevRight = -1e9;
+    for (int i = 0; i < ticks.size(); ++i) {
+      const double x = p->xAxis2->coordToPixel(ticks[i]), half = fm.horizontalAdvance(labels[i]) / 2.0;
+      QVERIFY2(x - half > prevRight,
+               qPrintable(QString("width %1: '%2' overlaps the name before it").arg(width).arg(labels[i])));
+      prevRight = x + half;
+    }
+    if (width == 1400) QCOMPARE(labels.first(), QString("ch 0"));  // room enough: full names
+  }
+}
+
+void GuiTest::screenshotFitsTheScreenOrTakesASize() {
+  // The real app on a 1280x720 X screen: the window fits the screen (the default 1400x900 is
+  // shrunk), and --size WxH sets it exactly.
+  const QString xvfb = QString(CONVSCOPE_XVFB_RUN);
+  if (xvfb.isEmpty() || xvfb.endsWith("NOTFOUND") || !QFileInfo::exists(xvfb)) QSKIP("needs xvfb-run");
+  QTemporaryDir dir;
+  auto shoot = [&](const QStringList& extra, QString* out) {
+    QProcess proc;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("QT_QPA_PLATFORM");
+    proc.setProcessEnvironment(env);
+    proc.setProgram(xvfb);
+    proc.setArguments(QStringList{"-a", "-s", "-screen 0 1280x720x24", CONVSCOPE_EXE, "--lesson",
+                                  "conv1d_basics", "--screenshot", dir.filePath("s.png")} +
+                      extra);
+    proc.start();
+    if (!proc.waitForFinished(90000)) return -1;
+    *out = QString::fromUtf8(proc.readAllStandardOutput()) + QString::fromUtf8(proc.readAllStandardError());
+    return proc.exitCode();
+  };
+  const QRegularExpression re("window (\\d+)x(\\d+)\\)");
+  QString out;
+  QCOMPARE(shoot({}, &out), 0);
+  auto m = re.match(out);
+  QVERIFY2(m.hasMatch(), qPrintable(out));
+  QVERIFY2(m.captured(1).toInt() <= 1280 && m.captured(2).toInt() <= 720, qPrintable(out));
+  QVERIFY2(m.captured(1).toInt() >= 1000 && m.captured(2).toInt() >= 600, qPrintable(out));
+  QCOMPARE(shoot({"--size", "1024x640"}, &out), 0);
+  m = re.match(out);
+  QVERIFY2(m.hasMatch() && m.captured(1) == "1024" && m.captured(2) == "640", qPrintable(out));
+  QCOMPARE(QImage(dir.filePath("s.png")).width(), 1024);
+  QCOMPARE(shoot({"--size", "1024"}, &out), 2);
+  QVERIFY2(out.contains("--size"), qPrintable(out));
 }
 
 QTEST_MAIN(GuiTest)
