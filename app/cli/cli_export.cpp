@@ -21,6 +21,7 @@
 
 #include "app/export/export_job.h"
 #include "app/export/headless_app.h"
+#include "app/project/lessons.h"
 #include "app/project/stack_source.h"
 #include "engine/compare/compare.h"
 #include "engine/core/error.h"
@@ -237,8 +238,11 @@ std::vector<widgets::ComparisonPanel> loadPanels(const Arguments& a, const Scene
   };
   std::vector<widgets::ComparisonPanel> panels{{s.model, label(first)}};
   for (const std::string& n : names) {
-    const StackSource src =
-        QFileInfo::exists(QString::fromStdString(n)) ? StackSource{n, ""} : StackSource{"", n};
+    const bool file = QFileInfo::exists(QString::fromStdString(n));
+    if (!file && lessonPath(QString::fromStdString(n)).isEmpty())
+      a.fail("--compare " + n +
+             ": no such stack file or lesson (lessons: " + lessonNames().join(", ").toStdString() + ")");
+    const StackSource src = file ? StackSource{n, ""} : StackSource{"", n};
     const engine::Stack own = loadStackSource(src);
     if (own.layers.empty())
       throw EngineError({own.file, -1, "", "layers"}, "a stack to compare needs a layer");
