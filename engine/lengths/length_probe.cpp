@@ -36,6 +36,9 @@ nlohmann::json lengthOnlySpec(const nlohmann::json& spec, const Layer& resolved,
   s.erase("weight");
   s.erase("init");
   if (s.contains("bias") && s.at("bias").is_string()) s.erase("bias");
+  const std::string biasKey = paramKey(resolved.op, cv, Param::Bias);
+  s[biasKey] = cv == Convention::Chainer;  // no bias (chainer's switch is nobias)
+  s["init"] = {{"kind", "ones"}};
   if (resolved.dims == 1)
     s[paramKey(resolved.op, cv, Param::Kernel)] = resolved.ax[0].k;
   else

@@ -26,10 +26,10 @@ Probe probeLayer(const nlohmann::json& spec, Convention cv, const Shape& in, int
 int probeLength(const nlohmann::json& spec, Convention cv, int L);
 
 /// A copy of `spec` whose resolution decides the same lengths without reading data or building
-/// large weights: weight / init / bias files removed, the kernel size taken from `resolved` (the
-/// layer as resolved in its stack), in- and out-channels reduced to the groups. `shapeIn` receives
-/// the input channel count to resolve it with. Ops that read mean/var files (batch_norm) keep
-/// their shape by definition (isElementwise) and are not probed.
+/// large weights: weight and bias files removed (no bias, a ones kernel), the kernel size taken from
+/// `resolved` (the layer as resolved in its stack), in- and out-channels reduced to the groups. `channels`
+/// receives the input channel count to resolve it with. Ops that read mean/var files (batch_norm) keep their
+/// shape by definition (isElementwise) and are not probed.
 nlohmann::json lengthOnlySpec(const nlohmann::json& spec, const Layer& resolved, Convention cv,
                               int& channels);
 

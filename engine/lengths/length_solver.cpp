@@ -286,8 +286,9 @@ struct Search {
       accept(sp, p, op, s);
       return;
     }
-    const int need = r.out - out;
-    if (!sp.deriveOutputPadding || need <= 0 || need >= std::max(s, p.layer.ax[0].d)) return;
+    // output_padding adds to the length: the one that reaches L2, or the largest tried (nearest).
+    const int need = std::min(r.out - out, std::max(s, p.layer.ax[0].d) - 1);
+    if (!sp.deriveOutputPadding || need <= 0) return;
     Spelling v = sp;
     v.layer["output_padding"] = need;
     v.kind = Kind::Numbers;

@@ -7,6 +7,7 @@
 #include "engine/lengths/stack_lengths.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <numeric>
 #include <stdexcept>
 
@@ -98,17 +99,31 @@ LengthTable stackLengths(const Stack& st, int from, int to) {
   const size_t n = static_cast<size_t>(to - from) + 1;
   t.outs.assign(n * static_cast<size_t>(t.layers), 0);
   t.refused.assign(n, -1);
-  for (int L = from; L <= to; ++L) {
-    int len = L;
-    for (int i = 0; i < t.layers; ++i) {
-      std::string rule;
-      len = layerLength(st, t, i, t.specs[i], len, &rule);
-      if (len == 0) {
-        t.refused[static_cast<size_t>(L - from)] = i;
-        t.rules[L] = rule;
-        break;
+  // Rows are independent: contiguous blocks in parallel. Within a block the inputs of a layer
+  // repeat from row to row (after a stride-s layer each length comes s times): the last input and
+  // its result are kept per layer, so a repeated length is resolved once.
+#pragma omp parallel
+  {
+    std::vector<int> lastIn(static_cast<size_t>(t.layers), 0), lastOut(static_cast<size_t>(t.layers), 0);
+    std::vector<std::string> lastRule(static_cast<size_t>(t.layers));
+#pragma omp for schedule(static)
+    for (int L = from; L <= to; ++L) {
+      int len = L;
+      for (int i = 0; i < t.layers; ++i) {
+        if (lastIn[i] != len) {
+          lastIn[i] = len;
+          lastRule[i].clear();
+          lastOut[i] = layerLength(st, t, i, t.specs[i], len, &lastRule[i]);
+        }
+        len = lastOut[i];
+        if (len == 0) {
+          t.refused[static_cast<size_t>(L - from)] = i;
+#pragma omp critical(convscope_length_rules)
+          t.rules[L] = lastRule[i];
+          break;
+        }
+        t.outs[static_cast<size_t>(L - from) * t.layers + i] = len;
       }
-      t.outs[static_cast<size_t>(L - from) * t.layers + i] = len;
     }
   }
   detectRoundTrip(t);
@@ -149,6 +164,54 @@ nlohmann::json fixLayer(const Stack& st, const LengthTable& t, int i, const nloh
 
 }  // namespace
 
+namespace {
+
+// Searches the transposed layers' lengths within s - 1 of their own (each reached by fixLayer)
+// for a choice that brings L back: fewest changed layers first, then the smallest changes. At
+// most `budget` chains are tried.
+struct FixSearch {
+  const Stack& st;
+  const LengthTable& t;
+  int L;
+  long long budget = 20000;
+  std::vector<LengthFix> current, best;
+  bool found = false;
+
+  void walk(int i, int len) {
+    if (--budget < 0) return;
+    if (i == t.layers) {
+      if (len != L) return;
+      auto cost = [](const std::vector<LengthFix>& v) {
+        long long c = 0;
+        for (const auto& f : v) c += std::abs(f.target - f.length);
+        return std::make_pair(v.size(), c);
+      };
+      if (!found || cost(current) < cost(best)) best = current;
+      found = true;
+      return;
+    }
+    const int natural = layerLength(st, t, i, t.specs[i], len, nullptr);
+    if (natural == 0) return;
+    walk(i + 1, natural);
+    if (st.layers[i].op != Op::ConvTranspose) return;
+    const int s = st.layers[i].ax[st.dims - 1].s;
+    for (int delta = 1 - s; delta < s; ++delta) {
+      if (delta == 0 || natural + delta < 1) continue;
+      LengthFix f;
+      f.layer = i;
+      f.length = natural;
+      f.target = natural + delta;
+      f.change = fixLayer(st, t, i, t.specs[i], len, f.target, f.targetForm);
+      if (f.change.is_null()) continue;
+      current.push_back(f);
+      walk(i + 1, f.target);
+      current.pop_back();
+    }
+  }
+};
+
+}  // namespace
+
 std::vector<LengthFix> lengthFixes(const Stack& st, const LengthTable& t, int L, bool& fixed) {
   fixed = false;
   std::vector<LengthFix> fixes;
@@ -178,7 +241,12 @@ std::vector<LengthFix> lengthFixes(const Stack& st, const LengthTable& t, int L,
     len = out;
   }
   fixed = len == L;
-  return fixes;
+  if (fixed) return fixes;
+  FixSearch search{st, t, L, 20000, {}, {}, false};
+  search.walk(0, L);
+  if (!search.found) return fixes;
+  fixed = true;
+  return search.best;
 }
 
 }  // namespace convscope::engine

@@ -48,7 +48,9 @@ LengthTable stackLengths(const Stack& st, int from, int to);
 
 /// For a round trip and a length L that does not come back: the change of each transposed layer
 /// (in order) that makes it give the length its mirrored down layer received (the input length for
-/// the last). `fixed` says whether the changes together bring L back (checked by resolution).
+/// the last); when those do not bring L back, the fewest changes of transposed layers (each within
+/// s - 1 of its own length) that do. `fixed` says whether the changes bring L back (checked by
+/// resolution); when not, the mirrored changes are returned.
 std::vector<LengthFix> lengthFixes(const Stack& st, const LengthTable& t, int L, bool& fixed);
 
 }  // namespace convscope::engine
