@@ -221,8 +221,8 @@ void printRefusals(const engine::Stack& st, const engine::LengthTable& t) {
     while (e < t.to && t.refused[static_cast<size_t>(e + 1 - t.from)] == layer) ++e;
     if (layer >= 0 && groups++ < 6)
       std::cout << "  " << range(L, e) << ": refused by layer " << layer << " ("
-                << engine::opName(st.layers[static_cast<size_t>(layer)].op) << "): " << t.rules.at(L)
-                << (e > L ? " (at " + std::to_string(L) + ")" : "") << "\n";
+                << engine::opName(st.layers[static_cast<size_t>(layer)].op) << ")"
+                << (e > L ? "; at " + std::to_string(L) : std::string()) << ": " << t.rules.at(L) << "\n";
     L = e + 1;
   }
   if (groups > 6) std::cout << "  (" << groups - 6 << " more refused ranges; --json has every row)\n";
