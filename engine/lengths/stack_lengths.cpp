@@ -173,7 +173,7 @@ struct FixSearch {
   const Stack& st;
   const LengthTable& t;
   int L;
-  long long budget = 20000;
+  long long budget = 2000;
   std::vector<LengthFix> current, best;
   bool found = false;
 
@@ -242,7 +242,7 @@ std::vector<LengthFix> lengthFixes(const Stack& st, const LengthTable& t, int L,
   }
   fixed = len == L;
   if (fixed) return fixes;
-  FixSearch search{st, t, L, 20000, {}, {}, false};
+  FixSearch search{st, t, L, 2000, {}, {}, false};
   search.walk(0, L);
   if (!search.found) return fixes;
   fixed = true;
