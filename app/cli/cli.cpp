@@ -11,6 +11,7 @@
 #include "app/cli/arguments.h"
 #include "app/cli/cli_compare.h"
 #include "app/cli/cli_import.h"
+#include "app/cli/cli_lengths.h"
 #include "app/cli/cli_teach.h"
 #ifdef CONVSCOPE_WITH_GUI
 #include "app/cli/cli_bench_interactive.h"
@@ -373,6 +374,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> c = {
       {checkSpec, cmdCheck},   {runSpec, cmdRun},         {benchSpec, cmdBench}, {importSpec, cmdImport},
       {equivSpec, cmdEquiv},   {traceSpec, cmdTrace},     {fieldSpec, cmdField}, {compareSpec, cmdCompare},
+      {solveSpec, cmdSolve},   {lengthsSpec, cmdLengths},
 #ifdef CONVSCOPE_WITH_GUI
       {renderSpec, cmdRender}, {animateSpec, cmdAnimate},
 #endif
