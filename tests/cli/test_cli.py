@@ -364,9 +364,9 @@ SUBCOMMAND_OPTIONS = {
     "trace": ["--layer", "--step", "--json", "--lesson"],
     "field": ["--layer", "--position", "--from", "--json", "--lesson"],
     "compare": ["--lesson", "--input", "--json"],
-    "render": ["--layer", "--view", "--step", "--size", "--theme", "--no-title", "--no-caption", "-o", "--out",
+    "render": ["--layer", "--view", "--step", "--size", "--theme", "--no-title", "--no-caption", "--compare", "-o", "--out",
                "--lesson"],
-    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "--no-title", "--no-caption",
+    "animate": ["--layer", "--view", "--fps", "--size", "--theme", "--from", "--to", "--no-title", "--no-caption", "--compare",
                 "-o", "--out", "--frames-dir", "--frame-format", "--lesson"],
 }
 GUI_SUBCOMMANDS = ("render", "animate")

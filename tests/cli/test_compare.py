@@ -208,6 +208,29 @@ class Compare(unittest.TestCase):
         self.assertAlmostEqual(r["stacks"][2]["flat_response"]["ripple"], ripple, places=5)
         self.assertEqual(r["stacks"][2]["flat_response"]["period"], [2])
 
+    def test_render_and_animate_draw_the_stacks_side_by_side(self):
+        png = os.path.join(WORK, "side.png")
+        p = cli("render", "--lesson", "upsample_vs_deconv", "--compare", "deconv_k3s2", "--compare", "deconv_k4s2",
+                "--view", "overlap", "-o", png)
+        self.assertEqual(p.returncode, 0, fmt(p))
+        self.assertIn("1440x600, 3 stacks side by side", p.stdout)
+        with open(png, "rb") as f:
+            head = f.read(24)
+        self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(int.from_bytes(head[16:20], "big"), 1440)
+        gif = os.path.join(WORK, "side.gif")
+        p = cli("animate", "--lesson", "upsample_vs_deconv", "--compare", "deconv_k3s2", "--to", "3", "-o", gif)
+        self.assertEqual(p.returncode, 0, fmt(p))
+        self.assertIn("3 frames 960x600, 2 stacks side by side", p.stdout)
+        p = cli("render", "--lesson", "upsample_vs_deconv", "--compare", "no_such_lesson", "-o", png)
+        self.assertEqual(p.returncode, 2, fmt(p))
+        self.assertIn("--compare no_such_lesson", p.stderr)
+        other = stack("other_input.json", [1, 20], [{"op": "relu"}])
+        p = cli("render", "--lesson", "upsample_vs_deconv", "--compare", other, "-o", png)
+        self.assertEqual(p.returncode, 2, fmt(p))
+        self.assertIn("[1, 20]", p.stderr)
+        self.assertIn("[1, 16]", p.stderr)
+
     def test_bad_input_exits_2_naming_the_file(self):
         a = stack("ten.json", [1, 10], [{"op": "relu"}])
         b = stack("twelve.json", [1, 12], [{"op": "relu"}])
