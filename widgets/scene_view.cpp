@@ -6,6 +6,8 @@
 #include <QWheelEvent>
 #include <algorithm>
 
+#include "widgets/scene/compare_frame.h"
+
 namespace convscope::widgets {
 
 SceneView::SceneView(QWidget* parent) : QWidget(parent) {
@@ -65,7 +67,9 @@ void SceneView::rebuild() {
 }
 
 SceneRequest SceneView::currentRequest() const {
-  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), height()), m_hover, true};
+  // A narrow pane lays the scene out at kMinSceneWidth and draws it scaled down (compare_frame.h).
+  return SceneRequest{m_model, m_step, m_theme, QSizeF(width(), height()) / sceneScaleFor(width()),
+                      m_hover, true};
 }
 
 void SceneView::setLinkedHover(const std::optional<HoverTarget>& target) {
@@ -97,16 +101,20 @@ void SceneView::paintEvent(QPaintEvent*) {
     p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, tr("No valid stack to show yet"));
     return;
   }
+  const double scale = sceneScaleFor(width());
+  p.scale(scale, scale);
   renderScene(p, currentRequest());
 }
 
 void SceneView::mouseMoveEvent(QMouseEvent* ev) {
   if (!m_model) return;
-  const auto hit = hitTestScene(currentRequest(), ev->position());
+  const double scale = sceneScaleFor(width());
+  const auto hit = hitTestScene(currentRequest(), ev->position() / scale);
   setHover(hit ? std::optional<HoverTarget>(hit->target) : std::nullopt);
-  if (hit)
-    QToolTip::showText(ev->globalPosition().toPoint(), hit->tooltip, this, hit->rect.toRect());
-  else
+  if (hit) {
+    const QRectF cell(hit->rect.topLeft() * scale, hit->rect.size() * scale);
+    QToolTip::showText(ev->globalPosition().toPoint(), hit->tooltip, this, cell.toRect());
+  } else
     QToolTip::hideText();
 }
 

@@ -211,6 +211,7 @@ StackEditor::StackEditor(QWidget* parent) : QWidget(parent) {
 
   m_panelTitle = new QLabel(this);
   m_panelTitle->setTextFormat(Qt::RichText);
+  m_panelTitle->setWordWrap(true);  // a long shape line must not widen the dock
   v->addWidget(m_panelTitle);
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);

@@ -65,7 +65,7 @@ std::vector<OptionSpec> sceneOptions() {
            "draw STACK (a stack file, a project or a bundled lesson's name) beside the first, "
            "repeatable up to 3: the side-by-side frame of a comparison, every stack run on the first "
            "one's input, each at its own \"view\" layer (else its last) in the same view "
-           "(default size 480x600 per stack)"}};
+           "(default size 560x600 per stack)"}};
 }
 
 CommandSpec makeRenderSpec() {
@@ -305,9 +305,9 @@ int comparisonStep(const Arguments& a, const std::string& name, int steps, int f
   return v;
 }
 
-/// The default size of a comparison: 480 x 600 per stack, unless --size.
+/// The default size of a comparison: widgets::comparisonFigureSize, unless --size.
 QSize comparisonSize(const Arguments& a, size_t stacks) {
-  return a.isSet("size") ? sizeValue(a) : QSize(int(480 * stacks), 600);
+  return a.isSet("size") ? sizeValue(a) : widgets::comparisonFigureSize(int(stacks));
 }
 
 int renderComparison(const Arguments& a, const Scene& s, const QString& path, widgets::Theme theme) {

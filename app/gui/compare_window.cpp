@@ -116,8 +116,8 @@ CompareWindow::CompareWindow(MainWindow* main) : QMainWindow(main, Qt::Window), 
   m_tabs->addTab(diffBox, tr("Difference"));
   split->addWidget(m_paneHost);
   split->addWidget(m_tabs);
-  split->setStretchFactor(0, 3);
-  split->setStretchFactor(1, 2);
+  split->setStretchFactor(0, 7);  // the scenes get most of the height; the table scrolls
+  split->setStretchFactor(1, 3);
   setCentralWidget(split);
   connect(m_diffA, &QComboBox::currentIndexChanged, this, [this]() { refreshDifference(); });
   connect(m_diffB, &QComboBox::currentIndexChanged, this, [this]() { refreshDifference(); });
@@ -707,7 +707,7 @@ std::vector<widgets::ComparisonPanel> CompareWindow::panels() const {
 }
 
 QSize CompareWindow::exportSize() const {
-  return QSize(480 * std::max(1, stackCount()), 600);
+  return widgets::comparisonFigureSize(stackCount());
 }
 
 void CompareWindow::exportFigure() {
@@ -734,6 +734,16 @@ void CompareWindow::exportAnimation() {
   } catch (const std::exception& e) {
     QMessageBox::warning(this, tr("Cannot export"), QString::fromUtf8(e.what()));
   }
+}
+
+void CompareWindow::showEvent(QShowEvent* ev) {
+  QMainWindow::showEvent(ev);
+  if (m_shownOnce) return;
+  m_shownOnce = true;
+  // Once the window has its size: the docks as narrow as they read well, the panes get the rest.
+  auto* input = findChild<QDockWidget*>("compare.input");
+  auto* stack = findChild<QDockWidget*>("compare.stack");
+  if (input && stack) resizeDocks({input, stack}, {300, 300}, Qt::Horizontal);
 }
 
 void CompareWindow::closeEvent(QCloseEvent* ev) {

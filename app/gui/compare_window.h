@@ -106,7 +106,7 @@ class CompareWindow : public QMainWindow {
 
   /// The panes' scenes as drawn now, with their stacks' names (for the side-by-side export).
   std::vector<widgets::ComparisonPanel> panels() const;
-  /// The figure size of the side-by-side export: 480 × 600 per pane.
+  /// The figure size of the side-by-side export (widgets::comparisonFigureSize).
   QSize exportSize() const;
 
  signals:
@@ -114,6 +114,7 @@ class CompareWindow : public QMainWindow {
   void modifiedChanged();
 
  protected:
+  void showEvent(QShowEvent* ev) override;
   void closeEvent(QCloseEvent* ev) override;
   void dragEnterEvent(QDragEnterEvent* ev) override;
   void dropEvent(QDropEvent* ev) override;
@@ -166,6 +167,7 @@ class CompareWindow : public QMainWindow {
   widgets::View m_view = widgets::View::Auto;
   bool m_membershipChanged = false;
   bool m_closed = false;
+  bool m_shownOnce = false;
   std::vector<widgets::SnapshotPtr> m_submittedSnaps;  // what the last comparison job was given
   std::vector<QString> m_submittedNames;
 };

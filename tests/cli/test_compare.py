@@ -213,15 +213,16 @@ class Compare(unittest.TestCase):
         p = cli("render", "--lesson", "upsample_vs_deconv", "--compare", "deconv_k3s2", "--compare", "deconv_k4s2",
                 "--view", "overlap", "-o", png)
         self.assertEqual(p.returncode, 0, fmt(p))
-        self.assertIn("1440x600, 3 stacks side by side", p.stdout)
+        self.assertIn("1680x600, 3 stacks side by side", p.stdout)
         with open(png, "rb") as f:
             head = f.read(24)
         self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
-        self.assertEqual(int.from_bytes(head[16:20], "big"), 1440)
+        self.assertEqual(int.from_bytes(head[16:20], "big"), 1680)
         gif = os.path.join(WORK, "side.gif")
-        p = cli("animate", "--lesson", "upsample_vs_deconv", "--compare", "deconv_k3s2", "--to", "3", "-o", gif)
+        p = cli("animate", "--lesson", "upsample_vs_deconv", "--compare", "deconv_k3s2", "--view", "slide", "--to", "3",
+                "-o", gif)
         self.assertEqual(p.returncode, 0, fmt(p))
-        self.assertIn("3 frames 960x600, 2 stacks side by side", p.stdout)
+        self.assertIn("3 frames 1120x600, 2 stacks side by side", p.stdout)
         p = cli("render", "--lesson", "upsample_vs_deconv", "--compare", "no_such_lesson", "-o", png)
         self.assertEqual(p.returncode, 2, fmt(p))
         self.assertIn("--compare no_such_lesson", p.stderr)

@@ -45,12 +45,15 @@ void renderComparison(QPainter& p, const std::vector<ComparisonPanel>& panels, i
     r.model = panel.model;
     r.step = std::clamp(step, 0, panel.model->steps - 1);
     r.theme = theme;
-    r.size = QSizeF(w, std::max(60.0, size.height() - head));
+    const double scale = sceneScaleFor(w);
+    const QSizeF place(w, std::max(60.0, size.height() - head));
+    r.size = place / scale;
     r.showHeader = showHeader;
     r.showCaption = showCaption;
     p.save();
     p.translate(x, head);
-    p.setClipRect(QRectF(QPointF(0, 0), r.size));
+    p.setClipRect(QRectF(QPointF(0, 0), place));
+    p.scale(scale, scale);
     renderScene(p, r);
     p.restore();
   }

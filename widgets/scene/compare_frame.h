@@ -3,6 +3,7 @@
 // Compare window exports and `convscope render/animate --compare` draw.
 #pragma once
 #include <QPainter>
+#include <QSize>
 #include <QString>
 #include <vector>
 
@@ -20,6 +21,18 @@ int comparisonSteps(const std::vector<ComparisonPanel>& panels);
 
 /// Height of the name header above each scene at frame height `height`.
 double comparisonHeaderHeight(double height);
+
+/// The narrowest a scene is laid out: a narrower place draws it at this width, scaled down (smaller
+/// text rather than overlapping text). Returns the scale (1 when `width` is wide enough).
+constexpr double kMinSceneWidth = 560;
+inline double sceneScaleFor(double width) {
+  return width >= kMinSceneWidth ? 1.0 : width / kMinSceneWidth;
+}
+
+/// The default size of a side-by-side figure of `stacks` scenes: kMinSceneWidth × 600 each.
+inline QSize comparisonFigureSize(int stacks) {
+  return QSize(int(kMinSceneWidth) * (stacks < 1 ? 1 : stacks), 600);
+}
 
 /// Draws `panels` side by side over `size` (background included) at `step`.
 /// `showHeader` / `showCaption` false leave out each scene's title line / explanation and formula.
