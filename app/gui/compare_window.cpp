@@ -313,11 +313,17 @@ CompareWindow::Pane& CompareWindow::addPane(Document* doc, bool owned) {
             for (const auto& other : m_panes)
               if (other->view != view) other->view->setLinkedHover(t);
           });
+  // One edit emits several of these signals: the refresh runs once, on the next event-loop turn.
   auto changed = [this]() {
-    refreshEditors();
-    recompare();
-    emit modifiedChanged();
-    updateTitle();
+    if (m_refreshPending) return;
+    m_refreshPending = true;
+    QTimer::singleShot(0, this, [this]() {
+      m_refreshPending = false;
+      refreshEditors();
+      recompare();
+      emit modifiedChanged();
+      updateTitle();
+    });
   };
   connect(doc, &Document::stackChanged, this, changed);
   connect(doc, &Document::errorChanged, this, changed);
@@ -625,6 +631,7 @@ void CompareWindow::refreshDifference() {
 }
 
 bool CompareWindow::isSettled() const {
+  if (m_refreshPending) return false;
   for (const auto& p : m_panes)
     if (p->doc && p->doc->isBusy()) return false;
   return !m_jobs->busy() && m_deliveredJob == m_jobs->latest();

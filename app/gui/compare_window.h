@@ -168,6 +168,7 @@ class CompareWindow : public QMainWindow {
   bool m_membershipChanged = false;
   bool m_closed = false;
   bool m_shownOnce = false;
+  bool m_refreshPending = false;                       // a document signal's refresh is queued
   std::vector<widgets::SnapshotPtr> m_submittedSnaps;  // what the last comparison job was given
   std::vector<QString> m_submittedNames;
 };
